@@ -1,0 +1,1 @@
+"""Action items: tracking, reports, digests, tracker sync."""

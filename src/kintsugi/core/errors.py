@@ -1,0 +1,79 @@
+"""Errors a user can cause, carrying where the problem is."""
+
+from __future__ import annotations
+
+
+class KintsugiError(Exception):
+    """Base class: a problem the user can fix; shown as one message, never a traceback."""
+
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(KintsugiError):
+    """Bad input, located by file, line and field where known."""
+
+    status_code = 422
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file
+            if self.line:
+                where += f":{self.line}"
+            where += ": "
+        elif self.line:
+            where = f"line {self.line}: "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}"
+
+    def located(self, file: str) -> InputError:
+        """The same error, naming the file it came from."""
+        return InputError(self.message, file=file, line=self.line, field=self.field)
+
+
+class NotFoundError(KintsugiError):
+    """The thing asked for does not exist (or the viewer may not see it)."""
+
+    status_code = 404
+
+
+class ConflictError(KintsugiError):
+    """An update was based on a stale version."""
+
+    status_code = 409
+
+    def __init__(self, message: str, *, current: object = None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class PermissionDeniedError(KintsugiError):
+    """The viewer is known but lacks the role for this."""
+
+    status_code = 403
+
+
+class ConfigurationError(KintsugiError):
+    """Settings or the environment are wrong (exit code 2)."""
+
+    status_code = 500

@@ -1,0 +1,1 @@
+"""The demo: realistic incidents and post-mortems so a new user sees every feature."""

@@ -1,0 +1,1 @@
+"""Post-mortem and pre-mortem documents: model, Markdown import/export, templates, service."""

@@ -1,0 +1,223 @@
+"""JSON API for post-mortems under /api/v1/postmortems."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, Field
+
+from kintsugi.core.errors import InputError
+from kintsugi.postmortems import service
+from kintsugi.postmortems.document import (
+    ActionItem,
+    Document,
+    Kind,
+    Section,
+    Severity,
+    Status,
+    TimelineEvent,
+    Visibility,
+)
+from kintsugi.postmortems.export import FORMATS, document_json, export_document
+from kintsugi.postmortems.markdown import parse_markdown
+from kintsugi.postmortems.templates import TEMPLATES, new_document
+from kintsugi.web.deps import CurrentPrincipal, Db
+
+router = APIRouter(prefix="/api/v1/postmortems", tags=["post-mortems"])
+
+MEDIA_TYPES = {"md": "text/markdown; charset=utf-8", "json": "application/json", "html": "text/html"}
+
+
+class SectionOut(BaseModel):
+    key: str
+    heading: str
+    markdown: str
+
+
+class EventOut(BaseModel):
+    at: str | None
+    text: str
+    actor: str | None
+    source: str
+
+
+class ActionItemOut(BaseModel):
+    id: int | None
+    title: str
+    owner: str | None
+    priority: str | None
+    due: str | None
+    status: str
+
+
+class DocumentOut(BaseModel):
+    id: str | None
+    title: str
+    kind: str
+    status: str
+    severity: str | None
+    started_at: str | None
+    detected_at: str | None
+    resolved_at: str | None
+    timezone: str
+    visibility: str
+    version: int | None
+    tags: list[str]
+    services: list[str]
+    authors: list[str]
+    sections: list[SectionOut]
+    timeline: list[EventOut]
+    action_items: list[ActionItemOut]
+
+
+class SummaryOut(BaseModel):
+    id: str
+    title: str
+    kind: str
+    status: str
+    severity: str | None
+    started_at: str | None
+    updated_at: str
+    tags: list[str]
+    services: list[str]
+    visibility: str
+
+
+class PageOut(BaseModel):
+    total: int
+    items: list[SummaryOut]
+
+
+class DocumentIn(BaseModel):
+    """A document to create or the full new content of one to update.
+
+    Give ``markdown`` (a whole Markdown post-mortem, parsed like an import) or the fields.
+    """
+
+    title: str | None = Field(None, max_length=500)
+    template: str | None = Field(None, description=f"one of {', '.join(TEMPLATES)} (create only)")
+    markdown: str | None = Field(None, max_length=2_000_000)
+    kind: Kind = Kind.POSTMORTEM
+    severity: Severity | None = None
+    started_at: datetime | None = None
+    detected_at: datetime | None = None
+    resolved_at: datetime | None = None
+    timezone: str = Field("UTC", max_length=64)
+    tags: list[str] = Field(default_factory=list, max_length=100)
+    services: list[str] = Field(default_factory=list, max_length=100)
+    authors: list[str] = Field(default_factory=list, max_length=100)
+    sections: list[Section] = Field(default_factory=list, max_length=200)
+    timeline: list[TimelineEvent] = Field(default_factory=list, max_length=10_000)
+    action_items: list[ActionItem] = Field(default_factory=list, max_length=1_000)
+    visibility: Visibility = Visibility.ORGANISATION
+
+
+class UpdateIn(DocumentIn):
+    base_version: int = Field(..., description="The version this edit started from")
+
+
+class StatusIn(BaseModel):
+    status: Status
+    base_version: int | None = None
+
+
+def _to_document(body: DocumentIn) -> Document:
+    if body.markdown is not None:
+        doc = parse_markdown(body.markdown, source="markdown")
+        if body.title:
+            doc.title = body.title
+        return doc
+    if body.template:
+        if not body.title:
+            raise InputError("a title is required", field="title")
+        doc = new_document(body.template, body.title, severity=body.severity)
+        doc.kind = body.kind if body.template != "premortem" else doc.kind
+        return doc
+    if not body.title:
+        raise InputError("a title is required", field="title")
+    data = body.model_dump(exclude={"template", "markdown", "base_version"})
+    return Document.model_validate(data)
+
+
+@router.get("", response_model=PageOut)
+def list_postmortems(
+    db: Db,
+    viewer: CurrentPrincipal,
+    severity: Severity | None = None,
+    tag: str | None = None,
+    status_: Annotated[Status | None, Query(alias="status")] = None,
+    kind: Kind | None = None,
+    service_: Annotated[str | None, Query(alias="service")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Post-mortems the caller may see, newest incident first."""
+    filters = service.Filters(
+        severity=severity.value if severity else None,
+        tag=tag,
+        status=status_.value if status_ else None,
+        kind=kind.value if kind else None,
+        service=service_,
+    )
+    with db.begin() as session:
+        rows = service.list_documents(session, viewer, filters, limit=limit, offset=offset)
+        total = service.count_documents(session, viewer, filters)
+    return {"total": total, "items": [row.to_json() for row in rows]}
+
+
+@router.get("/{id}", response_model=DocumentOut)
+def get_postmortem(id: str, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+    """One post-mortem with its sections, timeline and action items."""
+    with db.begin() as session:
+        return document_json(service.get_document(session, id, viewer))
+
+
+@router.post("", response_model=DocumentOut, status_code=status.HTTP_201_CREATED)
+def create_postmortem(body: DocumentIn, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+    """Create a post-mortem from fields, from a template, or from Markdown."""
+    doc = _to_document(body)
+    with db.begin() as session:
+        return document_json(service.create_document(session, doc, viewer))
+
+
+@router.put(
+    "/{id}",
+    response_model=DocumentOut,
+    responses={409: {"description": "Changed since base_version; body has the current version"}},
+)
+def update_postmortem(id: str, body: UpdateIn, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+    """Replace a post-mortem's content; refused with 409 when base_version is stale."""
+    doc = _to_document(body)
+    with db.begin() as session:
+        current = service.get_document(session, id, viewer)
+        doc.status = current.status
+        updated = service.update_document(
+            session, id, doc, viewer, base_version=body.base_version
+        )
+        return document_json(updated)
+
+
+@router.post("/{id}/status", response_model=DocumentOut)
+def change_status(id: str, body: StatusIn, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+    """Move a post-mortem through draft -> in review -> published."""
+    with db.begin() as session:
+        doc = service.change_status(
+            session, id, body.status, viewer, base_version=body.base_version
+        )
+        return document_json(doc)
+
+
+@router.get("/{id}/export", response_class=Response)
+def export_postmortem(
+    id: str,
+    db: Db,
+    viewer: CurrentPrincipal,
+    format: Annotated[str, Query(pattern="^(md|json|html)$")] = "md",
+) -> Response:
+    """The post-mortem as Markdown, JSON or a standalone HTML page."""
+    with db.begin() as session:
+        doc = service.get_document(session, id, viewer)
+    assert format in FORMATS
+    return Response(export_document(doc, format), media_type=MEDIA_TYPES[format])

@@ -1,0 +1,246 @@
+"""CLI for documents: new, import, list, show, export, status."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from kintsugi.core.cli_support import (
+    EXIT_PROBLEMS,
+    DbOption,
+    JsonOption,
+    context,
+    err_console,
+    fail,
+    handle_errors,
+    out_console,
+    print_json,
+)
+from kintsugi.core.errors import InputError
+from kintsugi.people.principal import SYSTEM
+from kintsugi.postmortems import service
+from kintsugi.postmortems.document import Severity, Status
+from kintsugi.postmortems.export import FORMATS, SUFFIXES, document_json, export_document
+from kintsugi.postmortems.importer import find_markdown_files, import_paths
+from kintsugi.postmortems.markdown import render_markdown
+from kintsugi.postmortems.templates import TEMPLATES, new_document
+
+
+def _severity(value: str | None) -> Severity | None:
+    if value is None:
+        return None
+    normalised = value.strip().upper().replace(" ", "")
+    try:
+        return Severity(normalised)
+    except ValueError:
+        allowed = ", ".join(s.value for s in Severity)
+        raise InputError(f"unknown severity {value!r}; one of {allowed}", field="--severity") from None
+
+
+@handle_errors
+def new(
+    title: Annotated[str, typer.Option("--title", help="Title of the document.")],
+    template: Annotated[
+        str, typer.Option("--template", help=f"One of: {', '.join(TEMPLATES)}.")
+    ] = "postmortem",
+    severity: Annotated[str | None, typer.Option("--severity", help="SEV1, SEV2 or SEV3.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    save: Annotated[bool, typer.Option("--save", help="Also store it in the database.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Start a document from a template (Markdown on stdout, or in --out)."""
+    doc = new_document(template, title, severity=_severity(severity))
+    if save:
+        ctx = context(db)
+        with ctx.transaction() as session:
+            doc = service.create_document(session, doc, SYSTEM)
+        err_console.print(f"saved as {doc.id}")
+    text = render_markdown(doc)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    if out.exists():
+        raise InputError("already exists; choose another --out or remove it", file=str(out))
+    out.write_text(text, encoding="utf-8")
+    err_console.print(f"wrote {out}")
+
+
+@handle_errors
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="Markdown files or folders (recursive).")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="All files or none: any error imports nothing.")
+    ] = False,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Import Markdown post-mortems; importing a file again updates its document."""
+    ctx = context(db)
+    total = len(find_markdown_files(paths))
+    show_progress = sys.stderr.isatty() and not json_out and total > 1
+    with Progress(
+        TextColumn("importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        disable=not show_progress,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("import", total=total)
+        result = import_paths(
+            ctx.sessions,
+            paths,
+            SYSTEM,
+            strict=strict,
+            default_timezone=ctx.settings.default_timezone,
+            progress=lambda _path: bar.advance(task),
+        )
+    if json_out:
+        print_json(result.to_json())
+    else:
+        for error in result.errors:
+            err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        summary = f"imported {len(result.created)} new, updated {len(result.updated)}"
+        if result.errors:
+            summary += f", {len(result.errors)} failed"
+            if strict:
+                summary += " (--strict: nothing was imported)"
+        out_console.print(summary, highlight=False)
+    if result.errors:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+@handle_errors
+def list_(
+    severity: Annotated[str | None, typer.Option("--severity")] = None,
+    tag: Annotated[str | None, typer.Option("--tag")] = None,
+    status: Annotated[str | None, typer.Option("--status")] = None,
+    service_name: Annotated[str | None, typer.Option("--service")] = None,
+    kind: Annotated[str | None, typer.Option("--kind")] = None,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """List post-mortems, newest incident first."""
+    sev = _severity(severity)
+    if status is not None and status not in {s.value for s in Status}:
+        allowed = ", ".join(s.value for s in Status)
+        raise InputError(f"unknown status {status!r}; one of {allowed}", field="--status")
+    filters = service.Filters(
+        severity=sev.value if sev else None, tag=tag, status=status, kind=kind, service=service_name
+    )
+    ctx = context(db)
+    with ctx.transaction() as session:
+        rows = service.list_documents(session, SYSTEM, filters)
+    if json_out:
+        print_json([row.to_json() for row in rows])
+        return
+    table = Table("id", "title", "severity", "status", "started", "tags", box=None)
+    for row in rows:
+        table.add_row(
+            row.id,
+            row.title,
+            row.severity or "-",
+            row.status.replace("_", " "),
+            row.started_at.date().isoformat() if row.started_at else "-",
+            ", ".join(row.tags),
+        )
+    out_console.print(table)
+    err_console.print(f"{len(rows)} post-mortem(s)")
+
+
+@handle_errors
+def show(
+    id: Annotated[str, typer.Argument(help="Post-mortem id (or a unique prefix).")],
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Show one post-mortem."""
+    ctx = context(db)
+    with ctx.transaction() as session:
+        doc = service.get_document(session, id, SYSTEM)
+    if json_out:
+        print_json(document_json(doc))
+        return
+    from rich.markdown import Markdown
+
+    meta = " · ".join(
+        part
+        for part in (
+            doc.kind.value,
+            doc.status.value.replace("_", " "),
+            doc.severity.value if doc.severity else "",
+            ", ".join(doc.tags),
+        )
+        if part
+    )
+    out_console.print(f"[bold]{doc.title}[/bold]  [dim]{doc.id}[/dim]", highlight=False)
+    out_console.print(meta, highlight=False)
+    for section in doc.sections:
+        if section.heading:
+            out_console.rule(section.heading)
+        out_console.print(Markdown(section.markdown))
+
+
+@handle_errors
+def export(
+    id: Annotated[str | None, typer.Argument(help="Post-mortem id; or use --all.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Export every post-mortem.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="md, json or html.")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", help="Folder to write files into.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export one post-mortem to stdout, or several into a folder (--out)."""
+    if fmt not in FORMATS:
+        fail(f"--format: unknown format {fmt!r}; one of {', '.join(FORMATS)}", 2)
+    if bool(id) == all_:
+        fail("give either a post-mortem ID or --all", 2)
+    if all_ and out is None:
+        fail("--all needs --out DIR", 2)
+    ctx = context(db)
+    with ctx.transaction() as session:
+        ids = [id] if id else [s.id for s in service.list_documents(session, SYSTEM)]
+        docs = [service.get_document(session, i, SYSTEM) for i in ids]
+    if out is None:
+        sys.stdout.write(export_document(docs[0], fmt))
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for doc in docs:
+        assert doc.id is not None
+        (out / f"{doc.id}{SUFFIXES[fmt]}").write_text(export_document(doc, fmt), encoding="utf-8")
+    err_console.print(f"exported {len(docs)} post-mortem(s) to {out}")
+
+
+@handle_errors
+def status(
+    id: Annotated[str, typer.Argument(help="Post-mortem id.")],
+    to: Annotated[str, typer.Argument(help="draft, in_review or published.")],
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Move a post-mortem through draft -> in review -> published."""
+    try:
+        target = Status(to.replace("-", "_").replace(" ", "_").lower())
+    except ValueError:
+        allowed = ", ".join(s.value for s in Status)
+        raise InputError(f"unknown status {to!r}; one of {allowed}", field="status") from None
+    ctx = context(db)
+    with ctx.transaction() as session:
+        doc = service.change_status(session, id, target, SYSTEM)
+    if json_out:
+        print_json(document_json(doc))
+    else:
+        out_console.print(f"{doc.id} is now {doc.status.value.replace('_', ' ')}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("new")(new)
+    app.command("import")(import_)
+    app.command("list")(list_)
+    app.command("show")(show)
+    app.command("export")(export)
+    app.command("status")(status)

@@ -1,0 +1,138 @@
+"""The post-mortem document as plain data: what import produces and export consumes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+
+class Kind(StrEnum):
+    POSTMORTEM = "postmortem"
+    PREMORTEM = "premortem"
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+
+
+class Severity(StrEnum):
+    SEV1 = "SEV1"
+    SEV2 = "SEV2"
+    SEV3 = "SEV3"
+
+
+class Visibility(StrEnum):
+    ORGANISATION = "organisation"
+    TEAM = "team"
+    RESTRICTED = "restricted"
+
+
+SECTION_KEYS: tuple[str, ...] = (
+    "summary",
+    "impact",
+    "timeline",
+    "root_cause",
+    "contributing_factors",
+    "detection",
+    "resolution",
+    "what_went_well",
+    "what_went_wrong",
+    "where_we_got_lucky",
+    "lessons_learned",
+    "action_items",
+    # pre-mortem sections
+    "scenario",
+    "imagined_root_causes",
+    "preventions",
+    "other",
+)
+
+STATUS_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.DRAFT: frozenset({Status.IN_REVIEW}),
+    Status.IN_REVIEW: frozenset({Status.DRAFT, Status.PUBLISHED}),
+    Status.PUBLISHED: frozenset({Status.IN_REVIEW}),
+}
+
+
+class Section(BaseModel):
+    """One part of the document under its own heading; ``markdown`` is its body verbatim."""
+
+    key: str
+    heading: str
+    markdown: str = ""
+    level: int = 2
+
+    @field_validator("key")
+    @classmethod
+    def _known_key(cls, value: str) -> str:
+        if value not in SECTION_KEYS:
+            raise ValueError(f"unknown section key {value!r}; one of {', '.join(SECTION_KEYS)}")
+        return value
+
+
+class TimelineEvent(BaseModel):
+    """Something that happened, when, and who did it (when the document says)."""
+
+    at: datetime | None = None
+    text: str
+    actor: str | None = None
+    source: str = "document"
+    precision: str = "minute"
+    source_id: str | None = None
+    kind: str | None = None
+
+
+class ActionItemStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    WONT_DO = "wont_do"
+
+
+class Priority(StrEnum):
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+
+
+class ActionItem(BaseModel):
+    """A follow-up the organisation commits to."""
+
+    id: int | None = None
+    title: str
+    owner: str | None = None
+    priority: Priority | None = None
+    due: date | None = None
+    status: ActionItemStatus = ActionItemStatus.OPEN
+
+
+class Document(BaseModel):
+    """A post-mortem or pre-mortem with its structure."""
+
+    id: str | None = None
+    title: str
+    kind: Kind = Kind.POSTMORTEM
+    status: Status = Status.DRAFT
+    severity: Severity | None = None
+    started_at: datetime | None = None
+    detected_at: datetime | None = None
+    resolved_at: datetime | None = None
+    timezone: str = "UTC"
+    tags: list[str] = Field(default_factory=list)
+    services: list[str] = Field(default_factory=list)
+    authors: list[str] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    action_items: list[ActionItem] = Field(default_factory=list)
+    visibility: Visibility = Visibility.ORGANISATION
+    extra: dict[str, Any] = Field(default_factory=dict)
+    version: int | None = None
+
+    def section(self, key: str) -> Section | None:
+        """The first section with ``key``, if any."""
+        return next((s for s in self.sections if s.key == key), None)

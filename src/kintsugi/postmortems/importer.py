@@ -1,0 +1,153 @@
+"""Import Markdown post-mortems from files and folders, each file all-or-nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from kintsugi.core.errors import InputError, KintsugiError
+from kintsugi.people.principal import Principal
+from kintsugi.postmortems import service
+from kintsugi.postmortems.document import Document
+from kintsugi.postmortems.markdown import decode_markdown, parse_markdown
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+BATCH_SIZE = 200
+
+
+@dataclass
+class ImportResult:
+    """What an import did, file by file."""
+
+    created: list[tuple[Path, str]] = field(default_factory=list)
+    updated: list[tuple[Path, str]] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "created": [{"file": str(p), "id": i} for p, i in self.created],
+            "updated": [{"file": str(p), "id": i} for p, i in self.updated],
+            "errors": [
+                {"file": e.file, "line": e.line, "field": e.field, "message": e.message}
+                for e in self.errors
+            ],
+        }
+
+
+def find_markdown_files(paths: Iterable[Path]) -> list[Path]:
+    """The Markdown files named, and those found recursively in the folders named, sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file()
+                    and p.suffix.lower() in MARKDOWN_SUFFIXES
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError("no such file or folder", file=str(path))
+    return found
+
+
+def read_document(path: Path, default_timezone: str = "UTC") -> Document:
+    """Parse one Markdown file; its id comes from its front matter or its file name."""
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), file=source) from exc
+    try:
+        doc = parse_markdown(
+            decode_markdown(data, source), source=source, default_timezone=default_timezone
+        )
+    except InputError as exc:
+        raise exc.located(source) from exc
+    if not doc.id:
+        doc.id = service.slugify(path.stem)
+    return doc
+
+
+def import_paths(
+    sessions: sessionmaker[Session],
+    paths: Iterable[Path],
+    actor: Principal,
+    *,
+    strict: bool = False,
+    default_timezone: str = "UTC",
+    progress: Callable[[Path], None] | None = None,
+) -> ImportResult:
+    """Import every Markdown file under ``paths``.
+
+    Each file goes in whole or not at all; with ``strict`` nothing goes in unless every file does.
+    Files are committed in batches, so an interrupted import keeps what it reported done.
+    """
+    files = find_markdown_files(paths)
+    result = ImportResult()
+    seen_ids: dict[str, Path] = {}
+    batches = [files] if strict else list(_batches(files, BATCH_SIZE))
+    for batch in batches:
+        pending = ImportResult()
+        with sessions() as session:
+            for path in batch:
+                _import_one(session, path, actor, default_timezone, seen_ids, pending)
+                if progress:
+                    progress(path)
+            if strict and pending.errors:
+                session.rollback()
+                pending.created.clear()
+                pending.updated.clear()
+            else:
+                session.commit()
+        result.created += pending.created
+        result.updated += pending.updated
+        result.errors += pending.errors
+    return result
+
+
+def _import_one(
+    session: Session,
+    path: Path,
+    actor: Principal,
+    default_timezone: str,
+    seen_ids: dict[str, Path],
+    result: ImportResult,
+) -> None:
+    try:
+        doc = read_document(path, default_timezone)
+        assert doc.id is not None
+        if doc.id in seen_ids:
+            raise InputError(
+                f"has the same id {doc.id!r} as {seen_ids[doc.id]}; give one of them an `id:` "
+                "in its front matter",
+                file=str(path),
+                field="id",
+            )
+        with session.begin_nested():
+            stored, created = service.upsert_document(session, doc, actor)
+    except InputError as exc:
+        result.errors.append(exc if exc.file else exc.located(str(path)))
+        return
+    except KintsugiError as exc:
+        result.errors.append(InputError(exc.message, file=str(path)))
+        return
+    assert stored.id is not None
+    seen_ids[stored.id] = path
+    (result.created if created else result.updated).append((path, stored.id))
+
+
+def _batches(items: list[Path], size: int) -> Iterator[list[Path]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,122 @@
+"""Tables of the post-mortems slice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kintsugi.core.db import Base
+from kintsugi.core.types import UTCDateTime, utcnow
+
+
+class PostmortemRow(Base):
+    __tablename__ = "postmortems"
+
+    pk: Mapped[int] = mapped_column("pk", primary_key=True)
+    id: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20), default="postmortem")
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    severity: Mapped[str | None] = mapped_column(String(10), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    detected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    visibility: Mapped[str] = mapped_column(String(20), default="organisation")
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    tags: Mapped[list[TagRow]] = relationship(
+        cascade="all, delete-orphan", order_by="TagRow.tag", lazy="selectin"
+    )
+    services: Mapped[list[ServiceRow]] = relationship(
+        cascade="all, delete-orphan", order_by="ServiceRow.service", lazy="selectin"
+    )
+    authors: Mapped[list[AuthorRow]] = relationship(
+        cascade="all, delete-orphan", order_by="AuthorRow.position", lazy="selectin"
+    )
+    sections: Mapped[list[SectionRow]] = relationship(
+        cascade="all, delete-orphan", order_by="SectionRow.position", lazy="selectin"
+    )
+
+
+class TagRow(Base):
+    __tablename__ = "postmortem_tags"
+
+    postmortem_pk: Mapped[int] = mapped_column(
+        ForeignKey("postmortems.pk", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+    __table_args__ = (Index("ix_postmortem_tags_tag", "tag"),)
+
+
+class ServiceRow(Base):
+    __tablename__ = "postmortem_services"
+
+    postmortem_pk: Mapped[int] = mapped_column(
+        ForeignKey("postmortems.pk", ondelete="CASCADE"), primary_key=True
+    )
+    service: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+    __table_args__ = (Index("ix_postmortem_services_service", "service"),)
+
+
+class AuthorRow(Base):
+    __tablename__ = "postmortem_authors"
+
+    postmortem_pk: Mapped[int] = mapped_column(
+        ForeignKey("postmortems.pk", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class SectionRow(Base):
+    __tablename__ = "postmortem_sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    postmortem_pk: Mapped[int] = mapped_column(
+        ForeignKey("postmortems.pk", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(40))
+    heading: Mapped[str] = mapped_column(String(500))
+    level: Mapped[int] = mapped_column(Integer, default=2)
+    markdown: Mapped[str] = mapped_column(Text, default="")
+
+
+class AccessGrantRow(Base):
+    """Named people allowed to see a restricted post-mortem."""
+
+    __tablename__ = "postmortem_access"
+
+    postmortem_pk: Mapped[int] = mapped_column(
+        ForeignKey("postmortems.pk", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class VersionRow(Base):
+    """A snapshot of a document after each change: who, when, and the whole document."""
+
+    __tablename__ = "postmortem_versions"
+
+    postmortem_pk: Mapped[int] = mapped_column(
+        ForeignKey("postmortems.pk", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    change: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,0 +1,409 @@
+"""Post-mortem documents: create, read, update, list and move through review.
+
+Every read takes the ``viewer`` and every write the ``actor``; visibility is enforced in SQL.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from kintsugi.actions import service as actions
+from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from kintsugi.core.types import utcnow
+from kintsugi.people.principal import Principal, Role
+from kintsugi.postmortems.access import visible_to
+from kintsugi.postmortems.document import (
+    STATUS_TRANSITIONS,
+    Document,
+    Section,
+    Status,
+)
+from kintsugi.postmortems.models import (
+    AuthorRow,
+    PostmortemRow,
+    SectionRow,
+    ServiceRow,
+    TagRow,
+    VersionRow,
+)
+from kintsugi.timeline import store as timeline
+
+MAX_ID_LENGTH = 80
+Q = TypeVar("Q", Select[PostmortemRow], Select[int])
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What ``list_documents`` narrows to; None means any."""
+
+    severity: str | None = None
+    tag: str | None = None
+    status: str | None = None
+    kind: str | None = None
+    service: str | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One row of a post-mortem list."""
+
+    id: str
+    title: str
+    kind: str
+    status: str
+    severity: str | None
+    started_at: datetime | None
+    updated_at: datetime
+    tags: list[str]
+    services: list[str]
+    visibility: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "status": self.status,
+            "severity": self.severity,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "updated_at": self.updated_at.isoformat(),
+            "tags": self.tags,
+            "services": self.services,
+            "visibility": self.visibility,
+        }
+
+
+_TRANSLITERATE = str.maketrans(
+    {"æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L"}
+)
+
+
+def slugify(text: str) -> str:
+    """A lowercase ASCII id made of words joined by hyphens."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
+    ascii_text = decomposed.encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:MAX_ID_LENGTH].rstrip("-") or "postmortem"
+
+
+def validate_id(value: str) -> str:
+    """Check a user-chosen id: letters, digits, dot, underscore and hyphen."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}", value):
+        raise InputError(
+            f"{value!r} is not a valid id (letters, digits, '.', '_' and '-', at most 120)",
+            field="id",
+        )
+    return value
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _visible(viewer: Principal) -> Select[PostmortemRow]:
+    return select(PostmortemRow).where(visible_to(viewer))
+
+
+def find_row(session: Session, id: str, viewer: Principal) -> PostmortemRow:
+    """The row of ``id`` (or of the one id it is a unique prefix of), if the viewer may see it."""
+    row = session.scalars(_visible(viewer).where(PostmortemRow.id == id)).one_or_none()
+    if row is not None:
+        return row
+    escaped = id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    matches = list(
+        session.scalars(
+            _visible(viewer).where(PostmortemRow.id.like(f"{escaped}%", escape="\\")).limit(6)
+        )
+    )
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NotFoundError(f"no post-mortem with id {id!r}")
+    names = ", ".join(m.id for m in matches[:5])
+    raise InputError(
+        f"{id!r} matches several post-mortems ({names}); give more of the id", field="id"
+    )
+
+
+def get_document(session: Session, id: str, viewer: Principal) -> Document:
+    """The whole document ``id`` as the viewer may see it."""
+    return _to_document(session, find_row(session, id, viewer))
+
+
+def list_documents(
+    session: Session,
+    viewer: Principal,
+    filters: Filters = Filters(),
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Summary]:
+    """Documents the viewer may see, newest incident first."""
+    query = _filtered(_visible(viewer), filters)
+    query = query.order_by(
+        PostmortemRow.started_at.desc().nulls_last(), PostmortemRow.updated_at.desc()
+    ).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_to_summary(row) for row in session.scalars(query)]
+
+
+def count_documents(session: Session, viewer: Principal, filters: Filters = Filters()) -> int:
+    """How many documents ``list_documents`` would give without a limit."""
+    query = _filtered(select(func.count(PostmortemRow.pk)).where(visible_to(viewer)), filters)
+    return int(session.scalar(query) or 0)
+
+
+def _filtered(query: Q, filters: Filters) -> Q:
+    if filters.severity:
+        query = query.where(PostmortemRow.severity == filters.severity.upper())
+    if filters.status:
+        query = query.where(PostmortemRow.status == filters.status)
+    if filters.kind:
+        query = query.where(PostmortemRow.kind == filters.kind)
+    if filters.tag:
+        query = query.where(
+            PostmortemRow.pk.in_(select(TagRow.postmortem_pk).where(TagRow.tag == filters.tag))
+        )
+    if filters.service:
+        query = query.where(
+            PostmortemRow.pk.in_(
+                select(ServiceRow.postmortem_pk).where(ServiceRow.service == filters.service)
+            )
+        )
+    return query
+
+
+def facet_values(session: Session, viewer: Principal) -> dict[str, list[str]]:
+    """The tags, services and severities in use among visible documents (for filter menus)."""
+    visible_pks = select(PostmortemRow.pk).where(visible_to(viewer))
+    tags = session.scalars(
+        select(TagRow.tag)
+        .where(TagRow.postmortem_pk.in_(visible_pks))
+        .distinct()
+        .order_by(TagRow.tag)
+    )
+    services = session.scalars(
+        select(ServiceRow.service)
+        .where(ServiceRow.postmortem_pk.in_(visible_pks))
+        .distinct()
+        .order_by(ServiceRow.service)
+    )
+    return {"tags": list(tags), "services": list(services)}
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _require_editor(actor: Principal) -> None:
+    if not actor.has_role(Role.EDITOR):
+        raise PermissionDeniedError("editing post-mortems needs the editor role")
+
+
+def _unique_id(session: Session, base: str) -> str:
+    taken = set(
+        session.scalars(
+            select(PostmortemRow.id).where(
+                or_(PostmortemRow.id == base, PostmortemRow.id.like(f"{base}-%"))
+            )
+        )
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def create_document(session: Session, doc: Document, actor: Principal) -> Document:
+    """Store a new document; its id comes from the document or from its title."""
+    _require_editor(actor)
+    if doc.id:
+        validate_id(doc.id)
+        if session.scalar(select(PostmortemRow.pk).where(PostmortemRow.id == doc.id)):
+            raise ConflictError(f"a post-mortem with id {doc.id!r} already exists")
+        new_id = doc.id
+    else:
+        new_id = _unique_id(session, slugify(doc.title))
+    row = PostmortemRow(id=new_id, version=0)
+    session.add(row)
+    return _write(session, row, doc, actor, change="created")
+
+
+def update_document(
+    session: Session,
+    id: str,
+    doc: Document,
+    actor: Principal,
+    *,
+    base_version: int | None,
+) -> Document:
+    """Replace the content of ``id``; refuses a stale ``base_version`` with ConflictError.
+
+    ``base_version=None`` skips the check: only for imports of files the user points at.
+    """
+    _require_editor(actor)
+    row = find_row(session, id, actor)
+    _check_version(session, row, base_version)
+    return _write(session, row, doc, actor, change="edited")
+
+
+def upsert_document(session: Session, doc: Document, actor: Principal) -> tuple[Document, bool]:
+    """Create ``doc`` or, when its id exists, update it (imports). Returns (document, created)."""
+    if doc.id:
+        validate_id(doc.id)
+        row = session.scalars(select(PostmortemRow).where(PostmortemRow.id == doc.id)).one_or_none()
+        if row is not None:
+            if not session.scalar(
+                select(func.count()).where(PostmortemRow.pk == row.pk, visible_to(actor))
+            ):
+                raise NotFoundError(f"no post-mortem with id {doc.id!r} that you may change")
+            _require_editor(actor)
+            return _write(session, row, doc, actor, change="imported"), False
+    return create_document(session, doc, actor), True
+
+
+def change_status(
+    session: Session,
+    id: str,
+    status: Status,
+    actor: Principal,
+    *,
+    base_version: int | None = None,
+) -> Document:
+    """Move a document along draft -> in review -> published (and back a step)."""
+    _require_editor(actor)
+    row = find_row(session, id, actor)
+    _check_version(session, row, base_version)
+    current = Status(row.status)
+    if status == current:
+        return _to_document(session, row)
+    if status not in STATUS_TRANSITIONS[current]:
+        allowed = ", ".join(s.value for s in sorted(STATUS_TRANSITIONS[current]))
+        raise InputError(
+            f"cannot move from {current.value} to {status.value} (from {current.value}: {allowed})",
+            field="status",
+        )
+    doc = _to_document(session, row)
+    doc.status = status
+    return _write(session, row, doc, actor, change=f"status {current.value} -> {status.value}")
+
+
+def _check_version(session: Session, row: PostmortemRow, base_version: int | None) -> None:
+    if base_version is not None and base_version != row.version:
+        raise ConflictError(
+            f"post-mortem {row.id!r} changed since version {base_version} (now {row.version})",
+            current=_to_document(session, row),
+        )
+
+
+def _write(
+    session: Session, row: PostmortemRow, doc: Document, actor: Principal, *, change: str
+) -> Document:
+    now = utcnow()
+    row.title = doc.title.strip() or row.id
+    row.kind = doc.kind.value
+    if row.status != doc.status.value and doc.status == Status.PUBLISHED:
+        row.published_at = now
+    row.status = doc.status.value
+    row.severity = doc.severity.value if doc.severity else None
+    row.started_at = doc.started_at
+    row.detected_at = doc.detected_at
+    row.resolved_at = doc.resolved_at
+    row.timezone = doc.timezone
+    row.visibility = doc.visibility.value
+    row.extra = dict(doc.extra)
+    row.updated_at = now
+    row.version = (row.version or 0) + 1
+    row.tags = [TagRow(tag=t) for t in _unique(doc.tags)]
+    row.services = [ServiceRow(service=s) for s in _unique(doc.services)]
+    row.authors = [AuthorRow(position=i, name=a) for i, a in enumerate(doc.authors)]
+    row.sections = [
+        SectionRow(position=i, key=s.key, heading=s.heading, level=s.level, markdown=s.markdown)
+        for i, s in enumerate(doc.sections)
+    ]
+    session.flush()
+    timeline.replace_document_events(session, row.pk, doc.timeline)
+    items = actions.sync_document_items(session, row.pk, doc.action_items)
+    stored = doc.model_copy(
+        update={
+            "id": row.id,
+            "version": row.version,
+            "action_items": items,
+            "timeline": timeline.load_events(session, row.pk),
+        }
+    )
+    session.add(
+        VersionRow(
+            postmortem_pk=row.pk,
+            version=row.version,
+            actor=actor.username,
+            change=change,
+            created_at=now,
+            snapshot=stored.model_dump(mode="json"),
+        )
+    )
+    return stored
+
+
+def _unique(values: Sequence[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        value = value.strip()
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)
+
+
+# ----------------------------------------------------------------------------- mapping
+
+
+def _to_summary(row: PostmortemRow) -> Summary:
+    return Summary(
+        id=row.id,
+        title=row.title,
+        kind=row.kind,
+        status=row.status,
+        severity=row.severity,
+        started_at=row.started_at,
+        updated_at=row.updated_at,
+        tags=[t.tag for t in row.tags],
+        services=[s.service for s in row.services],
+        visibility=row.visibility,
+    )
+
+
+def _to_document(session: Session, row: PostmortemRow) -> Document:
+    return Document.model_validate(
+        {
+            "id": row.id,
+            "title": row.title,
+            "kind": row.kind,
+            "status": row.status,
+            "severity": row.severity,
+            "started_at": row.started_at,
+            "detected_at": row.detected_at,
+            "resolved_at": row.resolved_at,
+            "timezone": row.timezone,
+            "tags": [t.tag for t in row.tags],
+            "services": [s.service for s in row.services],
+            "authors": [a.name for a in row.authors],
+            "sections": [
+                Section(key=s.key, heading=s.heading, level=s.level, markdown=s.markdown)
+                for s in row.sections
+            ],
+            "timeline": timeline.load_events(session, row.pk),
+            "action_items": actions.load_items(session, row.pk),
+            "visibility": row.visibility,
+            "extra": dict(row.extra or {}),
+            "version": row.version,
+        }
+    )

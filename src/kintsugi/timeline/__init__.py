@@ -1,0 +1,1 @@
+"""Incident timelines: events, merging, durations; sources/ has one module per system."""

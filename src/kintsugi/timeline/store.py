@@ -1,0 +1,80 @@
+"""Storage of a document's timeline events (those written in the document itself)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from kintsugi.postmortems.document import TimelineEvent
+from kintsugi.timeline.models import TimelineEventRow
+
+DOCUMENT_SOURCE = "document"
+
+
+def load_events(session: Session, postmortem_pk: int) -> list[TimelineEvent]:
+    """Every stored event of one post-mortem, in timeline order."""
+    rows = session.scalars(
+        select(TimelineEventRow)
+        .where(TimelineEventRow.postmortem_pk == postmortem_pk)
+        .order_by(TimelineEventRow.position, TimelineEventRow.id)
+    )
+    return [_to_event(row) for row in rows]
+
+
+def load_events_for(
+    session: Session, postmortem_pks: Sequence[int]
+) -> dict[int, list[TimelineEvent]]:
+    """Events of several post-mortems in one query, keyed by post-mortem."""
+    result: dict[int, list[TimelineEvent]] = {pk: [] for pk in postmortem_pks}
+    if not postmortem_pks:
+        return result
+    rows = session.scalars(
+        select(TimelineEventRow)
+        .where(TimelineEventRow.postmortem_pk.in_(postmortem_pks))
+        .order_by(TimelineEventRow.postmortem_pk, TimelineEventRow.position, TimelineEventRow.id)
+    )
+    for row in rows:
+        result[row.postmortem_pk].append(_to_event(row))
+    return result
+
+
+def replace_document_events(
+    session: Session, postmortem_pk: int, events: Sequence[TimelineEvent]
+) -> None:
+    """Replace the events that came from the document's text; keep fetched and hand-edited ones."""
+    session.execute(
+        delete(TimelineEventRow).where(
+            TimelineEventRow.postmortem_pk == postmortem_pk,
+            TimelineEventRow.source == DOCUMENT_SOURCE,
+            TimelineEventRow.edited.is_(False),
+        )
+    )
+    session.add_all(
+        TimelineEventRow(
+            postmortem_pk=postmortem_pk,
+            position=position,
+            at=event.at,
+            precision=event.precision,
+            text=event.text,
+            actor=event.actor,
+            source=DOCUMENT_SOURCE,
+            source_id=event.source_id,
+            kind=event.kind,
+        )
+        for position, event in enumerate(events)
+        if event.source == DOCUMENT_SOURCE
+    )
+
+
+def _to_event(row: TimelineEventRow) -> TimelineEvent:
+    return TimelineEvent(
+        at=row.at,
+        text=row.text,
+        actor=row.actor,
+        source=row.source,
+        precision=row.precision,
+        source_id=row.source_id,
+        kind=row.kind,
+    )

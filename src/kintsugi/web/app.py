@@ -1,0 +1,104 @@
+"""``create_app(settings)``: the FastAPI application."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from kintsugi import __version__
+from kintsugi.core.config import Settings
+from kintsugi.core.db import make_engine, make_sessionmaker
+from kintsugi.core.errors import ConflictError, KintsugiError
+from kintsugi.web.templating import templates
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+ROUTERS = (
+    "kintsugi.postmortems.api",
+    "kintsugi.web.pages",
+)
+OPTIONAL_ROUTERS = ("kintsugi.language.api",)
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    """Secure defaults on every response: CSP allowing our own scripts only, no sniffing."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app on the database that ``settings`` names (migrated by the caller)."""
+    app = FastAPI(
+        title="Kintsugi",
+        version=__version__,
+        description="Learn from incidents, blamelessly: post-mortems, timelines, RCA, actions.",
+    )
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module_name in ROUTERS:
+        app.include_router(importlib.import_module(module_name).router)
+    for module_name in OPTIONAL_ROUTERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        app.include_router(module.router)
+    _install_error_handlers(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(KintsugiError)
+    async def kintsugi_error(request: Request, exc: KintsugiError) -> Response:
+        if _wants_json(request):
+            body: dict[str, object] = {"detail": str(exc)}
+            if isinstance(exc, ConflictError) and exc.current is not None:
+                from kintsugi.postmortems.document import Document
+                from kintsugi.postmortems.export import document_json
+
+                if isinstance(exc.current, Document):
+                    body["current"] = document_json(exc.current)
+            return JSONResponse(body, status_code=exc.status_code)
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"message": str(exc), "status_code": exc.status_code},
+            status_code=exc.status_code,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            f"{'.'.join(str(p) for p in err.get('loc', ()) if p != 'body')}: {err.get('msg')}"
+            for err in exc.errors()
+        ]
+        if _wants_json(request):
+            return JSONResponse({"detail": problems}, status_code=422)
+        return templates.TemplateResponse(
+            request, "error.html", {"message": "; ".join(problems), "status_code": 422}, 422
+        )

@@ -1,0 +1,13 @@
+"""ASGI entry point for servers that import the app by name (several workers)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from kintsugi.core.config import load_settings
+from kintsugi.web.app import create_app
+
+
+def app_factory() -> FastAPI:
+    """The app for the settings in the environment (``uvicorn --factory``)."""
+    return create_app(load_settings())

@@ -1,0 +1,242 @@
+"""Server-rendered pages: list, document, new, editor with live preview."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from kintsugi.core.errors import ConflictError, InputError
+from kintsugi.postmortems import service
+from kintsugi.postmortems.document import Document, Severity, Status, Visibility
+from kintsugi.postmortems.html import markdown_to_html
+from kintsugi.postmortems.body import body_markdown
+from kintsugi.postmortems.markdown import parse_markdown
+from kintsugi.postmortems.templates import TEMPLATES, new_document
+from kintsugi.web.deps import CurrentPrincipal, Db
+from kintsugi.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/postmortems", status_code=303)
+
+
+@router.get("/postmortems", response_class=HTMLResponse)
+def list_page(
+    request: Request,
+    db: Db,
+    viewer: CurrentPrincipal,
+    severity: str = "",
+    tag: str = "",
+    status: str = "",
+    kind: str = "",
+) -> Response:
+    filters = service.Filters(
+        severity=severity or None, tag=tag or None, status=status or None, kind=kind or None
+    )
+    with db.begin() as session:
+        rows = service.list_documents(session, viewer, filters, limit=500)
+        facets = service.facet_values(session, viewer)
+    context = {
+        "rows": rows,
+        "filters": filters,
+        "facets": facets,
+        "severities": [s.value for s in Severity],
+        "statuses": [s.value for s in Status],
+    }
+    if request.headers.get("HX-Request"):
+        return _page(request, "postmortems/_rows.html", context)
+    return _page(request, "postmortems/list.html", context)
+
+
+@router.get("/postmortems/new", response_class=HTMLResponse)
+def new_page(request: Request) -> Response:
+    return _page(
+        request,
+        "postmortems/new.html",
+        {"templates": list(TEMPLATES), "severities": [s.value for s in Severity], "error": None},
+    )
+
+
+@router.post("/postmortems/new")
+def create(
+    request: Request,
+    db: Db,
+    viewer: CurrentPrincipal,
+    title: Annotated[str, Form(max_length=500)],
+    template: Annotated[str, Form()] = "postmortem",
+    severity: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        doc = new_document(template, title, severity=Severity(severity) if severity else None)
+        with db.begin() as session:
+            stored = service.create_document(session, doc, viewer)
+    except (InputError, ValueError) as exc:
+        return _page(
+            request,
+            "postmortems/new.html",
+            {
+                "templates": list(TEMPLATES),
+                "severities": [s.value for s in Severity],
+                "error": str(exc),
+            },
+            status_code=422,
+        )
+    return RedirectResponse(f"/postmortems/{stored.id}/edit", status_code=303)
+
+
+@router.get("/postmortems/{id}", response_class=HTMLResponse)
+def document_page(request: Request, id: str, db: Db, viewer: CurrentPrincipal) -> Response:
+    with db.begin() as session:
+        doc = service.get_document(session, id, viewer)
+    return _page(request, "postmortems/show.html", {"doc": doc, "next": _next_statuses(doc)})
+
+
+def _next_statuses(doc: Document) -> list[str]:
+    from kintsugi.postmortems.document import STATUS_TRANSITIONS
+
+    order = list(Status)
+    return sorted((s.value for s in STATUS_TRANSITIONS[doc.status]), key=lambda v: order.index(Status(v)))
+
+
+@router.get("/postmortems/{id}/edit", response_class=HTMLResponse)
+def edit_page(request: Request, id: str, db: Db, viewer: CurrentPrincipal) -> Response:
+    with db.begin() as session:
+        doc = service.get_document(session, id, viewer)
+    return _page(request, "postmortems/edit.html", _editor_context(doc, body_markdown(doc)))
+
+
+def _editor_context(doc: Document, body: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "doc": doc,
+        "body": body,
+        "severities": [s.value for s in Severity],
+        "visibilities": [v.value for v in Visibility],
+        "preview": Markup(markdown_to_html(body)),  # noqa: S704 - sanitised
+        "local": lambda value: _local_input(value, doc.timezone),
+        **extra,
+    }
+
+
+def _local_input(value: datetime | None, zone: str) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(_zone(zone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"unknown time zone {name!r}", field="timezone") from None
+
+
+def _parse_local(value: str, zone: ZoneInfo, field: str) -> datetime | None:
+    if not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(f"{value!r} is not a date and time", field=field) from None
+    return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@router.post("/postmortems/{id}/edit")
+def save(
+    request: Request,
+    id: str,
+    db: Db,
+    viewer: CurrentPrincipal,
+    title: Annotated[str, Form(max_length=500)],
+    body: Annotated[str, Form(max_length=2_000_000)],
+    base_version: Annotated[int, Form()],
+    severity: Annotated[str, Form()] = "",
+    tags: Annotated[str, Form(max_length=2000)] = "",
+    services: Annotated[str, Form(max_length=2000)] = "",
+    timezone: Annotated[str, Form(max_length=64)] = "UTC",
+    started_at: Annotated[str, Form()] = "",
+    detected_at: Annotated[str, Form()] = "",
+    resolved_at: Annotated[str, Form()] = "",
+    visibility: Annotated[str, Form()] = "organisation",
+) -> Response:
+    with db.begin() as session:
+        current = service.get_document(session, id, viewer)
+    try:
+        zone = _zone(timezone)
+        parsed = parse_markdown(f"# {title}\n\n{body}", source="editor", default_timezone=timezone)
+        doc = current.model_copy(
+            update={
+                "title": title.strip(),
+                "severity": Severity(severity) if severity else None,
+                "tags": _split(tags),
+                "services": _split(services),
+                "timezone": timezone,
+                "started_at": _parse_local(started_at, zone, "started_at"),
+                "detected_at": _parse_local(detected_at, zone, "detected_at"),
+                "resolved_at": _parse_local(resolved_at, zone, "resolved_at"),
+                "visibility": Visibility(visibility),
+                "sections": parsed.sections,
+                "timeline": parsed.timeline,
+                "action_items": _keep_item_ids(parsed, current),
+            }
+        )
+        with db.begin() as session:
+            stored = service.update_document(session, id, doc, viewer, base_version=base_version)
+    except ConflictError as exc:
+        latest = exc.current if isinstance(exc.current, Document) else current
+        context = _editor_context(
+            latest, body_markdown(latest), conflict=True, mine=body, error=str(exc)
+        )
+        return _page(request, "postmortems/edit.html", context, status_code=409)
+    except (InputError, ValueError) as exc:
+        context = _editor_context(current, body, error=str(exc))
+        return _page(request, "postmortems/edit.html", context, status_code=422)
+    return RedirectResponse(f"/postmortems/{stored.id}", status_code=303)
+
+
+def _keep_item_ids(parsed: Document, current: Document) -> list[Any]:
+    """Items edited as text keep the ids (and so the history) of the stored ones they match."""
+    by_title = {" ".join(i.title.lower().split()): i for i in current.action_items}
+    items = []
+    for item in parsed.action_items:
+        match = by_title.get(" ".join(item.title.lower().split()))
+        items.append(item.model_copy(update={"id": match.id}) if match else item)
+    return items
+
+
+@router.post("/postmortems/{id}/status")
+def status_change(
+    id: str,
+    db: Db,
+    viewer: CurrentPrincipal,
+    status: Annotated[str, Form()],
+    base_version: Annotated[int | None, Form()] = None,
+) -> Response:
+    try:
+        target = Status(status)
+    except ValueError:
+        raise InputError(f"unknown status {status!r}", field="status") from None
+    with db.begin() as session:
+        doc = service.change_status(session, id, target, viewer, base_version=base_version)
+    return RedirectResponse(f"/postmortems/{doc.id}", status_code=303)
+
+
+@router.post("/preview", response_class=HTMLResponse)
+def preview(body: Annotated[str, Form(max_length=2_000_000)] = "") -> HTMLResponse:
+    """The editor's live preview: the Markdown rendered and sanitised."""
+    return HTMLResponse(markdown_to_html(body))

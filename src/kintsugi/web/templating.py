@@ -1,0 +1,34 @@
+"""The Jinja2 environment of the pages (autoescaping on)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from kintsugi.postmortems.html import markdown_to_html
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+templates = Jinja2Templates(directory=TEMPLATE_DIR)
+
+
+def _markdown(text: str) -> Markup:
+    return Markup(markdown_to_html(text or ""))  # noqa: S704 - sanitised by nh3
+
+
+def _when(value: datetime | None, zone: str = "UTC", fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+    if value is None:
+        return "-"
+    try:
+        return value.astimezone(ZoneInfo(zone)).strftime(fmt)
+    except (KeyError, ValueError):
+        return value.strftime(fmt)
+
+
+templates.env.filters["markdown"] = _markdown
+templates.env.filters["when"] = _when
+templates.env.filters["label"] = lambda v: str(v or "-").replace("_", " ")

@@ -1,0 +1,107 @@
+"""Shared fixtures: a fresh, migrated database per test, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from kintsugi.core.db import make_engine, make_sessionmaker
+from kintsugi.core.migrations import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = (ROOT.parent / "shared" / "corpus").resolve()
+POSTGRES_ADMIN_URL = os.environ.get(
+    "KINTSUGI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+_TEMPLATE_DB = f"kintsugi_tpl_{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The real post-mortems beside the project (../shared/corpus)."""
+    assert CORPUS.is_dir(), f"the corpus is missing at {CORPUS}"
+    return CORPUS
+
+
+def _pg_admin() -> Engine:
+    return create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated PostgreSQL database that each test's database is copied from."""
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{_TEMPLATE_DB}"'))
+        conn.execute(text(f'CREATE DATABASE "{_TEMPLATE_DB}"'))
+    url = admin.url.set(database=_TEMPLATE_DB).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{_TEMPLATE_DB}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'kintsugi.db'}"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """URL of a fresh, migrated SQLite database."""
+    url = _sqlite_url(tmp_path)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_template: str) -> Iterator[str]:
+    """URL of a fresh, migrated PostgreSQL database (dropped after the test)."""
+    name = f"kintsugi_t_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_TEMPLATE_DB}"'))
+    yield admin.url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """A fresh, migrated database on each engine in turn (storage tests use this)."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """Engine on the fresh database of ``db_url``."""
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    """Session factory on the fresh database."""
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    """Engine on a fresh SQLite database only (for tests that need not run twice)."""
+    eng = make_engine(sqlite_url)
+    yield eng
+    eng.dispose()

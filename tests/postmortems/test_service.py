@@ -1,0 +1,232 @@
+"""The post-mortem service against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from kintsugi.people.models import Team, User
+from kintsugi.people.principal import SYSTEM, Principal, Role
+from kintsugi.postmortems import service
+from kintsugi.postmortems.document import (
+    ActionItem,
+    ActionItemStatus,
+    Document,
+    Section,
+    Severity,
+    Status,
+    TimelineEvent,
+    Visibility,
+)
+from kintsugi.postmortems.models import AccessGrantRow, PostmortemRow, VersionRow
+
+
+def _doc(title: str = "Database failover", **kwargs: object) -> Document:
+    data: dict[str, object] = {
+        "title": title,
+        "severity": Severity.SEV2,
+        "started_at": datetime(2026, 3, 1, 10, 0, tzinfo=UTC),
+        "tags": ["database", "failover"],
+        "services": ["orders-db"],
+        "sections": [
+            Section(key="summary", heading="Summary", markdown="The primary failed over."),
+            Section(key="timeline", heading="Timeline", markdown="| Time | Event |"),
+        ],
+        "timeline": [
+            TimelineEvent(at=datetime(2026, 3, 1, 10, 0, tzinfo=UTC), text="Primary stops"),
+            TimelineEvent(
+                at=datetime(2026, 3, 1, 10, 5, tzinfo=UTC), text="Failover done", actor="Ana"
+            ),
+        ],
+        "action_items": [
+            ActionItem(title="Alert on replica lag", owner="sre", priority="P1"),
+            ActionItem(title="Document failover", due=date(2026, 4, 1)),
+        ],
+    }
+    data.update(kwargs)
+    return Document.model_validate(data)
+
+
+def test_create_and_read_back_the_whole_document(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        created = service.create_document(session, _doc(), SYSTEM)
+    assert created.id == "database-failover"
+    assert created.version == 1
+    with sessions.begin() as session:
+        doc = service.get_document(session, "database-failover", SYSTEM)
+    assert doc.title == "Database failover"
+    assert doc.severity == Severity.SEV2
+    assert doc.started_at == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    assert doc.tags == ["database", "failover"]
+    assert [s.key for s in doc.sections] == ["summary", "timeline"]
+    assert [e.text for e in doc.timeline] == ["Primary stops", "Failover done"]
+    assert doc.timeline[1].actor == "Ana"
+    assert [a.title for a in doc.action_items] == ["Alert on replica lag", "Document failover"]
+    assert all(a.id is not None for a in doc.action_items)
+    assert doc.action_items[1].due == date(2026, 4, 1)
+
+
+def test_ids_are_unique_and_prefixes_resolve(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        first = service.create_document(session, _doc(), SYSTEM)
+        second = service.create_document(session, _doc(), SYSTEM)
+        service.create_document(session, _doc("Cache stampede"), SYSTEM)
+    assert (first.id, second.id) == ("database-failover", "database-failover-2")
+    with sessions.begin() as session:
+        assert service.get_document(session, "cache", SYSTEM).title == "Cache stampede"
+        with pytest.raises(InputError, match="matches several"):
+            service.get_document(session, "database", SYSTEM)
+        with pytest.raises(NotFoundError):
+            service.get_document(session, "nothing-like-this", SYSTEM)
+
+
+def test_stale_update_is_refused_and_nothing_changes(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        doc = service.create_document(session, _doc(), SYSTEM)
+    assert doc.id
+    with sessions.begin() as session:
+        mine = doc.model_copy(update={"title": "First edit"})
+        service.update_document(session, doc.id, mine, SYSTEM, base_version=1)
+    with pytest.raises(ConflictError) as caught, sessions.begin() as session:
+        theirs = doc.model_copy(update={"title": "Second edit from version 1"})
+        service.update_document(session, doc.id, theirs, SYSTEM, base_version=1)
+    current = caught.value.current
+    assert isinstance(current, Document)
+    assert current.title == "First edit"
+    assert current.version == 2
+    with sessions.begin() as session:
+        assert service.get_document(session, doc.id, SYSTEM).title == "First edit"
+        versions = session.scalars(select(VersionRow.version).order_by(VersionRow.version))
+        assert list(versions) == [1, 2]
+
+
+def test_action_items_keep_their_ids_across_updates(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        doc = service.create_document(session, _doc(), SYSTEM)
+    assert doc.id
+    ids = {a.title: a.id for a in doc.action_items}
+    changed = doc.model_copy(
+        update={
+            "action_items": [
+                ActionItem(title="Document failover", status=ActionItemStatus.COMPLETED),
+                ActionItem(title="Add a chaos test"),
+            ]
+        }
+    )
+    with sessions.begin() as session:
+        stored = service.update_document(session, doc.id, changed, SYSTEM, base_version=1)
+    by_title = {a.title: a for a in stored.action_items}
+    assert by_title["Document failover"].id == ids["Document failover"]
+    assert by_title["Document failover"].status == ActionItemStatus.COMPLETED
+    assert by_title["Add a chaos test"].id not in ids.values()
+    assert "Alert on replica lag" not in by_title
+
+
+def test_status_moves_one_step_at_a_time(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        doc = service.create_document(session, _doc(), SYSTEM)
+        assert doc.id
+        with pytest.raises(InputError, match="cannot move from draft to published"):
+            service.change_status(session, doc.id, Status.PUBLISHED, SYSTEM)
+        service.change_status(session, doc.id, Status.IN_REVIEW, SYSTEM)
+        published = service.change_status(session, doc.id, Status.PUBLISHED, SYSTEM)
+    assert published.status == Status.PUBLISHED
+    with sessions.begin() as session:
+        row = session.scalars(select(PostmortemRow)).one()
+        assert row.published_at is not None
+
+
+def test_filters(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        service.create_document(session, _doc("A", severity=Severity.SEV1, tags=["dns"]), SYSTEM)
+        service.create_document(session, _doc("B", severity=Severity.SEV3, tags=["dns"]), SYSTEM)
+        service.create_document(session, _doc("C", severity=Severity.SEV3, tags=["tls"]), SYSTEM)
+    with sessions.begin() as session:
+
+        def titles(**kw: str) -> list[str]:
+            rows = service.list_documents(session, SYSTEM, service.Filters(**kw))
+            return sorted(r.title for r in rows)
+
+        assert titles(severity="SEV3") == ["B", "C"]
+        assert titles(tag="dns") == ["A", "B"]
+        assert titles(severity="SEV3", tag="dns") == ["B"]
+        assert titles(status="published") == []
+        assert service.count_documents(session, SYSTEM, service.Filters(tag="dns")) == 2
+        assert service.facet_values(session, SYSTEM)["tags"] == ["dns", "tls"]
+
+
+def _people(session: Session) -> dict[str, Principal]:
+    team = Team(name="payments")
+    session.add(team)
+    users = {
+        name: User(username=name, role=role)
+        for name, role in [("ana", "editor"), ("bo", "editor"), ("cy", "viewer"), ("root", "admin")]
+    }
+    session.add_all(users.values())
+    session.flush()
+    return {
+        "ana": Principal(users["ana"].id, "ana", Role.EDITOR, frozenset({team.id})),
+        "bo": Principal(users["bo"].id, "bo", Role.EDITOR),
+        "cy": Principal(users["cy"].id, "cy", Role.VIEWER),
+        "root": Principal(users["root"].id, "root", Role.ADMIN),
+        "team_id": team.id,  # type: ignore[dict-item]
+    }
+
+
+def test_visibility_matrix(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        people = _people(session)
+        team_id = int(people.pop("team_id"))  # type: ignore[call-overload]
+        service.create_document(session, _doc("Open"), SYSTEM)
+        service.create_document(session, _doc("Team", visibility=Visibility.TEAM), SYSTEM)
+        service.create_document(session, _doc("Secret", visibility=Visibility.RESTRICTED), SYSTEM)
+        rows = {r.title: r for r in session.scalars(select(PostmortemRow))}
+        rows["Team"].team_id = team_id
+        session.add(AccessGrantRow(postmortem_pk=rows["Secret"].pk, user_id=people["bo"].user_id))
+    expected = {
+        "ana": ["Open", "Team"],
+        "bo": ["Open", "Secret"],
+        "cy": ["Open"],
+        "root": ["Open", "Secret", "Team"],
+    }
+    with sessions.begin() as session:
+        for name, titles in expected.items():
+            viewer = people[name]
+            listed = sorted(r.title for r in service.list_documents(session, viewer))
+            assert listed == titles, name
+            assert service.count_documents(session, viewer) == len(titles)
+            for hidden in {"Open", "Team", "Secret"} - set(titles):
+                with pytest.raises(NotFoundError):
+                    service.get_document(session, slug(hidden), viewer)
+
+
+def slug(title: str) -> str:
+    return service.slugify(title)
+
+
+def test_viewers_cannot_write(sessions: sessionmaker[Session]) -> None:
+    viewer = Principal(1, "cy", Role.VIEWER)
+    with sessions.begin() as session, pytest.raises(PermissionDeniedError):
+        service.create_document(session, _doc(), viewer)
+
+
+def test_soft_deleted_documents_are_invisible(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        service.create_document(session, _doc(), SYSTEM)
+        session.scalars(select(PostmortemRow)).one().deleted_at = datetime.now(UTC)
+    with sessions.begin() as session:
+        assert service.list_documents(session, SYSTEM) == []
+        with pytest.raises(NotFoundError):
+            service.get_document(session, "database-failover", SYSTEM)
+
+
+def test_slugify() -> None:
+    assert service.slugify("PM2023-002 - Logs not shipped to CloudWatch") == (
+        "pm2023-002-logs-not-shipped-to-cloudwatch"
+    )
+    assert service.slugify("Ærø: Søren's café, Straße!") == "aero-soren-s-cafe-strasse"
+    assert service.slugify("!!!") == "postmortem"
