@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         for row in module.run(args.quick):
             rows.append({"bench": name, **row})
         console.print(f"  done in {time.perf_counter() - started:.1f} s")
-    table = Table("benchmark", "measure", "value", "anchor", "ratio", "target", title="Kintsugi benchmarks")
+    table = Table(
+        "benchmark", "measure", "value", "anchor", "ratio", "target", title="Kintsugi benchmarks"
+    )
     for row in rows:
         anchor = row.get("anchor") or ""
         if row.get("anchor_value") is not None:

@@ -17,6 +17,7 @@ app = typer.Typer(
 SLICE_CLIS = (
     "kintsugi.core.db_cli",
     "kintsugi.postmortems.cli",
+    "kintsugi.people.cli",
     "kintsugi.demo.cli",
     "kintsugi.web.cli",
 )

@@ -8,6 +8,7 @@ from sqlalchemy import MetaData
 def metadata() -> MetaData:
     """Metadata with every slice's tables registered."""
     from kintsugi.actions import models as _actions  # noqa: F401
+    from kintsugi.audit import models as _audit  # noqa: F401
     from kintsugi.core.db import Base
     from kintsugi.people import models as _people  # noqa: F401
     from kintsugi.postmortems import models as _postmortems  # noqa: F401

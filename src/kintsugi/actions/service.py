@@ -1,15 +1,25 @@
-"""Action items of a post-mortem: load and keep in step with the document."""
+"""Action items of a post-mortem: load and keep in step with the document.
+
+The post-mortem service calls these when a document is read or saved. Changes that a document
+save makes to an item are recorded in the item's history (actor ``document``) like any other.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kintsugi.actions import history
 from kintsugi.actions.models import ActionItemRow
+from kintsugi.actions.owners import owner_kind_for
 from kintsugi.core.types import utcnow
 from kintsugi.postmortems.document import ActionItem, ActionItemStatus
+
+DOCUMENT_ACTOR = "document"
 
 
 def load_items(session: Session, postmortem_pk: int) -> list[ActionItem]:
@@ -23,11 +33,16 @@ def load_items(session: Session, postmortem_pk: int) -> list[ActionItem]:
 
 
 def sync_document_items(
-    session: Session, postmortem_pk: int, items: Sequence[ActionItem]
+    session: Session,
+    postmortem_pk: int,
+    items: Sequence[ActionItem],
+    *,
+    actor: str = DOCUMENT_ACTOR,
 ) -> list[ActionItem]:
     """Make the stored items match ``items``, keeping ids of items that are still there.
 
     Items are matched by id when given, else by their title; unmatched stored items are removed.
+    Every created or changed item gets a history entry by ``actor``.
     """
     existing = list(
         session.scalars(select(ActionItemRow).where(ActionItemRow.postmortem_pk == postmortem_pk))
@@ -38,16 +53,23 @@ def sync_document_items(
         by_title.setdefault(_title_key(stored.title), []).append(stored)
     kept: set[int] = set()
     result: list[ActionItemRow] = []
+    changed: list[tuple[ActionItemRow, dict[str, list[Any]], bool]] = []
+    now = utcnow()
     for position, item in enumerate(items):
         match = by_id.get(item.id) if item.id is not None else None
         if match is None or match.id in kept:
             candidates = [r for r in by_title.get(_title_key(item.title), []) if r.id not in kept]
             match = candidates[0] if candidates else None
+        created = match is None
         if match is None:
-            match = ActionItemRow(postmortem_pk=postmortem_pk)
+            match = ActionItemRow(
+                postmortem_pk=postmortem_pk, version=1, created_at=now, updated_at=now
+            )
             session.add(match)
         row = match
-        _apply(row, item, position)
+        changes = _apply(session, row, item, position, now)
+        if created or changes:
+            changed.append((row, changes, created))
         if row.id is not None:
             kept.add(row.id)
         result.append(row)
@@ -55,21 +77,50 @@ def sync_document_items(
         if stale.id not in kept and stale not in result:
             session.delete(stale)
     session.flush()
+    for row, changes, created in changed:
+        history.record(
+            session,
+            row.id,
+            actor=actor,
+            kind="created" if created else "updated",
+            changes=changes,
+            at=now,
+        )
     return [_to_item(row) for row in result]
 
 
-def _apply(row: ActionItemRow, item: ActionItem, position: int) -> None:
+def _apply(
+    session: Session, row: ActionItemRow, item: ActionItem, position: int, now: datetime
+) -> dict[str, list[Any]]:
+    """Copy the document's item onto the row; the fields that changed, as [old, new]."""
     status = item.status.value
+    new_values: dict[str, Any] = {
+        "title": item.title,
+        "owner": item.owner,
+        "priority": item.priority.value if item.priority else None,
+        "due": item.due,
+        "status": status,
+    }
+    changes = {
+        field: [getattr(row, field), value]
+        for field, value in new_values.items()
+        if getattr(row, field) != value
+    }
     if status == ActionItemStatus.COMPLETED and row.status != ActionItemStatus.COMPLETED:
-        row.completed_at = utcnow()
+        row.completed_at = now
     elif status != ActionItemStatus.COMPLETED:
         row.completed_at = None
+    if "owner" in changes or row.owner_kind is None:
+        row.owner_kind = owner_kind_for(session, item.owner)
+    if status != ActionItemStatus.WONT_DO:
+        row.wont_do_reason = None
     row.position = position
-    row.title = item.title
-    row.owner = item.owner
-    row.priority = item.priority.value if item.priority else None
-    row.due = item.due
-    row.status = status
+    for field, value in new_values.items():
+        setattr(row, field, value)
+    if changes and row.id is not None:
+        row.version = (row.version or 0) + 1
+        row.updated_at = now
+    return changes
 
 
 def _title_key(title: str) -> str:

@@ -14,12 +14,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KINTSUGI_", extra="ignore")
 
     database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the database")
-    secret_key: str = Field(
-        "", description="Signs session cookies; generated and stored when empty"
-    )
     base_url: str = Field("http://127.0.0.1:8000", description="Public address of the web app")
     default_timezone: str = Field("UTC", description="Zone for times a document does not qualify")
     cookie_secure: bool = Field(False, description="Send cookies only over HTTPS")
+    oidc_issuer: str = Field("", description="OpenID Connect issuer URL; empty turns SSO off")
+    oidc_client_id: str = Field("", description="OpenID Connect client id")
+    oidc_client_secret: str = Field("", description="OpenID Connect client secret")
+    oidc_auto_create: bool = Field(True, description="Create a viewer on first SSO sign-in")
+    sign_in_attempts_per_15min: int = Field(10, description="Failed sign-ins before a pause")
 
 
 def load_settings(database_url: str | None = None) -> Settings:

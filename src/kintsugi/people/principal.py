@@ -28,10 +28,15 @@ class Principal:
     role: Role
     team_ids: frozenset[int] = field(default_factory=frozenset)
     is_system: bool = False
+    read_only: bool = False
 
     def has_role(self, role: Role) -> bool:
-        """True when this principal's role is ``role`` or above."""
-        return self.is_system or self.role.rank >= role.rank
+        """True when this principal's role is ``role`` or above (read-only tokens: viewer)."""
+        if self.is_system:
+            return True
+        if self.read_only and role.rank > Role.VIEWER.rank:
+            return False
+        return self.role.rank >= role.rank
 
 
 SYSTEM = Principal(user_id=None, username="system", role=Role.ADMIN, is_system=True)

@@ -27,7 +27,11 @@ from kintsugi.web.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1/postmortems", tags=["post-mortems"])
 
-MEDIA_TYPES = {"md": "text/markdown; charset=utf-8", "json": "application/json", "html": "text/html"}
+MEDIA_TYPES = {
+    "md": "text/markdown; charset=utf-8",
+    "json": "application/json",
+    "html": "text/html",
+}
 
 
 class SectionOut(BaseModel):
@@ -193,9 +197,7 @@ def update_postmortem(id: str, body: UpdateIn, db: Db, viewer: CurrentPrincipal)
     with db.begin() as session:
         current = service.get_document(session, id, viewer)
         doc.status = current.status
-        updated = service.update_document(
-            session, id, doc, viewer, base_version=body.base_version
-        )
+        updated = service.update_document(session, id, doc, viewer, base_version=body.base_version)
         return document_json(updated)
 
 

@@ -39,7 +39,9 @@ def _severity(value: str | None) -> Severity | None:
         return Severity(normalised)
     except ValueError:
         allowed = ", ".join(s.value for s in Severity)
-        raise InputError(f"unknown severity {value!r}; one of {allowed}", field="--severity") from None
+        raise InputError(
+            f"unknown severity {value!r}; one of {allowed}", field="--severity"
+        ) from None
 
 
 @handle_errors

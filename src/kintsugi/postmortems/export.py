@@ -86,9 +86,7 @@ def document_html(doc: Document) -> str:
         ("Services", ", ".join(doc.services) or "-"),
     ]
     parts.append(
-        "<dl>"
-        + "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
-        + "</dl>"
+        "<dl>" + "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts) + "</dl>"
     )
     for section in doc.sections:
         if section.heading:
@@ -97,7 +95,7 @@ def document_html(doc: Document) -> str:
         parts.append(markdown_to_html(section.markdown))
     body = "\n".join(parts)
     return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(doc.title)}</title>"
         "<style>body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;"
         "padding:0 1rem;line-height:1.5}table{border-collapse:collapse}"

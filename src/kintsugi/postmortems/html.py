@@ -24,8 +24,10 @@ ALLOWED_ATTRIBUTES = {
 
 @lru_cache(maxsize=1)
 def _renderer() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table").enable(
-        "strikethrough"
+    return (
+        MarkdownIt("commonmark", {"html": True, "linkify": False})
+        .enable("table")
+        .enable("strikethrough")
     )
 
 

@@ -27,8 +27,16 @@ POSTMORTEM: Sequence[Guide] = (
     ("detection", "Detection", "How and when we found out; what could have told us sooner."),
     ("resolution", "Resolution", "What stopped the impact, and what restored service."),
     ("what_went_well", "What Went Well", "Practices, tools and decisions that helped."),
-    ("what_went_wrong", "What Could Improve", "Where the system, process or tooling made it harder."),
-    ("where_we_got_lucky", "Where We Got Lucky", "What went right by chance rather than by design."),
+    (
+        "what_went_wrong",
+        "What Could Improve",
+        "Where the system, process or tooling made it harder.",
+    ),
+    (
+        "where_we_got_lucky",
+        "Where We Got Lucky",
+        "What went right by chance rather than by design.",
+    ),
     ("lessons_learned", "Lessons Learned", "What we now know that we did not before."),
     (
         "action_items",
@@ -88,7 +96,9 @@ def new_document(
         kind, guides = TEMPLATES[template]
     except KeyError:
         names = ", ".join(TEMPLATES)
-        raise InputError(f"unknown template {template!r}; one of {names}", field="template") from None
+        raise InputError(
+            f"unknown template {template!r}; one of {names}", field="template"
+        ) from None
     if not title.strip():
         raise InputError("a title is required", field="title")
     if template == "lightweight" and severity is None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
@@ -15,6 +15,12 @@ from kintsugi import __version__
 from kintsugi.core.config import Settings
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.errors import ConflictError, KintsugiError
+from kintsugi.web.auth import (
+    AuthenticationRequired,
+    AuthMiddleware,
+    csrf_protect,
+    login_redirect_target,
+)
 from kintsugi.web.templating import templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -25,6 +31,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 ROUTERS = (
+    "kintsugi.web.login",
     "kintsugi.postmortems.api",
     "kintsugi.web.pages",
 )
@@ -46,14 +53,18 @@ class SecurityHeaders(BaseHTTPMiddleware):
 def create_app(settings: Settings) -> FastAPI:
     """Build the app on the database that ``settings`` names (migrated by the caller)."""
     app = FastAPI(
+        dependencies=[Depends(csrf_protect)],
         title="Kintsugi",
         version=__version__,
         description="Learn from incidents, blamelessly: post-mortems, timelines, RCA, actions.",
+        docs_url=None,  # Swagger UI would load scripts from a CDN; the schema is at /openapi.json
+        redoc_url=None,
     )
     engine = make_engine(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    app.add_middleware(AuthMiddleware, sessions=app.state.sessions)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module_name in ROUTERS:
@@ -65,6 +76,11 @@ def create_app(settings: Settings) -> FastAPI:
             continue
         app.include_router(module.router)
     _install_error_handlers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
     return app
 
 
@@ -75,6 +91,8 @@ def _wants_json(request: Request) -> bool:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KintsugiError)
     async def kintsugi_error(request: Request, exc: KintsugiError) -> Response:
+        if isinstance(exc, AuthenticationRequired) and not _wants_json(request):
+            return RedirectResponse(login_redirect_target(request), status_code=303)
         if _wants_json(request):
             body: dict[str, object] = {"detail": str(exc)}
             if isinstance(exc, ConflictError) and exc.current is not None:
@@ -83,7 +101,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
                 if isinstance(exc.current, Document):
                     body["current"] = document_json(exc.current)
-            return JSONResponse(body, status_code=exc.status_code)
+            headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+            return JSONResponse(body, status_code=exc.status_code, headers=headers)
         return templates.TemplateResponse(
             request,
             "error.html",

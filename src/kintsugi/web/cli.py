@@ -23,7 +23,9 @@ def serve(
     ctx = context(db)
     ctx.engine  # noqa: B018 - connects and migrates before the workers start
     os.environ["KINTSUGI_DATABASE_URL"] = ctx.settings.database_url
-    err_console.print(f"Kintsugi on http://{host}:{port} (database {_display(ctx.settings.database_url)})")
+    err_console.print(
+        f"Kintsugi on http://{host}:{port} (database {_display(ctx.settings.database_url)})"
+    )
     uvicorn.run(
         "kintsugi.web.asgi:app_factory",
         factory=True,

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from kintsugi.people.principal import Principal, Role
+from kintsugi.people.principal import Principal
+from kintsugi.web.auth import require_principal
 
 
 def get_sessions(request: Request) -> sessionmaker[Session]:
@@ -16,14 +17,10 @@ def get_sessions(request: Request) -> sessionmaker[Session]:
     return factory
 
 
-LOCAL_OPERATOR = Principal(user_id=None, username="local", role=Role.ADMIN, is_system=True)
-
-
-def get_principal(request: Request) -> Principal:
-    """The principal of this request (the local operator until sign-in is configured)."""
-    principal: Principal | None = getattr(request.state, "principal", None)
-    return principal or LOCAL_OPERATOR
+def client_ip(request: Request) -> str | None:
+    """The caller's address (as the server sees it)."""
+    return request.client.host if request.client else None
 
 
 Db = Annotated[sessionmaker[Session], Depends(get_sessions)]
-CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(require_principal)]

@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from kintsugi.postmortems.html import markdown_to_html
+from kintsugi.web.auth import identity
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
-templates = Jinja2Templates(directory=TEMPLATE_DIR)
+
+
+def _identity(request: Request) -> dict[str, Any]:
+    found = identity(request)
+    return {
+        "me": found.principal if found else None,
+        "csrf_token": found.csrf_token if found and found.csrf_token else "",
+    }
+
+
+templates = Jinja2Templates(directory=TEMPLATE_DIR, context_processors=[_identity])
 
 
 def _markdown(text: str) -> Markup:
-    return Markup(markdown_to_html(text or ""))  # noqa: S704 - sanitised by nh3
+    return Markup(markdown_to_html(text or ""))
 
 
 def _when(value: datetime | None, zone: str = "UTC", fmt: str = "%Y-%m-%d %H:%M %Z") -> str:

@@ -116,7 +116,8 @@ class Source(ABC):
         return []
 
     def close(self) -> None:
-        """Release connections."""
+        """Release connections (most sources hold none)."""
+        return None
 
     def error(self, message: str, *, variable: str | None = None) -> SourceError:
         """A SourceError for this source with secrets taken out of the message."""
@@ -203,9 +204,7 @@ class HttpSource(Source):
         """GET ``url`` (relative to the base URL, or absolute) and decode its JSON body."""
         return self.get(url, params)[0]
 
-    def get(
-        self, url: str, params: Mapping[str, Any] | None = None
-    ) -> tuple[Any, httpx.Response]:
+    def get(self, url: str, params: Mapping[str, Any] | None = None) -> tuple[Any, httpx.Response]:
         """GET with retries; returns (decoded JSON, response)."""
         policy = self.retry
         problem = "no attempt made"

@@ -64,7 +64,7 @@ class FileSource(Source):
         if isinstance(data, dict) and "events" in data:
             data = data["events"]
         if not isinstance(data, list):
-            raise InputError("expected a list of events or {\"events\": [...]}", file=where)
+            raise InputError('expected a list of events or {"events": [...]}', file=where)
         for index, item in enumerate(data):
             if not isinstance(item, dict):
                 raise InputError("is not an object", file=where, field=f"events[{index}]")
@@ -73,7 +73,9 @@ class FileSource(Source):
     def _read_csv(self, text: str, where: str) -> Iterator[Event]:
         reader = csv.DictReader(io.StringIO(text))
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
-        if not any(h in header for h in _TIME_FIELDS) or not any(h in header for h in _TITLE_FIELDS):
+        if not any(h in header for h in _TIME_FIELDS) or not any(
+            h in header for h in _TITLE_FIELDS
+        ):
             raise InputError(
                 "the header must name a time column (at/time/timestamp) and a title column "
                 "(title/text/event)",

@@ -112,4 +112,3 @@ class OpsgenieSource(HttpSource):
             actor=text_of(item, "owner") or None,
             alert=key if kind == Kind.ALERT_RESOLVED else None,
         )
-

@@ -1,0 +1,40 @@
+"""Owners of action items: a person (username or name) or a team, kept as free text.
+
+Until the people slice manages owners, an owner is a *team* when a team of that name exists
+(case-insensitive), otherwise a *person*; callers may also say which explicitly.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kintsugi.core.errors import InputError
+from kintsugi.people.models import Team, TeamMember, User
+
+OWNER_KINDS = ("person", "team")
+
+
+def owner_kind_for(session: Session, owner: str | None, explicit: str | None = None) -> str:
+    """``person`` or ``team`` for ``owner``; an explicit kind wins."""
+    if explicit is not None:
+        if explicit not in OWNER_KINDS:
+            raise InputError(f"unknown owner kind {explicit!r}; person or team", field="owner_kind")
+        return explicit
+    if owner and session.scalar(
+        select(func.count(Team.id)).where(func.lower(Team.name) == owner.strip().lower())
+    ):
+        return "team"
+    return "person"
+
+
+def team_member_names(session: Session, team: str) -> list[str]:
+    """Usernames of the members of the team called ``team`` (none when there is no such team)."""
+    return list(
+        session.scalars(
+            select(User.username)
+            .join(TeamMember, TeamMember.user_id == User.id)
+            .join(Team, Team.id == TeamMember.team_id)
+            .where(func.lower(Team.name) == team.strip().lower())
+        )
+    )

@@ -1,0 +1,1 @@
+"""The audit log: sign-ins, permission and visibility changes, exports and deletions."""

@@ -1,0 +1,1 @@
+"""The post-mortem library: full-text search, facets, similar incidents and a static export."""

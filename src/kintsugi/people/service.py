@@ -1,0 +1,403 @@
+"""Users, teams, passwords, API tokens and web sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from kintsugi.audit import service as audit
+from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from kintsugi.core.types import utcnow
+from kintsugi.people.models import ApiToken, ExternalIdentity, Team, TeamMember, User, WebSession
+from kintsugi.people.principal import Principal, Role
+
+MIN_PASSWORD_LENGTH = 12
+SESSION_LIFETIME = timedelta(hours=12)
+TOKEN_PREFIX = "kts_"
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def validate_username(username: str) -> str:
+    """Usernames: 1-80 letters, digits, '.', '_', '-' or '@'."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,79}", username or ""):
+        raise InputError(
+            f"{username!r} is not a valid username (letters, digits, '.', '_', '-', '@')",
+            field="username",
+        )
+    return username
+
+
+def validate_password(password: str) -> str:
+    """Passwords need at least MIN_PASSWORD_LENGTH characters."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters", field="password"
+        )
+    return password
+
+
+def parse_role(value: str) -> Role:
+    """A Role from its name, with a clear error."""
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InputError(f"unknown role {value!r}; one of {allowed}", field="role") from None
+
+
+# ----------------------------------------------------------------------------- users
+
+
+def _require_admin(actor: Principal) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDeniedError("managing people needs the admin role")
+
+
+def create_user(
+    session: Session,
+    actor: Principal,
+    username: str,
+    *,
+    role: Role = Role.VIEWER,
+    password: str | None = None,
+    display_name: str = "",
+    email: str | None = None,
+) -> User:
+    """Add a person; a password is optional (OpenID Connect users have none)."""
+    _require_admin(actor)
+    validate_username(username)
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise ConflictError(f"user {username!r} already exists")
+    user = User(
+        username=username,
+        role=role.value,
+        display_name=display_name or username,
+        email=email,
+        password_hash=_hasher.hash(validate_password(password)) if password else None,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user_created", username, role=role.value)
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    """The user called ``username``."""
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise NotFoundError(f"no user {username!r}")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, by username."""
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def users_exist(session: Session) -> bool:
+    """True once anyone has been created."""
+    return session.scalar(select(User.id).limit(1)) is not None
+
+
+def set_role(session: Session, actor: Principal, username: str, role: Role) -> User:
+    """Change a person's role (audited)."""
+    _require_admin(actor)
+    user = get_user(session, username)
+    before = user.role
+    user.role = role.value
+    audit.record(session, actor, "role_changed", username, before=before, after=role.value)
+    return user
+
+
+def set_password(session: Session, actor: Principal, username: str, password: str) -> None:
+    """Set a password: admins for anyone, people for themselves."""
+    if actor.username != username:
+        _require_admin(actor)
+    user = get_user(session, username)
+    user.password_hash = _hasher.hash(validate_password(password))
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    audit.record(session, actor, "password_changed", username)
+
+
+def set_active(session: Session, actor: Principal, username: str, active: bool) -> None:
+    """Deactivate (or reactivate) a person; their sessions end and tokens stop working."""
+    _require_admin(actor)
+    user = get_user(session, username)
+    user.is_active = active
+    if not active:
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    audit.record(session, actor, "user_deactivated" if not active else "role_changed", username)
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user whose password this is, else None (in about the same time either way)."""
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    hashed = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.is_active or not user.password_hash:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_sign_in_at = utcnow()
+    return user
+
+
+def principal_for(session: Session, user: User, *, read_only: bool = False) -> Principal:
+    """The Principal of a user, with their teams."""
+    team_ids = frozenset(
+        session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
+    )
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        team_ids=team_ids,
+        read_only=read_only,
+    )
+
+
+# ----------------------------------------------------------------------------- teams
+
+
+def create_team(session: Session, actor: Principal, name: str) -> Team:
+    """Add a team."""
+    _require_admin(actor)
+    if not name.strip() or len(name) > 120:
+        raise InputError("a team needs a name of at most 120 characters", field="name")
+    if session.scalar(select(Team.id).where(Team.name == name)):
+        raise ConflictError(f"team {name!r} already exists")
+    team = Team(name=name.strip())
+    session.add(team)
+    session.flush()
+    audit.record(session, actor, "team_changed", name, change="created")
+    return team
+
+
+def get_team(session: Session, name: str) -> Team:
+    """The team called ``name``."""
+    team = session.scalars(select(Team).where(Team.name == name)).one_or_none()
+    if team is None:
+        raise NotFoundError(f"no team {name!r}")
+    return team
+
+
+def list_teams(session: Session) -> list[Team]:
+    """Every team, by name."""
+    return list(session.scalars(select(Team).order_by(Team.name)))
+
+
+def add_member(session: Session, actor: Principal, team: str, username: str) -> None:
+    """Put a person in a team."""
+    _require_admin(actor)
+    team_row, user = get_team(session, team), get_user(session, username)
+    if session.get(TeamMember, (team_row.id, user.id)) is None:
+        session.add(TeamMember(team_id=team_row.id, user_id=user.id))
+        audit.record(session, actor, "team_changed", team, added=username)
+
+
+def remove_member(session: Session, actor: Principal, team: str, username: str) -> None:
+    """Take a person out of a team."""
+    _require_admin(actor)
+    team_row, user = get_team(session, team), get_user(session, username)
+    member = session.get(TeamMember, (team_row.id, user.id))
+    if member is not None:
+        session.delete(member)
+        audit.record(session, actor, "team_changed", team, removed=username)
+
+
+def members(session: Session, team: str) -> list[str]:
+    """Usernames in a team."""
+    team_row = get_team(session, team)
+    return list(
+        session.scalars(
+            select(User.username)
+            .join(TeamMember, TeamMember.user_id == User.id)
+            .where(TeamMember.team_id == team_row.id)
+            .order_by(User.username)
+        )
+    )
+
+
+# ----------------------------------------------------------------------------- API tokens
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A freshly made token: ``secret`` is shown once and never stored."""
+
+    id: int
+    name: str
+    scope: str
+    secret: str
+
+
+def create_token(
+    session: Session, actor: Principal, username: str, name: str, scope: str = "read"
+) -> NewToken:
+    """Make an API token for ``username`` (themselves, or anyone for an admin)."""
+    if actor.username != username:
+        _require_admin(actor)
+    if scope not in ("read", "write"):
+        raise InputError(f"unknown scope {scope!r}; one of read, write", field="scope")
+    if not name.strip() or len(name) > 120:
+        raise InputError("a token needs a name of at most 120 characters", field="name")
+    user = get_user(session, username)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id,
+        name=name.strip(),
+        prefix=secret[:12],
+        token_hash=_sha256(secret),
+        scope=scope,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "token_created", username, token=row.prefix, scope=scope)
+    return NewToken(id=row.id, name=row.name, scope=scope, secret=secret)
+
+
+def list_tokens(session: Session, username: str | None = None) -> list[tuple[ApiToken, str]]:
+    """Tokens with their owner's username, newest first."""
+    query = (
+        select(ApiToken, User.username)
+        .join(User, User.id == ApiToken.user_id)
+        .order_by(ApiToken.created_at.desc())
+    )
+    if username:
+        query = query.where(User.username == username)
+    return [(token, owner) for token, owner in session.execute(query)]
+
+
+def revoke_token(session: Session, actor: Principal, token_id: int) -> None:
+    """Revoke a token at once (its owner or an admin)."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFoundError(f"no token {token_id}")
+    owner = session.get(User, row.user_id)
+    if owner is None or actor.username != owner.username:
+        _require_admin(actor)
+    row.revoked_at = row.revoked_at or utcnow()
+    audit.record(
+        session, actor, "token_revoked", owner.username if owner else None, token=row.prefix
+    )
+
+
+def principal_for_token(session: Session, secret: str) -> Principal | None:
+    """The principal a bearer token stands for, or None when unknown, revoked or inactive."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    found = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _sha256(secret))
+    ).one_or_none()
+    if found is None:
+        return None
+    token, user = found
+    if token.revoked_at is not None or not user.is_active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return principal_for(session, user, read_only=token.scope != "write")
+
+
+# ----------------------------------------------------------------------------- web sessions
+
+
+def start_session(session: Session, user: User) -> tuple[str, str]:
+    """A new web session for ``user``: (cookie token, CSRF token)."""
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            id=_sha256(token),
+            user_id=user.id,
+            csrf_token=csrf,
+            expires_at=utcnow() + SESSION_LIFETIME,
+        )
+    )
+    return token, csrf
+
+
+def resolve_session(session: Session, token: str) -> tuple[Principal, str] | None:
+    """(principal, CSRF token) of a live session cookie, else None."""
+    found = session.execute(
+        select(WebSession, User)
+        .join(User, User.id == WebSession.user_id)
+        .where(WebSession.id == _sha256(token))
+    ).one_or_none()
+    if found is None:
+        return None
+    web_session, user = found
+    if web_session.expires_at <= utcnow() or not user.is_active:
+        return None
+    return principal_for(session, user), web_session.csrf_token
+
+
+def end_session(session: Session, token: str) -> None:
+    """Sign a browser out."""
+    session.execute(delete(WebSession).where(WebSession.id == _sha256(token)))
+
+
+def purge_expired_sessions(session: Session, now: datetime | None = None) -> int:
+    """Delete expired sessions; returns how many."""
+    result = session.execute(delete(WebSession).where(WebSession.expires_at <= (now or utcnow())))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# ----------------------------------------------------------------------------- OIDC
+
+
+def user_for_identity(
+    session: Session,
+    issuer: str,
+    subject: str,
+    *,
+    username: str,
+    email: str | None,
+    display_name: str,
+    auto_create: bool,
+    default_role: Role = Role.VIEWER,
+) -> User | None:
+    """The user linked to an OpenID Connect identity, linking or creating one if allowed."""
+    user = session.scalars(
+        select(User)
+        .join(ExternalIdentity, ExternalIdentity.user_id == User.id)
+        .where(ExternalIdentity.issuer == issuer, ExternalIdentity.subject == subject)
+    ).one_or_none()
+    if user is not None:
+        return user if user.is_active else None
+    if not auto_create:
+        return None
+    username = _free_username(session, username or subject)
+    user = User(username=username, role=default_role.value, email=email, display_name=display_name)
+    session.add(user)
+    session.flush()
+    session.add(ExternalIdentity(user_id=user.id, issuer=issuer, subject=subject))
+    audit.record(session, "oidc", "user_created", username, issuer=issuer, role=default_role.value)
+    return user
+
+
+def _free_username(session: Session, wanted: str) -> str:
+    base = re.sub(r"[^A-Za-z0-9._@-]", "-", wanted)[:70].strip("-.") or "user"
+    candidate, n = base, 2
+    while session.scalar(select(User.id).where(User.username == candidate)):
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate

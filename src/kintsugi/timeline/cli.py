@@ -1,0 +1,173 @@
+"""``kintsugi timeline build``: fetch an incident's timeline from its tools and merge it."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+
+from kintsugi.core.cli_support import (
+    EXIT_PROBLEMS,
+    DbOption,
+    JsonOption,
+    context,
+    err_console,
+    handle_errors,
+    print_json,
+)
+from kintsugi.core.errors import InputError
+from kintsugi.people.principal import SYSTEM
+from kintsugi.timeline.builder import (
+    SPEC_HELP,
+    BuildResult,
+    build,
+    parse_sources,
+    resolve_window,
+)
+from kintsugi.timeline.events import parse_time
+from kintsugi.timeline.render import event_json, render_markdown, zone_named
+from kintsugi.timeline.sources.base import IncidentTimes
+
+timeline_app = typer.Typer(
+    help="Incident timelines: fetch events from incident tools and merge them.",
+    no_args_is_help=True,
+)
+
+FORMATS = ("md", "json")
+
+
+def _time_option(value: str | None, name: str, zone: ZoneInfo) -> datetime | None:
+    """A --since/--until value; a time without a zone is read in the document's zone."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        return parse_time(text)
+    except ValueError:
+        pass
+    try:
+        naive = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError as exc:
+        raise InputError(
+            f"{value!r} is not a time (write 2024-05-01T14:03:00Z, with an offset, or a local "
+            "time in the document's zone)",
+            field=name,
+        ) from exc
+    if naive.tzinfo is not None:
+        return parse_time(naive)
+    return parse_time(naive.replace(tzinfo=zone))
+
+
+@timeline_app.command("build")
+@handle_errors
+def build_command(
+    postmortem_id: Annotated[str, typer.Argument(metavar="PM-ID", help="The post-mortem's id.")],
+    source: Annotated[
+        list[str],
+        typer.Option("--source", "-s", help=f"A source, repeatable: {SPEC_HELP}."),
+    ],
+    since: Annotated[
+        str | None, typer.Option("--since", help="Window start (default: before the incident).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Window end (default: after the resolution).")
+    ] = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="Store the events in the post-mortem's timeline.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="Output: md or json.")] = "md",
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="Zone to show times in (default: document's).")
+    ] = None,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Fetch events from the sources, merge them into one timeline, and print (or save) it.
+
+    Exits 1 when a source failed (the timeline is built from the others).
+    """
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", field="format")
+    sources = parse_sources(source)
+    ctx = context(db)
+    from kintsugi.postmortems.service import get_document
+
+    with ctx.transaction() as session:
+        doc = get_document(session, postmortem_id, SYSTEM)
+    zone = zone_named(timezone or doc.timezone)
+    document_times = IncidentTimes(
+        source="document",
+        started_at=doc.started_at,
+        detected_at=doc.detected_at,
+        resolved_at=doc.resolved_at,
+        title=doc.title,
+    )
+    window, incident, early_failures = resolve_window(
+        sources,
+        since=_time_option(since, "since", zone),
+        until=_time_option(until, "until", zone),
+        fallback=document_times,
+    )
+    status = (
+        err_console.status(f"fetching {len(sources)} source(s)")
+        if err_console.is_terminal and not json_output
+        else nullcontext()
+    )
+    with status:
+        result = build(
+            sources,
+            window,
+            incident=incident or document_times,
+            skip=[f.source for f in early_failures],
+        )
+    result.failures[:0] = early_failures
+    saved: dict[str, int] | None = None
+    if save:
+        from kintsugi.timeline.service import save_built_events
+
+        with ctx.transaction() as session:
+            saved = save_built_events(session, doc.id or postmortem_id, result.events).to_json()
+    if json_output or fmt == "json":
+        print_json(_json_document(doc.id or postmortem_id, result, zone, saved))
+    else:
+        sys.stdout.write(
+            render_markdown(
+                result.events,
+                zone,
+                durations=result.durations,
+                changes=result.changes_before_detection,
+            )
+        )
+        if saved is not None:
+            err_console.print(
+                f"saved: {saved['created']} new, {saved['updated']} updated, "
+                f"{saved['kept']} kept as edited by hand",
+                highlight=False,
+            )
+    for failure in result.failures:
+        err_console.print(f"[red]error:[/red] {failure.message}", highlight=False, soft_wrap=True)
+    if result.failures:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _json_document(
+    postmortem_id: str, result: BuildResult, zone: ZoneInfo, saved: dict[str, int] | None
+) -> dict[str, Any]:
+    data = result.to_json()
+    data["events"] = [event_json(e, zone) for e in result.events]
+    data["changes_before_detection"] = [
+        event_json(e, zone) for e in result.changes_before_detection
+    ]
+    return {"postmortem": postmortem_id, "timezone": zone.key, **data, "saved": saved}
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``kintsugi timeline`` to the root app."""
+    app.add_typer(timeline_app, name="timeline")
+
+
+__all__ = ["register", "timeline_app"]

@@ -1,0 +1,135 @@
+"""Save a built timeline into a post-mortem: update what an earlier build saved, add the rest.
+
+Rows are matched by (source, source_id), also through the references of merged events, so that
+building again updates instead of duplicating. Rows a person edited (``edited``) or wrote
+(source ``document`` or ``manual``) are never changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kintsugi.core.errors import PermissionDeniedError
+from kintsugi.people.principal import SYSTEM, Principal, Role
+from kintsugi.postmortems import service as postmortems
+from kintsugi.timeline.events import Event
+from kintsugi.timeline.models import TimelineEventRow
+
+PROTECTED_SOURCES = frozenset({"document", "manual"})
+TEXT_DETAIL_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What a save did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept: int = 0  # matched rows left alone because a person edited or wrote them
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "kept": self.kept,
+        }
+
+
+def event_text(event: Event) -> str:
+    """The one line a stored row keeps: the title, and the detail when there is one."""
+    if not event.detail:
+        return event.title
+    detail = " ".join(event.detail.split())
+    if len(detail) > TEXT_DETAIL_LIMIT:
+        detail = detail[: TEXT_DETAIL_LIMIT - 1].rstrip() + "…"
+    return f"{event.title} — {detail}"
+
+
+def save_built_events(
+    session: Session,
+    postmortem_id: str,
+    events: Sequence[Event],
+    *,
+    actor: Principal = SYSTEM,
+) -> SaveResult:
+    """Upsert ``events`` (a built timeline, in order) into post-mortem ``postmortem_id``.
+
+    Runs in the caller's transaction; flushes but does not commit.
+    """
+    if not actor.has_role(Role.EDITOR):
+        raise PermissionDeniedError("saving a timeline needs the editor role")
+    postmortem_pk = postmortems.find_row(session, postmortem_id, actor).pk
+    rows = session.scalars(
+        select(TimelineEventRow).where(
+            TimelineEventRow.postmortem_pk == postmortem_pk,
+            TimelineEventRow.source_id.is_not(None),
+        )
+    )
+    index: dict[tuple[str, str], TimelineEventRow] = {}
+    for stored in rows:
+        assert stored.source_id is not None
+        index[(stored.source, stored.source_id)] = stored
+    created = updated = unchanged = kept = 0
+    for position, event in enumerate(events):
+        row = _match(index, event)
+        if row is None:
+            row = TimelineEventRow(
+                postmortem_pk=postmortem_pk,
+                position=position,
+                at=event.at,
+                precision="second",
+                text=event_text(event),
+                actor=event.actor,
+                source=event.source,
+                source_id=event.source_id,
+                kind=str(event.kind),
+                edited=False,
+            )
+            session.add(row)
+            index[(event.source, event.source_id)] = row
+            created += 1
+            continue
+        if row.edited or row.source in PROTECTED_SOURCES:
+            kept += 1
+            continue
+        if _apply(row, event, position):
+            updated += 1
+        else:
+            unchanged += 1
+    session.flush()
+    return SaveResult(created=created, updated=updated, unchanged=unchanged, kept=kept)
+
+
+def _match(index: dict[tuple[str, str], TimelineEventRow], event: Event) -> TimelineEventRow | None:
+    row = index.get((event.source, event.source_id))
+    if row is not None:
+        return row
+    for ref in event.refs:
+        row = index.get((ref.source, ref.source_id))
+        if row is not None:
+            return row
+    return None
+
+
+def _apply(row: TimelineEventRow, event: Event, position: int) -> bool:
+    """Bring ``row`` up to date with ``event`` (keeping the row's identity); True if changed."""
+    values = {
+        "at": event.at,
+        "text": event_text(event),
+        "actor": event.actor,
+        "kind": str(event.kind),
+        "position": position,
+        "precision": "second",
+    }
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
