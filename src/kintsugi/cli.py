@@ -16,6 +16,8 @@ app = typer.Typer(
 
 SLICE_CLIS = (
     "kintsugi.core.db_cli",
+    "kintsugi.core.backup_cli",
+    "kintsugi.audit.cli",
     "kintsugi.postmortems.cli",
     "kintsugi.people.cli",
     "kintsugi.demo.cli",

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
-from kintsugi.people.models import Team, User
+from kintsugi.audit import service as audit
+from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Principal, Role
 from kintsugi.postmortems import service
 from kintsugi.postmortems.document import (
@@ -22,7 +23,7 @@ from kintsugi.postmortems.document import (
     TimelineEvent,
     Visibility,
 )
-from kintsugi.postmortems.models import AccessGrantRow, PostmortemRow, VersionRow
+from kintsugi.postmortems.models import PostmortemRow, VersionRow
 
 
 def _doc(title: str = "Database failover", **kwargs: object) -> Document:
@@ -160,33 +161,27 @@ def test_filters(sessions: sessionmaker[Session]) -> None:
 
 
 def _people(session: Session) -> dict[str, Principal]:
-    team = Team(name="payments")
-    session.add(team)
-    users = {
-        name: User(username=name, role=role)
-        for name, role in [("ana", "editor"), ("bo", "editor"), ("cy", "viewer"), ("root", "admin")]
-    }
-    session.add_all(users.values())
-    session.flush()
+    people.create_team(session, SYSTEM, "payments")
+    for name, role in [("ana", Role.EDITOR), ("bo", Role.EDITOR), ("cy", Role.VIEWER)]:
+        people.create_user(session, SYSTEM, name, role=role)
+    people.create_user(session, SYSTEM, "root", role=Role.ADMIN)
+    people.add_member(session, SYSTEM, "payments", "ana")
     return {
-        "ana": Principal(users["ana"].id, "ana", Role.EDITOR, frozenset({team.id})),
-        "bo": Principal(users["bo"].id, "bo", Role.EDITOR),
-        "cy": Principal(users["cy"].id, "cy", Role.VIEWER),
-        "root": Principal(users["root"].id, "root", Role.ADMIN),
-        "team_id": team.id,  # type: ignore[dict-item]
+        name: people.principal_for(session, people.get_user(session, name))
+        for name in ("ana", "bo", "cy", "root")
     }
 
 
 def test_visibility_matrix(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
-        people = _people(session)
-        team_id = int(people.pop("team_id"))  # type: ignore[call-overload]
+        who = _people(session)
         service.create_document(session, _doc("Open"), SYSTEM)
-        service.create_document(session, _doc("Team", visibility=Visibility.TEAM), SYSTEM)
-        service.create_document(session, _doc("Secret", visibility=Visibility.RESTRICTED), SYSTEM)
-        rows = {r.title: r for r in session.scalars(select(PostmortemRow))}
-        rows["Team"].team_id = team_id
-        session.add(AccessGrantRow(postmortem_pk=rows["Secret"].pk, user_id=people["bo"].user_id))
+        service.create_document(
+            session, _doc("Team", visibility=Visibility.TEAM, team="payments"), SYSTEM
+        )
+        service.create_document(
+            session, _doc("Secret", visibility=Visibility.RESTRICTED, access=["bo"]), SYSTEM
+        )
     expected = {
         "ana": ["Open", "Team"],
         "bo": ["Open", "Secret"],
@@ -195,13 +190,41 @@ def test_visibility_matrix(sessions: sessionmaker[Session]) -> None:
     }
     with sessions.begin() as session:
         for name, titles in expected.items():
-            viewer = people[name]
+            viewer = who[name]
             listed = sorted(r.title for r in service.list_documents(session, viewer))
             assert listed == titles, name
             assert service.count_documents(session, viewer) == len(titles)
+            for title in titles:
+                assert service.get_document(session, slug(title), viewer).title == title
             for hidden in {"Open", "Team", "Secret"} - set(titles):
                 with pytest.raises(NotFoundError):
                     service.get_document(session, slug(hidden), viewer)
+        assert service.get_document(session, "secret", SYSTEM).access == ["bo"]
+        assert service.get_document(session, "team", SYSTEM).team == "payments"
+
+
+def test_restricting_keeps_the_author_in_and_is_audited(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        who = _people(session)
+        doc = service.create_document(session, _doc("Breach"), who["ana"])
+        assert doc.id
+        restricted = doc.model_copy(update={"visibility": Visibility.RESTRICTED, "access": ["bo"]})
+        service.update_document(session, doc.id, restricted, who["ana"], base_version=1)
+    with sessions.begin() as session:
+        assert service.get_document(session, "breach", SYSTEM).access == ["ana", "bo"]
+        with pytest.raises(NotFoundError):
+            service.get_document(session, "breach", who["cy"])
+        actions = [e.action for e in audit.events(session)]
+        assert "visibility_changed" in actions and "access_granted" in actions
+
+
+def test_unknown_team_or_person_is_a_clear_error(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session, pytest.raises(InputError, match="unknown user"):
+        service.create_document(
+            session, _doc(visibility=Visibility.RESTRICTED, access=["ghost"]), SYSTEM
+        )
+    with sessions.begin() as session, pytest.raises(InputError, match="unknown team"):
+        service.create_document(session, _doc(visibility=Visibility.TEAM, team="nope"), SYSTEM)
 
 
 def slug(title: str) -> str:

@@ -8,6 +8,7 @@ beside it. Without the binaries the fixtures fail (never skip): install them wit
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import socket
 import subprocess
@@ -205,14 +206,15 @@ def alerting_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Alertin
     except BaseException:
         alertmanager.stop()
         raise
-    started = time.monotonic()
     try:
         wait_until(
             lambda: _alerts_in_alertmanager(alertmanager.url),
             "Alertmanager to receive the firing alert",
         )
-        # let one whole firing interval of the flapping alert end
-        time.sleep(max(0.0, FLAP_PERIOD + 1.5 - (time.monotonic() - started)))
+        wait_until(
+            lambda: _flapping_resolved_once(prometheus.url),
+            "the flapping alert to fire and resolve once",
+        )
         yield AlertingStack(prometheus, alertmanager)
     finally:
         prometheus.stop()
@@ -222,6 +224,19 @@ def alerting_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Alertin
 def _alerts_in_alertmanager(url: str) -> bool:
     alerts = httpx.get(f"{url}/api/v2/alerts", timeout=2).json()
     return any(a["labels"].get("alertname") == ALWAYS_FIRING for a in alerts)
+
+
+def _flapping_resolved_once(url: str) -> bool:
+    """True once Prometheus has seen the flapping alert fire and then stop firing."""
+    end = time.time()
+    query = f'ALERTS{{alertname="{FLAPPING}",alertstate="firing"}}'
+    params = {"query": query, "start": int(end) - 60, "end": int(end), "step": "1"}
+    result = httpx.get(f"{url}/api/v1/query_range", params=params, timeout=2).json()
+    for series in result["data"]["result"]:
+        stamps = [float(v[0]) for v in series["values"]]
+        if any(b - a > 1.5 for a, b in itertools.pairwise(stamps)):
+            return True
+    return False
 
 
 def silence(url: str, *, created_by: str, comment: str, seconds: float = 3600) -> str:

@@ -196,9 +196,7 @@ def _oidc_round_trip(browser: TestClient) -> httpx.Response:
     return browser.get(f"{callback.path}?{callback.query}", follow_redirects=False)
 
 
-def test_openid_connect_sign_in_creates_a_viewer(
-    sqlite_url: str, provider: OidcProvider
-) -> None:
+def test_openid_connect_sign_in_creates_a_viewer(sqlite_url: str, provider: OidcProvider) -> None:
     with serve(provider.app()) as issuer:
         app = _oidc_app(sqlite_url, issuer, provider, auto_create=True)
         with TestClient(app, base_url="http://testserver") as browser:

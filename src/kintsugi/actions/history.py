@@ -31,7 +31,9 @@ def record(
     at: datetime | None = None,
 ) -> ActionItemHistoryRow:
     """Add one history entry; an entry that gives the item a (new) owner is marked for notice."""
-    changes = {field: [jsonable(old), jsonable(new)] for field, (old, new) in (changes or {}).items()}
+    changes = {
+        field: [jsonable(old), jsonable(new)] for field, (old, new) in (changes or {}).items()
+    }
     new_owner = None
     if "owner" in changes and changes["owner"][1]:
         new_owner = str(changes["owner"][1])

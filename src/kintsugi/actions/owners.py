@@ -21,11 +21,13 @@ def owner_kind_for(session: Session, owner: str | None, explicit: str | None = N
         if explicit not in OWNER_KINDS:
             raise InputError(f"unknown owner kind {explicit!r}; person or team", field="owner_kind")
         return explicit
-    if owner and session.scalar(
-        select(func.count(Team.id)).where(func.lower(Team.name) == owner.strip().lower())
-    ):
-        return "team"
-    return "person"
+    if not owner:
+        return "person"
+    with session.no_autoflush:  # callers may be half-way through filling a new row
+        teams = session.scalar(
+            select(func.count(Team.id)).where(func.lower(Team.name) == owner.strip().lower())
+        )
+    return "team" if teams else "person"
 
 
 def team_member_names(session: Session, team: str) -> list[str]:

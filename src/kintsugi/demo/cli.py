@@ -17,17 +17,22 @@ def demo(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Load the demo: incidents and post-mortems of varied severities, tags and states."""
+    """Load the demo: post-mortems of varied severities, tags and states; people; a team."""
     ctx = context(db)
     if if_empty and not database_is_empty(ctx.sessions):
         out_console.print("database already has post-mortems; demo not loaded")
         return
     result = load_demo(ctx.sessions)
-    if result.errors:
-        fail("; ".join(str(e) for e in result.errors))
+    if result.imported.errors:
+        fail("; ".join(str(e) for e in result.imported.errors))
     out_console.print(
-        f"demo loaded: {len(result.created)} new, {len(result.updated)} updated post-mortems"
+        f"demo loaded: {len(result.imported.created)} new, "
+        f"{len(result.imported.updated)} updated post-mortems"
     )
+    if result.passwords:
+        out_console.print("\nSign in at the web app with (shown once; change them for real use):")
+        for username, password in result.passwords.items():
+            out_console.print(f"  {username:<8} {password}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,17 +1,40 @@
-"""Load the demo documents (shipped with the package) into a database."""
+"""Load the demo (shipped with the package): post-mortems, people, a team and sharing rules."""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from kintsugi.people.principal import SYSTEM
+from kintsugi.people import service as people
+from kintsugi.people.principal import SYSTEM, Role
+from kintsugi.postmortems import service as postmortems
+from kintsugi.postmortems.document import Visibility
 from kintsugi.postmortems.importer import ImportResult, import_paths
 from kintsugi.postmortems.models import PostmortemRow
 
 DOCUMENTS = Path(__file__).resolve().parent / "documents"
+
+DEMO_PEOPLE: tuple[tuple[str, Role, str], ...] = (
+    ("admin", Role.ADMIN, "Demo Admin"),
+    ("maja", Role.FACILITATOR, "Maja Lindqvist"),
+    ("tomas", Role.EDITOR, "Tomás Ferreira"),
+    ("priya", Role.VIEWER, "Priya Raman"),
+)
+DEMO_TEAM = ("platform", ("maja", "tomas"))
+TEAM_DOCUMENT = "2026-05-19-stale-feature-flags"
+RESTRICTED_DOCUMENT = "2026-10-02-partner-api-certificate"
+
+
+@dataclass
+class DemoResult:
+    """What the demo loaded, with the sign-in details of the people it created."""
+
+    imported: ImportResult
+    passwords: dict[str, str] = field(default_factory=dict)
 
 
 def database_is_empty(sessions: sessionmaker[Session]) -> bool:
@@ -20,6 +43,41 @@ def database_is_empty(sessions: sessionmaker[Session]) -> bool:
         return not session.scalar(select(func.count(PostmortemRow.pk)))
 
 
-def load_demo(sessions: sessionmaker[Session]) -> ImportResult:
-    """Import the demo post-mortems (again: they update in place)."""
-    return import_paths(sessions, [DOCUMENTS], SYSTEM, strict=True)
+def load_demo(sessions: sessionmaker[Session]) -> DemoResult:
+    """Import the demo post-mortems (again: they update in place) and its people."""
+    result = DemoResult(imported=import_paths(sessions, [DOCUMENTS], SYSTEM, strict=True))
+    if not result.imported.ok:
+        return result
+    with sessions.begin() as session:
+        existing = {u.username for u in people.list_users(session)}
+        for username, role, name in DEMO_PEOPLE:
+            if username in existing:
+                continue
+            password = secrets.token_urlsafe(12)
+            people.create_user(
+                session, SYSTEM, username, role=role, password=password, display_name=name
+            )
+            result.passwords[username] = password
+        team, members = DEMO_TEAM
+        if not any(t.name == team for t in people.list_teams(session)):
+            people.create_team(session, SYSTEM, team)
+        for username in members:
+            people.add_member(session, SYSTEM, team, username)
+        _share(session, TEAM_DOCUMENT, Visibility.TEAM, team=team)
+        _share(session, RESTRICTED_DOCUMENT, Visibility.RESTRICTED, access=["priya"])
+    return result
+
+
+def _share(
+    session: Session,
+    id: str,
+    visibility: Visibility,
+    *,
+    team: str | None = None,
+    access: list[str] | None = None,
+) -> None:
+    doc = postmortems.get_document(session, id, SYSTEM)
+    if doc.visibility == visibility:
+        return
+    shared = doc.model_copy(update={"visibility": visibility, "team": team, "access": access or []})
+    postmortems.update_document(session, id, shared, SYSTEM, base_version=doc.version)

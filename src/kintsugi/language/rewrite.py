@@ -59,7 +59,7 @@ _NOUNS = {
 }
 _CLAUSE_END = re.compile(
     r"\s*(?:[,;:(—–]|\s-\s|\b(?:because|since|as|while|when|so|and|but|which|although|though|"
-    r"after|until|despite|resulting|causing|leading)\b)",
+    r"despite|resulting|causing|leading)\b)",
     re.IGNORECASE,
 )
 _TRAILING = re.compile(r"[\s.!?*_]+$")
@@ -166,10 +166,8 @@ def replace_span(sentence: str, start: int, end: int, replacement: str) -> str:
     """``sentence`` with ``[start, end)`` replaced and spacing and articles fixed."""
     before, after = sentence[:start], sentence[end:]
     if replacement == "":
-        before = before.rstrip(" ")
-        if after.startswith(" ") or not before:
-            after = after.lstrip(" ")
-        elif after[:1].isalnum():
+        before, after = before.rstrip(" "), after.lstrip(" ")
+        if before and after and after[:1].isalnum():
             after = " " + after
     else:
         article = re.search(r"\b([Aa]n?)\s+$", before)

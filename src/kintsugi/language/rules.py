@@ -56,6 +56,8 @@ class Lexicon:
 
     roles: frozenset[str]
     ambiguous_roles: frozenset[str]
+    software_roles: frozenset[str]
+    human_qualifiers: frozenset[str]
     role_qualifiers: frozenset[str]
     individual_pronouns: frozenset[str]
     generic_pronouns: frozenset[str]
@@ -180,6 +182,8 @@ def _lexicon(data: Any, source: str) -> Lexicon:
     return Lexicon(
         roles=_words(data, "roles", source),
         ambiguous_roles=_words(data, "ambiguous_roles", source),
+        software_roles=_words(data, "software_roles", source),
+        human_qualifiers=_words(data, "human_qualifiers", source),
         role_qualifiers=_words(data, "role_qualifiers", source),
         individual_pronouns=_words(data, "individual_pronouns", source),
         generic_pronouns=_words(data, "generic_pronouns", source),

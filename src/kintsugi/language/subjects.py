@@ -68,6 +68,9 @@ _COMPLEMENT_VERBS = frozenset(
     knew assumed decided confirmed determined concluded showed shows means meant suggests
     suggested indicates indicated reported explained agreed felt hoped expected""".split()
 )
+_POSTMODIFIERS = frozenset(
+    "responsible involved concerned assigned affected present available charged tasked".split()
+)
 _SPACE_HYPHEN = re.compile(r"\s-\s")
 
 
@@ -108,12 +111,26 @@ class SubjectFinder:
         lowered = [w.lower() for w in words]
         if len(words) >= 3 and lowered[0] in _QUANTIFIERS and lowered[1] == "of":
             words, lowered = words[2:], lowered[2:]
+        if "member" in lowered[:-1] or "members" in lowered[:-1]:
+            at = lowered.index("member") if "member" in lowered else lowered.index("members")
+            rest = lowered[at + 1 :]
+            if rest[:1] == ["of"] and set(rest) & (lex.collective | {"staff", "crew", "support"}):
+                return Agent.INDIVIDUAL
         for index, word in enumerate(lowered):
             if index > 0 and word in _PREPOSITIONS:
                 words, lowered = words[:index], lowered[:index]
                 break
+            if index >= 2 and word.endswith("ing") and len(word) > 5 and words[index].islower():
+                # "the engineer executing the script": the head comes before the modifier
+                words, lowered = words[:index], lowered[:index]
+                break
         if not words:
             return Agent.OTHER
+        while len(words) > 1 and lowered[-1] in _POSTMODIFIERS:
+            words, lowered = words[:-1], lowered[:-1]
+        if len(words) >= 2 and re.fullmatch(r"[A-Z]|\d{1,2}", words[-1]):
+            # "Engineer A", "Operator 2": a role with an anonymising label
+            words, lowered = words[:-1], lowered[:-1]
         head, low_head = words[-1], lowered[-1]
         low_head = re.sub(r"['’]s$", "", low_head)
         previous = lowered[-2] if len(lowered) > 1 else ""
@@ -152,6 +169,8 @@ class SubjectFinder:
             singular = singular[:-1]
         if singular not in lex.roles:
             return None
+        if singular in lex.software_roles:
+            return Agent.INDIVIDUAL if previous in lex.human_qualifiers else Agent.SYSTEM
         if singular in lex.ambiguous_roles:
             before = words[-2] if len(words) > 1 else ""
             if previous in lex.role_qualifiers and not (before[:1].isupper() and previous != "the"):
@@ -177,6 +196,9 @@ class SubjectFinder:
             chunk.insert(0, toks[index])
             index -= 1
         boundary = toks[index][0].lower() if index >= 0 else ""
+        if not chunk and boundary == "and" and index > 0:
+            # "The intern was given access and broke the database": the first clause's subject
+            return self.clause_initial(sentence, lo + toks[index][1])[0]
         if not chunk and boundary == ",":
             # an apposition: "Alice, the on-call engineer, forgot"
             index -= 1
@@ -236,23 +258,27 @@ class SubjectFinder:
             if _is_boundary(token[0]) or (phrase and looks_like_verb(token[0], self.lexicon)):
                 break
             low = token[0].lower()
-            if phrase and low in _PREPOSITIONS:
+            quantified = len(phrase) == 1 and phrase[0][0].lower() in _QUANTIFIERS
+            if phrase and low in _PREPOSITIONS and not (low == "of" and quantified):
                 break
             phrase.append(token)
             if low in self.lexicon.individual_pronouns | self.lexicon.generic_pronouns:
                 break
-            if low in self.lexicon.collective or len(phrase) >= max_words:
+            if low in {"we", "us", "i"} or len(phrase) >= max_words:
                 break
         if not phrase:
             return Subject(Agent.OTHER, pos, pos, "")
-        start, end = pos + phrase[0][1], pos + phrase[-1][2]
         words = [t[0] for t in phrase]
-        # the phrase may run into its verb ("the engineer check"): try shorter heads too
+        # the phrase may run into its verb ("the engineer check"): prefer the longest
+        # prefix that names a person
+        best = len(words)
         agent = self.classify(words)
-        shrink = words
-        while agent in (Agent.OTHER, Agent.NAME_GUESS) and len(shrink) > 1:
-            shrink = shrink[:-1]
-            agent = self.classify(shrink)
-            if agent not in (Agent.OTHER, Agent.NAME_GUESS):
-                end = pos + phrase[len(shrink) - 1][2]
+        for size in range(len(words), 0, -1):
+            if re.search(r"['’]s$", words[size - 1]):
+                continue
+            candidate = self.classify(words[:size])
+            if candidate in (Agent.INDIVIDUAL, Agent.GENERIC, Agent.NOBODY, Agent.COLLECTIVE):
+                best, agent = size, candidate
+                break
+        start, end = pos + phrase[0][1], pos + phrase[best - 1][2]
         return Subject(agent, start, end, sentence[start:end])

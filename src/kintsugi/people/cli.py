@@ -202,7 +202,9 @@ def token_create(
     with ctx.transaction() as session:
         token = service.create_token(session, SYSTEM, username, name, scope)
     if json_out:
-        print_json({"id": token.id, "name": token.name, "scope": token.scope, "token": token.secret})
+        print_json(
+            {"id": token.id, "name": token.name, "scope": token.scope, "token": token.secret}
+        )
         return
     out_console.print(f"token {token.id} ({token.scope}) for {username}:", highlight=False)
     out_console.print(token.secret, highlight=False)
@@ -263,4 +265,3 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(teams_app, name="teams")
     app.add_typer(tokens_app, name="tokens")
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -172,6 +173,28 @@ def principal_for(session: Session, user: User, *, read_only: bool = False) -> P
     )
 
 
+def usernames_by_id(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """Usernames of the given user ids."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(wanted)))
+    return {user_id: username for user_id, username in rows}
+
+
+def user_ids(session: Session, usernames: Iterable[str], *, field: str = "access") -> list[int]:
+    """Ids of the given usernames; an unknown one is an InputError naming it."""
+    wanted = list(dict.fromkeys(u.strip() for u in usernames if u.strip()))
+    if not wanted:
+        return []
+    rows = session.execute(select(User.username, User.id).where(User.username.in_(wanted)))
+    found = {username: user_id for username, user_id in rows}
+    missing = [u for u in wanted if u not in found]
+    if missing:
+        raise InputError(f"unknown user(s): {', '.join(missing)}", field=field)
+    return [found[u] for u in wanted]
+
+
 # ----------------------------------------------------------------------------- teams
 
 
@@ -195,6 +218,21 @@ def get_team(session: Session, name: str) -> Team:
     if team is None:
         raise NotFoundError(f"no team {name!r}")
     return team
+
+
+def team_name(session: Session, team_id: int | None) -> str | None:
+    """The name of a team id (None for None)."""
+    return session.scalar(select(Team.name).where(Team.id == team_id)) if team_id else None
+
+
+def team_id(session: Session, name: str | None, *, field: str = "team") -> int | None:
+    """The id of a team name (None for None); an unknown team is an InputError."""
+    if not name:
+        return None
+    found = session.scalar(select(Team.id).where(Team.name == name))
+    if found is None:
+        raise InputError(f"unknown team {name!r}", field=field)
+    return found
 
 
 def list_teams(session: Session) -> list[Team]:

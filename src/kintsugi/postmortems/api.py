@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
+from kintsugi.audit import service as audit
 from kintsugi.core.errors import InputError
-from kintsugi.postmortems import service
+from kintsugi.postmortems import deletion, history, service
 from kintsugi.postmortems.document import (
     ActionItem,
     Document,
@@ -67,6 +68,8 @@ class DocumentOut(BaseModel):
     resolved_at: str | None
     timezone: str
     visibility: str
+    team: str | None
+    access: list[str]
     version: int | None
     tags: list[str]
     services: list[str]
@@ -116,10 +119,32 @@ class DocumentIn(BaseModel):
     timeline: list[TimelineEvent] = Field(default_factory=list, max_length=10_000)
     action_items: list[ActionItem] = Field(default_factory=list, max_length=1_000)
     visibility: Visibility = Visibility.ORGANISATION
+    team: str | None = Field(None, max_length=120, description="Team that may see a team document")
+    access: list[str] = Field(
+        default_factory=list, max_length=500, description="Usernames allowed to see it"
+    )
 
 
 class UpdateIn(DocumentIn):
     base_version: int = Field(..., description="The version this edit started from")
+
+
+class VersionOut(BaseModel):
+    version: int
+    actor: str
+    change: str
+    created_at: str
+
+
+class RestoreIn(BaseModel):
+    base_version: int = Field(..., description="The current version you are replacing")
+
+
+class DeletedOut(BaseModel):
+    id: str
+    title: str
+    deleted_at: str
+    purge_after: str
 
 
 class StatusIn(BaseModel):
@@ -221,5 +246,82 @@ def export_postmortem(
     """The post-mortem as Markdown, JSON or a standalone HTML page."""
     with db.begin() as session:
         doc = service.get_document(session, id, viewer)
+        audit.record(session, viewer, "exported", doc.id, format=format, via="api")
     assert format in FORMATS
     return Response(export_document(doc, format), media_type=MEDIA_TYPES[format])
+
+
+@router.get("/{id}/versions", response_model=list[VersionOut])
+def list_versions(id: str, db: Db, viewer: CurrentPrincipal) -> list[dict[str, object]]:
+    """Every version of the post-mortem: who changed it, when, and how (newest first)."""
+    with db.begin() as session:
+        return [v.to_json() for v in history.versions(session, id, viewer)]
+
+
+@router.get("/{id}/versions/{version}", response_model=DocumentOut)
+def get_version(id: str, version: int, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+    """The post-mortem as it was at one version."""
+    with db.begin() as session:
+        return document_json(history.snapshot(session, id, version, viewer))
+
+
+@router.get("/{id}/diff", response_class=Response)
+def diff_versions(
+    id: str,
+    db: Db,
+    viewer: CurrentPrincipal,
+    from_: Annotated[int, Query(alias="from", ge=1)],
+    to: Annotated[int, Query(ge=1)],
+) -> Response:
+    """A unified diff between two versions."""
+    with db.begin() as session:
+        text = history.diff(session, id, from_, to, viewer)
+    return Response(text + "\n", media_type="text/x-diff; charset=utf-8")
+
+
+@router.post("/{id}/versions/{version}/restore", response_model=DocumentOut)
+def restore_version(
+    id: str, version: int, body: RestoreIn, db: Db, viewer: CurrentPrincipal
+) -> dict[str, Any]:
+    """Make an earlier version current again (as a new version)."""
+    with db.begin() as session:
+        doc = history.restore(session, id, version, viewer, base_version=body.base_version)
+        audit.record(session, viewer, "version_restored", doc.id, version=version)
+        return document_json(doc)
+
+
+@router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def delete_postmortem(id: str, db: Db, viewer: CurrentPrincipal) -> Response:
+    """Move a post-mortem to the bin; an admin can bring it back for 30 days."""
+    with db.begin() as session:
+        deletion.delete_document(session, id, viewer)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+bin_router = APIRouter(prefix="/api/v1/bin", tags=["post-mortems"])
+
+
+@bin_router.get("", response_model=list[DeletedOut])
+def list_bin(db: Db, viewer: CurrentPrincipal) -> list[dict[str, str]]:
+    """Deleted post-mortems that can still be brought back (admins)."""
+    with db.begin() as session:
+        return [
+            {
+                "id": d.id,
+                "title": d.title,
+                "deleted_at": d.deleted_at.isoformat(),
+                "purge_after": d.purge_after.isoformat(),
+            }
+            for d in deletion.deleted_documents(session, viewer)
+        ]
+
+
+@bin_router.post("/{id}/restore", response_model=DocumentOut)
+def undelete(id: str, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+    """Bring a deleted post-mortem back (admins, within 30 days)."""
+    with db.begin() as session:
+        deletion.undelete(session, id, viewer)
+        return document_json(service.get_document(session, id, viewer))
+
+
+EXTRA_ROUTERS = (bin_router,)

@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from kintsugi.audit import service as audit
 from kintsugi.core.cli_support import (
     EXIT_PROBLEMS,
     DbOption,
@@ -23,7 +24,7 @@ from kintsugi.core.cli_support import (
 )
 from kintsugi.core.errors import InputError
 from kintsugi.people.principal import SYSTEM
-from kintsugi.postmortems import service
+from kintsugi.postmortems import deletion, history, service
 from kintsugi.postmortems.document import Severity, Status
 from kintsugi.postmortems.export import FORMATS, SUFFIXES, document_json, export_document
 from kintsugi.postmortems.importer import find_markdown_files, import_paths
@@ -207,6 +208,8 @@ def export(
     with ctx.transaction() as session:
         ids = [id] if id else [s.id for s in service.list_documents(session, SYSTEM)]
         docs = [service.get_document(session, i, SYSTEM) for i in ids]
+        for doc in docs:
+            audit.record(session, SYSTEM, "exported", doc.id, format=fmt, via="cli")
     if out is None:
         sys.stdout.write(export_document(docs[0], fmt))
         return
@@ -239,6 +242,76 @@ def status(
         out_console.print(f"{doc.id} is now {doc.status.value.replace('_', ' ')}")
 
 
+@handle_errors
+def history_(
+    id: Annotated[str, typer.Argument(help="Post-mortem id.")],
+    diff: Annotated[
+        tuple[int, int] | None, typer.Option("--diff", help="Compare two versions: A B.")
+    ] = None,
+    restore: Annotated[
+        int | None, typer.Option("--restore", help="Make this version current again.")
+    ] = None,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Every version of a post-mortem; compare two or restore one."""
+    ctx = context(db)
+    with ctx.transaction() as session:
+        if diff:
+            sys.stdout.write(history.diff(session, id, diff[0], diff[1], SYSTEM) + "\n")
+            return
+        if restore is not None:
+            doc = history.restore(session, id, restore, SYSTEM, base_version=None)
+            audit.record(session, SYSTEM, "version_restored", doc.id, version=restore)
+            out_console.print(f"{doc.id}: version {restore} restored as version {doc.version}")
+            return
+        found = history.versions(session, id, SYSTEM)
+    if json_out:
+        print_json([v.to_json() for v in found])
+        return
+    table = Table("version", "when", "who", "change", box=None)
+    for v in found:
+        table.add_row(str(v.version), v.created_at.isoformat(timespec="seconds"), v.actor, v.change)
+    out_console.print(table)
+
+
+@handle_errors
+def delete(id: Annotated[str, typer.Argument()], db: DbOption = None) -> None:
+    """Move a post-mortem to the bin (an admin can undo it for 30 days)."""
+    ctx = context(db)
+    with ctx.transaction() as session:
+        deletion.delete_document(session, id, SYSTEM)
+    out_console.print(f"{id} moved to the bin; `kintsugi undelete {id}` brings it back")
+
+
+@handle_errors
+def undelete(id: Annotated[str, typer.Argument()], db: DbOption = None) -> None:
+    """Bring a post-mortem back from the bin (within 30 days)."""
+    ctx = context(db)
+    with ctx.transaction() as session:
+        deletion.undelete(session, id, SYSTEM)
+    out_console.print(f"{id} restored")
+
+
+@handle_errors
+def bin_(json_out: JsonOption = False, db: DbOption = None) -> None:
+    """Deleted post-mortems that can still be brought back."""
+    ctx = context(db)
+    with ctx.transaction() as session:
+        rows = deletion.deleted_documents(session, SYSTEM)
+    if json_out:
+        print_json(
+            [{"id": d.id, "title": d.title, "deleted_at": d.deleted_at.isoformat()} for d in rows]
+        )
+        return
+    for d in rows:
+        out_console.print(
+            f"{d.id}  {d.title}  (deleted {d.deleted_at:%Y-%m-%d}, "
+            f"gone after {d.purge_after:%Y-%m-%d})",
+            highlight=False,
+        )
+
+
 def register(app: typer.Typer) -> None:
     app.command("new")(new)
     app.command("import")(import_)
@@ -246,3 +319,7 @@ def register(app: typer.Typer) -> None:
     app.command("show")(show)
     app.command("export")(export)
     app.command("status")(status)
+    app.command("history")(history_)
+    app.command("delete")(delete)
+    app.command("undelete")(undelete)
+    app.command("bin")(bin_)

@@ -130,6 +130,8 @@ class Document(BaseModel):
     timeline: list[TimelineEvent] = Field(default_factory=list)
     action_items: list[ActionItem] = Field(default_factory=list)
     visibility: Visibility = Visibility.ORGANISATION
+    team: str | None = None
+    access: list[str] = Field(default_factory=list)
     extra: dict[str, Any] = Field(default_factory=dict)
     version: int | None = None
 

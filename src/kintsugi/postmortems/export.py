@@ -53,6 +53,8 @@ def document_json(doc: Document) -> dict[str, Any]:
         "resolved_at": _iso(doc.resolved_at, zone),
         "timezone": doc.timezone,
         "visibility": doc.visibility.value,
+        "team": doc.team,
+        "access": list(doc.access),
         "version": doc.version,
         "tags": list(doc.tags),
         "services": list(doc.services),

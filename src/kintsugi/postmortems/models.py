@@ -46,6 +46,9 @@ class PostmortemRow(Base):
     sections: Mapped[list[SectionRow]] = relationship(
         cascade="all, delete-orphan", order_by="SectionRow.position", lazy="selectin"
     )
+    grants: Mapped[list[AccessGrantRow]] = relationship(
+        cascade="all, delete-orphan", order_by="AccessGrantRow.user_id", lazy="selectin"
+    )
 
 
 class TagRow(Base):

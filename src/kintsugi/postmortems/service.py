@@ -16,8 +16,10 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from kintsugi.actions import service as actions
+from kintsugi.audit import service as audit
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from kintsugi.core.types import utcnow
+from kintsugi.people import service as people
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.document import (
@@ -25,8 +27,10 @@ from kintsugi.postmortems.document import (
     Document,
     Section,
     Status,
+    Visibility,
 )
 from kintsugi.postmortems.models import (
+    AccessGrantRow,
     AuthorRow,
     PostmortemRow,
     SectionRow,
@@ -245,6 +249,7 @@ def update_document(
     actor: Principal,
     *,
     base_version: int | None,
+    change: str = "edited",
 ) -> Document:
     """Replace the content of ``id``; refuses a stale ``base_version`` with ConflictError.
 
@@ -253,7 +258,7 @@ def update_document(
     _require_editor(actor)
     row = find_row(session, id, actor)
     _check_version(session, row, base_version)
-    return _write(session, row, doc, actor, change="edited")
+    return _write(session, row, doc, actor, change=change)
 
 
 def upsert_document(session: Session, doc: Document, actor: Principal) -> tuple[Document, bool]:
@@ -262,6 +267,12 @@ def upsert_document(session: Session, doc: Document, actor: Principal) -> tuple[
         validate_id(doc.id)
         row = session.scalars(select(PostmortemRow).where(PostmortemRow.id == doc.id)).one_or_none()
         if row is not None:
+            if row.deleted_at is not None:
+                raise InputError(
+                    f"post-mortem {doc.id!r} was deleted; an admin can bring it back with "
+                    f"`kintsugi undelete {doc.id}`",
+                    field="id",
+                )
             if not session.scalar(
                 select(func.count()).where(PostmortemRow.pk == row.pk, visible_to(actor))
             ):
@@ -319,7 +330,7 @@ def _write(
     row.detected_at = doc.detected_at
     row.resolved_at = doc.resolved_at
     row.timezone = doc.timezone
-    row.visibility = doc.visibility.value
+    _apply_access(session, row, doc, actor)
     row.extra = dict(doc.extra)
     row.updated_at = now
     row.version = (row.version or 0) + 1
@@ -352,6 +363,45 @@ def _write(
         )
     )
     return stored
+
+
+def _apply_access(session: Session, row: PostmortemRow, doc: Document, actor: Principal) -> None:
+    """Set visibility, team and named grants; audit any change to who may see the document."""
+    team_id = people.team_id(session, doc.team)
+    if doc.visibility == Visibility.TEAM and team_id is None:
+        raise InputError("team visibility needs a team", field="team")
+    grant_ids = people.user_ids(session, doc.access)
+    if doc.visibility == Visibility.RESTRICTED and actor.user_id and actor.user_id not in grant_ids:
+        grant_ids.append(actor.user_id)  # never lock yourself out of what you restrict
+    before_grants = {g.user_id for g in row.grants}
+    before = (row.visibility, row.team_id)
+    row.visibility = doc.visibility.value
+    row.team_id = team_id
+    row.grants = [AccessGrantRow(user_id=user_id) for user_id in grant_ids]
+    if row.pk is None:
+        if doc.visibility != Visibility.ORGANISATION:
+            audit.record(session, actor, "visibility_changed", row.id, after=row.visibility)
+        return
+    if before != (row.visibility, row.team_id):
+        audit.record(
+            session,
+            actor,
+            "visibility_changed",
+            row.id,
+            before=before[0],
+            after=row.visibility,
+            team=doc.team,
+        )
+    added, removed = set(grant_ids) - before_grants, before_grants - set(grant_ids)
+    names = people.usernames_by_id(session, added | removed)
+    if added:
+        audit.record(
+            session, actor, "access_granted", row.id, users=sorted(names[i] for i in added)
+        )
+    if removed:
+        audit.record(
+            session, actor, "access_revoked", row.id, users=sorted(names[i] for i in removed)
+        )
 
 
 def _unique(values: Sequence[str]) -> list[str]:
@@ -403,6 +453,10 @@ def _to_document(session: Session, row: PostmortemRow) -> Document:
             "timeline": timeline.load_events(session, row.pk),
             "action_items": actions.load_items(session, row.pk),
             "visibility": row.visibility,
+            "team": people.team_name(session, row.team_id),
+            "access": sorted(
+                people.usernames_by_id(session, [g.user_id for g in row.grants]).values()
+            ),
             "extra": dict(row.extra or {}),
             "version": row.version,
         }

@@ -39,10 +39,11 @@ from markdown_it.token import Token
 from kintsugi.postmortems.document import ActionItem, ActionItemStatus, Priority, TimelineEvent
 from kintsugi.postmortems.timeparse import (
     DATE_VALUE,
-    find_date,
+    When,
     find_header_zone,
     find_zone_statement,
     format_when,
+    leading_date,
     parse_date,
     parse_when,
     resolve_zone,
@@ -121,11 +122,12 @@ _EVENT_HEADER = re.compile(
     r"happened|message|summary|text)\b"
 )
 _ACTOR_PREFIX = re.compile(r"^\((?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\)\s+(?=\S)")
-_WRAPPED = re.compile(r"^(?P<open>\*\*|__|\*|_|`|\[)(?P<inner>[^*_`\]\n]+?)(?P<close>\*\*|__|\*|_|`|\])")
+_WRAPPED = re.compile(
+    r"^(?P<open>\*\*|__|\*|_|`|\[)(?P<inner>[^*_`\]\n]+?)(?P<close>\*\*|__|\*|_|`|\])"
+)
 _CLOSERS = {"**": "**", "__": "__", "*": "*", "_": "_", "`": "`", "[": "]"}
 _LEFTOVER = re.compile(r"^[\s:,.)\-–—]*$")
 _SEPARATOR = re.compile(r"^\s*(?:[-–—:|→>]+|\)\s*[-–—:]?)?\s*")
-_DATE_LINE = re.compile(r"^(?:\*\*|__|\*|_|#+\s*)?(?:on\s+)?", re.IGNORECASE)
 
 
 @dataclass
@@ -172,18 +174,16 @@ class _TimelineReader:
         if when is None:
             self.add(None, "minute", text, actor)
             return
-        self.note_when(when.at, when.date, when.zone, when_text != "" and when.at is None)
-        self.add(when.at, when.precision if when.at else "minute", text, actor)
+        self.note(when)
+        self.add(when.at, when.precision, text, actor)
 
-    def note_when(
-        self, at: datetime | None, day: date | None, zone: str | None, unplaced: bool
-    ) -> None:
-        if day is not None:
-            self.context = day
-        if zone and self.result.zone is None:
-            self.result.zone = zone
-        if unplaced and self.context is None:
+    def note(self, when: When) -> None:
+        if when.at is None and not when.dated and self.context is None:
             self.result.lacked_day = True
+        if when.date is not None:
+            self.context = when.date
+        if when.zone and self.result.zone is None:
+            self.result.zone = when.zone
 
     def list_item(self, content: str) -> None:
         """A list item's first paragraph: an event when it begins with a time or a date."""
@@ -206,8 +206,8 @@ class _TimelineReader:
             if rest and rest[0].isalnum():
                 return  # "2025 was..." or "10:00am-ish": not a time followed by a separator
         rest = _SEPARATOR.sub("", rest, count=1)
-        self.note_when(when.at, when.date, when.zone, when.at is None)
-        self.add(when.at, when.precision if when.at else "minute", rest, None)
+        self.note(when)
+        self.add(when.at, when.precision, rest, None)
 
     def table(self, table: _Table) -> None:
         header = [h.lower() for h in table.header]
@@ -241,43 +241,31 @@ class _TimelineReader:
         statement = find_zone_statement(content)
         if statement:
             self.state_zone(statement)
-        start = _DATE_LINE.match(content)
-        day = find_date(content[start.end() :] if start else content, self.context)
-        if day is not None and _starts_with_date(content):
+        day = leading_date(content.strip(), self.context)
+        if day is not None:
             self.context = day
-
-
-_LEADING_DATE = re.compile(
-    rf"^(?:\*\*|__|\*|_|#+\s*)?(?:on\s+)?(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
-    rf"(?:{DATE_VALUE}|\d{{4}}-\d{{2}}-\d{{2}}|[A-Z][a-z]{{2,8}}\.?\s+\d{{1,2}}\b|\d{{1,2}}\s+[A-Z][a-z]{{2,8}})",
-    re.IGNORECASE,
-)
-
-
-def _starts_with_date(content: str) -> bool:
-    return bool(_LEADING_DATE.match(content.strip()))
 
 
 def stated_zone(tokens: Sequence[Token]) -> str | None:
     """The first zone that a section's sentences or time-column headers state."""
-    for index, token in enumerate(tokens):
+    for index in range(1, len(tokens)):
+        token = tokens[index]
         if token.type != "inline":
             continue
-        if tokens[index - 1].type in ("th_open",):
+        parent = tokens[index - 1].type
+        if parent == "th_open":
             if _TIME_HEADER.search(token.content.lower()):
                 zone = find_header_zone(token.content)
                 if zone:
                     return zone
-            continue
-        zone = find_zone_statement(token.content)
-        if zone:
-            return zone
+        elif parent in ("paragraph_open", "heading_open"):
+            zone = find_zone_statement(token.content)
+            if zone:
+                return zone
     return None
 
 
-def read_timeline(
-    tokens: Sequence[Token], *, zone: str, context: date | None
-) -> TimelineResult:
+def read_timeline(tokens: Sequence[Token], *, zone: str, context: date | None) -> TimelineResult:
     """Timeline events in ``tokens`` (one section's), in document order."""
     reader = _TimelineReader(zone, context)
     first = stated_zone(tokens)
@@ -341,9 +329,7 @@ _CHECKBOX = re.compile(r"^\[(?P<mark>[ xX✓✔])\]\s*")
 _DONE_MARK = re.compile(r"^(?:✅|✔️?|☑️?|✓|🟢)\s*")
 _PROGRESS_MARK = re.compile(r"^(?:🚧|⏳|🔄)\s*")
 _STRUCK = re.compile(r"^~~(?P<inner>.+)~~$")
-_PRIORITY_WORDS = (
-    r"P[0-4]|critical|urgent|blocker|highest|high|medium|normal|moderate|low|lowest"
-)
+_PRIORITY_WORDS = r"P[0-4]|critical|urgent|blocker|highest|high|medium|normal|moderate|low|lowest"
 _STATUS_WORDS = (
     r"open|to ?do|not started|planned|backlog|in[ -]progress|ongoing|wip|doing|started"
     r"|done|completed?|closed|fixed|resolved|finished|shipped"
@@ -364,6 +350,7 @@ _DUE_ANNOTATION = re.compile(
 _STATUS_ANNOTATION = re.compile(
     rf"\s*[(\[]?(?i:status|state)\s*[:=]\s*(?P<value>(?i:{_STATUS_WORDS}))\b[)\]]?"
 )
+_LEFT_BEHIND = re.compile(r"\(\s*[,;]?\s*\)|\[\s*\]|\s+[,;](?=\s|$)")
 _HEADING_DONE = re.compile(r"\b(?:completed?|done|finished|shipped|implemented)\b", re.I)
 _HEADING_NOT_DONE = re.compile(r"\b(?:to be done|not done|planned|todo|to do|pending)\b", re.I)
 _ACTION_LABEL = re.compile(r"^(?:\*\*|__)?action items?:?(?:\*\*|__)?:?\s+", re.I)
@@ -474,6 +461,8 @@ def _item_fields(content: str) -> _ItemFields | None:
     state, text = _take(_STATUS_ANNOTATION, text)
     if state:
         fields.status = status_from_text(state.group("value"))
+    if owner or leading or priority or due or state:
+        text = _LEFT_BEHIND.sub("", text).rstrip(" ,;:-–—")
     fields.title = _collapse(text)
     if not fields.title:
         return None
@@ -546,53 +535,43 @@ def _heading_default(content: str) -> ActionItemStatus:
 
 
 def parse_action_item_tokens(tokens: Sequence[Token]) -> list[ActionItem]:
-    """Action items in ``tokens`` (one section's, at nesting level 0), in document order."""
+    """Action items in ``tokens`` (one section's), in document order."""
     if not tokens:
         return []
     base = min(token.level for token in tokens)
-    ordered_only = False
-    kinds = {t.type for t in tokens if t.level == base and t.type.endswith("_list_open")}
-    if {"bullet_list_open", "ordered_list_open"} <= kinds:
-        ordered_only = True
+    list_kinds = {t.type for t in tokens if t.level == base and t.type.endswith("_list_open")}
+    ordered_only = {"bullet_list_open", "ordered_list_open"} <= list_kinds
     items: list[ActionItem] = []
     default = ActionItemStatus.OPEN
-    heading_level = 0
-    in_list: str | None = None
+    default_level = 0
+    current_list = ""
     i = 0
     count = len(tokens)
     while i < count:
         token = tokens[i]
         kind = token.type
-        if token.level != base and not (in_list and token.level == base + 1):
-            i += 1
-            continue
-        if kind == "heading_open" and i + 1 < count:
-            level = len(token.markup) if token.markup.startswith("#") else (
-                1 if token.markup == "=" else 2
-            )
-            heading_default = _heading_default(tokens[i + 1].content)
-            if heading_default == ActionItemStatus.COMPLETED or level <= heading_level:
-                default, heading_level = heading_default, level
-            i += 2
-            continue
-        if kind in ("bullet_list_open", "ordered_list_open") and token.level == base:
-            in_list = kind
-        elif kind in ("bullet_list_close", "ordered_list_close") and token.level == base:
-            in_list = None
-        elif kind == "list_item_open" and in_list:
-            wanted = not ordered_only or in_list == "ordered_list_open"
+        if token.level == base:
+            if kind == "heading_open" and i + 1 < count:
+                level = int(token.tag[1:]) if token.tag[1:].isdigit() else 2
+                heading_default = _heading_default(tokens[i + 1].content)
+                if heading_default == ActionItemStatus.COMPLETED or level <= default_level:
+                    default, default_level = heading_default, level
+            elif kind in ("bullet_list_open", "ordered_list_open"):
+                current_list = kind
+            elif kind == "table_open":
+                table, i = _read_table(tokens, i)
+                items.extend(_table_items(table, default))
+                continue
+            elif kind == "paragraph_open" and i + 1 < count:
+                label = _ACTION_LABEL.match(tokens[i + 1].content)
+                if label:
+                    fields = _item_fields(tokens[i + 1].content[label.end() :])
+                    if fields is not None:
+                        items.append(_item(fields, default))
+        elif kind == "list_item_open" and token.level == base + 1:
+            wanted = not ordered_only or current_list == "ordered_list_open"
             if wanted and i + 2 < count and tokens[i + 1].type == "paragraph_open":
                 fields = _item_fields(tokens[i + 2].content)
-                if fields is not None:
-                    items.append(_item(fields, default))
-        elif kind == "table_open" and token.level == base:
-            table, i = _read_table(tokens, i)
-            items.extend(_table_items(table, default))
-            continue
-        elif kind == "paragraph_open" and token.level == base and i + 1 < count:
-            label = _ACTION_LABEL.match(tokens[i + 1].content)
-            if label:
-                fields = _item_fields(tokens[i + 1].content[label.end() :])
                 if fields is not None:
                     items.append(_item(fields, default))
         i += 1

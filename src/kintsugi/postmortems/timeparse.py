@@ -282,7 +282,9 @@ def date_from_file_name(name: str) -> date | None:
 
 # -- times -------------------------------------------------------------------------------------
 
-_APPROX = re.compile(r"(?:~|≈|approx\.?\s*|approximately\s+|around\s+|about\s+|ca\.\s*|c\.\s*)+", re.I)
+_APPROX = re.compile(
+    r"(?:~|≈|approx\.?\s*|approximately\s+|around\s+|about\s+|ca\.\s*|c\.\s*)+", re.I
+)
 _DATE_AT = re.compile(_DATE)
 _UNKNOWN_DATE_AT = re.compile(
     r"(?:\d{3,5}|[0-9xXyY]{4})(?:/\d{2})?[-/.](?:\d{1,2}|\?\?|MM|mm|xx|XX)[-/.]"
@@ -318,6 +320,7 @@ class When:
     end: int
     date: date | None = None
     zone: str | None = None
+    dated: bool = False
 
 
 def _clock(match: re.Match[str]) -> tuple[int, int, int] | None:
@@ -424,14 +427,28 @@ def parse_when(text: str, *, context: date | None, tz: tzinfo, pos: int = 0) -> 
         day = context
         day_known = context is not None
     if not day_known or day is None:
-        return When(None, "minute", pos, None, zone_name)
+        return When(None, "minute", pos, None, zone_name, date_written)
     if clock_unknown or clock is None:
-        return When(_aware(day, None, event_tz), "day", pos, day, zone_name)
+        at = _aware(day, None, event_tz)
+        return When(at, "day" if at else "minute", pos, day, zone_name, date_written)
     precision = "second" if clock[2] else "minute"
     at = _aware(day, clock, event_tz)
     if at is None:
-        return When(None, "minute", pos, None, zone_name)
-    return When(at, precision, pos, day, zone_name)
+        return When(None, "minute", pos, None, zone_name, date_written)
+    return When(at, precision, pos, day, zone_name, date_written)
+
+
+_DATE_LINE_PREFIX = re.compile(r"(?:\*\*|__|\*|_|#+[ \t]*)?(?:[Oo]n[ \t]+)?")
+
+
+def leading_date(text: str, context: date | None) -> date | None:
+    """The date a line begins with ("October 21, 2025 - Redis overload", "**Oct 29**"), if any."""
+    prefix = _DATE_LINE_PREFIX.match(text)
+    match = _DATE_AT.match(text, prefix.end() if prefix else 0)
+    if not match:
+        return None
+    found = _date_from_match(match)
+    return _make_date(found, context) if found else None
 
 
 # -- durations ---------------------------------------------------------------------------------

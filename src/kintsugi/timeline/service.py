@@ -7,7 +7,7 @@ building again updates instead of duplicating. Rows a person edited (``edited``)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from kintsugi.core.errors import PermissionDeniedError
 from kintsugi.people.principal import SYSTEM, Principal, Role
 from kintsugi.postmortems import service as postmortems
 from kintsugi.timeline.events import Event
+from kintsugi.timeline.merge import DEFAULT_FOLD_WINDOW
 from kintsugi.timeline.models import TimelineEventRow
 
 PROTECTED_SOURCES = frozenset({"document", "manual"})
@@ -113,6 +114,27 @@ def _match(index: dict[tuple[str, str], TimelineEventRow], event: Event) -> Time
     for ref in event.refs:
         row = index.get((ref.source, ref.source_id))
         if row is not None:
+            return row
+    if event.alert is not None:
+        return _same_alert(index.values(), event)
+    return None
+
+
+def _same_alert(rows: Iterable[TimelineEventRow], event: Event) -> TimelineEventRow | None:
+    """A row another source saved for the same alert (same kind and title, close in time).
+
+    Rows keep only their own (source, source_id), so when the source that reported an alert
+    first is missing from a later build, the alert is recognised by what it says.
+    """
+    text = event_text(event)
+    for row in rows:
+        if (
+            row.source != event.source
+            and row.kind == str(event.kind)
+            and row.at is not None
+            and abs(row.at - event.at) <= DEFAULT_FOLD_WINDOW
+            and (row.text == text or row.text.split(" — ", 1)[0] == event.title)
+        ):
             return row
     return None
 

@@ -68,7 +68,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module_name in ROUTERS:
-        app.include_router(importlib.import_module(module_name).router)
+        module = importlib.import_module(module_name)
+        app.include_router(module.router)
+        for extra in getattr(module, "EXTRA_ROUTERS", ()):
+            app.include_router(extra)
     for module_name in OPTIONAL_ROUTERS:
         try:
             module = importlib.import_module(module_name)

@@ -69,7 +69,9 @@ def login_page(request: Request, db: Db) -> Response:
 def _signed_in(request: Request, db: Db, user: User, next_path: str, how: str) -> Response:
     with db.begin() as session:
         token, _csrf = people.start_session(session, user)
-        audit.record(session, user.username, "sign_in", user.username, ip=client_ip(request), how=how)
+        audit.record(
+            session, user.username, "sign_in", user.username, ip=client_ip(request), how=how
+        )
     response = RedirectResponse(_safe_next(next_path), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

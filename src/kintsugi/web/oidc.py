@@ -111,6 +111,7 @@ class OidcClient:
         if not secrets.compare_digest(state, pending.state):
             raise OidcError("sign-in state does not match; start again")
         config = self._config()
+        auth = httpx.BasicAuth(self.client_id, self.client_secret) if self.client_secret else None
         try:
             response = self.http.post(
                 config["token_endpoint"],
@@ -121,7 +122,7 @@ class OidcClient:
                     "client_id": self.client_id,
                     "code_verifier": pending.verifier,
                 },
-                auth=(self.client_id, self.client_secret) if self.client_secret else None,
+                auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
             )
             response.raise_for_status()
             id_token = response.json()["id_token"]

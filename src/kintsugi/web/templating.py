@@ -17,7 +17,6 @@ from kintsugi.web.auth import identity
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
-
 def _identity(request: Request) -> dict[str, Any]:
     found = identity(request)
     return {

@@ -84,6 +84,7 @@ def log_entry(
     created_at: str,
     summary: str,
     agent: str | None = None,
+    agent_service: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     """A LogEntry as the API returns it."""
@@ -100,4 +101,6 @@ def log_entry(
     }
     if agent:
         entry["agent"] = {"id": "PUSER1", "type": "user_reference", "summary": agent}
+    elif agent_service:
+        entry["agent"] = {"id": "PSVC1", "type": "service_reference", "summary": agent_service}
     return entry

@@ -22,6 +22,7 @@ from kintsugi.timeline.sources.base import HttpSource, Window, field_of
 
 DEFAULT_STEP = 15.0
 MAX_POINTS = 10_000  # Prometheus refuses more than 11,000 points per series
+_NOT_ALERT_LABELS = frozenset({"__name__", "alertstate"})
 _SELECTOR = re.compile(r"^\{\s*(.*?)\s*,?\s*\}$", re.S)
 
 
@@ -82,7 +83,9 @@ class PrometheusSource(HttpSource):
                 values = field_of(series, "values")
                 if not isinstance(metric, dict) or not isinstance(values, list):
                     continue
-                key = frozenset((str(k), str(v)) for k, v in metric.items() if k != "alertstate")
+                key = frozenset(
+                    (str(k), str(v)) for k, v in metric.items() if k not in _NOT_ALERT_LABELS
+                )
                 labels_of[key] = {k: v for k, v in key}
                 yield from self._series(key, labels_of[key], values, open_intervals, step, window)
             start = stop + step

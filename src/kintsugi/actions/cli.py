@@ -1,0 +1,285 @@
+"""CLI for action items: ``kintsugi actions add|list|show|update|history|report|digest|export|sync``
+and ``kintsugi worker`` (reminders and the weekly digest)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from kintsugi.actions import items
+from kintsugi.actions.items import ItemChanges, ItemFilters, ItemView, NewItem
+from kintsugi.actions.report import Report, build_report
+from kintsugi.core.cli_support import (
+    DbOption,
+    JsonOption,
+    context,
+    handle_errors,
+    out_console,
+    print_json,
+)
+from kintsugi.core.errors import InputError
+from kintsugi.people.principal import SYSTEM
+
+actions_app = typer.Typer(
+    name="actions",
+    help="Action items: track, report, remind, sync with issue trackers.",
+    no_args_is_help=True,
+)
+
+CLEAR = "none"
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None or value.strip().lower() == CLEAR:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(f"{value!r} is not a date (YYYY-MM-DD)", field=option) from None
+
+
+def _nullable(value: str) -> str | None:
+    return None if value.strip().lower() == CLEAR else value
+
+
+def _item_line(item: ItemView) -> str:
+    due = f" due {item.due}" if item.due else ""
+    late = " [red]overdue[/red]" if item.overdue else ""
+    text = (
+        f"#{item.id} [{item.status}] {item.title} ({item.owner or 'unassigned'}, "
+        f"{item.priority or 'no priority'}{due})"
+    )
+    return f"{escape(text)}{late} — {escape(item.postmortem_id)}"
+
+
+@actions_app.command("add")
+@handle_errors
+def add(
+    postmortem: Annotated[str, typer.Argument(help="Post-mortem id (or a unique prefix).")],
+    title: Annotated[str, typer.Argument(help="What will be done.")],
+    owner: Annotated[str | None, typer.Option("--owner", help="A person or a team.")] = None,
+    team: Annotated[bool, typer.Option("--team", help="The owner is a team.")] = False,
+    priority: Annotated[str | None, typer.Option("--priority", help="P0, P1 or P2.")] = None,
+    due: Annotated[str | None, typer.Option("--due", help="Due date, YYYY-MM-DD.")] = None,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Add an action item to a post-mortem."""
+    new = NewItem(
+        title=title,
+        owner=owner,
+        owner_kind="team" if team else None,
+        priority=items.parse_priority(priority) if priority else None,
+        due=_date(due, "--due"),
+    )
+    ctx = context(db)
+    with ctx.transaction() as session:
+        item = items.add_item(session, postmortem, new, SYSTEM)
+    if json_out:
+        print_json(item.to_json())
+    else:
+        out_console.print(f"added {_item_line(item)}", highlight=False)
+
+
+@actions_app.command("list")
+@handle_errors
+def list_(
+    owner: Annotated[str | None, typer.Option("--owner")] = None,
+    team: Annotated[
+        str | None, typer.Option("--team", help="Owned by the team or one of its members.")
+    ] = None,
+    priority: Annotated[str | None, typer.Option("--priority", help="P0, P1, P2 or none.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="open, in_progress, completed, wont_do.")
+    ] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue items.")] = False,
+    postmortem: Annotated[str | None, typer.Option("--postmortem", help="One post-mortem.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 500,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """List action items, open work and soonest due first."""
+    filters = ItemFilters(
+        owner=owner,
+        team=team,
+        priority=priority,
+        status=status,
+        overdue=overdue,
+        postmortem=postmortem,
+    )
+    ctx = context(db)
+    with ctx.transaction() as session:
+        found = items.list_items(session, SYSTEM, filters, limit=limit)
+        total = items.count_items(session, SYSTEM, filters)
+    if json_out:
+        print_json({"total": total, "items": [item.to_json() for item in found]})
+        return
+    table = Table("ID", "Action", "Owner", "Pri", "Due", "Status", "Post-mortem")
+    for item in found:
+        due = str(item.due or "-")
+        table.add_row(
+            str(item.id),
+            escape(item.title),
+            escape(item.owner or "-"),
+            item.priority or "-",
+            f"[red]{due}[/red]" if item.overdue else due,
+            item.status.replace("_", " "),
+            escape(item.postmortem_id),
+        )
+    out_console.print(table)
+    shown = f"{len(found)} of {total}" if total > len(found) else str(total)
+    out_console.print(f"{shown} action item{'' if total == 1 else 's'}", highlight=False)
+
+
+@actions_app.command("show")
+@handle_errors
+def show(
+    item_id: Annotated[int, typer.Argument(help="Action item id.")],
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """One action item with its history."""
+    ctx = context(db)
+    with ctx.transaction() as session:
+        item = items.get_item(session, item_id, SYSTEM)
+        history = items.item_history(session, item_id, SYSTEM)
+    if json_out:
+        print_json({**item.to_json(), "history": [h.to_json() for h in history]})
+        return
+    out_console.print(_item_line(item), highlight=False)
+    if item.wont_do_reason:
+        out_console.print(f"won't do: {item.wont_do_reason}", highlight=False, markup=False)
+    if item.tracker:
+        out_console.print(
+            f"tracker: {item.tracker.url} ({item.tracker.remote_state})", markup=False
+        )
+    for entry in history:
+        changes = ", ".join(f"{k}: {v[0]} -> {v[1]}" for k, v in entry.changes.items())
+        comment = f' "{entry.comment}"' if entry.comment else ""
+        out_console.print(
+            f"  {entry.at:%Y-%m-%d %H:%M} UTC {entry.actor} {entry.kind} {changes}{comment}",
+            highlight=False,
+            markup=False,
+        )
+
+
+@actions_app.command("update")
+@handle_errors
+def update(
+    item_id: Annotated[int, typer.Argument(help="Action item id.")],
+    status: Annotated[
+        str | None, typer.Option("--status", help="open, in_progress, completed, wont_do.")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why it won't be done (with --status wont_do).")
+    ] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="New owner ('none' clears).")] = None,
+    team: Annotated[bool, typer.Option("--team", help="The new owner is a team.")] = False,
+    priority: Annotated[str | None, typer.Option("--priority", help="P0, P1, P2 or none.")] = None,
+    due: Annotated[str | None, typer.Option("--due", help="YYYY-MM-DD or none.")] = None,
+    title: Annotated[str | None, typer.Option("--title")] = None,
+    comment: Annotated[str | None, typer.Option("--comment", help="Why; kept in history.")] = None,
+    base_version: Annotated[
+        int | None,
+        typer.Option("--base-version", help="Refuse if the item changed since this version."),
+    ] = None,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Change an action item; every change is kept in its history."""
+    fields: dict[str, Any] = {}
+    if status is not None:
+        fields["status"] = items.parse_status(status)
+    if reason is not None:
+        fields["wont_do_reason"] = reason
+    if owner is not None:
+        fields["owner"] = _nullable(owner)
+    if team:
+        fields["owner_kind"] = "team"
+    if priority is not None:
+        value = _nullable(priority)
+        fields["priority"] = items.parse_priority(value) if value else None
+    if due is not None:
+        fields["due"] = _date(due, "--due")
+    if title is not None:
+        fields["title"] = title
+    if comment is not None:
+        fields["comment"] = comment
+    if not fields:
+        raise InputError("nothing to change; give --status, --owner, --due, ... or --comment")
+    ctx = context(db)
+    with ctx.transaction() as session:
+        item = items.update_item(
+            session, item_id, ItemChanges(**fields), SYSTEM, base_version=base_version
+        )
+    if json_out:
+        print_json(item.to_json())
+    else:
+        out_console.print(f"updated {_item_line(item)}", highlight=False)
+
+
+@actions_app.command("report")
+@handle_errors
+def report(
+    limit: Annotated[int, typer.Option("--limit", help="Oldest overdue items to list.")] = 20,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """How action items are getting done: rates, by priority, by owner, oldest overdue."""
+    ctx = context(db)
+    with ctx.transaction() as session:
+        result = build_report(session, SYSTEM, overdue_limit=limit)
+    if json_out:
+        print_json(result.to_json())
+    else:
+        _print_report(result)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _print_report(result: Report) -> None:
+    t = result.totals
+    out_console.print(f"Action items as of {result.today} (UTC)", style="bold", highlight=False)
+    out_console.print(
+        f"total {t.total}: open {t.open}, in progress {t.in_progress}, completed {t.completed}, "
+        f"won't do {t.wont_do}; overdue {t.overdue}",
+        highlight=False,
+    )
+    out_console.print(
+        f"completion rate {_pct(t.completion_rate)}, "
+        f"on-time completion rate {_pct(t.on_time_completion_rate)}",
+        highlight=False,
+    )
+    by_priority = Table("Priority", "Total", "Open", "In progress", "Completed", "Overdue")
+    for key, c in result.by_priority.items():
+        by_priority.add_row(
+            key, str(c.total), str(c.open), str(c.in_progress), str(c.completed), str(c.overdue)
+        )
+    out_console.print(by_priority)
+    by_owner = Table("Owner", "Kind", "Total", "Completed", "Overdue", "Completion")
+    for owner in result.by_owner:
+        c = owner.counts
+        by_owner.add_row(
+            escape(owner.owner),
+            owner.owner_kind,
+            str(c.total),
+            str(c.completed),
+            str(c.overdue),
+            _pct(c.completion_rate),
+        )
+    out_console.print(by_owner)
+    if result.oldest_overdue:
+        out_console.print("Oldest overdue", style="bold")
+        for item in result.oldest_overdue:
+            out_console.print(f"  {_item_line(item)}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``actions`` and ``worker`` to the root command."""
+    app.add_typer(actions_app, name="actions")

@@ -1,0 +1,201 @@
+"""How action items are getting done: totals, rates, by priority and owner, oldest overdue.
+
+The figures are aggregated in SQL (one grouped scan over the items of the post-mortems the viewer
+may see, plus an indexed query for the oldest overdue items); Python only adds up the few
+(priority, owner) groups the database returns.
+
+Definitions:
+- ``overdue``: open or in progress, with a due date before ``today`` (UTC).
+- ``completion_rate``: completed / (total - won't do); won't-do items are decisions, not misses.
+  None when there is nothing to complete.
+- ``on_time_completion_rate``: among completed items that had a due date, the share completed on
+  or before it (the UTC date of ``completed_at`` <= due). None when there are none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, and_, case, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from kintsugi.actions.items import ItemFilters, ItemView, list_items, today_utc
+from kintsugi.actions.models import ActionItemRow
+from kintsugi.people.principal import Principal
+from kintsugi.postmortems.access import visible_to
+from kintsugi.postmortems.document import ActionItemStatus, Priority
+from kintsugi.postmortems.models import PostmortemRow
+
+NO_PRIORITY = "none"
+UNASSIGNED = "(unassigned)"
+
+
+class utc_date(FunctionElement[date]):
+    """The UTC calendar date of a stored timestamp, on each engine."""
+
+    type = Date()
+    inherit_cache = True
+    name = "utc_date"
+
+
+@compiles(utc_date, "sqlite")
+def _utc_date_sqlite(element: utc_date, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps UTCDateTime as 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC.
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"
+
+
+@compiles(utc_date, "postgresql")
+def _utc_date_postgresql(element: utc_date, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(timezone('UTC', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@dataclass
+class Counts:
+    """Counts of one group of items."""
+
+    total: int = 0
+    open: int = 0
+    in_progress: int = 0
+    completed: int = 0
+    wont_do: int = 0
+    overdue: int = 0
+    completed_with_due: int = 0
+    completed_on_time: int = 0
+
+    def add(self, other: Counts) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def completion_rate(self) -> float | None:
+        doable = self.total - self.wont_do
+        return round(self.completed / doable, 4) if doable else None
+
+    @property
+    def on_time_completion_rate(self) -> float | None:
+        if not self.completed_with_due:
+            return None
+        return round(self.completed_on_time / self.completed_with_due, 4)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "open": self.open,
+            "in_progress": self.in_progress,
+            "completed": self.completed,
+            "wont_do": self.wont_do,
+            "overdue": self.overdue,
+            "completion_rate": self.completion_rate,
+            "on_time_completion_rate": self.on_time_completion_rate,
+        }
+
+
+@dataclass
+class OwnerCounts:
+    """Counts of the items of one owner (person or team)."""
+
+    owner: str
+    owner_kind: str
+    counts: Counts = field(default_factory=Counts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"owner": self.owner, "owner_kind": self.owner_kind, **self.counts.to_json()}
+
+
+@dataclass
+class Report:
+    """The action items report as of ``today``."""
+
+    today: date
+    totals: Counts
+    by_priority: dict[str, Counts]
+    by_owner: list[OwnerCounts]
+    oldest_overdue: list[ItemView]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.today.isoformat(),
+            **self.totals.to_json(),
+            "by_priority": {key: counts.to_json() for key, counts in self.by_priority.items()},
+            "by_owner": [owner.to_json() for owner in self.by_owner],
+            "oldest_overdue": [item.to_json() for item in self.oldest_overdue],
+        }
+
+
+def grouped_counts_query(today: date, viewer: Principal) -> Any:
+    """SELECT priority, owner, owner_kind and the counts of each group of visible items."""
+    item = ActionItemRow
+    status = item.status
+    overdue = and_(
+        status.in_((ActionItemStatus.OPEN.value, ActionItemStatus.IN_PROGRESS.value)),
+        item.due < today,
+    )
+    completed = status == ActionItemStatus.COMPLETED.value
+    completed_with_due = and_(completed, item.due.is_not(None))
+    on_time = and_(completed_with_due, utc_date(item.completed_at) <= item.due)
+
+    def count_if(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    return (
+        select(
+            item.priority,
+            item.owner,
+            item.owner_kind,
+            func.count(),
+            count_if(status == ActionItemStatus.OPEN.value),
+            count_if(status == ActionItemStatus.IN_PROGRESS.value),
+            count_if(completed),
+            count_if(status == ActionItemStatus.WONT_DO.value),
+            count_if(overdue),
+            count_if(completed_with_due),
+            count_if(on_time),
+        )
+        .join(PostmortemRow, PostmortemRow.pk == item.postmortem_pk)
+        .where(visible_to(viewer))
+        .group_by(item.priority, item.owner, item.owner_kind)
+    )
+
+
+def build_report(
+    session: Session,
+    viewer: Principal,
+    *,
+    today: date | None = None,
+    overdue_limit: int = 20,
+) -> Report:
+    """The report over the items of the post-mortems ``viewer`` may see."""
+    today = today or today_utc()
+    totals = Counts()
+    by_priority = {p.value: Counts() for p in Priority}
+    by_priority[NO_PRIORITY] = Counts()
+    owners: dict[tuple[str, str], OwnerCounts] = {}
+    for priority, owner, owner_kind, *numbers in session.execute(
+        grouped_counts_query(today, viewer)
+    ):
+        counts = Counts(*(int(n or 0) for n in numbers))
+        totals.add(counts)
+        by_priority.setdefault(priority or NO_PRIORITY, Counts()).add(counts)
+        key = (owner or UNASSIGNED, owner_kind or "person")
+        owners.setdefault(key, OwnerCounts(owner=key[0], owner_kind=key[1])).counts.add(counts)
+    by_owner = sorted(
+        owners.values(),
+        key=lambda o: (-o.counts.overdue, -o.counts.total, o.owner.lower(), o.owner_kind),
+    )
+    oldest = (
+        list_items(session, viewer, ItemFilters(overdue=True), limit=overdue_limit, today=today)
+        if overdue_limit
+        else []
+    )
+    return Report(
+        today=today,
+        totals=totals,
+        by_priority=by_priority,
+        by_owner=by_owner,
+        oldest_overdue=oldest,
+    )

@@ -1,0 +1,1 @@
+"""Notifications: email (SMTP), Slack (webhook or bot token) and AWS SNS, with retries."""
