@@ -11,7 +11,6 @@ from kintsugi.language.rules import RuleSet
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 _LEVELS = {"error": "error", "warning": "warning"}
-INFORMATION_URI = "https://github.com/kintsugi-incidents/kintsugi/blob/main/docs/language-rules.md"
 
 
 def _rule_descriptor(rule_id: str, rules: RuleSet) -> dict[str, Any]:
@@ -25,7 +24,6 @@ def _rule_descriptor(rule_id: str, rules: RuleSet) -> dict[str, Any]:
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.description},
         "help": {"text": f"{rule.description}\n\nExamples:\n{examples}"},
-        "helpUri": f"{INFORMATION_URI}#{rule.id}",
         "defaultConfiguration": {"level": _LEVELS[rule.severity]},
     }
 
@@ -92,7 +90,6 @@ def to_sarif(findings: Iterable[Finding], rules: RuleSet, *, version: str = "0.1
                     "driver": {
                         "name": "kintsugi-lint",
                         "version": version,
-                        "informationUri": INFORMATION_URI,
                         "rules": [_rule_descriptor(rule_id, rules) for rule_id in rule_ids],
                     }
                 },

@@ -32,13 +32,24 @@ class IndexText:
     body: str
     year: int | None
 
-    def embedding_text(self) -> str:
-        """The gist of the document, for its meaning vector: title, summary, then the rest."""
-        return "\n".join(part for part in (self.title, self.summary, self.body) if part)
-
     def embedding_hash(self) -> str:
-        """A fingerprint of :meth:`embedding_text` (vectors are recomputed when it changes)."""
-        return hashlib.sha256(self.embedding_text().encode("utf-8")).hexdigest()
+        """A fingerprint of the text its meaning vector is computed from."""
+        return text_hash(embedding_text(self.title, self.summary, self.body))
+
+
+EMBEDDING_FALLBACK_CHARS = 1500
+
+
+def embedding_text(title: str, summary: str, body: str) -> str:
+    """The gist a meaning vector is computed from: the title and the summary (or, without a
+    summary, the start of the body). The model reads at most 256 tokens of it."""
+    gist = summary.strip() or body[:EMBEDDING_FALLBACK_CHARS]
+    return f"{title}\n{gist}".strip()
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 of ``text`` (vectors are recomputed when it changes)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def index_text(

@@ -40,9 +40,7 @@ class NotifySettings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api", validation_alias="SLACK_API_URL")
 
     aws_access_key_id: str | None = Field(None, validation_alias="AWS_ACCESS_KEY_ID")
-    aws_secret_access_key: SecretStr | None = Field(
-        None, validation_alias="AWS_SECRET_ACCESS_KEY"
-    )
+    aws_secret_access_key: SecretStr | None = Field(None, validation_alias="AWS_SECRET_ACCESS_KEY")
     aws_session_token: SecretStr | None = Field(None, validation_alias="AWS_SESSION_TOKEN")
     aws_region: str | None = Field(
         None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")

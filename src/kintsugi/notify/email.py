@@ -101,7 +101,11 @@ class EmailChannel:
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        text = (
+            exc.smtp_error.decode(errors="replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
         return f"{exc.smtp_code} {text}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         refused = ", ".join(f"{addr} ({code})" for addr, (code, _msg) in exc.recipients.items())

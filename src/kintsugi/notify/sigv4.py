@@ -33,9 +33,7 @@ def canonical_path(path: str) -> str:
 
 def canonical_query(query: str) -> str:
     """Query parameters URI-encoded and sorted by name, then value."""
-    pairs = [
-        (_uri_encode(k), _uri_encode(v)) for k, v in parse_qsl(query, keep_blank_values=True)
-    ]
+    pairs = [(_uri_encode(k), _uri_encode(v)) for k, v in parse_qsl(query, keep_blank_values=True)]
     return "&".join(f"{k}={v}" for k, v in sorted(pairs))
 
 

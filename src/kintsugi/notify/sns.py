@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
@@ -32,8 +33,8 @@ def topic_region(arn: str) -> str:
 
 def sns_subject(subject: str) -> str:
     """SNS subjects: printable ASCII, no line breaks, fewer than 100 characters."""
-    ascii_only = subject.encode("ascii", "replace").decode().replace("?", "?")
-    cleaned = re.sub(r"[^\x20-\x7e]", " ", ascii_only).strip()
+    ascii_only = unicodedata.normalize("NFKD", subject).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"\s+", " ", re.sub(r"[^\x20-\x7e]", " ", ascii_only)).strip()
     return cleaned[:99] or "Kintsugi"
 
 
@@ -96,7 +97,9 @@ class SnsChannel:
             session_token=self.session_token,
         )
         try:
-            response = httpx.post(self.endpoint, content=body, headers=headers, timeout=self.timeout)
+            response = httpx.post(
+                self.endpoint, content=body, headers=headers, timeout=self.timeout
+            )
         except httpx.HTTPError as exc:
             raise transport_error("SNS Publish", exc) from exc
         if response.status_code != 200:

@@ -28,6 +28,7 @@ from kintsugi.web.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1/postmortems", tags=["post-mortems"])
 
+EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:"
 MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "json": "application/json",
@@ -248,7 +249,8 @@ def export_postmortem(
         doc = service.get_document(session, id, viewer)
         audit.record(session, viewer, "exported", doc.id, format=format, via="api")
     assert format in FORMATS
-    return Response(export_document(doc, format), media_type=MEDIA_TYPES[format])
+    headers = {"Content-Security-Policy": EXPORT_CSP} if format == "html" else None
+    return Response(export_document(doc, format), media_type=MEDIA_TYPES[format], headers=headers)
 
 
 @router.get("/{id}/versions", response_model=list[VersionOut])

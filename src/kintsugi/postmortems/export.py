@@ -99,7 +99,7 @@ def document_html(doc: Document) -> str:
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(doc.title)}</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;"
+        "<style data-kintsugi>body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;"
         "padding:0 1rem;line-height:1.5}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:.25rem .5rem}dt{font-weight:bold}</style>"
         f"</head><body>\n{body}\n</body></html>\n"

@@ -34,6 +34,7 @@ ROUTERS = (
     "kintsugi.web.login",
     "kintsugi.postmortems.api",
     "kintsugi.web.pages",
+    "kintsugi.web.admin_pages",
 )
 OPTIONAL_ROUTERS = ("kintsugi.language.api",)
 

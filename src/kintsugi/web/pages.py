@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import ConflictError, InputError
+from kintsugi.people import service as people
 from kintsugi.postmortems import service
 from kintsugi.postmortems.body import body_markdown
 from kintsugi.postmortems.document import Document, Severity, Status, Visibility
@@ -116,15 +118,23 @@ def _next_statuses(doc: Document) -> list[str]:
 def edit_page(request: Request, id: str, db: Db, viewer: CurrentPrincipal) -> Response:
     with db.begin() as session:
         doc = service.get_document(session, id, viewer)
-    return _page(request, "postmortems/edit.html", _editor_context(doc, body_markdown(doc)))
+        teams = _team_names(session)
+    return _page(request, "postmortems/edit.html", _editor_context(doc, body_markdown(doc), teams))
 
 
-def _editor_context(doc: Document, body: str, **extra: Any) -> dict[str, Any]:
+def _team_names(session: Session) -> list[str]:
+    return [team.name for team in people.list_teams(session)]
+
+
+def _editor_context(
+    doc: Document, body: str, teams: list[str] | None = None, **extra: Any
+) -> dict[str, Any]:
     return {
         "doc": doc,
         "body": body,
         "severities": [s.value for s in Severity],
         "visibilities": [v.value for v in Visibility],
+        "teams": teams or [],
         "preview": Markup(markdown_to_html(body)),
         "local": lambda value: _local_input(value, doc.timezone),
         **extra,
@@ -175,9 +185,12 @@ def save(
     detected_at: Annotated[str, Form()] = "",
     resolved_at: Annotated[str, Form()] = "",
     visibility: Annotated[str, Form()] = "organisation",
+    team: Annotated[str, Form(max_length=120)] = "",
+    access: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     with db.begin() as session:
         current = service.get_document(session, id, viewer)
+        teams = _team_names(session)
     try:
         zone = _zone(timezone)
         parsed = parse_markdown(f"# {title}\n\n{body}", source="editor", default_timezone=timezone)
@@ -192,6 +205,8 @@ def save(
                 "detected_at": _parse_local(detected_at, zone, "detected_at"),
                 "resolved_at": _parse_local(resolved_at, zone, "resolved_at"),
                 "visibility": Visibility(visibility),
+                "team": team or None,
+                "access": _split(access),
                 "sections": parsed.sections,
                 "timeline": parsed.timeline,
                 "action_items": _keep_item_ids(parsed, current),
@@ -202,11 +217,11 @@ def save(
     except ConflictError as exc:
         latest = exc.current if isinstance(exc.current, Document) else current
         context = _editor_context(
-            latest, body_markdown(latest), conflict=True, mine=body, error=str(exc)
+            latest, body_markdown(latest), teams, conflict=True, mine=body, error=str(exc)
         )
         return _page(request, "postmortems/edit.html", context, status_code=409)
     except (InputError, ValueError) as exc:
-        context = _editor_context(current, body, error=str(exc))
+        context = _editor_context(current, body, teams, error=str(exc))
         return _page(request, "postmortems/edit.html", context, status_code=422)
     return RedirectResponse(f"/postmortems/{stored.id}", status_code=303)
 

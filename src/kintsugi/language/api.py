@@ -1,0 +1,238 @@
+"""Web endpoints of the linter: a JSON API and htmx fragments for the editor.
+
+- ``POST /api/v1/lint`` ``{"text": ..., "participants": [...]}`` -> ``{"findings": [...]}``
+- ``GET /api/v1/lint/rules`` -> the documented rules.
+- ``POST /lint/preview`` (form field ``markdown``) -> an HTML fragment ``#lint-findings``
+  listing the findings (escaped), the text with the findings highlighted, and for each
+  fixable finding a button that posts to ``/lint/apply``.
+- ``POST /lint/apply`` (fields ``markdown``, ``start``, ``end``, ``original``,
+  ``replacement``) -> the editor's ``<textarea>`` with the suggestion applied.
+
+The editor page wires them like this (see ``editor_textarea``)::
+
+    <textarea name="markdown" id="markdown" hx-post="/lint/preview"
+              hx-trigger="keyup changed delay:500ms, load" hx-target="#lint-findings"
+              hx-swap="outerHTML">...</textarea>
+    <div id="lint-findings"></div>
+
+A deployment may set ``app.state.language_roster`` to a callable ``(request) -> names`` so
+the organisation's roster counts as people.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from html import escape
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from kintsugi.language.findings import Finding
+from kintsugi.language.linter import Linter
+from kintsugi.language.rules import default_rules
+
+MAX_TEXT = 2_000_000
+FINDINGS_ID = "lint-findings"
+
+router = APIRouter(tags=["language"])
+
+
+class LintRequest(BaseModel):
+    """Text to lint and the people it mentions."""
+
+    text: str = Field(max_length=MAX_TEXT)
+    participants: list[str] = Field(default_factory=list, max_length=500)
+
+
+class FixOut(BaseModel):
+    start: int
+    end: int
+    replacement: str
+
+
+class FindingOut(BaseModel):
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    rule: str
+    severity: str
+    message: str
+    suggestion: str | None
+    start: int
+    end: int
+    fix: FixOut | None
+
+
+class LintResponse(BaseModel):
+    findings: list[FindingOut]
+
+
+class ExampleOut(BaseModel):
+    bad: str
+    good: str | None
+
+
+class RuleOut(BaseModel):
+    id: str
+    title: str
+    severity: str
+    description: str
+    examples: list[ExampleOut]
+    ok: list[str]
+
+
+def _roster(request: Request) -> list[str]:
+    provider: Callable[[Request], Iterable[str]] | None = getattr(
+        request.app.state, "language_roster", None
+    )
+    return list(provider(request)) if provider else []
+
+
+def _lint(request: Request, text: str, participants: Sequence[str]) -> list[Finding]:
+    linter = Linter(roster=_roster(request))
+    return linter.lint(text, file="text", participants=participants)
+
+
+@router.post("/api/v1/lint", response_model=LintResponse)
+def lint_api(body: LintRequest, request: Request) -> dict[str, Any]:
+    """Findings of blameful language in ``text`` with suggested rewrites."""
+    findings = _lint(request, body.text, body.participants)
+    return {"findings": [f.to_api_dict() for f in findings]}
+
+
+@router.get("/api/v1/lint/rules", response_model=list[RuleOut])
+def rules_api() -> list[dict[str, Any]]:
+    """The rules the linter applies, with examples."""
+    return [
+        {
+            "id": rule.id,
+            "title": rule.title,
+            "severity": rule.severity,
+            "description": rule.description,
+            "examples": [{"bad": e.bad, "good": e.good} for e in rule.examples],
+            "ok": list(rule.ok),
+        }
+        for rule in default_rules().rules.values()
+    ]
+
+
+def _participants(raw: str) -> list[str]:
+    return [p.strip() for p in raw.replace("\n", ",").split(",") if p.strip()]
+
+
+def _highlighted(text: str, findings: Sequence[Finding]) -> str:
+    """``text`` escaped, with each finding's span in a <mark>."""
+    pieces: list[str] = []
+    cursor = 0
+    for number, finding in enumerate(sorted(findings, key=lambda f: f.start), 1):
+        if finding.start < cursor:
+            continue
+        pieces.append(escape(text[cursor : finding.start]))
+        pieces.append(
+            f'<mark class="lint-mark lint-{escape(finding.severity)}" '
+            f'title="{escape(finding.rule)}: {escape(finding.message)}" '
+            f'data-finding="{number}">{escape(text[finding.start : finding.end])}</mark>'
+        )
+        cursor = finding.end
+    pieces.append(escape(text[cursor:]))
+    return "".join(pieces)
+
+
+def findings_fragment(text: str, findings: Sequence[Finding]) -> str:
+    """The ``#lint-findings`` HTML fragment (everything user-supplied is escaped)."""
+    if not findings:
+        return (
+            f'<div id="{FINDINGS_ID}" class="lint-findings" data-count="0">'
+            '<p class="lint-clean">No blameful language found.</p></div>'
+        )
+    noun = "finding" if len(findings) == 1 else "findings"
+    items = []
+    for number, f in enumerate(findings, 1):
+        flagged = text[f.start : f.end]
+        button = ""
+        if f.fix is not None:
+            values = {
+                "start": f.fix.start,
+                "end": f.fix.end,
+                "original": text[f.fix.start : f.fix.end],
+                "replacement": f.fix.replacement,
+            }
+            button = (
+                '<button type="button" class="lint-apply" hx-post="/lint/apply" '
+                "hx-include=\"[name='markdown']\" hx-target=\"[name='markdown']\" "
+                f'hx-swap="outerHTML" hx-vals="{escape(json.dumps(values))}">'
+                "Use suggestion</button>"
+            )
+        suggestion = (
+            f'<p class="lint-suggestion">Suggestion: {escape(f.suggestion)}</p>'
+            if f.suggestion
+            else ""
+        )
+        items.append(
+            f'<li class="lint-finding lint-{escape(f.severity)}" id="lint-finding-{number}" '
+            f'data-rule="{escape(f.rule)}" data-line="{f.line}" data-column="{f.column}">'
+            f'<span class="lint-where">Line {f.line}, column {f.column}</span> '
+            f'<strong class="lint-rule">{escape(f.rule)}</strong> '
+            f'<q class="lint-text">{escape(flagged)}</q>'
+            f'<p class="lint-message">{escape(f.message)}</p>{suggestion}{button}</li>'
+        )
+    return (
+        f'<div id="{FINDINGS_ID}" class="lint-findings" data-count="{len(findings)}">'
+        f'<p class="lint-summary">{len(findings)} {noun} of blameful language.</p>'
+        f'<ol class="lint-list">{"".join(items)}</ol>'
+        f'<pre class="lint-highlight">{_highlighted(text, findings)}</pre></div>'
+    )
+
+
+def editor_textarea(
+    markdown: str,
+    *,
+    name: str = "markdown",
+    element_id: str = "markdown",
+    css_class: str = "editor",
+    rows: int = 24,
+) -> str:
+    """The editor's textarea, wired to refresh ``#lint-findings`` as the author types."""
+    return (
+        f'<textarea name="{escape(name)}" id="{escape(element_id)}" class="{escape(css_class)}" '
+        f'rows="{int(rows)}" hx-post="/lint/preview" '
+        'hx-trigger="keyup changed delay:500ms, load" '
+        f'hx-target="#{FINDINGS_ID}" hx-swap="outerHTML">{escape(markdown)}</textarea>'
+    )
+
+
+@router.post("/lint/preview", response_class=HTMLResponse)
+def lint_preview(
+    request: Request,
+    markdown: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+    participants: Annotated[str, Form(max_length=20_000)] = "",
+) -> HTMLResponse:
+    """The findings fragment for the editor (htmx swaps it into ``#lint-findings``)."""
+    findings = _lint(request, markdown, _participants(participants))
+    return HTMLResponse(findings_fragment(markdown, findings))
+
+
+@router.post("/lint/apply", response_class=HTMLResponse)
+def lint_apply(
+    markdown: Annotated[str, Form(max_length=MAX_TEXT)],
+    start: Annotated[int, Form(ge=0)],
+    end: Annotated[int, Form(ge=0)],
+    original: Annotated[str, Form()],
+    replacement: Annotated[str, Form(max_length=20_000)],
+    textarea_id: Annotated[str, Form(max_length=100)] = "markdown",
+    textarea_class: Annotated[str, Form(max_length=200)] = "editor",
+) -> HTMLResponse:
+    """The textarea with one suggestion applied; 409 if the text changed meanwhile."""
+    if end < start or end > len(markdown) or markdown[start:end] != original:
+        raise HTTPException(
+            status_code=409, detail="the text changed since it was linted; lint it again"
+        )
+    updated = markdown[:start] + replacement + markdown[end:]
+    return HTMLResponse(
+        editor_textarea(updated, element_id=textarea_id, css_class=textarea_class)
+    )

@@ -1,0 +1,104 @@
+"""Pages for history (versions, diff, restore), deletion, the bin and the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kintsugi.audit import service as audit
+from kintsugi.core.errors import InputError, PermissionDeniedError
+from kintsugi.people.principal import Role
+from kintsugi.postmortems import deletion, history, service
+from kintsugi.web.deps import CurrentPrincipal, Db
+from kintsugi.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/postmortems/{id}/history", response_class=HTMLResponse)
+def history_page(
+    request: Request,
+    id: str,
+    db: Db,
+    viewer: CurrentPrincipal,
+) -> Response:
+    with db.begin() as session:
+        doc = service.get_document(session, id, viewer)
+        found = history.versions(session, id, viewer)
+        latest = found[0].version if found else 1
+        old = _version(request.query_params.get("from"), max(latest - 1, 1), "from")
+        new = _version(request.query_params.get("to"), latest, "to")
+        text = history.diff(session, id, old, new, viewer) if found else ""
+    lines = [
+        ("add" if ln.startswith("+") else "del" if ln.startswith("-") else "ctx", ln)
+        for ln in text.splitlines()
+    ]
+    return templates.TemplateResponse(
+        request,
+        "postmortems/history.html",
+        {"doc": doc, "versions": found, "lines": lines, "old": old, "new": new},
+    )
+
+
+def _version(value: str | None, default: int, field: str) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise InputError(f"{value!r} is not a version number", field=field) from None
+
+
+@router.post("/postmortems/{id}/restore-version")
+def restore_version(
+    id: str,
+    db: Db,
+    viewer: CurrentPrincipal,
+    version: Annotated[int, Form()],
+    base_version: Annotated[int, Form()],
+) -> Response:
+    with db.begin() as session:
+        doc = history.restore(session, id, version, viewer, base_version=base_version)
+        audit.record(session, viewer, "version_restored", doc.id, version=version)
+    return RedirectResponse(f"/postmortems/{doc.id}/history", status_code=303)
+
+
+@router.get("/postmortems/{id}/delete", response_class=HTMLResponse)
+def confirm_delete(request: Request, id: str, db: Db, viewer: CurrentPrincipal) -> Response:
+    with db.begin() as session:
+        doc = service.get_document(session, id, viewer)
+    return templates.TemplateResponse(request, "postmortems/delete.html", {"doc": doc})
+
+
+@router.post("/postmortems/{id}/delete")
+def delete(id: str, db: Db, viewer: CurrentPrincipal) -> Response:
+    with db.begin() as session:
+        deletion.delete_document(session, id, viewer)
+    return RedirectResponse("/postmortems", status_code=303)
+
+
+@router.get("/bin", response_class=HTMLResponse)
+def bin_page(request: Request, db: Db, viewer: CurrentPrincipal) -> Response:
+    with db.begin() as session:
+        rows = deletion.deleted_documents(session, viewer)
+    return templates.TemplateResponse(request, "admin/bin.html", {"rows": rows})
+
+
+@router.post("/bin/{id}/restore")
+def undelete(id: str, db: Db, viewer: CurrentPrincipal) -> Response:
+    with db.begin() as session:
+        deletion.undelete(session, id, viewer)
+    return RedirectResponse(f"/postmortems/{id}", status_code=303)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, db: Db, viewer: CurrentPrincipal, action: str = "") -> Response:
+    if not viewer.has_role(Role.ADMIN):
+        raise PermissionDeniedError("the audit log is for admins")
+    with db.begin() as session:
+        rows = audit.events(session, action=action or None, limit=500)
+    return templates.TemplateResponse(
+        request, "admin/audit.html", {"rows": rows, "action": action, "actions": audit.ACTIONS}
+    )
