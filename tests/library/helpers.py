@@ -69,9 +69,7 @@ def reindex(session: Session, id: str) -> None:
     reindex_document(session, service.find_row(session, id, SYSTEM).pk)
 
 
-def user(
-    sessions: sessionmaker[Session], username: str, *, teams: Sequence[str] = ()
-) -> Principal:
+def user(sessions: sessionmaker[Session], username: str, *, teams: Sequence[str] = ()) -> Principal:
     """A signed-in viewer, member of ``teams`` (created when missing)."""
     with sessions.begin() as session:
         created = people.create_user(session, SYSTEM, username, role=Role.VIEWER)

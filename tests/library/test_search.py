@@ -193,7 +193,12 @@ def test_index_follows_updates_and_removals(library: sessionmaker[Session]) -> N
         session.execute(delete(PostmortemRow).where(PostmortemRow.id.like("coredns%")))
     assert _ids(library, "coredns") == []
     with library() as session:
-        assert session.scalar(select(LibraryDocumentRow).where(LibraryDocumentRow.title.like("CoreDNS%"))) is None
+        assert (
+            session.scalar(
+                select(LibraryDocumentRow).where(LibraryDocumentRow.title.like("CoreDNS%"))
+            )
+            is None
+        )
 
 
 def test_soft_deleted_documents_are_not_found(library: sessionmaker[Session]) -> None:

@@ -20,8 +20,8 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message as MimeMessage
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -338,7 +338,7 @@ def sns_throttled() -> Reply:
 class Received:
     mail_from: str
     rcpt_tos: list[str]
-    message: MimeMessage
+    message: EmailMessage
 
 
 class _Handler:
@@ -363,7 +363,9 @@ class _Handler:
             content = envelope.original_content or b""
             self.server.received.append(
                 Received(
-                    str(envelope.mail_from), list(envelope.rcpt_tos), message_from_bytes(content)
+                    str(envelope.mail_from),
+                    list(envelope.rcpt_tos),
+                    message_from_bytes(content, _class=EmailMessage, policy=policy.default),
                 )
             )
         if self.server.delay:
@@ -400,7 +402,7 @@ class SmtpServer:
                     )
                     == login
                 )
-                return AuthResult(success=ok)
+                return AuthResult(success=ok, handled=False)
 
             kwargs = {
                 "authenticator": authenticator,

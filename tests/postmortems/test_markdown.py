@@ -75,7 +75,11 @@ def test_front_matter_fields() -> None:
     doc = parse_markdown(FULL, source="pm.md")
     assert doc.id == "PM-42"
     assert doc.title == "Checkout outage"
-    assert (doc.kind, doc.status, doc.severity) == (Kind.POSTMORTEM, Status.IN_REVIEW, Severity.SEV2)
+    assert (doc.kind, doc.status, doc.severity) == (
+        Kind.POSTMORTEM,
+        Status.IN_REVIEW,
+        Severity.SEV2,
+    )
     assert doc.timezone == "Europe/Copenhagen"
     assert doc.started_at is not None
     assert doc.started_at.isoformat() == "2025-03-01T14:05:00+01:00"  # local, in the stated zone
@@ -105,7 +109,10 @@ def test_export_writes_front_matter_with_iso_times() -> None:
     assert fm["id"] == "PM-42" and fm["severity"] == "SEV2" and fm["status"] == "in_review"
     assert fm["ticket"] == "INC-7" and fm["links"] == {"runbook": "https://example.org/rb"}
     assert "key" not in fm
-    assert text.split("---\n", 2)[2] == "\n# Checkout outage\n\n## Summary\n\nCheckout failed for 2 hours.\n"
+    assert (
+        text.split("---\n", 2)[2]
+        == "\n# Checkout outage\n\n## Summary\n\nCheckout failed for 2 hours.\n"
+    )
     assert parse_markdown(text) == doc
 
 
@@ -208,7 +215,10 @@ def test_carriage_returns_and_byte_order_mark() -> None:
 
 
 def test_title_rules() -> None:
-    assert parse_markdown("# Heading title\n\ntext\n", source="x/file-name.md").title == "Heading title"
+    assert (
+        parse_markdown("# Heading title\n\ntext\n", source="x/file-name.md").title
+        == "Heading title"
+    )
     assert parse_markdown("text only\n", source="x/file-name.md").title == "file-name"
     assert parse_markdown("text only\n").title == "Untitled"
     # A first heading below H1 is a section, not a title.
@@ -321,7 +331,9 @@ def test_premortem_sections() -> None:
 
 @pytest.mark.parametrize("template", sorted(templates.TEMPLATES))
 def test_kintsugi_templates_round_trip(template: str) -> None:
-    doc = templates.new_document(template, "New incident", started_at=datetime(2025, 1, 2, tzinfo=UTC))
+    doc = templates.new_document(
+        template, "New incident", started_at=datetime(2025, 1, 2, tzinfo=UTC)
+    )
     text = render_markdown(doc)
     parsed = parse_markdown(text)
     assert [(s.key, s.heading, s.markdown) for s in parsed.sections] == [
@@ -341,17 +353,26 @@ def test_export_adds_sections_for_timeline_and_items_that_have_none() -> None:
             Section(key="lessons_learned", heading="Lessons Learned", markdown="Cache less."),
         ],
         timeline=[
-            TimelineEvent(at=datetime(2025, 1, 10, 9, 0, tzinfo=UTC), text="Cache evicted", actor="ops"),
+            TimelineEvent(
+                at=datetime(2025, 1, 10, 9, 0, tzinfo=UTC), text="Cache evicted", actor="ops"
+            ),
             TimelineEvent(at=None, text="Someone noticed"),
         ],
         action_items=[
-            ActionItem(title="Add an alert", owner="alice", priority=Priority.P1, due=date(2025, 2, 1)),
+            ActionItem(
+                title="Add an alert", owner="alice", priority=Priority.P1, due=date(2025, 2, 1)
+            ),
             ActionItem(title="Write a runbook", status=ActionItemStatus.WONT_DO),
         ],
     )
     text = render_markdown(doc)
     parsed = parse_markdown(text)
-    assert [s.key for s in parsed.sections] == ["summary", "timeline", "lessons_learned", "action_items"]
+    assert [s.key for s in parsed.sections] == [
+        "summary",
+        "timeline",
+        "lessons_learned",
+        "action_items",
+    ]
     assert parsed.timeline == doc.timeline
     assert parsed.action_items == doc.action_items
     assert parsed.timeline[0].at is not None
@@ -377,12 +398,16 @@ def test_front_matter_date_and_started_at_give_the_day() -> None:
     by_start = parse_markdown(
         f"---\nstarted_at: 2024-05-07T09:00:00+02:00\ntimezone: Europe/Paris\n---\n# T\n\n{timeline}"
     )
-    assert by_start.timeline[0].at == datetime(2024, 5, 7, 10, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert by_start.timeline[0].at == datetime(
+        2024, 5, 7, 10, 0, tzinfo=timezone(timedelta(hours=2))
+    )
 
 
 def test_default_timezone() -> None:
-    doc = parse_markdown("# T\n\n## Timeline\n\n| Time | Event |\n|---|---|\n| 2025-07-01 10:00 | x |\n",
-                         default_timezone="Europe/Berlin")
+    doc = parse_markdown(
+        "# T\n\n## Timeline\n\n| Time | Event |\n|---|---|\n| 2025-07-01 10:00 | x |\n",
+        default_timezone="Europe/Berlin",
+    )
     assert doc.timezone == "Europe/Berlin"
     assert doc.timeline[0].at is not None
     assert doc.timeline[0].at.isoformat() == "2025-07-01T10:00:00+02:00"
@@ -393,8 +418,9 @@ def test_default_timezone() -> None:
 
 
 def test_empty_front_matter_values_count_as_absent() -> None:
-    doc = parse_markdown("---\ntags: []\nseverity:\n---\n# T\n\n## Stats\n\n- Category: Network\n"
-                         "- Severity: SEV3\n")
+    doc = parse_markdown(
+        "---\ntags: []\nseverity:\n---\n# T\n\n## Stats\n\n- Category: Network\n- Severity: SEV3\n"
+    )
     assert doc.tags == ["Network"] and doc.severity == Severity.SEV3
     assert parse_markdown(render_markdown(doc)) == doc
 
@@ -443,7 +469,10 @@ def test_huge_or_recursive_front_matter_values_are_refused() -> None:
         ("Next steps", "action_items"),
         ("Corrective and Preventative Measures", "action_items"),
         ("How are we preventing it from happening again?", "action_items"),
-        ("Short-term Improvements ([Tracked in GitHub Issue #1](https://example.org))", "action_items"),
+        (
+            "Short-term Improvements ([Tracked in GitHub Issue #1](https://example.org))",
+            "action_items",
+        ),
         ("Attendees", None),
         ("Stats", None),
         ("Appendix", None),
@@ -456,5 +485,9 @@ def test_heading_wordings(heading: str, key: str | None) -> None:
 
 def test_canonical_headings_classify_back() -> None:
     for key in CANONICAL_HEADINGS:
-        kind = Kind.PREMORTEM if key in {"scenario", "imagined_root_causes", "preventions"} else Kind.POSTMORTEM
+        kind = (
+            Kind.PREMORTEM
+            if key in {"scenario", "imagined_root_causes", "preventions"}
+            else Kind.POSTMORTEM
+        )
         assert classify_heading(canonical_heading(key), kind) == key

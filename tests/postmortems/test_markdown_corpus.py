@@ -81,7 +81,9 @@ def test_dfds_cloudwatch_logs_2023(corpus: Path) -> None:
     first = doc.timeline[0]
     assert first.at == datetime(2023, 4, 11, 11, 20, tzinfo=UTC)
     assert first.at is not None and first.at.utcoffset() == timedelta(0)
-    assert first.text == "Fluentd was upgraded to latest version during normal maintenance operations"
+    assert (
+        first.text == "Fluentd was upgraded to latest version during normal maintenance operations"
+    )
     assert doc.timeline[-1].at == datetime(2023, 4, 11, 22, 25, tzinfo=UTC)
     assert all(event.precision == "minute" and event.actor is None for event in doc.timeline)
     assert [item.title for item in doc.action_items] == [
@@ -267,7 +269,9 @@ def test_posthog_recurring_outages(corpus: Path) -> None:
     days = sorted({e.at.date() for e in doc.timeline if e.at})
     assert days == [date(2025, 10, d) for d in (21, 24, 28, 29, 30)]
     assert len(doc.timeline) == 41
-    assert not any(e.text.startswith("**Note:**") or "Status page was not" in e.text for e in doc.timeline)
+    assert not any(
+        e.text.startswith("**Note:**") or "Status page was not" in e.text for e in doc.timeline
+    )
     late = [e for e in doc.timeline if e.at and e.at.date() == date(2025, 10, 30)]
     assert [e.at.strftime("%H:%M") for e in late if e.at] == ["00:03", "05:39"]
     assert doc.started_at == datetime(2025, 10, 21, 21, 45, tzinfo=UTC)
@@ -284,7 +288,11 @@ def test_posthog_recurring_outages(corpus: Path) -> None:
 def test_posthog_setext_headings_and_numbered_items(corpus: Path) -> None:
     doc = _read(corpus, "posthog/2025-11-15-persons-db-migration.md")
     assert doc.title.startswith("PostHog Data Processing Delays")
-    assert [s.heading for s in doc.sections[1:4]] == ["Incident Summary", "Incident Impact", "Timeline"]
+    assert [s.heading for s in doc.sections[1:4]] == [
+        "Incident Summary",
+        "Incident Impact",
+        "Timeline",
+    ]
     assert doc.timeline == []  # the timeline only links to the status page
     titles = [item.title for item in doc.action_items]
     assert len(titles) == 11

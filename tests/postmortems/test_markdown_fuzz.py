@@ -152,9 +152,13 @@ _SAFE = st.characters(
     categories=("L", "N"), include_characters=" .,!?'&/|*_`@", exclude_characters="\\"
 )
 _TEXT = st.text(_SAFE, min_size=1, max_size=40).map(_collapse).filter(bool)
-_NAME = st.text(st.characters(categories=("L", "N"), include_characters=" ._@'"), min_size=1, max_size=20).map(
-    _collapse
-).filter(bool)
+_NAME = (
+    st.text(
+        st.characters(categories=("L", "N"), include_characters=" ._@'"), min_size=1, max_size=20
+    )
+    .map(_collapse)
+    .filter(bool)
+)
 
 
 @st.composite
@@ -179,9 +183,15 @@ def _events(draw: st.DrawFn, zone: str) -> list[TimelineEvent]:
     return events
 
 
-_ITEM_TITLE = st.text(
-    st.characters(categories=("L", "N"), include_characters=" .,!?'&/|"), min_size=1, max_size=40
-).map(_collapse).filter(bool)
+_ITEM_TITLE = (
+    st.text(
+        st.characters(categories=("L", "N"), include_characters=" .,!?'&/|"),
+        min_size=1,
+        max_size=40,
+    )
+    .map(_collapse)
+    .filter(bool)
+)
 _ITEMS = st.lists(
     st.builds(
         ActionItem,
@@ -205,7 +215,9 @@ _SIMPLE_ITEMS = st.lists(
 
 @PROPERTY
 @given(st.sampled_from(ZONES).flatmap(lambda zone: st.tuples(st.just(zone), _events(zone))))
-def test_timeline_render_then_parse_is_identity(zone_events: tuple[str, list[TimelineEvent]]) -> None:
+def test_timeline_render_then_parse_is_identity(
+    zone_events: tuple[str, list[TimelineEvent]],
+) -> None:
     zone, events = zone_events
     assert parse_timeline_markdown(render_timeline_markdown(events, zone)) == events
 
@@ -253,10 +265,15 @@ def _documents(draw: st.DrawFn) -> Document:
         sections.append(Section(key=key, heading=heading, markdown=draw(_MARKDOWN)))
     events = draw(_events(zone))
     items = draw(st.one_of(_ITEMS, _SIMPLE_ITEMS))
-    if events or draw(st.booleans()):
+    with_timeline: bool = draw(st.booleans())
+    if events or with_timeline:
         markdown = render_timeline_markdown(events, zone).strip("\n")
-        sections.insert(draw(st.integers(0, len(sections))), Section(key="timeline", heading="Timeline", markdown=markdown))
-    if items or draw(st.booleans()):
+        sections.insert(
+            draw(st.integers(0, len(sections))),
+            Section(key="timeline", heading="Timeline", markdown=markdown),
+        )
+    with_items: bool = draw(st.booleans())
+    if items or with_items:
         markdown = render_action_items_markdown(items).strip("\n")
         sections.append(Section(key="action_items", heading="Action Items", markdown=markdown))
     if sections and sections[0].heading == "" and len(sections) > 1 and sections[1].heading == "":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,8 +25,17 @@ from kintsugi.postmortems.timeparse import (
 CET = ZoneInfo("CET")
 
 
-def _at(*args: int, tz: timezone | ZoneInfo = UTC) -> datetime:
-    return datetime(*args, tzinfo=tz)  # type: ignore[misc]
+def _at(
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    *,
+    tz: tzinfo = UTC,
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=tz)
 
 
 # -- times -------------------------------------------------------------------------------------
@@ -155,7 +164,9 @@ All times in CET.
 """
     events = parse_timeline_markdown(markdown, timezone="UTC")
     assert events == [
-        TimelineEvent(at=_at(2020, 1, 21, 15, 36, tz=CET), text="Certificate expires", actor="KIAM"),
+        TimelineEvent(
+            at=_at(2020, 1, 21, 15, 36, tz=CET), text="Certificate expires", actor="KIAM"
+        ),
         TimelineEvent(at=_at(2020, 7, 1, 9, 0, tz=CET), text="Summer time"),
         TimelineEvent(at=None, text="Unknown day", actor="ops"),
     ]
@@ -170,7 +181,9 @@ def test_timeline_zone_from_the_time_header_and_actor_prefix() -> None:
 | Jan 14, 11:00 AM | (T&I level) Meeting |
 """
     events = parse_timeline_markdown(markdown, timezone="CET", base_date=date(2026, 1, 1))
-    assert events[0] == TimelineEvent(at=_at(2026, 1, 14, 10, 18), text="Customer reported it", actor="Jane Doe")
+    assert events[0] == TimelineEvent(
+        at=_at(2026, 1, 14, 10, 18), text="Customer reported it", actor="Jane Doe"
+    )
     assert events[1].actor is None and events[1].text == "(T&I level) Meeting"
 
 
@@ -292,7 +305,9 @@ def test_render_action_items_as_a_checklist() -> None:
 
 def test_render_action_items_as_a_table() -> None:
     items = [
-        ActionItem(title="Add | alerting", owner="alice", priority=Priority.P0, due=date(2025, 6, 1)),
+        ActionItem(
+            title="Add | alerting", owner="alice", priority=Priority.P0, due=date(2025, 6, 1)
+        ),
         ActionItem(title="Docs", status=ActionItemStatus.WONT_DO),
         ActionItem(title="Runbook", status=ActionItemStatus.IN_PROGRESS, priority=Priority.P2),
     ]

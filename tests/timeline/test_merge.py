@@ -3,6 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from kintsugi.timeline.events import Event, Kind
 from kintsugi.timeline.merge import fold_duplicates, merge
 from tests.timeline.helpers import at, event
@@ -140,3 +143,49 @@ def test_fold_duplicates_keeps_order_with_interleaved_plain_events() -> None:
     out = list(fold_duplicates(events))
     assert [e.at for e in out] == [at(0), at(1), at(3), at(20)]
     assert out[0].refs[0].source == "b"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(
+                st.integers(0, 40),  # minute
+                st.sampled_from([Kind.ALERT, Kind.ALERT_RESOLVED, Kind.MESSAGE]),
+                st.sampled_from(["A", "B", None]),
+                st.sampled_from(["x", "y"]),
+            ),
+            max_size=12,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_in_memory_and_streaming_merges_agree(
+    specs: list[list[tuple[int, str, str | None, str]]],
+) -> None:
+    def streams() -> list[list[Event]]:
+        result = []
+        for index, spec in enumerate(specs):
+            source = f"s{index}"
+            result.append(
+                [
+                    event(
+                        minute,
+                        source,
+                        kind,
+                        source_id=f"{source}-{n}",
+                        alert=name,
+                        labels={"job": job} if name else None,
+                    )
+                    for n, (minute, kind, name, job) in enumerate(sorted(spec, key=lambda s: s[0]))
+                ]
+            )
+        return result
+
+    in_memory = list(merge(streams()))
+    streaming = list(merge([iter(s) for s in streams()]))
+    assert [(e.source_id, [r.source_id for r in e.refs]) for e in in_memory] == [
+        (e.source_id, [r.source_id for r in e.refs]) for e in streaming
+    ]
+    assert [e.at for e in in_memory] == sorted(e.at for e in in_memory)

@@ -3,25 +3,37 @@ and ``kintsugi worker`` (reminders and the weekly digest)."""
 
 from __future__ import annotations
 
+import signal
+import threading
 from datetime import date
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
 from kintsugi.actions import items
+from kintsugi.actions.config import ActionSettings
+from kintsugi.actions.digest import build_digest, digest_message
 from kintsugi.actions.items import ItemChanges, ItemFilters, ItemView, NewItem
 from kintsugi.actions.report import Report, build_report
+from kintsugi.actions.worker import RunReport, Worker
 from kintsugi.core.cli_support import (
+    EXIT_PROBLEMS,
     DbOption,
     JsonOption,
     context,
+    err_console,
     handle_errors,
     out_console,
     print_json,
 )
-from kintsugi.core.errors import InputError
+from kintsugi.core.errors import ConfigurationError, InputError
+from kintsugi.core.types import utcnow
+from kintsugi.notify.channels import configured_channels
+from kintsugi.notify.config import NotifySettings
+from kintsugi.notify.deliver import Outcome, deliver
 from kintsugi.people.principal import SYSTEM
 
 actions_app = typer.Typer(
@@ -280,6 +292,124 @@ def _print_report(result: Report) -> None:
             out_console.print(f"  {_item_line(item)}", highlight=False)
 
 
+def _notify_settings() -> tuple[NotifySettings, ActionSettings]:
+    try:
+        return NotifySettings(), ActionSettings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigurationError(f"settings: {problems}") from None
+
+
+@actions_app.command("digest")
+@handle_errors
+def digest(
+    send: Annotated[
+        bool, typer.Option("--send", help="Send it on the configured channels now.")
+    ] = False,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Print the weekly digest for leadership, or --send it (the worker sends it weekly)."""
+    ctx = context(db)
+    notify, settings = _notify_settings()
+    now = utcnow()
+    with ctx.transaction() as session:
+        result = build_digest(session, now, include_restricted=settings.digest_include_restricted)
+    message = digest_message(result, notify.digest_recipients, ctx.settings.base_url)
+    if not send:
+        if json_out:
+            print_json(result.to_json())
+        else:
+            out_console.print(message.text, highlight=False, markup=False)
+        return
+    channels = {
+        name: channel
+        for name, channel in configured_channels(notify).items()
+        if name in settings.digest_channel_names
+    }
+    if not notify.digest_recipients:
+        channels.pop("email", None)
+    if not channels:
+        raise ConfigurationError(
+            "no channel to send the digest on: set KINTSUGI_SMTP_HOST and KINTSUGI_DIGEST_TO, "
+            "SLACK_WEBHOOK_URL (or SLACK_BOT_TOKEN and KINTSUGI_SLACK_CHANNEL), or "
+            "KINTSUGI_SNS_TOPIC_ARN"
+        )
+    outcomes = deliver(
+        message, list(channels.values()), retries=notify.retries, backoff=notify.backoff_seconds
+    )
+    _print_outcomes(outcomes, json_out)
+    if any(not o.ok for o in outcomes):
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _print_outcomes(outcomes: list[Outcome], json_out: bool) -> None:
+    if json_out:
+        print_json({"outcomes": [o.to_json() for o in outcomes]})
+        return
+    for o in outcomes:
+        line = f"{o.channel}: {o.status}"
+        if o.recipient:
+            line += f" ({o.recipient})"
+        if o.attempts > 1:
+            line += f" after {o.attempts} attempts"
+        if o.error:
+            line += f": {o.error}"
+        (out_console if o.ok else err_console).print(line, highlight=False, markup=False)
+
+
+@handle_errors
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run the due jobs once and exit.")] = False,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Send assignment notices, due/overdue reminders and the weekly digest.
+
+    Run as many workers as you like: each message is sent once (claims in the database).
+    """
+    ctx = context(db)
+    notify, settings = _notify_settings()
+    runner = Worker(ctx.sessions, notify, settings, base_url=ctx.settings.base_url)
+    if once:
+        report = runner.run_once()
+        if json_out:
+            print_json(report.to_json())
+        else:
+            _print_run(report)
+        if report.failed:
+            raise typer.Exit(EXIT_PROBLEMS)
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    err_console.print(
+        f"worker {runner.name}: channels {', '.join(runner.channels) or 'none'}; "
+        f"every {settings.worker_interval_seconds:g}s (Ctrl-C stops)",
+        highlight=False,
+    )
+    try:
+        runner.run_forever(stop, on_run=_print_run)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+def _print_run(report: RunReport) -> None:
+    err_console.print(
+        f"{report.started_at:%Y-%m-%d %H:%M:%S} UTC: {report.assignments} assignment(s), "
+        f"{report.reminders} reminder(s), digest {report.digest}; sent {len(report.sent)}, "
+        f"failed {len(report.failed)}",
+        highlight=False,
+        markup=False,
+    )
+    for key, outcome in report.failed:
+        err_console.print(
+            f"  {key} {outcome.channel}: {outcome.error}", highlight=False, markup=False
+        )
+
+
 def register(app: typer.Typer) -> None:
     """Add ``actions`` and ``worker`` to the root command."""
     app.add_typer(actions_app, name="actions")
+    app.command("worker")(worker)

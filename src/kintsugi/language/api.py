@@ -233,6 +233,4 @@ def lint_apply(
             status_code=409, detail="the text changed since it was linted; lint it again"
         )
     updated = markdown[:start] + replacement + markdown[end:]
-    return HTMLResponse(
-        editor_textarea(updated, element_id=textarea_id, css_class=textarea_class)
-    )
+    return HTMLResponse(editor_textarea(updated, element_id=textarea_id, css_class=textarea_class))

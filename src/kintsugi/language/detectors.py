@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kintsugi.language import rewrite as rw
 from kintsugi.language.rewrite import Suggestion
-from kintsugi.language.rules import Rule, RuleSet, Trigger
+from kintsugi.language.rules import Rule, RuleSet, Trigger, words
 from kintsugi.language.subjects import Agent, Subject, SubjectFinder, looks_like_verb
 
 
@@ -46,18 +46,24 @@ class Context:
 _INDIVIDUAL = frozenset({Agent.INDIVIDUAL})
 _PERSONS = frozenset({Agent.INDIVIDUAL, Agent.GENERIC})
 _PEOPLE = frozenset({Agent.INDIVIDUAL, Agent.GENERIC, Agent.COLLECTIVE, Agent.NAME_GUESS})
-_HUMAN_VERBS = frozenset(
-    """check notice realise realize follow know test verify read look review see spot catch
-    validate confirm double-check ask escalate communicate understand inspect acknowledge
-    respond answer recognise recognize remember bother""".split()
+_HUMAN_VERBS = words(
+    """
+    check notice realise realize follow know test verify read look review see spot catch
+    validate confirm double-check ask escalate communicate understand inspect
+    acknowledge respond answer recognise recognize remember bother
+    """
 )
-_SEE_VERBS = frozenset(
-    "notice realise realize see spot catch detect recognise recognize observe identify".split()
+_SEE_VERBS = words(
+    """
+    notice realise realize see spot catch detect recognise recognize observe identify
+    """
 )
 _KNOW_VERBS = frozenset({"know", "understand", "remember"})
-_CHECK_VERBS = frozenset(
-    """check verify validate test review confirm inspect look read double-check examine
-    monitor watch""".split()
+_CHECK_VERBS = words(
+    """
+    check verify validate test review confirm inspect look read double-check examine
+    monitor watch
+    """
 )
 _RESPOND_VERBS = frozenset({"respond", "acknowledge", "answer", "react", "escalate", "reply"})
 _THAT = re.compile(r"^(?:that|how|what|which|where|when|whether|why|who)\b", re.IGNORECASE)
@@ -101,10 +107,12 @@ _DETECTION = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _PARTICIPLE_END = ("ed", "en", "wn", "ne", "ht", "lt", "pt", "nt", "id", "ld", "ck", "un", "ng")
-_NOT_PARTICIPLE = frozenset(
-    """a an the no any some clear clearer more less priority access time been their our its
-    his her my your this that these those one two enough different separate its own been
-    been in on at to for by with from into been ability option options control""".split()
+_NOT_PARTICIPLE = words(
+    """
+    a an the no any some clear clearer more less priority access time been their our its
+    his her my your this that these those one two enough different separate own in on at
+    to for by with from into ability option options control
+    """
 )
 
 
@@ -366,7 +374,9 @@ class Detector:
             agent = self.finder.classify([name])
         if agent not in _PERSONS:
             return None
-        advice = f"Describe the conditions that made the {noun.rstrip('s')} possible, not whose it was."
+        advice = (
+            f"Describe the conditions that made the {noun.rstrip('s')} possible, not whose it was."
+        )
         return self._hit(ctx, Suggestion(advice, fixable=False), subject=owner)
 
     def _nobody(self, ctx: Context) -> Hit | None:
@@ -376,7 +386,9 @@ class Detector:
         prefix = ctx.original[: ctx.match.start()]
         prefix = prefix if prefix.strip(" *_") else ""
         if verb in _SEE_VERBS and obj:
-            clause = f"{rw.capitalise(obj)} went unnoticed; nothing made it stand out or escalated it"
+            clause = (
+                f"{rw.capitalise(obj)} went unnoticed; nothing made it stand out or escalated it"
+            )
         elif obj:
             clause = f"The process didn't require or automate {rw.gerund(verb)} {obj}"
         else:
@@ -408,8 +420,8 @@ class Detector:
             if found:
                 verb = found[0]
                 after = after[after.find(found[0]) + len(found[0]) :]
-        if word.startswith("forg") or word.startswith("neglect") and after.lstrip().startswith(
-            "to "
+        if word.startswith("forg") or (
+            word.startswith("neglect") and after.lstrip().startswith("to ")
         ):
             rest = rw.clause_rest(re.sub(r"^\s*(?:to|about)\s+", "", after))
             if rest:
@@ -444,9 +456,7 @@ class Detector:
             clause = f"The tooling made it easy to {base} {rest}; nothing validated it"
         elif verb is not None:
             clause = self._negated_clause(rw.base_verb(verb, self.lexicon), after)
-        suggestion = (
-            Suggestion(self._compose(prefix, clause)) if clause else self._lapse_advice()
-        )
+        suggestion = Suggestion(self._compose(prefix, clause)) if clause else self._lapse_advice()
         return self._hit(ctx, suggestion, start=subject.start, subject=subject.text)
 
     def _negated_clause(self, base: str, after: str) -> str | None:
@@ -466,7 +476,9 @@ class Detector:
         if base == "follow":
             return f"Following {rest or 'the procedure'} depended on memory; the tooling didn't guide or enforce it"
         if base in _RESPOND_VERBS:
-            return f"{rw.capitalise(rest or 'the page')} went unacknowledged and nothing escalated it"
+            return (
+                f"{rw.capitalise(rest or 'the page')} went unacknowledged and nothing escalated it"
+            )
         full = rw.sentence_rest(after)
         if base in _CHECK_VERBS:
             return f"The process didn't require or automate {rw.gerund(base)} {full}"
@@ -500,7 +512,9 @@ class Detector:
             lacking = marker.split(None, 1)[1]
             clause = f"The process allowed {rw.gerund(base)} {rest} without {lacking}; make that check part of the pipeline"
         else:
-            clause = f"The tooling allowed {rw.gerund(base)} {rest} without a safeguard or confirmation"
+            clause = (
+                f"The tooling allowed {rw.gerund(base)} {rest} without a safeguard or confirmation"
+            )
         return Suggestion(self._compose(self._prefix(ctx, subject), clause))
 
     # -- fault-label ----------------------------------------------------------------
@@ -554,7 +568,7 @@ class Detector:
             if participle not in human or _AUTOMATIC.search(ctx.masked):
                 return None
             head = subject_text.split()[-1] if subject_text.split() else "this"
-            plural = rw.plural(head) and subject.agent is not Agent.OTHER or head.lower() in {
+            plural = (rw.plural(head) and subject.agent is not Agent.OTHER) or head.lower() in {
                 "we", "they", "these", "those"}  # fmt: skip
             be = "were" if plural else "was"
             been_end = ctx.match.end() + after.lower().find("been") + len("been")
@@ -566,8 +580,10 @@ class Detector:
                 verb, tail = f"{be}n't", "; describe what made that hard at the time"
             text = rw.replace_span(ctx.original, ctx.match.start(), been_end, verb)
             text = rw.sentence_rest(text) + (" " if not tail.startswith(";") else "") + tail
-            start = subject.start if subject.text and subject.agent is not Agent.OTHER else (
-                ctx.match.start()
+            start = (
+                subject.start
+                if subject.text and subject.agent is not Agent.OTHER
+                else (ctx.match.start())
             )
             return self._hit(ctx, Suggestion(rw.tidy(text)), start=start, subject=subject.text)
         participle = words[0].lower()
@@ -678,7 +694,9 @@ class Detector:
     def _simple_check(self, ctx: Context) -> Hit | None:
         return self._hit(
             ctx,
-            Suggestion("Describe which check was missing and why it wasn't in place.", fixable=False),
+            Suggestion(
+                "Describe which check was missing and why it wasn't in place.", fixable=False
+            ),
         )
 
     def _despite(self, ctx: Context) -> Hit | None:
@@ -734,11 +752,16 @@ class Detector:
         after = self._after(ctx)
         obj = rw.clause_rest(after).rstrip("?").strip()
         base = rw.base_verb(verb_word, self.lexicon)
-        if verb_word in {"mistake", "fault", "blame", "responsible"} or not obj or base in {
-            "make",
-            "cause",
-            "do",
-        }:
+        if (
+            verb_word in {"mistake", "fault", "blame", "responsible"}
+            or not obj
+            or base
+            in {
+                "make",
+                "cause",
+                "do",
+            }
+        ):
             replacement = "what conditions allowed this to happen"
         else:
             noun = rw.process_noun(base)
@@ -768,8 +791,10 @@ class Detector:
         match = _FOLLOWING.match(after)
         if not match:
             return ""
-        rest = rw.clause_rest(after[match.end() :]) if match.group().strip() != "to" else (
-            rw.sentence_rest(after[match.end() :])
+        rest = (
+            rw.clause_rest(after[match.end() :])
+            if match.group().strip() != "to"
+            else (rw.sentence_rest(after[match.end() :]))
         )
         if match.group().strip().lower() == "to":
             words = rest.split(" ", 1)
@@ -785,7 +810,9 @@ class Detector:
         if rest:
             text = f"Add a safeguard or automation for {rest}, instead of relying on extra care."
         else:
-            text = "Add a safeguard or automation so this doesn't rely on people being more careful."
+            text = (
+                "Add a safeguard or automation so this doesn't rely on people being more careful."
+            )
         return self._hit(ctx, Suggestion(rw.tidy(text)))
 
     def _attention(self, ctx: Context) -> Hit | None:
@@ -817,8 +844,10 @@ class Detector:
         if not _MODAL_BEFORE.search(before) or self._rejected(ctx):
             return None
         rest = rw.sentence_rest(self._after(ctx))
-        text = f"Add a check or confirmation step for {rest}." if rest else (
-            "Add an automated check or confirmation step instead."
+        text = (
+            f"Add a check or confirmation step for {rest}."
+            if rest
+            else ("Add an automated check or confirmation step instead.")
         )
         return self._hit(ctx, Suggestion(rw.tidy(text)))
 

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 BLOCKING_SEVERITIES = frozenset({"error", "warning"})
 _WINDOW = 800
 _SENTENCE_END = re.compile(r"[.!?][)\]\"'”’*_]*(?=\s|$)|\|")
-_BLOCK_START = re.compile(r"[ \t]*(?:[-*+][ \t]|\d{1,3}[.)][ \t]|#{1,6}[ \t]|\||>|$|[=-]{3,}[ \t]*$)")
+_BLOCK_START = re.compile(
+    r"[ \t]*(?:[-*+][ \t]|\d{1,3}[.)][ \t]|#{1,6}[ \t]|\||>|$|[=-]{3,}[ \t]*$)"
+)
 _HEADING_OR_ROW = re.compile(r"[ \t]*(?:#{1,6}[ \t]|\|)")
 _LEAD = re.compile(r"[ \t]*(?:(?:[-*+]|\d{1,3}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?|#{1,6}[ \t]+)?")
 _FRONT_MATTER_PEOPLE = (
@@ -61,8 +63,8 @@ def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
     cursor_end = pos
     while start is None:
         last = None
-        for match in _SENTENCE_END.finditer(text, line_start, cursor_end):
-            last = match
+        for found in _SENTENCE_END.finditer(text, line_start, cursor_end):
+            last = found
         if last is not None:
             start = last.end()
             break
@@ -71,8 +73,10 @@ def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
             break
         previous_start = _line_start(text, line_start - 1, floor)
         previous = text[previous_start : line_start - 1]
-        if not previous.strip() or _HEADING_OR_ROW.match(previous) or _BLOCK_START.fullmatch(
-            previous
+        if (
+            not previous.strip()
+            or _HEADING_OR_ROW.match(previous)
+            or _BLOCK_START.fullmatch(previous)
         ):
             start = line_start
             break
@@ -83,9 +87,9 @@ def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
     line_end = _line_end(text, pos, ceiling)
     cursor = pos
     while end is None:
-        match = _SENTENCE_END.search(text, cursor, line_end)
-        if match is not None:
-            end = match.end() if match.group() != "|" else match.start()
+        stop = _SENTENCE_END.search(text, cursor, line_end)
+        if stop is not None:
+            end = stop.end() if stop.group() != "|" else stop.start()
             break
         current_start = _line_start(text, pos if cursor == pos else cursor, floor)
         if line_end >= ceiling or _HEADING_OR_ROW.match(text, current_start):
@@ -306,7 +310,9 @@ def lint_document(
     participants = document_participants(doc)
     name = doc.id or "document"
     lint = linter.lint
-    findings = lint(doc.title, file=f"{name}#title", participants=participants, systems=doc.services)
+    findings = lint(
+        doc.title, file=f"{name}#title", participants=participants, systems=doc.services
+    )
     keys = {section.key for section in doc.sections}
     for section in doc.sections:
         findings += lint(

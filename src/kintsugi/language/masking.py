@@ -91,8 +91,8 @@ class Allowances:
         """True when ``rule`` is accepted on ``line``."""
         if rule in self.file_rules or "all" in self.file_rules:
             return True
-        rules = self.line_rules.get(line)
-        return bool(rules) and (rule in rules or "all" in rules)
+        rules = self.line_rules.get(line, set())
+        return rule in rules or "all" in rules
 
 
 def _rule_names(raw: str) -> set[str]:

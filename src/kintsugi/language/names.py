@@ -86,7 +86,7 @@ class People:
 
     def is_given_name(self, token: str) -> bool:
         """True when ``token`` is a capitalised given name that is not a system or word."""
-        if not token[:1].isupper() or token.isupper() and len(token) > 1 and len(token) < 4:
+        if not token[:1].isupper() or (token.isupper() and len(token) > 1 and len(token) < 4):
             return False
         token = _POSSESSIVE.sub("", token)
         if token.lower() in self._not_names:

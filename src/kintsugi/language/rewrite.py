@@ -10,28 +10,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kintsugi.language.rules import Lexicon
+from kintsugi.language.rules import Lexicon, words
 
-_DOUBLING = frozenset(
-    """run stop drop ship tag commit skip plan map log scan submit omit set put hit shut get cut
-    let begin forget swap wrap trim pin grep chat plug dig""".split()
+_DOUBLING = words(
+    """
+    run stop drop ship tag commit skip plan map log scan submit omit set put hit shut
+    get cut let begin forget swap wrap trim pin grep chat plug dig
+    """
 )
 _E_STEMS = (
     "at", "ut", "ur", "iz", "is", "ag", "ov", "uc", "ic", "rg", "ng", "ms", "rc", "us", "id",
     "od", "ak", "ap", "yp", "ib", "in", "dg", "it", "ir", "ar", "as", "ud", "ud", "av",
 )  # fmt: skip
-_KNOWN_BASES = frozenset(
-    """deploy push check review test verify validate notice realise realize see spot catch
+_KNOWN_BASES = words(
+    """
+    deploy push check review test verify validate notice realise realize see spot catch
     detect know understand follow read confirm inspect look escalate respond acknowledge
-    answer react delete remove restart reboot kill update upgrade configure enter type copy
-    release roll target drop terminate migrate connect install point approve revert tag patch
-    promote scale drain cordon execute launch trigger open close send assign provision wipe
-    truncate flush purge rename move click log access specify pass supply put hit build ship
-    commit create disable enable merge apply edit modify change select pick choose use run
-    rotate renew monitor raise declare notify page alert ask tell communicate document
-    announce stop start wait investigate identify report rollback miss ignore misconfigure
-    mistype misread misjudge mishandle misinterpret misclick misuse overlook neglect forget
-    remember double-check re-run rerun backup back restore reply reach""".split()
+    answer react delete remove restart reboot kill update upgrade configure enter type
+    copy release roll target drop terminate migrate connect install point approve revert
+    tag patch promote scale drain cordon execute launch trigger open close send assign
+    provision wipe truncate flush purge rename move click log access specify pass supply
+    put hit build ship commit create disable enable merge apply edit modify change
+    select pick choose use run rotate renew monitor raise declare notify page alert ask
+    tell communicate document announce stop start wait investigate identify report
+    rollback miss ignore misconfigure mistype misread misjudge mishandle misinterpret
+    misclick misuse overlook neglect forget remember double-check re-run rerun backup
+    back restore reply reach
+    """
 )
 _NOUNS = {
     "deploy": "deployment",

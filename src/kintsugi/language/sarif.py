@@ -32,7 +32,9 @@ def _uri(file: str) -> str:
     return file.replace("\\", "/").lstrip("./") if file not in ("-", "<stdin>") else "stdin"
 
 
-def to_sarif(findings: Iterable[Finding], rules: RuleSet, *, version: str = "0.1.0") -> dict[str, Any]:
+def to_sarif(
+    findings: Iterable[Finding], rules: RuleSet, *, version: str = "0.1.0"
+) -> dict[str, Any]:
     """A SARIF log with one run: the rules and one result per finding."""
     findings = list(findings)
     rule_ids = list(rules.rules)

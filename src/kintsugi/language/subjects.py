@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kintsugi.language.names import People
-from kintsugi.language.rules import Lexicon
+from kintsugi.language.rules import Lexicon, words
 
 
 class Agent(StrEnum):
@@ -43,33 +43,45 @@ class Subject:
 _TOKEN = re.compile(
     r"@[\w.-]+|[^\W\d_][\w'’-]*(?:\.(?=\s+[A-Z]))?|\d[\w:.-]*|[,;:()\[\]—–|]|\s-\s", re.UNICODE
 )
-_BOUNDARY_WORDS = frozenset(
-    """and but or because so when while after before since as although though until once if
-    then which that where whereas however meaning whilst who whom unless whether therefore
-    thus hence whereupon nor yet""".split()
+_BOUNDARY_WORDS = words(
+    """
+    and but or because so when while after before since as although though until once if
+    then which that where whereas however meaning whilst who whom unless whether
+    therefore thus hence whereupon nor yet
+    """
 )
 _RELATIVE = frozenset({"who", "which", "that", "whom"})
-_PREPOSITIONS = frozenset(
-    """of on in from at with for by during under over into onto within without about to
-    across behind near via per through against between among""".split()
+_PREPOSITIONS = words(
+    """
+    of on in from at with for by during under over into onto within without about to
+    across behind near via per through against between among
+    """
 )
-_QUANTIFIERS = frozenset(
-    "one none some each all any several two three many most both either neither few".split()
+_QUANTIFIERS = words(
+    """
+    one none some each all any several two three many most both either neither few
+    """
 )
 _TITLES = frozenset({"mr", "mrs", "ms", "dr", "mx", "mr.", "mrs.", "ms.", "dr.", "mx."})
-_FINITE = frozenset(
-    """is was were are has had have did does do ran run got went made took came began saw
+_FINITE = words(
+    """
+    is was were are has had have did does do ran run got went made took came began saw
     knew thought said gave set put hit kept left sent built broke chose wrote read let
     meant found told lost held shut paid spent caught brought will would could should
-    can may might must""".split()
+    can may might must
+    """
 )
-_COMPLEMENT_VERBS = frozenset(
-    """found realised realized noticed said thought believed learned learnt discovered saw
-    knew assumed decided confirmed determined concluded showed shows means meant suggests
-    suggested indicates indicated reported explained agreed felt hoped expected""".split()
+_COMPLEMENT_VERBS = words(
+    """
+    found realised realized noticed said thought believed learned learnt discovered saw
+    knew assumed decided confirmed determined concluded showed shows means meant
+    suggests suggested indicates indicated reported explained agreed felt hoped expected
+    """
 )
-_POSTMODIFIERS = frozenset(
-    "responsible involved concerned assigned affected present available charged tasked".split()
+_POSTMODIFIERS = words(
+    """
+    responsible involved concerned assigned affected present available charged tasked
+    """
 )
 _SPACE_HYPHEN = re.compile(r"\s-\s")
 
@@ -79,7 +91,7 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
 
 
 def _is_boundary(token: str) -> bool:
-    return not token[:1].isalnum() and token[:1] != "@" or token.lower() in _BOUNDARY_WORDS
+    return (not token[:1].isalnum() and token[:1] != "@") or token.lower() in _BOUNDARY_WORDS
 
 
 def looks_like_verb(token: str, lexicon: Lexicon) -> bool:
@@ -156,7 +168,7 @@ class SubjectFinder:
         capitalised = [w for w in words if w[:1].isupper()]
         if head[:1].isupper() and any(self.people.is_given_name(w) for w in capitalised):
             return Agent.INDIVIDUAL
-        if len(words) <= 2 and head[:1].isupper() and head.isalpha() and not lowered[0] == "the":
+        if len(words) <= 2 and head[:1].isupper() and head.isalpha() and lowered[0] != "the":
             if sentence_start and len(words) == 1 and low_head in lex.subject_skip:
                 return Agent.OTHER
             return Agent.NAME_GUESS

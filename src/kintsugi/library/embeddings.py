@@ -87,7 +87,9 @@ class Embedder:
             self.tokenizer = WordPiece.from_file(model_dir / "vocab.txt")
             config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError) as exc:
-            raise ConfigurationError(f"cannot load the embedding model from {model_dir}: {exc}") from exc
+            raise ConfigurationError(
+                f"cannot load the embedding model from {model_dir}: {exc}"
+            ) from exc
         self.heads = int(config["num_attention_heads"])
         self.word = weights["embeddings.word_embeddings.weight"]
         self.position = weights["embeddings.position_embeddings.weight"]
@@ -115,7 +117,10 @@ class Embedder:
             ),
             out=np.ascontiguousarray(w[f"{attention}output.dense.weight"].T),
             out_bias=w[f"{attention}output.dense.bias"],
-            norm1=(w[f"{attention}output.LayerNorm.weight"], w[f"{attention}output.LayerNorm.bias"]),
+            norm1=(
+                w[f"{attention}output.LayerNorm.weight"],
+                w[f"{attention}output.LayerNorm.bias"],
+            ),
             up=np.ascontiguousarray(w[f"{p}intermediate.dense.weight"].T),
             up_bias=w[f"{p}intermediate.dense.bias"],
             down=np.ascontiguousarray(w[f"{p}output.dense.weight"].T),
@@ -158,7 +163,8 @@ class Embedder:
 def _layer_norm(x: Matrix, weight: Matrix, bias: Matrix) -> Matrix:
     mean = x.mean(axis=-1, keepdims=True)
     variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-    return ((x - mean) / np.sqrt(variance + LAYER_NORM_EPS)) * weight + bias
+    normalised: Matrix = ((x - mean) / np.sqrt(variance + LAYER_NORM_EPS)) * weight + bias
+    return normalised
 
 
 def _erf(x: Matrix) -> Matrix:
@@ -169,11 +175,13 @@ def _erf(x: Matrix) -> Matrix:
     poly = t * (
         0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
     )
-    return (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
+    result: Matrix = (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
+    return result
 
 
 def _gelu(x: Matrix) -> Matrix:
-    return (0.5 * x * (1.0 + _erf(x / np.float32(np.sqrt(2.0))))).astype(np.float32)
+    activated: Matrix = (0.5 * x * (1.0 + _erf(x / np.float32(np.sqrt(2.0))))).astype(np.float32)
+    return activated
 
 
 _loaded: dict[Path, Embedder] = {}

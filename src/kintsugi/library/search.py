@@ -498,3 +498,21 @@ def _count(session: Session, engine: _Engine, conditions: list[ColumnElement[boo
         .join(LibraryDocumentRow, LibraryDocumentRow.postmortem_pk == PostmortemRow.pk)
     )
     return int(session.scalar(query.where(*conditions)) or 0)
+
+
+def ranked_pks(
+    session: Session,
+    viewer: Principal,
+    node: Node,
+    *,
+    conditions: list[ColumnElement[bool]] | None = None,
+    limit: int = 10,
+) -> list[tuple[int, float]]:
+    """(post-mortem pk, relevance) of the best matches of ``node`` the viewer may see."""
+    engine = _engine_for(session, node)
+    query = (
+        engine.scored([visible_to(viewer), *(conditions or [])])
+        .order_by(literal_column("score").desc(), PostmortemRow.pk.desc())
+        .limit(limit)
+    )
+    return [(int(pk), float(score)) for pk, score in session.execute(query)]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kintsugi.audit import service as audit
 from kintsugi.core.errors import InputError
@@ -104,8 +104,19 @@ class DocumentIn(BaseModel):
     Give ``markdown`` (a whole Markdown post-mortem, parsed like an import) or the fields.
     """
 
-    title: str | None = Field(None, max_length=500)
-    template: str | None = Field(None, description=f"one of {', '.join(TEMPLATES)} (create only)")
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["title"], "properties": {"title": {"type": "string"}}},
+                {"required": ["markdown"], "properties": {"markdown": {"type": "string"}}},
+            ]
+        }
+    )
+
+    title: str | None = Field(None, min_length=1, max_length=500, pattern=r"\S")
+    template: Literal["postmortem", "lightweight", "premortem"] | None = Field(
+        None, description="Start from a template (create only)"
+    )
     markdown: str | None = Field(None, max_length=2_000_000)
     kind: Kind = Kind.POSTMORTEM
     severity: Severity | None = None

