@@ -34,6 +34,38 @@ SERVICES = ["checkout", "payments", "search", "ingestion", "auth", "billing", "n
 PEOPLE = ["Alice", "Bob", "Priya", "Wei", "Maria", "Tom", "Sam", "Lee", "Ana", "Omar"]
 ROLES = ["the on-call engineer", "the incident commander", "an engineer", "the database team",
          "the platform team", "a developer", "the support engineer"]  # fmt: skip
+PLAIN = [
+    "At {t} UTC the p99 latency of {svc} rose from 120 ms to {n}00 ms.",
+    "{person} acknowledged the page at {t} and started investigating.",
+    "The deploy of {svc} version 1.{n}.0 started at {t}.",
+    "Customers saw elevated latency for about {n} minutes.",
+    "{person} and {person2} rebuilt the index overnight.",
+    "The incident was declared at {t} and the status page was updated.",
+    "Traffic was shifted to the secondary region at {t}.",
+    "The database CPU reached {n}% during the backfill.",
+    "We are adding a confirmation prompt to the deploy tool for production targets.",
+    "The connection pool of {svc} was exhausted because each worker opened {n} connections.",
+    "Kafka consumer lag for the {svc} topic grew to {n} million messages.",
+    "The new node pool came up at {t} with {n} nodes.",
+    "The {svc} team joined the incident channel at {t}.",
+    "Once the configuration was reverted, error budgets stopped burning.",
+    "All times in this document are in UTC.",
+    "The change added a new index on the events table.",
+    "Support opened {n} tickets with affected customers.",
+    "We rolled forward with a patch at {t}, and the service recovered by {t}.",
+    "The autoscaler added {n} instances within five minutes.",
+    "Disk usage on the primary grew by {n} GB per hour.",
+    "The load balancer marked {n} targets as unhealthy.",
+    "Requests were retried with exponential backoff.",
+    "The backlog drained by {t} and all delayed events were processed.",
+    "We will review the alert thresholds for {svc} next sprint.",
+    "The root cause was a missing index on the events table.",
+    "A canary stage would have caught this within minutes.",
+    "The incident commander assigned owners for each follow-up item.",
+    "Metrics from the {svc} exporter were delayed by {n} minutes.",
+    "The release train for {svc} was paused until the fix was verified.",
+    "Engineers from three teams worked in shifts over the weekend.",
+]
 NEUTRAL = [
     "At {t} UTC the error rate for {svc} rose above {n}% and the alert fired.",
     "{person} acknowledged the page at {t} and started investigating.",
@@ -94,7 +126,8 @@ def _fill(template: str, rng: random.Random) -> str:
 def _paragraph(rng: random.Random) -> str:
     sentences = []
     for _ in range(rng.randrange(3, 8)):
-        pool = BLAMEFUL if rng.random() < 0.03 else NEUTRAL
+        draw = rng.random()
+        pool = BLAMEFUL if draw < 0.02 else NEUTRAL if draw < 0.25 else PLAIN
         sentences.append(_fill(rng.choice(pool), rng))
     return " ".join(sentences)
 
@@ -110,8 +143,7 @@ def _document(number: int, rng: random.Random) -> str:
         "\n## Timeline\n\n| Time (UTC) | Event |\n|---|---|",
     ]
     for _ in range(rng.randrange(5, 12)):
-        event = _fill(rng.choice(NEUTRAL + BLAMEFUL[:1]) if rng.random() < 0.05 else
-                      rng.choice(NEUTRAL), rng)  # fmt: skip
+        event = _fill(rng.choice(NEUTRAL if rng.random() < 0.2 else PLAIN), rng)
         parts.append(f"| {rng.randrange(24):02d}:{rng.randrange(60):02d} | {event} |")
     parts += [
         "\n## Root cause\n",

@@ -99,8 +99,12 @@ def build(sessions: sessionmaker[Session], today: date) -> None:
         sessions,
         "Checkout outage",
         [
-            ActionItem(title="A: raise pool size", owner="ana", priority=Priority.P1, due=today + day),
-            ActionItem(title="B: alert on saturation", owner="sre", priority=Priority.P0, due=today - day),
+            ActionItem(
+                title="A: raise pool size", owner="ana", priority=Priority.P1, due=today + day
+            ),
+            ActionItem(
+                title="B: alert on saturation", owner="sre", priority=Priority.P0, due=today - day
+            ),
             ActionItem(title="D: load test", due=today + 3 * day),
             ActionItem(
                 title="E: done already",
@@ -113,6 +117,10 @@ def build(sessions: sessionmaker[Session], today: date) -> None:
     make_postmortem(
         sessions,
         "Security incident",
-        [ActionItem(title="C: rotate keys", owner="ana", priority=Priority.P0, due=today - 3 * day)],
+        [
+            ActionItem(
+                title="C: rotate keys", owner="ana", priority=Priority.P0, due=today - 3 * day
+            )
+        ],
         visibility=Visibility.RESTRICTED,
     )

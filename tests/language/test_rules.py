@@ -98,7 +98,34 @@ def test_the_anchor_pattern_matches_what_the_prefilter_matches() -> None:
     import re
 
     anchor = re.compile(RULES.anchor_pattern(), re.IGNORECASE)
-    text = "John forgot. We should have known. Who deployed this? Be more careful."
+    text = "John FORGOT. We should have known. Who deployed this? Be more careful."
     assert [m.span() for m in anchor.finditer(text)] == [
-        m.span() for m in RULES.prefilter.finditer(text)
+        m.span() for m in RULES.prefilter.finditer(text.lower())
     ]
+
+
+def _sentences() -> list[str]:
+    from kintsugi.language.evaluation import load_samples
+
+    texts = [ex.bad for rule in RULES.rules.values() for ex in rule.examples]
+    texts += [sentence for rule in RULES.rules.values() for sentence in rule.ok]
+    texts += [s.text for s in load_samples(ROOT / "tests/language/eval_set.jsonl")]
+    return texts
+
+
+def test_the_rule_words_wake_every_trigger_that_matches() -> None:
+    """The prefilter never hides a trigger match: each match contains a rule word."""
+    for text in _sentences():
+        found = {" ".join(m.group().split()) for m in RULES.prefilter.finditer(text.lower())}
+        woken = set(RULES.triggers_for(found))
+        for index, trigger in enumerate(RULES.triggers):
+            if trigger.regex.search(text):
+                assert index in woken, (trigger.rule, trigger.kind, text)
+
+
+def test_every_trigger_needs_a_rule_word() -> None:
+    source = (ROOT / "src/kintsugi/language/rules.yaml").read_text(encoding="utf-8")
+    broken = source.replace("prefilter_words: [forg,", "prefilter_words: [", 1)
+    with pytest.raises(InputError) as err:
+        parse_rules(broken)
+    assert "prefilter_words" in str(err.value)

@@ -71,7 +71,7 @@ def test_similar_incidents_on_the_real_corpus(library: sessionmaker[Session]) ->
     with library.begin() as session:
         waiting = similar(session, SYSTEM, "pm2021-011-log4shell")
     assert waiting.method == "embedding" and waiting.results == [] and waiting.without_vector > 40
-    assert refresh_vectors(library, encoder) == waiting.without_vector + 1
+    assert refresh_vectors(library, encoder) == waiting.without_vector
     with library.begin() as session:
         logs = similar(session, SYSTEM, "pm2022-002-logs-not-shipped-to-cloudwatch", limit=3)
         lexical = similar(

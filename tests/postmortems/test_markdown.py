@@ -329,6 +329,22 @@ def test_premortem_sections() -> None:
     assert [i.title for i in doc.action_items] == ["c"]
 
 
+def test_premortem_sections_make_a_premortem() -> None:
+    text = (
+        "# New billing\n\n## Scenario\n\nS\n\n## Imagined Root Causes\n\nR\n\n## Root causes\n\nX\n"
+    )
+    doc = parse_markdown(text, source="editor")
+    assert doc.kind == Kind.PREMORTEM
+    assert [s.key for s in doc.sections] == [
+        "scenario",
+        "imagined_root_causes",
+        "imagined_root_causes",
+    ]
+    postmortem = parse_markdown("# Outage\n\n## Scenario\n\nS\n\n## Root causes\n\nX\n")
+    assert postmortem.kind == Kind.POSTMORTEM
+    assert [s.key for s in postmortem.sections] == ["other", "root_cause"]
+
+
 @pytest.mark.parametrize("template", sorted(templates.TEMPLATES))
 def test_kintsugi_templates_round_trip(template: str) -> None:
     doc = templates.new_document(

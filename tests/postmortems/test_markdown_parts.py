@@ -240,6 +240,16 @@ def test_action_item_lists() -> None:
     ]
 
 
+def test_annotation_words_inside_other_words_are_text() -> None:
+    items = parse_action_items_markdown(
+        "- Ship the beta 2025-01-01 build\n- Ask the co-owner: Kim\n"
+    )
+    assert [(i.title, i.owner, i.due) for i in items] == [
+        ("Ship the beta 2025-01-01 build", None, None),
+        ("Ask the co-owner: Kim", None, None),
+    ]
+
+
 def test_action_items_under_a_completed_heading_and_numbered_lists() -> None:
     markdown = """\
 ### Immediate actions (completed)

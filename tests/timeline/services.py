@@ -230,7 +230,12 @@ def _flapping_resolved_once(url: str) -> bool:
     """True once Prometheus has seen the flapping alert fire and then stop firing."""
     end = time.time()
     query = f'ALERTS{{alertname="{FLAPPING}",alertstate="firing"}}'
-    params = {"query": query, "start": int(end) - 60, "end": int(end), "step": "1"}
+    params: dict[str, str | int] = {
+        "query": query,
+        "start": int(end) - 60,
+        "end": int(end),
+        "step": "1",
+    }
     result = httpx.get(f"{url}/api/v1/query_range", params=params, timeout=2).json()
     for series in result["data"]["result"]:
         stamps = [float(v[0]) for v in series["values"]]

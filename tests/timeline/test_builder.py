@@ -20,6 +20,7 @@ from tests.timeline.fakes.base import Response
 from tests.timeline.fakes.incidentio import IncidentIoFake
 from tests.timeline.fakes.pagerduty import PagerDutyFake
 from tests.timeline.fakes.slack import SlackFake
+from tests.timeline.fakes.slack import message as slack_message
 from tests.timeline.helpers import at
 
 
@@ -177,10 +178,10 @@ def test_garbage_shapes_become_failures(pagerduty: PagerDutyFake, retry: RetryPo
 def test_tokens_never_reach_failures_or_events(slack: SlackFake, retry: RetryPolicy) -> None:
     test_slack.seed(slack)
     slack.channels["C0123ABCD"].append(
-        test_slack.message(test_slack.ts(30), f"oops {SLACK_TOKEN}", "U1")
+        slack_message(test_slack.ts(30), f"oops {SLACK_TOKEN}", "U1")
     )
     slack.channels["C0123ABCD"].append(
-        test_slack.message(test_slack.ts(31), f"pd key {PAGERDUTY_TOKEN}", "U1")
+        slack_message(test_slack.ts(31), f"pd key {PAGERDUTY_TOKEN}", "U1")
     )
     pd_source = parse_source(
         "pagerduty:Q1ABC",
@@ -191,3 +192,25 @@ def test_tokens_never_reach_failures_or_events(slack: SlackFake, retry: RetryPol
     text = json.dumps(result.to_json())
     assert SLACK_TOKEN not in text and PAGERDUTY_TOKEN not in text
     assert any(e.kind == Kind.MESSAGE and "[REDACTED]" in e.title for e in result.events)
+
+
+def test_sources_stream_page_by_page(
+    pagerduty: PagerDutyFake, slack: SlackFake, incidentio: IncidentIoFake, retry: RetryPolicy
+) -> None:
+    """The first events come out after the first page: no source reads all its pages first."""
+    test_pagerduty.seed(pagerduty, notes=450)
+    events = test_pagerduty.source(pagerduty, retry).events(Window(at(-60), at(120)))
+    next(events)
+    assert len([p for p in pagerduty.paths() if p.endswith("/log_entries")]) == 1
+    test_slack.seed(slack, chatter=450)
+    messages = test_slack.source(slack, retry).events(Window(at(0), at(60)))
+    next(messages)
+    assert len([p for p in slack.paths() if p.endswith("conversations.history")]) == 1
+    test_incidentio.seed(incidentio, updates=450)
+    updates = (
+        e
+        for e in test_incidentio.source(incidentio, retry).events(Window(at(-60), at(900)))
+        if "/update/" in e.source_id
+    )
+    next(updates)
+    assert len([p for p in incidentio.paths() if p == "/v2/incident_updates"]) == 1

@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from kintsugi.timeline.durations import changes_before_detection, compute_durations
-from kintsugi.timeline.events import Kind
+from kintsugi.timeline.events import Event, Kind
 from tests.timeline.helpers import at, event
 
 
-def incident() -> list:
+def incident() -> list[Event]:
     return [
         event(-120, "github", Kind.DEPLOY, "Deploy api@abc1234 to production"),
         event(-30, "file", Kind.CONFIG_CHANGE, "Feature flag new-checkout on"),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import pytest
 
-from kintsugi.timeline.sources.base import RetryPolicy, SourceError, Window
+from kintsugi.timeline.events import Event
+from kintsugi.timeline.sources.base import RetryPolicy, Source, SourceError, Window
 from kintsugi.timeline.sources.github import GitHubSource
 from kintsugi.timeline.sources.incidentio import IncidentIoSource
 from kintsugi.timeline.sources.opsgenie import OpsgenieSource
@@ -33,7 +35,7 @@ from tests.timeline.helpers import at
 WINDOW = Window(at(-60), at(120))
 
 
-def fetch(source: object) -> list:
+def fetch(source: object) -> list[Event]:
     assert hasattr(source, "events")
     return list(source.events(WINDOW))  # type: ignore[attr-defined]
 
@@ -206,7 +208,7 @@ def test_a_bad_token_names_the_variable_to_fix_and_never_the_token(
 ) -> None:
     fake = request.getfixturevalue(vendor)
     wrong = "wrong-" + "Zx9" * 8
-    sources = {
+    sources: dict[str, Callable[[], Source]] = {
         "incidentio": lambda: IncidentIoSource(
             "incidentio:01H",
             "01H",

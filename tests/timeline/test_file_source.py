@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from kintsugi.core.errors import InputError
-from kintsugi.timeline.events import Kind
+from kintsugi.timeline.events import Event, Kind
 from kintsugi.timeline.sources.base import Window
 from kintsugi.timeline.sources.file import FileSource
 from tests.timeline.helpers import at
@@ -14,7 +14,7 @@ from tests.timeline.helpers import at
 WINDOW = Window(at(-600), at(600))
 
 
-def read(path: Path) -> list:
+def read(path: Path) -> list[Event]:
     return list(FileSource(f"file:{path}", str(path)).events(WINDOW))
 
 

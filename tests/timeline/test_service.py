@@ -9,7 +9,7 @@ from kintsugi.core.errors import NotFoundError, PermissionDeniedError
 from kintsugi.people.principal import SYSTEM, Principal, Role
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.document import Document, TimelineEvent
-from kintsugi.timeline.events import Kind, Ref
+from kintsugi.timeline.events import Event, Kind, Ref
 from kintsugi.timeline.models import TimelineEventRow
 from kintsugi.timeline.service import save_built_events
 from tests.timeline.helpers import at, event
@@ -28,7 +28,7 @@ def make_document(sessions: sessionmaker[Session]) -> str:
     return stored.id
 
 
-def built() -> list:
+def built() -> list[Event]:
     alert = event(
         0,
         "prometheus",
@@ -73,7 +73,14 @@ def test_a_merged_event_is_found_through_any_of_its_references(
     with transaction(sessions) as session:
         save_built_events(session, pm, built())
     # next build: Prometheus failed, so Alertmanager reports the alert first
-    alert = event(0.2, "alertmanager", Kind.ALERT, "Alert firing: HighErrorRate", source_id="am1")
+    alert = event(
+        0.2,
+        "alertmanager",
+        Kind.ALERT,
+        "Alert firing: HighErrorRate",
+        source_id="am1",
+        alert="HighErrorRate",
+    )
     with transaction(sessions) as session:
         result = save_built_events(session, pm, [alert])
     assert result.created == 0 and result.updated == 1

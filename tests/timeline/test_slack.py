@@ -63,7 +63,11 @@ def test_messages_threads_and_names(slack: SlackFake, retry: RetryPolicy) -> Non
     assert events[0].source_id == f"{CHANNEL}/{ts(1, 100)}"
     assert events[3].link and "thread_ts=" in events[3].link
     infos = [r for r in slack.requests if r.path == "/api/users.info"]
-    assert sorted(r.arg("user") for r in infos) == ["U1", "U2", "U404"]  # each user asked once
+    assert sorted(r.arg("user") or "" for r in infos) == [
+        "U1",
+        "U2",
+        "U404",
+    ]  # each user asked once
 
 
 def test_history_is_paged_with_cursors(slack: SlackFake, retry: RetryPolicy) -> None:

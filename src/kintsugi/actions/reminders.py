@@ -68,8 +68,8 @@ def pending_assignments(session: Session, since: datetime, limit: int = 500) -> 
     ).all()
     notices = []
     for history_id, new_owner, item, pm_id, pm_title, visibility in rows:
-        if item.owner != new_owner:
-            continue  # reassigned again since: that later change is announced instead
+        if item.owner != new_owner or item.status not in OPEN_STATUSES:
+            continue  # reassigned since (that change is announced instead), or already closed
         notices.append(
             Notice(
                 key=f"assigned:{history_id}",
@@ -84,7 +84,7 @@ def pending_assignments(session: Session, since: datetime, limit: int = 500) -> 
 
 
 def stale_assignments(session: Session, since: datetime) -> list[int]:
-    """Pending assignment entries that need no notice (the item was reassigned since)."""
+    """Pending assignment entries that need no notice: reassigned since, or no longer open."""
     history = ActionItemHistoryRow
     return list(
         session.scalars(
@@ -94,7 +94,11 @@ def stale_assignments(session: Session, since: datetime) -> list[int]:
                 history.new_owner.is_not(None),
                 history.notified_at.is_(None),
                 history.at >= since,
-                or_(ActionItemRow.owner.is_(None), ActionItemRow.owner != history.new_owner),
+                or_(
+                    ActionItemRow.owner.is_(None),
+                    ActionItemRow.owner != history.new_owner,
+                    ActionItemRow.status.not_in(OPEN_STATUSES),
+                ),
             )
         )
     )

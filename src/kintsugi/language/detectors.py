@@ -143,7 +143,6 @@ class Detector:
             ("counterfactual", "should_have"): self._should_have,
             ("counterfactual", "could_easily"): self._could_easily,
             ("counterfactual", "easily_avoidable"): self._advice_counterfactual,
-            ("counterfactual", "simple_would_have"): self._advice_counterfactual,
             ("counterfactual", "if_had"): self._if_had,
             ("counterfactual", "had_inverted"): self._if_had,
             ("counterfactual", "if_only"): self._advice_counterfactual,
@@ -173,8 +172,12 @@ class Detector:
     def check(self, trigger: Trigger, masked: str, original: str, pos: int) -> Hit | None:
         """Judge the trigger's match at ``pos`` in one sentence."""
         match = trigger.regex.match(masked, pos)
-        if match is None:
-            return None
+        return None if match is None else self.judge(trigger, match, masked, original)
+
+    def judge(
+        self, trigger: Trigger, match: re.Match[str], masked: str, original: str
+    ) -> Hit | None:
+        """Judge one match of ``trigger`` in a sentence (masked and original text)."""
         check = self._checks.get((trigger.rule, trigger.kind))
         if check is None:
             return None

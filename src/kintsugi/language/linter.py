@@ -116,13 +116,25 @@ class Linter:
         self.rules = rules or default_rules()
         self.roster = tuple(roster)
 
-    def _same_start(self, first: int, sentence: str, offset: int) -> list[int]:
-        """Other triggers that also match at ``offset`` (rarely more than one)."""
-        return [
-            index
-            for index, trigger in enumerate(self.rules.triggers)
-            if index != first and trigger.regex.match(sentence, offset)
-        ]
+    def _analyse(
+        self,
+        detector: Detector,
+        text: str,
+        masked: str,
+        bounds: tuple[int, int],
+        words: set[str],
+        hits: list[tuple[int, int, Hit, int, int]],
+    ) -> None:
+        """Run the triggers that the sentence's rule words wake up."""
+        start, end = bounds
+        sentence, original = masked[start:end], text[start:end]
+        triggers = self.rules.triggers
+        for index in self.rules.triggers_for(words):
+            trigger = triggers[index]
+            for match in trigger.regex.finditer(sentence):
+                hit = detector.judge(trigger, match, sentence, original)
+                if hit is not None:
+                    hits.append((start + hit.start, start + hit.end, hit, start, end))
 
     def _detector(self, participants: Iterable[str], systems: Iterable[str]) -> Detector:
         people = People(
@@ -149,35 +161,25 @@ class Linter:
             people += more_people
             services += more_systems
         detector = self._detector(people, services)
-        triggers = self.rules.triggers
         hits: list[tuple[int, int, Hit, int, int]] = []
-        bounds: tuple[int, int] = (-1, -1)
-        search = self.rules.prefilter.search
-        pos = 0
-        while True:
-            match = search(masked, pos)
-            if match is None:
-                break
+        lowered = masked.lower()
+        scanner = self.rules.prefilter
+        if len(lowered) != len(masked):  # a few characters change length when lowered
+            scanner, lowered = re.compile(scanner.pattern, re.IGNORECASE), masked
+        bounds: tuple[int, int] | None = None
+        words: set[str] = set()
+        for match in scanner.finditer(lowered):
             pos = match.start()
-            if not bounds[0] <= pos < bounds[1]:
-                bounds = sentence_bounds(masked, pos)
-            start, end = bounds
-            hit = None
-            if start <= pos < end:
-                sentence, original = masked[start:end], text[start:end]
-                first = int(match.lastgroup[1:])  # type: ignore[index]
-                hit = detector.check(triggers[first], sentence, original, pos - start)
-                if hit is None:
-                    # another trigger may match here too ("don't forget to")
-                    for index in self._same_start(first, sentence, pos - start):
-                        hit = detector.check(triggers[index], sentence, original, pos - start)
-                        if hit is not None:
-                            break
-            if hit is not None:
-                hits.append((start + hit.start, start + hit.end, hit, start, end))
-                pos = max(match.end(), start + hit.end)
-            else:
-                pos += 1
+            if bounds is None or not bounds[0] <= pos < bounds[1]:
+                if bounds is not None:
+                    self._analyse(detector, text, masked, bounds, words, hits)
+                bounds, words = sentence_bounds(masked, pos), set()
+                if not bounds[0] <= pos < bounds[1]:
+                    bounds = None
+                    continue
+            words.add(" ".join(match.group().lower().split()))
+        if bounds is not None:
+            self._analyse(detector, text, masked, bounds, words, hits)
         return self._findings(text, hits, file=file, first_line=first_line)
 
     def _findings(

@@ -20,26 +20,20 @@ _FENCED_CODE = re.compile(
 )
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _BLOCKQUOTE = re.compile(r"^[ \t]{0,3}>[^\n]*", re.MULTILINE)
-_INLINE = re.compile(
-    r"""
-    (?<!`)(?P<tick>`+)(?!`)[^\n]*?(?<!`)(?P=tick)(?!`)      # inline code
-    | \]\([^)\n]*\)                                        # link destination
-    | ^[ \t]{0,3}\[[^\]\n]+\]:[^\n]*                       # reference definition
-    | \b(?:https?|ftp)://[^\s)>\]]+                        # bare URL
-    | </?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>\n]*)?/?>           # HTML tag
-    """,
-    re.MULTILINE | re.VERBOSE,
+# Each pattern starts with a literal so that the regex engine can skip ahead quickly.
+_INLINE_CODE = re.compile(r"`[^`\n]*`|``[^\n]*?``")
+_LINK_TARGET = re.compile(r"\]\([^)\n]*\)")
+_REFERENCE = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[^\n]*", re.MULTILINE)
+_URL = re.compile(r"(?:https?|ftp)://[^\s)>\]]+")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>\n]*)?/?>")
+_QUOTED = (
+    re.compile(r'"[^"\n]{1,400}"'),
+    re.compile(r"“[^”\n]{1,400}”"),
+    re.compile(r"„[^“”\n]{1,400}[“”]"),
+    re.compile(r"«[^»\n]{1,400}»"),
+    re.compile(r"['‘](?<![\w'’]['‘])[^'‘’\n]{1,200}['’](?![\w'’])"),
 )
-_QUOTED = re.compile(
-    r"""
-    "[^"\n]{1,400}"
-    | “[^”\n]{1,400}”
-    | „[^“”\n]{1,400}[“”]
-    | «[^»\n]{1,400}»
-    | (?<![\w'’])['‘][^'‘’\n]{1,200}['’](?![\w'’])
-    """,
-    re.VERBOSE,
-)
+_QUOTE_CHARS = ('"', "“", "„", "«", "'")
 _DIRECTIVE = re.compile(
     r"<!--\s*kintsugi:\s*(?P<verb>allow-file|allow)\b(?P<rules>[^>]*?)\s*-->", re.IGNORECASE
 )
@@ -55,7 +49,10 @@ def _blank(match: re.Match[str]) -> str:
 
 def mask_plain(text: str) -> str:
     """Blank out quoted strings in plain text."""
-    return _QUOTED.sub(_blank, text)
+    for char, pattern in zip(_QUOTE_CHARS, _QUOTED, strict=True):
+        if char in text or (char == "'" and "‘" in text):
+            text = pattern.sub(_blank, text)
+    return text
 
 
 def mask_markdown(text: str) -> str:
@@ -67,8 +64,17 @@ def mask_markdown(text: str) -> str:
         text = _HTML_COMMENT.sub(_blank, text)
     if ">" in text:
         text = _BLOCKQUOTE.sub(_blank, text)
-    text = _INLINE.sub(_blank, text)
-    return _QUOTED.sub(_blank, text)
+    if "`" in text:
+        text = _INLINE_CODE.sub(_blank, text)
+    if "](" in text:
+        text = _LINK_TARGET.sub(_blank, text)
+    if "]:" in text:
+        text = _REFERENCE.sub(_blank, text)
+    if "://" in text:
+        text = _URL.sub(_blank, text)
+    if "<" in text:
+        text = _TAG.sub(_blank, text)
+    return mask_plain(text)
 
 
 def front_matter(text: str) -> str | None:

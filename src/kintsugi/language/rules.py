@@ -75,13 +75,15 @@ class Lexicon:
 
 @dataclass(frozen=True)
 class RuleSet:
-    """All rules, the lexicon and the one compiled prefilter over every trigger."""
+    """All rules, the lexicon, and the prefilter: one compiled regex of the rule words."""
 
     rules: dict[str, Rule]
     lexicon: Lexicon
     triggers: tuple[Trigger, ...]
     prefilter: re.Pattern[str]
     source: str
+    words: tuple[str, ...] = ()
+    word_triggers: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> Rule:
         """The rule ``rule_id``; InputError when unknown."""
@@ -92,8 +94,38 @@ class RuleSet:
             raise InputError(f"unknown rule {rule_id!r}; one of {known}", field="rule") from None
 
     def anchor_pattern(self) -> str:
-        """The rule words as one plain alternation (the benchmark's anchor)."""
-        return "|".join(f"(?:{_GROUP_NAME.sub('(?:', t.pattern)})" for t in self.triggers)
+        """The rule words as one alternation (the prefilter, and the benchmark's anchor)."""
+        return _words_pattern(self.words)
+
+    def triggers_for(self, lowered_words: set[str]) -> list[int]:
+        """Indexes of the triggers that the rule words found in a sentence can wake up."""
+        found: set[int] = set()
+        for word in lowered_words:
+            found.update(self.word_triggers.get(word, ()))
+        return sorted(found)
+
+
+def _words_pattern(words: tuple[str, ...]) -> str:
+    """``\\b`` then the words as a trie-shaped alternation (much faster than a flat one)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return r"\b" + _trie_pattern(trie)
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    branches = [
+        (r"\s+" if char == " " else re.escape(char)) + _trie_pattern(child)
+        for char, child in sorted(node.items())
+        if char
+    ]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
 
 
 def words(text: str) -> frozenset[str]:
@@ -223,15 +255,35 @@ def parse_rules(text: str, source: str = "rules.yaml") -> RuleSet:
             raise _fail(f"duplicate or reserved rule id {rule.id!r}", source, f"rules[{index}]")
         rules[rule.id] = rule
     triggers = tuple(t for rule in rules.values() for t in rule.triggers)
-    alternatives = "|".join(
-        f"(?P<t{i}>{_GROUP_NAME.sub('(?:', t.pattern)})" for i, t in enumerate(triggers)
-    )
+    raw_words = data.get("prefilter_words")
+    if not isinstance(raw_words, list) or not all(isinstance(w, str) and w for w in raw_words):
+        raise _fail("must be a list of words", source, "prefilter_words")
+    words = tuple(dict.fromkeys(w.lower() for w in raw_words))
+    word_triggers: dict[str, list[int]] = {w: [] for w in words}
+    for index, trigger in enumerate(triggers):
+        pattern = trigger.pattern.lower()
+        mapped = [w for w in words if w.replace(" ", r"\s+") in pattern or w in pattern]
+        if not mapped:
+            raise _fail(
+                "the pattern contains none of the prefilter_words", source,
+                f"rules.{trigger.rule}.triggers ({trigger.kind})",
+            )  # fmt: skip
+        for word in mapped:
+            word_triggers[word].append(index)
+    # a longer word found in the text also wakes the triggers of the words it starts with
+    # ("shouldn't" is found as "shouldn", and wakes the "should" triggers)
+    for word in words:
+        for prefix in words:
+            if prefix != word and word.startswith(prefix):
+                word_triggers[word].extend(word_triggers[prefix])
     return RuleSet(
         rules=rules,
         lexicon=_lexicon(data.get("lexicon"), source),
         triggers=triggers,
-        prefilter=re.compile(alternatives, _FLAGS),
+        prefilter=re.compile(_words_pattern(words)),
         source=source,
+        words=words,
+        word_triggers={w: tuple(sorted(set(ix))) for w, ix in word_triggers.items()},
     )
 
 

@@ -14,6 +14,7 @@ import json
 import os
 import struct
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,11 +132,12 @@ class Embedder:
     def encode(self, texts: Sequence[str]) -> Matrix:
         """One unit vector per text (mean of the token states, L2-normalised)."""
         vectors = np.zeros((len(texts), DIMENSION), dtype=np.float32)
-        for row, text in enumerate(texts):
-            ids = self.tokenizer.encode(text, MAX_TOKENS)
-            states = self._forward(np.asarray(ids, dtype=np.int64))
-            pooled = states.mean(axis=0)
-            vectors[row] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        with single_threaded_blas():
+            for row, text in enumerate(texts):
+                ids = self.tokenizer.encode(text, MAX_TOKENS)
+                states = self._forward(np.asarray(ids, dtype=np.int64))
+                pooled = states.mean(axis=0)
+                vectors[row] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
         return vectors
 
     def _forward(self, ids: NDArray[np.int64]) -> Matrix:
@@ -158,6 +160,17 @@ class Embedder:
             hidden = _gelu(x @ layer.up + layer.up_bias)
             x = _layer_norm(x + hidden @ layer.down + layer.down_bias, *layer.norm2)
         return x
+
+
+def single_threaded_blas() -> AbstractContextManager[object]:
+    """Run BLAS on one thread: these small products gain little from threads, and threads
+    that spin against other work on a busy machine make them many times slower."""
+    try:
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    except ImportError:
+        return nullcontext()
+    limits: AbstractContextManager[object] = threadpool_limits(limits=1, user_api="blas")
+    return limits
 
 
 def _layer_norm(x: Matrix, weight: Matrix, bias: Matrix) -> Matrix:

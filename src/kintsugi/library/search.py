@@ -516,3 +516,17 @@ def ranked_pks(
         .limit(limit)
     )
     return [(int(pk), float(score)) for pk, score in session.execute(query)]
+
+
+def recently_added(session: Session, viewer: Principal, limit: int = 8) -> list[Hit]:
+    """The post-mortems most recently added to the library, newest first."""
+    query: AnySelect = (
+        select(PostmortemRow.pk, literal_column("NULL").label("score"))
+        .join(LibraryDocumentRow, LibraryDocumentRow.postmortem_pk == PostmortemRow.pk)
+        .where(visible_to(viewer))
+        .order_by(PostmortemRow.created_at.desc(), PostmortemRow.pk.desc())
+        .limit(limit)
+    )
+    page = [(int(r[0]), None) for r in session.execute(query)]
+    pks = [pk for pk, _ in page]
+    return _hits(session, page, _summaries(session, pks))

@@ -125,8 +125,8 @@ def similar(
     if method != "lexical" and encoder is not None:
         from kintsugi.library import vectors
 
-        without = _catch_up(session, encoder)
         vector = vectors.vector_of(session, encoder, row.pk)
+        without = _catch_up(session, encoder)
         if vector is not None:
             pairs = vectors.nearest(session, viewer, row.pk, vector, encoder.name, limit=limit)
             return SimilarResult(row.id, row.title, "embedding", _describe(session, pairs), without)

@@ -6,7 +6,9 @@ Preventative Measures" are all action items. :func:`classify_heading` maps a hea
 :data:`~kintsugi.postmortems.document.SECTION_KEYS` with a table of wordings, checked in order (the
 first that matches wins: "Summary of impact" is the impact, "Timeline summary" the timeline).
 Headings the table does not know ("Attendees", "Stats", "Appendix") give None: the caller keeps them
-as ``other`` with their heading.
+as ``other`` with their heading. In a pre-mortem, wordings such as "Root causes", "Risks",
+"Prevention" and "Scenario" name its own parts (imagined root causes, preventions, scenario);
+"Imagined ..." and "Preventions" do so in any document.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from functools import lru_cache
 
 from kintsugi.postmortems.document import Kind
 
+PREMORTEM_KEYS = frozenset({"scenario", "imagined_root_causes", "preventions"})
+
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _HTML_TAG = re.compile(r"<[^>]+>")
 _PARENTHETICAL = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -23,6 +27,9 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LEADING_NUMBER = re.compile(r"^(?:\d+ )+")
 
 _RULES: tuple[tuple[str, str], ...] = (
+    # Wordings only pre-mortems use, whatever the document's kind.
+    ("imagined_root_causes", r"\bimagined\b|\bwhat (?:could|might|would) go wrong\b"),
+    ("preventions", r"\bpreventions\b|\bsafeguards\b|\bcountermeasures\b"),
     ("where_we_got_lucky", r"\blucky\b|\bluck\b"),
     ("what_went_well", r"\bwent (?:well|right|good)\b|\bwhat worked\b|\bwhat we did well\b"),
     (

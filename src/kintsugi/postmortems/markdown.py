@@ -15,7 +15,7 @@ Import (:func:`parse_markdown`) reads optional YAML front matter, then the body:
 * Timeline events come from the timeline sections, action items from the action item sections
   (:mod:`kintsugi.postmortems.tables` says how).
 * Without front matter, some fields are found where real documents put them: the kind (a title or
-  file name saying "pre-mortem"), the severity (a ``Severity: Major`` line), tags (a
+  file name saying "pre-mortem", or "Imagined root causes"/"Preventions" sections), the severity (a ``Severity: Major`` line), tags (a
   ``Category: Kubernetes`` line, as in the dfds "Stats" section), the zone (the timeline's "All
   times in CET."), the start (the earliest timeline event) and detection/resolution (``Time to
   detection: 544 minutes`` lines, counted from the start). Front matter always wins.
@@ -56,7 +56,7 @@ from kintsugi.postmortems.document import (
     TimelineEvent,
     Visibility,
 )
-from kintsugi.postmortems.headings import canonical_heading, classify_heading
+from kintsugi.postmortems.headings import PREMORTEM_KEYS, canonical_heading, classify_heading
 from kintsugi.postmortems.tables import (
     parse_action_item_tokens,
     parse_timeline_tokens,
@@ -405,7 +405,6 @@ class _Part:
     key: str
 
 
-_SPACE = re.compile(r"\s+")
 _PREMORTEM = re.compile(r"\bpre[-\s_]?mortem\b", re.IGNORECASE)
 _META_LINE = re.compile(
     r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?[ \t]*(?P<label>severity|category|categories"
@@ -419,7 +418,7 @@ _MARKUP_EDGES = re.compile(r"^[\s*_`]+|[\s*_`]+$")
 
 
 def _collapse(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def _strip_blank_lines(lines: Sequence[str]) -> str:
@@ -621,6 +620,9 @@ def _read_body(body: str, fm_title: str | None, kind_of: _KindOf) -> tuple[_Body
         title_heading = headings.pop(0)
     kind = kind_of(title_heading.text if title_heading else None)
     split = _split(headings, kind)
+    if kind_of.kind is None and any(part.key in PREMORTEM_KEYS for part in split):
+        kind = Kind.PREMORTEM  # "Imagined root causes", "Preventions": only pre-mortems have them
+        split = _split(headings, kind)
     first_line = split[0].heading.start if split else len(lines)
     if title_heading is not None:
         before = _strip_blank_lines(lines[: title_heading.start])
@@ -646,7 +648,10 @@ def _read_body(body: str, fm_title: str | None, kind_of: _KindOf) -> tuple[_Body
 
 
 class _KindOf:
-    """The kind: the front matter's, else "pre-mortem" in the title or the file name."""
+    """The kind: the front matter's, else "pre-mortem" in the title or the file name.
+
+    (A document with pre-mortem sections is a pre-mortem too: see :func:`_read_body`.)
+    """
 
     def __init__(self, kind: Kind | None, fm_title: str | None, file_stem: str | None) -> None:
         self.kind, self.fm_title, self.file_stem = kind, fm_title, file_stem

@@ -58,11 +58,8 @@ def tokenize(text: str) -> list[Token]:
     return _PARSER.parse(text)
 
 
-_SPACE = re.compile(r"\s+")
-
-
 def _collapse(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def _escape_cell(text: str) -> str:
@@ -336,19 +333,19 @@ _STATUS_WORDS = (
     r"|won'?t do|wont ?fix|won'?t fix|cancell?ed|dropped|rejected|abandoned"
 )
 _OWNER_ANNOTATION = re.compile(
-    r"\s*[(\[]?(?i:owners?|assignee|assigned to|responsible|dri)\s*[:=]\s*"
+    r"\s*[(\[]?(?<![\w-])(?i:owners?|assignee|assigned to|responsible|dri)\s*[:=]\s*"
     r"(?P<value>@?[^\s,;()\[\]]+(?:\s+[A-Z][\w.'’-]*)*)[)\]]?"
 )
 _PRIORITY_ANNOTATION = re.compile(
-    rf"\s*[(\[]?(?i:priority|prio)\s*[:=]\s*(?P<value>(?i:{_PRIORITY_WORDS}))\b[)\]]?"
+    rf"\s*[(\[]?(?<![\w-])(?i:priority|prio)\s*[:=]\s*(?P<value>(?i:{_PRIORITY_WORDS}))\b[)\]]?"
     r"|\s*[(\[](?P<bracketed>P[0-4])[)\]]"
 )
 _LEADING_PRIORITY = re.compile(r"^(?P<value>P[0-4])\s*[:\-–]\s*")
 _DUE_ANNOTATION = re.compile(
-    rf"\s*[(\[]?(?i:due(?: date)?|deadline|target date|eta)\s*[:=]?\s*(?P<value>{DATE_VALUE})[)\]]?"
+    rf"\s*[(\[]?(?<![\w-])(?i:due(?: date)?|deadline|target date|eta)\s*[:=]?\s*(?P<value>{DATE_VALUE})[)\]]?"
 )
 _STATUS_ANNOTATION = re.compile(
-    rf"\s*[(\[]?(?i:status|state)\s*[:=]\s*(?P<value>(?i:{_STATUS_WORDS}))\b[)\]]?"
+    rf"\s*[(\[]?(?<![\w-])(?i:status|state)\s*[:=]\s*(?P<value>(?i:{_STATUS_WORDS}))\b[)\]]?"
 )
 _LEFT_BEHIND = re.compile(r"\(\s*[,;]?\s*\)|\[\s*\]|\s+[,;](?=\s|$)")
 _HEADING_DONE = re.compile(r"\b(?:completed?|done|finished|shipped|implemented)\b", re.I)

@@ -316,3 +316,30 @@ def build(
         changes_before_detection=changes_before_detection(events, durations.detected_at),
         counts=counts,
     )
+
+
+def build_for_incident(
+    sources: Sequence[Source],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    document: IncidentTimes | None = None,
+    fold_window: timedelta = DEFAULT_FOLD_WINDOW,
+    on_source_done: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Pick the window (``resolve_window``), fetch, merge: the whole build in one call.
+
+    ``document`` carries the post-mortem's own times, used when no incident source gives them
+    and to fill milestones the events lack.
+    """
+    window, incident, early = resolve_window(sources, since=since, until=until, fallback=document)
+    result = build(
+        sources,
+        window,
+        incident=incident or document,
+        fold_window=fold_window,
+        skip=[f.source for f in early],
+        on_source_done=on_source_done,
+    )
+    result.failures[:0] = early
+    return result

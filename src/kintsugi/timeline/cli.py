@@ -21,13 +21,7 @@ from kintsugi.core.cli_support import (
 )
 from kintsugi.core.errors import InputError
 from kintsugi.people.principal import SYSTEM
-from kintsugi.timeline.builder import (
-    SPEC_HELP,
-    BuildResult,
-    build,
-    parse_sources,
-    resolve_window,
-)
+from kintsugi.timeline.builder import SPEC_HELP, BuildResult, build_for_incident, parse_sources
 from kintsugi.timeline.events import parse_time
 from kintsugi.timeline.render import event_json, render_markdown, zone_named
 from kintsugi.timeline.sources.base import IncidentTimes
@@ -106,25 +100,18 @@ def build_command(
         resolved_at=doc.resolved_at,
         title=doc.title,
     )
-    window, incident, early_failures = resolve_window(
-        sources,
-        since=_time_option(since, "since", zone),
-        until=_time_option(until, "until", zone),
-        fallback=document_times,
-    )
     status = (
         err_console.status(f"fetching {len(sources)} source(s)")
         if err_console.is_terminal and not json_output
         else nullcontext()
     )
     with status:
-        result = build(
+        result = build_for_incident(
             sources,
-            window,
-            incident=incident or document_times,
-            skip=[f.source for f in early_failures],
+            since=_time_option(since, "since", zone),
+            until=_time_option(until, "until", zone),
+            document=document_times,
         )
-    result.failures[:0] = early_failures
     saved: dict[str, int] | None = None
     if save:
         from kintsugi.timeline.service import save_built_events

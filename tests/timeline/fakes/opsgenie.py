@@ -71,7 +71,9 @@ class OpsgenieFake(FakeServer):
         )
 
 
-def alert_log(created_at: str, epoch_ms: int, log: str, owner: str, kind: str = "system") -> dict:
+def alert_log(
+    created_at: str, epoch_ms: int, log: str, owner: str, kind: str = "system"
+) -> dict[str, str]:
     """An AlertLog as documented (offset is the cursor)."""
     return {
         "log": log,

@@ -1,0 +1,50 @@
+"""JSON API of the library: search and similar incidents."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from kintsugi.library import search as library_search
+from kintsugi.library.similar import METHODS, similar
+from kintsugi.web.deps import CurrentPrincipal, Db
+
+router = APIRouter(prefix="/api/v1", tags=["library"])
+
+
+@router.get("/search")
+def search(
+    db: Db,
+    viewer: CurrentPrincipal,
+    q: Annotated[
+        str, Query(max_length=500, description='Words, "phrases", prefix*, AND/OR/NOT')
+    ] = "",
+    tag: str | None = None,
+    service: str | None = None,
+    severity: str | None = None,
+    year: int | None = None,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=library_search.MAX_LIMIT)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Full-text search with facets over the post-mortems you may see (blank ``q`` lists them)."""
+    filters = library_search.SearchFilters(
+        tag=tag, service=service, severity=severity, year=year, status=status
+    )
+    with db() as session:
+        result = library_search.search(session, viewer, q, filters, limit=limit, offset=offset)
+    return result.to_json()
+
+
+@router.get("/postmortems/{id}/similar")
+def similar_incidents(
+    id: str,
+    db: Db,
+    viewer: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+    method: Annotated[str, Query(pattern="^(" + "|".join(METHODS) + ")$")] = "auto",
+) -> dict[str, Any]:
+    """The past post-mortems most like this one (by meaning when the model is installed)."""
+    with db.begin() as session:
+        return similar(session, viewer, id, limit=limit, method=method).to_json()

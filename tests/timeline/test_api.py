@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kintsugi.core.config import Settings
+from kintsugi.people import service as people
+from kintsugi.people.principal import SYSTEM, Role
+from kintsugi.postmortems import service as postmortems
+from kintsugi.postmortems.document import Document
+from kintsugi.timeline import api as timeline_api
+from kintsugi.web.app import create_app
+from tests.timeline import test_pagerduty
+from tests.timeline.conftest import PAGERDUTY_TOKEN
+from tests.timeline.fakes.pagerduty import PagerDutyFake
+from tests.timeline.helpers import at
+
+URL = "/api/v1/postmortems/checkout-errors/timeline/build"
+
+
+@pytest.fixture
+def clients(
+    sqlite_url: str, pagerduty: PagerDutyFake, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, TestClient]]:
+    monkeypatch.setenv("PAGERDUTY_API_URL", pagerduty.url)
+    monkeypatch.setenv("PAGERDUTY_API_TOKEN", PAGERDUTY_TOKEN)
+    test_pagerduty.seed(pagerduty)
+    app = create_app(Settings(database_url=sqlite_url))
+    if not any(
+        getattr(r, "path", "") == URL.replace("checkout-errors", "{id}") for r in app.routes
+    ):
+        app.include_router(timeline_api.router)  # until the web app mounts it itself
+    tokens = {}
+    with app.state.sessions.begin() as session:
+        postmortems.create_document(
+            session,
+            Document(
+                id="checkout-errors",
+                title="Checkout errors",
+                timezone="America/New_York",
+                started_at=at(-10),
+                resolved_at=at(60),
+            ),
+            SYSTEM,
+        )
+        for name, role in (("ed", Role.EDITOR), ("vic", Role.VIEWER)):
+            people.create_user(
+                session, SYSTEM, name, role=role, password="correct horse battery staple"
+            )
+            tokens[name] = people.create_token(session, SYSTEM, name, "tests", "write").secret
+    clients = {
+        name: TestClient(app, headers={"Authorization": f"Bearer {token}"})
+        for name, token in tokens.items()
+    }
+    yield clients
+    for client in clients.values():
+        client.close()
+    app.state.engine.dispose()
+
+
+def test_preview_then_save(clients: dict[str, TestClient]) -> None:
+    preview = clients["vic"].post(URL, json={"sources": ["pagerduty:Q1ABC"]})
+    assert preview.status_code == 200, preview.text
+    data = preview.json()
+    assert data["timezone"] == "America/New_York"
+    assert [e["kind"] for e in data["events"]] == [
+        "alert",
+        "acknowledge",
+        "escalate",
+        "note",
+        "resolve",
+    ]
+    assert data["events"][0]["local_time"].endswith("-04:00")
+    assert data["saved"] is None and data["failures"] == []
+    saved = clients["ed"].post(URL, json={"sources": ["pagerduty:Q1ABC"], "save": True})
+    assert saved.json()["saved"] == {"created": 5, "updated": 0, "unchanged": 0, "kept": 0}
+    document = clients["ed"].get("/api/v1/postmortems/checkout-errors").json()
+    assert len([e for e in document["timeline"] if e["source"] == "pagerduty"]) == 5
+
+
+def test_viewers_cannot_save_and_files_are_refused(clients: dict[str, TestClient]) -> None:
+    denied = clients["vic"].post(URL, json={"sources": ["pagerduty:Q1ABC"], "save": True})
+    assert denied.status_code == 403
+    refused = clients["ed"].post(URL, json={"sources": ["file:/etc/passwd"]})
+    assert refused.status_code == 422 and "command line only" in refused.json()["detail"]
+    bad = clients["ed"].post(URL, json={"sources": ["jira:X"]})
+    assert bad.status_code == 422 and "is not a source" in bad.json()["detail"]
+
+
+def test_a_failed_source_is_listed(
+    clients: dict[str, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAGERDUTY_API_TOKEN", "wrong-" + "x" * 16)
+    response = clients["ed"].post(
+        URL,
+        json={
+            "sources": ["pagerduty:Q1ABC"],
+            "since": "2024-05-01T08:00:00",
+            "until": "2024-05-01T12:00:00",
+        },
+    )
+    assert response.status_code == 200
+    data = response.json()
+    assert (
+        data["window"]["since"] == "2024-05-01T12:00:00+00:00"
+    )  # a local time in the document's zone
+    assert data["events"] == []
+    assert "PAGERDUTY_API_TOKEN" in data["failures"][0]["message"]
