@@ -7,7 +7,8 @@ Anchor: a plain ``sorted()`` over the same events as tuples, in the same run.
 - peak memory: the same in a fresh process, against a fresh process that only builds the
   tuples and sorts them (peak RSS).
 - streaming: the four sources as lazy iterators (as paginated fetching gives them), merged
-  with ``heapq.merge`` and rendered; its peak RSS stays small whatever the count.
+  with ``heapq.merge`` and rendered in a fresh process; its peak memory stays small whatever
+  the count.
 
 The sources: Slack messages (40%), GitHub deploys and statuses (10%), Prometheus alert
 firings and resolutions (25%) and Alertmanager's reports of the same alerts (25%), which fold
@@ -159,6 +160,13 @@ def pipeline(streams: list[Any], out: TextIO | _Sink) -> int:
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: ru_maxrss would include the parent's)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -236,13 +244,13 @@ def run(quick: bool) -> list[dict[str, Any]]:
             "target": "< 1024 MB",
         },
         {
-            "name": f"streamed merge + render, {label}",
-            "value": total / streaming_child["seconds"],
-            "unit": "events/s",
+            "name": f"peak memory, {label} streamed (lazy sources, heapq.merge)",
+            "value": streaming_child["peak_mb"],
+            "unit": "MB",
             "anchor": "sorted() over tuples, own process",
-            "anchor_value": total / anchor_child["seconds"],
-            "ratio": streaming_child["seconds"] / anchor_child["seconds"],
-            "target": f"peak {streaming_child['peak_mb']:.0f} MB (< 1024 MB)",
+            "anchor_value": anchor_child["peak_mb"],
+            "ratio": streaming_child["peak_mb"] / anchor_child["peak_mb"],
+            "target": "< 1024 MB",
         },
     ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 import typer
@@ -13,6 +14,7 @@ from kintsugi.actions.cli import register
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.postmortems.document import ActionItem
 from tests.actions.helpers import make_postmortem
+from tests.notify.fakes import Reply
 
 
 @pytest.fixture
@@ -113,3 +115,73 @@ def test_user_errors_are_one_line(app: typer.Typer, sqlite_url: str) -> None:
     assert "no action item 99" in err
     code, _, err = _run(app, "actions", "list", "--db", "mysql://x")
     assert code == 2
+
+
+def test_digest_prints_and_sends(
+    app: typer.Typer,
+    sqlite_url: str,
+    sqlite_sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.notify.fakes import FakeSlack
+
+    make_postmortem(
+        sqlite_sessions,
+        "Checkout outage",
+        [ActionItem(title="Old promise", owner="ana", due=date(2020, 1, 1))],
+    )
+    code, out, _ = _run(app, "actions", "digest", "--db", sqlite_url)
+    assert code == 0
+    assert "Old promise — ana, due 2020-01-01" in out
+    code, out, _ = _run(app, "actions", "digest", "--json", "--db", sqlite_url)
+    assert json.loads(out)["overdue_by_priority"]["none"]["count"] == 1
+    for name in (
+        "KINTSUGI_SMTP_HOST",
+        "SLACK_WEBHOOK_URL",
+        "SLACK_BOT_TOKEN",
+        "KINTSUGI_SNS_TOPIC_ARN",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    code, _, err = _run(app, "actions", "digest", "--send", "--db", sqlite_url)
+    assert code == 2
+    assert "no channel" in err
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.webhook_url)
+        code, out, err = _run(app, "actions", "digest", "--send", "--db", sqlite_url)
+        assert code == 0, err
+        assert "slack: sent" in out
+        assert len(slack.messages) == 1
+        slack.failures = [Reply(404, "no_service")]
+        code, out, err = _run(app, "actions", "digest", "--send", "--json", "--db", sqlite_url)
+        assert code == 1
+        assert json.loads(out)["outcomes"][0]["status"] == "failed"
+
+
+def test_worker_once(
+    app: typer.Typer,
+    sqlite_url: str,
+    sqlite_sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.notify.fakes import FakeSlack
+
+    make_postmortem(sqlite_sessions, "Outage", [ActionItem(title="Fix it", owner="ana")])
+    for name in ("KINTSUGI_SMTP_HOST", "SLACK_BOT_TOKEN", "KINTSUGI_SNS_TOPIC_ARN"):
+        monkeypatch.delenv(name, raising=False)
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.webhook_url)
+        monkeypatch.setenv("KINTSUGI_DIGEST_HOUR", "0")
+        monkeypatch.setenv("KINTSUGI_DIGEST_WEEKDAY", "0")
+        code, out, err = _run(app, "worker", "--once", "--json", "--db", sqlite_url)
+        assert code == 0, err
+        report = json.loads(out)
+        assert report["assignments"] == 1
+        assert report["digest"] == "sent"
+        assert len(slack.messages) == 2
+        code, out, _ = _run(app, "worker", "--once", "--db", sqlite_url)
+        assert code == 0
+        assert len(slack.messages) == 2
+    monkeypatch.setenv("KINTSUGI_DIGEST_HOUR", "25")
+    code, _, err = _run(app, "worker", "--once", "--db", sqlite_url)
+    assert code == 2
+    assert "digest_hour" in err

@@ -89,8 +89,13 @@ def test_apply_returns_the_textarea_with_the_suggestion(client: TestClient) -> N
 
 
 def test_apply_refuses_a_stale_text(client: TestClient) -> None:
-    data = {"markdown": "Changed meanwhile.", "start": 0, "end": 7, "original": "Nothing",
-            "replacement": "x"}  # fmt: skip
+    data = {
+        "markdown": "Changed meanwhile.",
+        "start": 0,
+        "end": 7,
+        "original": "Nothing",
+        "replacement": "x",
+    }
     response = client.post("/lint/apply", data=data)
     assert response.status_code == 409
     assert "lint it again" in response.json()["detail"]

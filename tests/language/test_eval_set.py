@@ -22,9 +22,13 @@ def test_the_set_is_balanced_enough_and_every_row_is_complete() -> None:
     assert len({s.text for s in samples}) == len(samples)
     for sample in blameful:
         assert sample.rule in {
-            "person-lapse", "fault-label", "counterfactual", "hindsight", "blame-question",
+            "person-lapse",
+            "fault-label",
+            "counterfactual",
+            "hindsight",
+            "blame-question",
             "try-harder",
-        }  # fmt: skip
+        }
 
 
 def test_real_sentences_are_quoted_verbatim_from_their_source(corpus: Path) -> None:

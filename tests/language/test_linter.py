@@ -28,9 +28,16 @@ def test_findings_are_located_by_line_and_column() -> None:
     assert text[finding.start : finding.end] == "John deployed the wrong"
     assert finding.suggestion == "Then the deployment process didn't validate the version."
     assert set(finding.to_dict()) == {
-        "file", "line", "column", "end_line", "end_column", "rule", "severity", "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "rule",
+        "severity",
+        "message",
         "suggestion",
-    }  # fmt: skip
+    }
 
 
 def test_a_sentence_wrapped_over_lines_keeps_its_subject() -> None:

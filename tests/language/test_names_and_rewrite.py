@@ -22,8 +22,9 @@ def test_given_names_come_from_the_census_list_and_the_rules() -> None:
 
 
 def test_participants_roster_and_services() -> None:
-    people = People(LEX, participants=["Zed Quux", "@zq"], roster=["zoe.lopez@example.com"],
-                    systems=["Alice"])  # fmt: skip
+    people = People(
+        LEX, participants=["Zed Quux", "@zq"], roster=["zoe.lopez@example.com"], systems=["Alice"]
+    )
     assert people.is_person("Zed") and people.is_person("Quux") and people.is_person("@zq")
     assert people.is_participant("Lopez") and people.is_participant("Zed's")
     assert not people.is_person("Alice")
@@ -58,11 +59,19 @@ def test_subjects_are_classified(phrase: str, agent: Agent) -> None:
 @pytest.mark.parametrize(
     ("word", "base"),
     [
-        ("deployed", "deploy"), ("ran", "run"), ("copied", "copy"), ("configured", "configure"),
-        ("stopped", "stop"), ("checked", "check"), ("validated", "validate"), ("noticed", "notice"),
-        ("double-checked", "double-check"), ("pushed", "push"), ("forgot", "forget"),
+        ("deployed", "deploy"),
+        ("ran", "run"),
+        ("copied", "copy"),
+        ("configured", "configure"),
+        ("stopped", "stop"),
+        ("checked", "check"),
+        ("validated", "validate"),
+        ("noticed", "notice"),
+        ("double-checked", "double-check"),
+        ("pushed", "push"),
+        ("forgot", "forget"),
     ],
-)  # fmt: skip
+)
 def test_base_verbs(word: str, base: str) -> None:
     assert rw.base_verb(word, LEX) == base
 

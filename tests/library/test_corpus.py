@@ -39,8 +39,7 @@ def test_real_queries_find_the_obvious_post_mortems(library: sessionmaker[Sessio
     traefik = _top(library, "Traefik", 5)
     assert "pm2025-002-traefik-rule-preventing-some-inbound-traffic" in traefik[:2]
     assert (
-        "pm2021-008-kubernetes-ingress-controller-traefik-v2-configuration-caused-outage"
-        in traefik
+        "pm2021-008-kubernetes-ingress-controller-traefik-v2-configuration-caused-outage" in traefik
     )
     assert set(_top(library, "logs not shipped", 3)) >= {
         "pm2022-002-logs-not-shipped-to-cloudwatch",
@@ -81,6 +80,4 @@ def test_similar_incidents_on_the_real_corpus(library: sessionmaker[Session]) ->
     assert logs.method == "embedding"
     assert "pm2023-002-logs-not-shipped-to-cloudwatch" in [r.id for r in logs.results][:2]
     assert "pm2023-002-logs-not-shipped-to-cloudwatch" in [r.id for r in lexical.results][:2]
-    assert [r.id for r in flux.results][0] == (
-        "pm2021-003-flux-version-bump-causing-component-downtime"
-    )
+    assert flux.results[0].id == ("pm2021-003-flux-version-bump-causing-component-downtime")

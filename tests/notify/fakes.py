@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar, Self
 from urllib.parse import parse_qs, quote, urlsplit
 
 from aiosmtpd.controller import Controller
@@ -107,8 +107,7 @@ class FakeHttpServer:
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     def _dispatch(self, request: Request) -> Reply:
         if self.delay:
@@ -121,7 +120,7 @@ class FakeHttpServer:
     def handle(self, request: Request) -> Reply:
         raise NotImplementedError
 
-    def __enter__(self) -> FakeHttpServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
@@ -138,7 +137,7 @@ class FakeSlack(FakeHttpServer):
 
     WEBHOOK_PATH = "/services/T0001/B0001/secretwebhook"
     TOKEN = "xoxb-test-token"
-    CHANNELS = {"#postmortems": "C0POSTMORT", "C0POSTMORT": "C0POSTMORT"}
+    CHANNELS: ClassVar[dict[str, str]] = {"#postmortems": "C0POSTMORT", "C0POSTMORT": "C0POSTMORT"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -345,7 +344,7 @@ class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+    async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         if address.endswith("@refused.example"):
@@ -353,9 +352,7 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self.server.lock:
             if self.server.fail_next:
                 self.server.fail_next -= 1

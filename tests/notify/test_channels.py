@@ -239,7 +239,9 @@ def test_a_channel_that_crashes_is_reported() -> None:
 
     class Fine:
         name = "fine"
-        sent: list[Message] = []
+
+        def __init__(self) -> None:
+            self.sent: list[Message] = []
 
         def applies_to(self, message: Message) -> bool:
             return True

@@ -83,7 +83,11 @@ def test_parse_when_ignores_other_text(text: str) -> None:
 
 def test_a_bare_time_needs_a_day() -> None:
     when = parse_when("16:58", context=None, tz=UTC)
-    assert when is not None and when.at is None and not when.dated
+    assert when is not None and when.at is None and when.needs_context
+    yearless = parse_when("16:58 (Oct 29)", context=None, tz=UTC)
+    assert yearless is not None and yearless.at is None and yearless.needs_context
+    unknown = parse_when("2025-02-?? 16:58", context=None, tz=UTC)
+    assert unknown is not None and unknown.at is None and not unknown.needs_context
 
 
 def test_zones() -> None:

@@ -303,9 +303,12 @@ def test_retries_are_logged_without_secrets(
     opsgenie: OpsgenieFake, retry: RetryPolicy, caplog: pytest.LogCaptureFixture
 ) -> None:
     test_opsgenie.seed(opsgenie)
-    opsgenie.server_error(times=1)
+    opsgenie.inject(Response.json({"message": f"key {OPSGENIE_KEY} is over quota"}, 503))
     caplog.set_level(logging.INFO, logger="kintsugi.timeline")
     fetch(test_opsgenie.source(opsgenie, retry))
-    assert "retrying in 0.5s" in caplog.text
+    assert (
+        "HTTP 503 Service Unavailable: key [REDACTED] is over quota, retrying in 0.5s"
+        in caplog.text
+    )
     for secret in (OPSGENIE_KEY, INCIDENTIO_KEY, GITHUB_TOKEN):
         assert secret not in caplog.text

@@ -150,3 +150,22 @@ def test_unknown_document_and_viewers_without_rights(sessions: sessionmaker[Sess
     viewer = Principal(user_id=7, username="vic", role=Role.VIEWER)
     with pytest.raises(PermissionDeniedError), transaction(sessions) as session:
         save_built_events(session, "checkout-errors", built(), actor=viewer)
+
+
+def test_long_ids_and_names_fit_their_columns(sessions: sessionmaker[Session]) -> None:
+    pm = make_document(sessions)
+    long = event(
+        1,
+        "github",
+        Kind.DEPLOY,
+        "Deploy",
+        source_id="org/" + "r" * 300 + "/deployment/1",
+        actor="a" * 300,
+    )
+    for _ in range(2):
+        with transaction(sessions) as session:
+            save_built_events(session, pm, [long])
+    stored = [r for r in rows(sessions) if r.source == "github"]
+    assert len(stored) == 1
+    assert stored[0].source_id is not None and len(stored[0].source_id) == 200
+    assert stored[0].actor == "a" * 200

@@ -14,10 +14,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from kintsugi.actions import items
-from kintsugi.actions.config import ActionSettings
+from kintsugi.actions.config import ActionSettings, TrackerSettings
 from kintsugi.actions.digest import build_digest, digest_message
 from kintsugi.actions.items import ItemChanges, ItemFilters, ItemView, NewItem
 from kintsugi.actions.report import Report, build_report
+from kintsugi.actions.sync import export_item, make_tracker, sync_items
 from kintsugi.actions.worker import RunReport, Worker
 from kintsugi.core.cli_support import (
     EXIT_PROBLEMS,
@@ -290,6 +291,83 @@ def _print_report(result: Report) -> None:
         out_console.print("Oldest overdue", style="bold")
         for item in result.oldest_overdue:
             out_console.print(f"  {_item_line(item)}", highlight=False)
+
+
+def _tracker_settings() -> TrackerSettings:
+    try:
+        return TrackerSettings()
+    except ValidationError as exc:
+        raise ConfigurationError(f"settings: {exc.errors()[0]['msg']}") from None
+
+
+@actions_app.command("export")
+@handle_errors
+def export(
+    item_id: Annotated[int, typer.Argument(help="Action item id.")],
+    to: Annotated[str, typer.Option("--to", help="github or jira.")],
+    repo: Annotated[
+        str | None, typer.Option("--repo", help="GitHub owner/name (else KINTSUGI_GITHUB_REPO).")
+    ] = None,
+    project: Annotated[
+        str | None, typer.Option("--project", help="Jira project key (else KINTSUGI_JIRA_PROJECT).")
+    ] = None,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Open an issue for an action item in GitHub or Jira and keep the link."""
+    kind = to.strip().lower()
+    tracker = make_tracker(_tracker_settings(), kind, repo if kind == "github" else project)
+    ctx = context(db)
+    item = export_item(ctx.sessions, item_id, tracker, SYSTEM, base_url=ctx.settings.base_url)
+    if json_out:
+        print_json(item.to_json())
+    elif item.tracker:
+        out_console.print(f"#{item.id} is {item.tracker.url}", highlight=False, markup=False)
+
+
+@actions_app.command("sync")
+@handle_errors
+def sync(
+    prefer: Annotated[
+        str | None,
+        typer.Option(
+            "--prefer", help="Settle conflicts: local (keep ours) or remote (take theirs)."
+        ),
+    ] = None,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Pull the status of exported items back from GitHub and Jira; report conflicts."""
+    settings = _tracker_settings()
+    ctx = context(db)
+    report = sync_items(
+        ctx.sessions, lambda kind, project: make_tracker(settings, kind, project), prefer=prefer
+    )
+    if json_out:
+        print_json(report.to_json())
+    else:
+        for change in report.updated:
+            out_console.print(
+                f"#{change.item_id} {change.local} ({change.ref} {change.remote})",
+                highlight=False,
+                markup=False,
+            )
+        for change in report.conflicts:
+            err_console.print(
+                f"conflict: #{change.item_id} is {change.local} here but {change.ref} is "
+                f"{change.remote}; settle it with --prefer local|remote",
+                highlight=False,
+                markup=False,
+            )
+        for error in report.errors:
+            err_console.print(f"error: {error}", highlight=False, markup=False)
+        out_console.print(
+            f"{len(report.updated)} updated, {len(report.conflicts)} conflict(s), "
+            f"{report.unchanged} unchanged",
+            highlight=False,
+        )
+    if report.conflicts or report.errors:
+        raise typer.Exit(EXIT_PROBLEMS)
 
 
 def _notify_settings() -> tuple[NotifySettings, ActionSettings]:

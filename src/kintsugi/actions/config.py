@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CHANNELS = ("email", "slack", "sns")
@@ -66,3 +66,28 @@ class ActionSettings(BaseSettings):
     @property
     def digest_channel_names(self) -> list[str]:
         return _names(self.digest_channels)
+
+
+class TrackerSettings(BaseSettings):
+    """Issue trackers action items are exported to.
+
+    GitHub: ``GITHUB_TOKEN``, ``GITHUB_API_URL`` (https://api.github.com), default repository
+    ``KINTSUGI_GITHUB_REPO`` (owner/name). Jira: ``JIRA_API_URL`` (the site, e.g.
+    https://acme.atlassian.net), ``JIRA_API_TOKEN`` with ``JIRA_USER`` (Cloud, Basic auth) or
+    alone (Data Center personal access token, Bearer), default project ``KINTSUGI_JIRA_PROJECT``,
+    ``KINTSUGI_JIRA_ISSUE_TYPE`` (Task), ``JIRA_API_VERSION`` (2 or 3).
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", validate_by_name=True, validate_by_alias=True)
+
+    github_token: SecretStr | None = Field(None, validation_alias="GITHUB_TOKEN")
+    github_api_url: str = Field("https://api.github.com", validation_alias="GITHUB_API_URL")
+    github_repo: str | None = Field(None, validation_alias="KINTSUGI_GITHUB_REPO")
+    jira_api_url: str | None = Field(
+        None, validation_alias=AliasChoices("JIRA_API_URL", "JIRA_BASE_URL")
+    )
+    jira_user: str | None = Field(None, validation_alias=AliasChoices("JIRA_USER", "JIRA_EMAIL"))
+    jira_api_token: SecretStr | None = Field(None, validation_alias="JIRA_API_TOKEN")
+    jira_project: str | None = Field(None, validation_alias="KINTSUGI_JIRA_PROJECT")
+    jira_issue_type: str = Field("Task", validation_alias="KINTSUGI_JIRA_ISSUE_TYPE")
+    jira_api_version: int = Field(2, validation_alias="JIRA_API_VERSION", ge=2, le=3)

@@ -75,7 +75,8 @@ class ActionItemHistoryRow(Base):
 
 
 class TrackerLinkRow(Base):
-    """The issue an item was exported to (GitHub or Jira) and what sync last saw of it."""
+    """The issue an item was exported to (GitHub or Jira) and what the last sync saw: the
+    issue's state and update stamp, and the item's status and version at that moment."""
 
     __tablename__ = "action_item_links"
 
@@ -88,6 +89,7 @@ class TrackerLinkRow(Base):
     url: Mapped[str] = mapped_column(String(1000))
     remote_state: Mapped[str] = mapped_column(String(40))
     remote_updated: Mapped[str | None] = mapped_column(String(60))
+    local_status: Mapped[str] = mapped_column(String(20))
     synced_version: Mapped[int] = mapped_column(Integer)
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

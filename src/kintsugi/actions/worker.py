@@ -176,9 +176,13 @@ class Worker:
 
     def _assignments(self, now: datetime, report: RunReport) -> None:
         since = now - timedelta(days=self.settings.assignment_window_days)
-        with self.sessions.begin() as session:
-            reminders.mark_notified(session, reminders.stale_assignments(session, since), now)
+        # Reads and writes in separate transactions: on SQLite a transaction that reads and then
+        # writes fails at once (SQLITE_BUSY) when another worker wrote in between.
+        with self.sessions() as session:
+            stale = reminders.stale_assignments(session, since)
             notices = reminders.pending_assignments(session, since)
+        with self.sessions.begin() as session:
+            reminders.mark_notified(session, stale, now)
         done = self._notify(notices, now, report)
         report.assignments = len(notices)
         with self.sessions.begin() as session:

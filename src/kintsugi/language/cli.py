@@ -105,8 +105,9 @@ def _lint_files(
                     fixed_stdin = new_text
                 else:
                     Path(path).write_text(new_text, encoding="utf-8")
-                found = linter.lint(new_text, file=name, markdown=markdown,
-                                    participants=participants)  # fmt: skip
+                found = linter.lint(
+                    new_text, file=name, markdown=markdown, participants=participants
+                )
         elif fix and path == STDIN:
             fixed_stdin = text
         findings += found

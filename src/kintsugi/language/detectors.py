@@ -146,8 +146,10 @@ class Detector:
             ("counterfactual", "if_had"): self._if_had,
             ("counterfactual", "had_inverted"): self._if_had,
             ("counterfactual", "if_only"): self._advice_counterfactual,
+            ("counterfactual", "supposed"): self._supposed,
             ("hindsight", "obviously"): self._obviously,
             ("hindsight", "obvious"): self._obvious,
+            ("hindsight", "actually"): self._actually,
             ("hindsight", "just_had_to"): self._just_had_to,
             ("hindsight", "all_had_to"): self._all_had_to,
             ("hindsight", "simple_check"): self._simple_check,
@@ -253,8 +255,12 @@ class Detector:
 
     def _negated(self, ctx: Context) -> Hit | None:
         verb = base = rw.base_verb(ctx.match.group("verb"), self.lexicon)
-        if verb in self.lexicon.negated_not_fault or ctx.match.group("verb").lower() in (
-            self.lexicon.negated_not_fault
+        thought = verb == "think" and re.match(
+            r"\s+(?:about|to|through|twice|of)\b", self._after(ctx)
+        )
+        if not thought and (
+            verb in self.lexicon.negated_not_fault
+            or ctx.match.group("verb").lower() in self.lexicon.negated_not_fault
         ):
             return None
         subject = self._subject(ctx)
@@ -275,15 +281,30 @@ class Detector:
             "erroneously",
         }:
             return None
-        return self._hit(ctx, self._tooling_allowed(ctx, subject), start=subject.start,
-                         subject=subject.text)  # fmt: skip
+        return self._hit(
+            ctx, self._tooling_allowed(ctx, subject), start=subject.start, subject=subject.text
+        )
 
     def _post_verbal(self, ctx: Context) -> Hit | None:
         subject, verb_at = self.finder.clause_initial(ctx.masked, ctx.match.start())
-        if subject.agent not in _INDIVIDUAL or verb_at is None:
+        if verb_at is None:
             return None
-        return self._hit(ctx, self._tooling_allowed(ctx, subject, verb_at), start=subject.start,
-                         subject=subject.text)  # fmt: skip
+        if subject.agent not in _INDIVIDUAL:
+            # the passive: "the change was pushed by Tom without any review"
+            between = ctx.masked[verb_at : ctx.match.start()]
+            by = re.search(r"\bby\s+", between)
+            if by is None:
+                return None
+            agent = self.finder.after(ctx.masked, verb_at + by.end())
+            if agent.agent not in _INDIVIDUAL:
+                return None
+            return self._hit(ctx, self._lapse_advice(), subject=agent.text)
+        return self._hit(
+            ctx,
+            self._tooling_allowed(ctx, subject, verb_at),
+            start=subject.start,
+            subject=subject.text,
+        )
 
     def _wrong_object(self, ctx: Context) -> Hit | None:
         subject, verb_at = self.finder.clause_initial(ctx.masked, ctx.match.start())
@@ -302,22 +323,38 @@ class Detector:
                 noun = " ".join(thing_words[:index]) or noun
                 break
         middle = ctx.original[verb_at : ctx.match.start()].split()[1:]
-        while middle and middle[-1].lower() in {"to", "on", "in", "into", "for", "from", "against",
-                                                "at", "with", "onto"}:  # fmt: skip
+        while middle and middle[-1].lower() in {
+            "to",
+            "on",
+            "in",
+            "into",
+            "for",
+            "from",
+            "against",
+            "at",
+            "with",
+            "onto",
+        }:
             middle.pop()
         process = rw.process_noun(verb)
         if not middle and process:
             clause = f"The {process} process didn't validate the {noun}"
         elif middle:
+            be = "were" if rw.plural(noun) else "was"
             clause = (
-                f"The tooling didn't check that the {noun} was right before "
+                f"The tooling didn't check that the {noun} {be} right before "
                 f"{rw.gerund(verb)} {' '.join(middle)}"
             )
         else:
-            clause = f"The tooling didn't check that the {noun} was right before {rw.gerund(verb)}"
+            be = "were" if rw.plural(noun) else "was"
+            clause = f"The tooling didn't check that the {noun} {be} right before {rw.gerund(verb)}"
         prefix = self._prefix(ctx, subject)
-        return self._hit(ctx, Suggestion(self._compose(prefix, clause)), start=subject.start,
-                         subject=subject.text)  # fmt: skip
+        return self._hit(
+            ctx,
+            Suggestion(self._compose(prefix, clause)),
+            start=subject.start,
+            subject=subject.text,
+        )
 
     def _bad_object(self, ctx: Context) -> Hit | None:
         subject = self._subject(ctx)
@@ -330,8 +367,12 @@ class Detector:
         process = rw.process_noun(base) or "release"
         clause = f"The {process} process let {thing} {rest} through without a check"
         prefix = self._prefix(ctx, subject)
-        return self._hit(ctx, Suggestion(self._compose(prefix, clause)), start=subject.start,
-                         subject=subject.text)  # fmt: skip
+        return self._hit(
+            ctx,
+            Suggestion(self._compose(prefix, clause)),
+            start=subject.start,
+            subject=subject.text,
+        )
 
     def _unaware(self, ctx: Context) -> Hit | None:
         subject = self._subject(ctx)
@@ -347,15 +388,23 @@ class Detector:
         else:
             return self._hit(ctx, self._lapse_advice(), start=subject.start, subject=subject.text)
         prefix = self._prefix(ctx, subject)
-        return self._hit(ctx, Suggestion(self._compose(prefix, clause)), start=subject.start,
-                         subject=subject.text)  # fmt: skip
+        return self._hit(
+            ctx,
+            Suggestion(self._compose(prefix, clause)),
+            start=subject.start,
+            subject=subject.text,
+        )
 
     def _agent_noun(self, ctx: Context) -> Hit | None:
         agent = self.finder.after(ctx.masked, ctx.match.end())
-        if agent.agent not in _PERSONS:
-            return None
         noun = _WORD.findall(ctx.text)[0].lower()
+        strong = noun.startswith(("mistake", "blunder", "oversight", "fault", "slip", "lapse"))
+        if agent.agent not in _PERSONS and not (strong and agent.agent is Agent.COLLECTIVE):
+            return None
         noun = noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+        if noun == "fault":
+            hit = self._hit(ctx, self._lapse_advice(), subject=agent.text)
+            return Hit(hit.rule, hit.start, agent.end, hit.message, hit.suggestion)
         text = f"The tooling accepted the {noun} without validation"
         hit = self._hit(ctx, Suggestion(rw.tidy(text)), subject=agent.text)
         return Hit(hit.rule, hit.start, agent.end, hit.message, hit.suggestion)
@@ -530,19 +579,28 @@ class Detector:
     def _label(self, ctx: Context) -> Hit | None:
         if self._negated_label(ctx):
             return None
+        if ctx.text.lower().startswith(("disciplin", "reprimand", "written")):
+            return self._hit(
+                ctx,
+                Suggestion(
+                    "Describe the change to the system this incident leads to; punishment "
+                    "teaches people to hide problems.",
+                    fixable=False,
+                ),
+            )
         if ctx.text.lower().startswith("human") and re.match(r"\s*-", self._after(ctx)):
             return None
         options = self._rule(ctx).options
         replacements: dict[str, str] = options.get("replacements") or {}
         lowered = " ".join(ctx.text.lower().split())
         replacement = next(
-            (replacements[key] for key in sorted(replacements, key=len, reverse=True)
-             if key in lowered),
+            (
+                replacements[key]
+                for key in sorted(replacements, key=len, reverse=True)
+                if key in lowered
+            ),
             str(options.get("default_replacement") or "a gap in the process or tooling"),
-        )  # fmt: skip
-        if lowered in {"careless", "sloppy", "reckless"} or lowered.endswith(("mistake", "error",
-                                                                               "move", "blunder")):  # fmt: skip
-            pass
+        )
         sentence = ctx.original
         start, end = ctx.match.start(), ctx.match.end()
         if ctx.text[:1].isupper() and start == len(sentence) - len(sentence.lstrip(" *_")):
@@ -570,9 +628,18 @@ class Detector:
             human = self._rule(ctx).options.get("pp_human") or []
             if participle not in human or _AUTOMATIC.search(ctx.masked):
                 return None
+            by = re.search(r"^[^,;:]*?\bby\s+", after)
+            if by is not None:
+                agent = self.finder.after(ctx.masked, ctx.match.end() + by.end())
+                if agent.agent not in _PEOPLE:
+                    return None  # "should have been handled by the retry logic"
             head = subject_text.split()[-1] if subject_text.split() else "this"
             plural = (rw.plural(head) and subject.agent is not Agent.OTHER) or head.lower() in {
-                "we", "they", "these", "those"}  # fmt: skip
+                "we",
+                "they",
+                "these",
+                "those",
+            }
             be = "were" if plural else "was"
             been_end = ctx.match.end() + after.lower().find("been") + len("been")
             if participle in {"obvious", "clear", "apparent", "evident"}:
@@ -602,8 +669,32 @@ class Detector:
             clause = f"Nothing made {rest or 'this'} clear at the time"
         else:
             clause = f"Nothing in the process prompted {rw.gerund(base)} {rest} at the time"
-        return self._hit(ctx, Suggestion(self._compose(prefix, clause)), start=subject.start,
-                         subject=subject.text)  # fmt: skip
+        return self._hit(
+            ctx,
+            Suggestion(self._compose(prefix, clause)),
+            start=subject.start,
+            subject=subject.text,
+        )
+
+    def _supposed(self, ctx: Context) -> Hit | None:
+        subject = self._subject(ctx)
+        if subject.agent not in _PERSONS:
+            return None
+        rest = rw.clause_rest(self._after(ctx))
+        words = rest.split(" ", 1)
+        if not words or not words[0]:
+            return None
+        base = rw.base_verb(words[0], self.lexicon)
+        clause = (
+            f"Nothing in the process ensured {rw.gerund(base)} {words[1] if len(words) > 1 else ''}"
+        )
+        prefix = self._prefix(ctx, subject)
+        return self._hit(
+            ctx,
+            Suggestion(self._compose(prefix, clause)),
+            start=subject.start,
+            subject=subject.text,
+        )
 
     def _is_participle(self, word: str) -> bool:
         if word in _NOT_PARTICIPLE:
@@ -673,6 +764,14 @@ class Detector:
         replacement = "apparent" if hindsight else "apparent only in hindsight"
         text = rw.replace_span(ctx.original, start, ctx.match.end(), replacement)
         return self._hit(ctx, Suggestion(rw.tidy(text)))
+
+    def _actually(self, ctx: Context) -> Hit | None:
+        subject = self._subject(ctx)
+        if subject.agent not in _PERSONS:
+            return None
+        end = ctx.match.end()
+        text = rw.replace_span(ctx.original, end - len("actually"), end, "")
+        return self._hit(ctx, Suggestion(rw.tidy(text)), start=subject.start, subject=subject.text)
 
     def _just_had_to(self, ctx: Context) -> Hit | None:
         subject = self._subject(ctx)
@@ -751,6 +850,8 @@ class Detector:
         if not (sentence_start or embedded or (question and not before.rstrip()[-1:].isalpha())):
             return None
         words = _WORD.findall(ctx.text)
+        if words[0].lower() == "whose":
+            return self._hit(ctx, self._question_advice())
         verb_word = words[-1].lower()
         after = self._after(ctx)
         obj = rw.clause_rest(after).rstrip("?").strip()

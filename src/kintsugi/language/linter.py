@@ -177,7 +177,8 @@ class Linter:
                 if not bounds[0] <= pos < bounds[1]:
                     bounds = None
                     continue
-            words.add(" ".join(match.group().lower().split()))
+            word = match.group()
+            words.add(word if word.isalpha() else " ".join(word.lower().split()))
         if bounds is not None:
             self._analyse(detector, text, masked, bounds, words, hits)
         return self._findings(text, hits, file=file, first_line=first_line)
@@ -326,15 +327,19 @@ def lint_document(
     if "timeline" not in keys:
         for number, event in enumerate(doc.timeline, 1):
             findings += lint(
-                event.text, file=f"{name}#timeline-{number}", participants=participants,
+                event.text,
+                file=f"{name}#timeline-{number}",
+                participants=participants,
                 systems=doc.services,
-            )  # fmt: skip
+            )
     if "action_items" not in keys:
         for number, item in enumerate(doc.action_items, 1):
             findings += lint(
-                item.title, file=f"{name}#action-item-{number}", participants=participants,
+                item.title,
+                file=f"{name}#action-item-{number}",
+                participants=participants,
                 systems=doc.services,
-            )  # fmt: skip
+            )
     return findings
 
 

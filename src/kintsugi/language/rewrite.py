@@ -19,9 +19,36 @@ _DOUBLING = words(
     """
 )
 _E_STEMS = (
-    "at", "ut", "ur", "iz", "is", "ag", "ov", "uc", "ic", "rg", "ng", "ms", "rc", "us", "id",
-    "od", "ak", "ap", "yp", "ib", "in", "dg", "it", "ir", "ar", "as", "ud", "ud", "av",
-)  # fmt: skip
+    "at",
+    "ut",
+    "ur",
+    "iz",
+    "is",
+    "ag",
+    "ov",
+    "uc",
+    "ic",
+    "rg",
+    "ng",
+    "ms",
+    "rc",
+    "us",
+    "id",
+    "od",
+    "ak",
+    "ap",
+    "yp",
+    "ib",
+    "in",
+    "dg",
+    "it",
+    "ir",
+    "ar",
+    "as",
+    "ud",
+    "ud",
+    "av",
+)
 _KNOWN_BASES = words(
     """
     deploy push check review test verify validate notice realise realize see spot catch

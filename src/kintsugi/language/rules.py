@@ -13,7 +13,6 @@ from kintsugi.core.errors import InputError
 
 SEVERITIES = ("error", "warning")
 RULE_IDS_ALL = ("all", "*")
-_GROUP_NAME = re.compile(r"\(\?P<\w+>")
 _FLAGS = re.IGNORECASE
 
 
@@ -103,6 +102,17 @@ class RuleSet:
         for word in lowered_words:
             found.update(self.word_triggers.get(word, ()))
         return sorted(found)
+
+
+def _literal_fragments(pattern: str) -> set[str]:
+    """The literal words of a pattern ("forgot", "did", "not" in ``\\bforgot|did\\s+not``).
+
+    A rule word wakes a trigger when one of these starts with it (the text's word starts
+    with the rule word), or when it is itself a rule word that the found word starts with
+    ("shouldn't" is found as "shouldn" and wakes ``should``).
+    """
+    plain = re.sub(r"\\[A-Za-z]", " ", pattern.lower()).replace(r"\s", " ")
+    return {f.replace(r"\'", "'") for f in re.findall(r"[a-z][a-z'’-]*", plain.replace(" ", "|"))}
 
 
 def _words_pattern(words: tuple[str, ...]) -> str:
@@ -260,22 +270,24 @@ def parse_rules(text: str, source: str = "rules.yaml") -> RuleSet:
         raise _fail("must be a list of words", source, "prefilter_words")
     words = tuple(dict.fromkeys(w.lower() for w in raw_words))
     word_triggers: dict[str, list[int]] = {w: [] for w in words}
+    word_set = set(words)
+    longer = {f: [w for w in words if w.startswith(f)] for f in words}
     for index, trigger in enumerate(triggers):
-        pattern = trigger.pattern.lower()
-        mapped = [w for w in words if w.replace(" ", r"\s+") in pattern or w in pattern]
+        mapped: set[str] = set()
+        for fragment in _literal_fragments(trigger.pattern):
+            # rule words the fragment starts with, and longer rule words it is the start of
+            mapped.update(
+                fragment[:n] for n in range(1, len(fragment) + 1) if fragment[:n] in word_set
+            )
+            mapped.update(longer.get(fragment, ()))
         if not mapped:
             raise _fail(
-                "the pattern contains none of the prefilter_words", source,
+                "the pattern contains none of the prefilter_words",
+                source,
                 f"rules.{trigger.rule}.triggers ({trigger.kind})",
-            )  # fmt: skip
+            )
         for word in mapped:
             word_triggers[word].append(index)
-    # a longer word found in the text also wakes the triggers of the words it starts with
-    # ("shouldn't" is found as "shouldn", and wakes the "should" triggers)
-    for word in words:
-        for prefix in words:
-            if prefix != word and word.startswith(prefix):
-                word_triggers[word].extend(word_triggers[prefix])
     return RuleSet(
         rules=rules,
         lexicon=_lexicon(data.get("lexicon"), source),

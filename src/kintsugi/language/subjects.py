@@ -83,7 +83,6 @@ _POSTMODIFIERS = words(
     responsible involved concerned assigned affected present available charged tasked
     """
 )
-_SPACE_HYPHEN = re.compile(r"\s-\s")
 
 
 def _tokens(text: str) -> list[tuple[str, int, int]]:
@@ -146,6 +145,8 @@ class SubjectFinder:
         head, low_head = words[-1], lowered[-1]
         low_head = re.sub(r"['’]s$", "", low_head)
         previous = lowered[-2] if len(lowered) > 1 else ""
+        if lowered[0] in lex.individual_pronouns and lowered[0] not in {"her", "his"}:
+            return Agent.INDIVIDUAL  # "whoever approved this change", "someone on the team"
         if any(w.startswith("@") and len(w) > 1 for w in words):
             return Agent.INDIVIDUAL
         if any(self.people.is_participant(w) for w in words if w[:1].isalpha()):
@@ -219,7 +220,10 @@ class SubjectFinder:
                 index -= 1
         elif boundary in _RELATIVE and index > 0:
             before_boundary = toks[index - 1][0]
-            relative = boundary == "who" or not looks_like_verb(before_boundary, self.lexicon)
+            complement = before_boundary.lower() in _COMPLEMENT_VERBS or looks_like_verb(
+                before_boundary, self.lexicon
+            )
+            relative = boundary == "who" or not complement
             if relative and (not chunk or looks_like_verb(chunk[0][0], self.lexicon)):
                 return self.before(sentence, lo + toks[index][1])
         if not chunk:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kintsugi.core.db import Base
@@ -25,12 +25,13 @@ class LibraryDocumentRow(Base):
     postmortem_pk: Mapped[int] = mapped_column(
         ForeignKey("postmortems.pk", ondelete="CASCADE"), primary_key=True
     )
+    # short columns first: SQLite reads a row up to the column it needs
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    indexed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     title: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     keywords: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
-    year: Mapped[int | None] = mapped_column(Integer, index=True)
-    indexed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class LibraryVectorRow(Base):
@@ -43,6 +44,9 @@ class LibraryVectorRow(Base):
     )
     model: Mapped[str] = mapped_column(String(80))
     dim: Mapped[int] = mapped_column(Integer)
-    vector: Mapped[bytes] = mapped_column(LargeBinary)
     text_hash: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+    # counts and the newest change per model without reading the vectors themselves
+    __table_args__ = (Index("ix_library_vectors_model_updated_at", "model", "updated_at"),)

@@ -23,7 +23,7 @@ from kintsugi.postmortems.document import (
 )
 from kintsugi.postmortems.export import FORMATS, document_json, export_document
 from kintsugi.postmortems.markdown import parse_markdown
-from kintsugi.postmortems.templates import TEMPLATES, new_document
+from kintsugi.postmortems.templates import new_document
 from kintsugi.web.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1/postmortems", tags=["post-mortems"])

@@ -63,6 +63,7 @@ from kintsugi.postmortems.tables import (
     read_timeline,
     render_action_items,
     render_timeline,
+    stated_zone,
     tokenize,
 )
 from kintsugi.postmortems.timeparse import (
@@ -192,7 +193,7 @@ def _split_front_matter(text: str, source: str | None) -> tuple[_FrontMatter, st
             line=line,
             field="front matter",
         ) from None
-    except (yaml.YAMLError, ValueError, OverflowError, RecursionError, TypeError) as exc:
+    except Exception as exc:  # PyYAML raises more than YAMLError on odd input (ValueError, ...)
         raise InputError(
             f"front matter is not valid YAML: {exc}", file=source, line=1, field="front matter"
         ) from None
@@ -694,20 +695,18 @@ def parse_markdown(
         if base is not None:
             extra["date"] = base.isoformat()
 
+    # The zone a timeline states holds for all of the document's timelines.
+    timelines = [tokens for key, tokens in body.parts if key == "timeline"]
+    stated = next(filter(None, (stated_zone(tokens) for tokens in timelines)), None)
     timeline: list[TimelineEvent] = []
-    action_items: list[ActionItem] = []
-    stated: str | None = None
-    event_zone: str | None = None
     lacked_day = False
+    for tokens in timelines:
+        result = read_timeline(tokens, zone=stated or zone, context=base)
+        timeline.extend(result.events)
+        lacked_day = lacked_day or result.lacked_day
+    action_items: list[ActionItem] = []
     for key, tokens in body.parts:
-        if key == "timeline":
-            result = read_timeline(tokens, zone=zone, context=base)
-            timeline.extend(result.events)
-            if result.zone_stated and stated is None:
-                stated = result.zone
-            event_zone = event_zone or result.zone
-            lacked_day = lacked_day or result.lacked_day
-        elif key == "action_items":
+        if key == "action_items":
             action_items.extend(parse_action_item_tokens(tokens))
 
     meta = _body_metadata(body_text)
@@ -723,7 +722,7 @@ def parse_markdown(
         started_at=started_at,
         detected_at=header.detected_at or _add(started_at, meta.detection),
         resolved_at=header.resolved_at or _add(started_at, meta.resolution),
-        timezone=header.zone or stated or event_zone or zone,
+        timezone=header.zone or stated or zone,
         tags=header.tags or ([meta.category] if meta.category else []),
         services=header.services or [],
         authors=header.authors or [],
@@ -789,9 +788,13 @@ def _front_matter(doc: Document) -> str:
 
     def local(value: datetime) -> datetime:
         try:
-            return value.astimezone(tz)
+            shown = value.astimezone(tz)
         except (OverflowError, ValueError):
-            return value
+            shown = value
+        offset = shown.utcoffset()
+        if offset is not None and offset.seconds % 60:
+            return shown.astimezone(UTC)  # local mean time before zones existed: not ISO 8601
+        return shown
 
     data: dict[str, Any] = {}
     if doc.id:

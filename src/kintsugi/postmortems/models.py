@@ -35,19 +35,19 @@ class PostmortemRow(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     tags: Mapped[list[TagRow]] = relationship(
-        cascade="all, delete-orphan", order_by="TagRow.tag", lazy="selectin"
+        order_by="TagRow.tag", lazy="selectin", viewonly=True
     )
     services: Mapped[list[ServiceRow]] = relationship(
-        cascade="all, delete-orphan", order_by="ServiceRow.service", lazy="selectin"
+        order_by="ServiceRow.service", lazy="selectin", viewonly=True
     )
     authors: Mapped[list[AuthorRow]] = relationship(
-        cascade="all, delete-orphan", order_by="AuthorRow.position", lazy="selectin"
+        order_by="AuthorRow.position", lazy="selectin", viewonly=True
     )
     sections: Mapped[list[SectionRow]] = relationship(
-        cascade="all, delete-orphan", order_by="SectionRow.position", lazy="selectin"
+        order_by="SectionRow.position", lazy="selectin", viewonly=True
     )
     grants: Mapped[list[AccessGrantRow]] = relationship(
-        cascade="all, delete-orphan", order_by="AccessGrantRow.user_id", lazy="selectin"
+        order_by="AccessGrantRow.user_id", lazy="selectin", viewonly=True
     )
 
 

@@ -10,13 +10,14 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from kintsugi.actions import service as actions
 from kintsugi.audit import service as audit
+from kintsugi.core.db import Base
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from kintsugi.core.types import utcnow
 from kintsugi.people import service as people
@@ -316,10 +317,18 @@ def _check_version(session: Session, row: PostmortemRow, base_version: int | Non
         )
 
 
+CHILD_TABLES = (TagRow, ServiceRow, AuthorRow, SectionRow, AccessGrantRow)
+
+
 def _write(
     session: Session, row: PostmortemRow, doc: Document, actor: Principal, *, change: str
 ) -> Document:
+    """Store ``doc`` as the new content of ``row``, all in the caller's transaction.
+
+    Child rows are replaced with bulk statements (imports write thousands of documents).
+    """
     now = utcnow()
+    is_new = row.pk is None
     row.title = doc.title.strip() or row.id
     row.kind = doc.kind.value
     if row.status != doc.status.value and doc.status == Status.PUBLISHED:
@@ -330,58 +339,90 @@ def _write(
     row.detected_at = doc.detected_at
     row.resolved_at = doc.resolved_at
     row.timezone = doc.timezone
-    _apply_access(session, row, doc, actor)
+    grant_ids = _apply_access(session, row, doc, actor, is_new=is_new)
     row.extra = dict(doc.extra)
     row.updated_at = now
     row.version = (row.version or 0) + 1
-    row.tags = [TagRow(tag=t) for t in _unique(doc.tags)]
-    row.services = [ServiceRow(service=s) for s in _unique(doc.services)]
-    row.authors = [AuthorRow(position=i, name=a) for i, a in enumerate(doc.authors)]
-    row.sections = [
-        SectionRow(position=i, key=s.key, heading=s.heading, level=s.level, markdown=s.markdown)
-        for i, s in enumerate(doc.sections)
-    ]
     session.flush()
-    timeline.replace_document_events(session, row.pk, doc.timeline)
-    items = actions.sync_document_items(session, row.pk, doc.action_items)
-    stored = doc.model_copy(
-        update={
-            "id": row.id,
-            "version": row.version,
-            "action_items": items,
-            "timeline": timeline.load_events(session, row.pk),
-        }
+    pk = row.pk
+    if not is_new:
+        for table in CHILD_TABLES:
+            session.execute(delete(table).where(table.postmortem_pk == pk))
+    _insert(session, TagRow, [{"postmortem_pk": pk, "tag": t} for t in _unique(doc.tags)])
+    _insert(
+        session, ServiceRow, [{"postmortem_pk": pk, "service": s} for s in _unique(doc.services)]
     )
-    session.add(
-        VersionRow(
-            postmortem_pk=row.pk,
-            version=row.version,
-            actor=actor.username,
-            change=change,
-            created_at=now,
-            snapshot=stored.model_dump(mode="json"),
-        )
+    _insert(
+        session,
+        AuthorRow,
+        [{"postmortem_pk": pk, "position": i, "name": a} for i, a in enumerate(doc.authors)],
+    )
+    _insert(
+        session,
+        SectionRow,
+        [
+            {
+                "postmortem_pk": pk,
+                "position": i,
+                "key": s.key,
+                "heading": s.heading,
+                "level": s.level,
+                "markdown": s.markdown,
+            }
+            for i, s in enumerate(doc.sections)
+        ],
+    )
+    _insert(session, AccessGrantRow, [{"postmortem_pk": pk, "user_id": u} for u in grant_ids])
+    if not is_new:
+        session.expire(row, ["tags", "services", "authors", "sections", "grants"])
+    events = timeline.replace_document_events(session, pk, doc.timeline, is_new=is_new)
+    items = actions.sync_document_items(session, pk, doc.action_items)
+    stored = doc.model_copy(
+        update={"id": row.id, "version": row.version, "action_items": items, "timeline": events}
+    )
+    session.execute(
+        insert(VersionRow),
+        [
+            {
+                "postmortem_pk": pk,
+                "version": row.version,
+                "actor": actor.username,
+                "change": change,
+                "created_at": now,
+                "snapshot": stored.model_dump(mode="json"),
+            }
+        ],
     )
     return stored
 
 
-def _apply_access(session: Session, row: PostmortemRow, doc: Document, actor: Principal) -> None:
-    """Set visibility, team and named grants; audit any change to who may see the document."""
+def _insert(session: Session, table: type[Base], rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(table), rows)
+
+
+def _apply_access(
+    session: Session, row: PostmortemRow, doc: Document, actor: Principal, *, is_new: bool
+) -> list[int]:
+    """Set visibility and team, return the granted user ids; audit any change of who may see."""
     team_id = people.team_id(session, doc.team)
     if doc.visibility == Visibility.TEAM and team_id is None:
         raise InputError("team visibility needs a team", field="team")
     grant_ids = people.user_ids(session, doc.access)
     if doc.visibility == Visibility.RESTRICTED and actor.user_id and actor.user_id not in grant_ids:
         grant_ids.append(actor.user_id)  # never lock yourself out of what you restrict
-    before_grants = {g.user_id for g in row.grants}
     before = (row.visibility, row.team_id)
     row.visibility = doc.visibility.value
     row.team_id = team_id
-    row.grants = [AccessGrantRow(user_id=user_id) for user_id in grant_ids]
-    if row.pk is None:
+    if is_new:
         if doc.visibility != Visibility.ORGANISATION:
             audit.record(session, actor, "visibility_changed", row.id, after=row.visibility)
-        return
+        return grant_ids
+    before_grants = set(
+        session.scalars(
+            select(AccessGrantRow.user_id).where(AccessGrantRow.postmortem_pk == row.pk)
+        )
+    )
     if before != (row.visibility, row.team_id):
         audit.record(
             session,
@@ -402,6 +443,7 @@ def _apply_access(session: Session, row: PostmortemRow, doc: Document, actor: Pr
         audit.record(
             session, actor, "access_revoked", row.id, users=sorted(names[i] for i in removed)
         )
+    return grant_ids
 
 
 def _unique(values: Sequence[str]) -> list[str]:

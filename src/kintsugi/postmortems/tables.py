@@ -129,11 +129,9 @@ _SEPARATOR = re.compile(r"^\s*(?:[-–—:|→>]+|\)\s*[-–—:]?)?\s*")
 
 @dataclass
 class TimelineResult:
-    """Events of a section and what the section said about its zone and days."""
+    """Events of a section; ``lacked_day``: some entry had no day to fall on."""
 
     events: list[TimelineEvent] = field(default_factory=list)
-    zone: str | None = None
-    zone_stated: bool = False
     lacked_day: bool = False
 
 
@@ -154,9 +152,6 @@ class _TimelineReader:
     def state_zone(self, name: str) -> None:
         self.zone = name
         self.tz = zone_info(name)
-        if not self.result.zone_stated:
-            self.result.zone = name
-            self.result.zone_stated = True
 
     def add(self, at: datetime | None, precision: str, text: str, actor: str | None) -> None:
         if actor is None:
@@ -175,12 +170,10 @@ class _TimelineReader:
         self.add(when.at, when.precision, text, actor)
 
     def note(self, when: When) -> None:
-        if when.at is None and not when.dated and self.context is None:
+        if when.needs_context:
             self.result.lacked_day = True
         if when.date is not None:
             self.context = when.date
-        if when.zone and self.result.zone is None:
-            self.result.zone = when.zone
 
     def list_item(self, content: str) -> None:
         """A list item's first paragraph: an event when it begins with a time or a date."""

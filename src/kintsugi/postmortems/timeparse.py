@@ -312,7 +312,8 @@ class When:
     """What :func:`parse_when` read at the start of a text.
 
     ``at`` is None when the entry cannot be placed in time; ``date`` is the calendar day it names
-    (for following entries that give only a time).
+    (for following entries that give only a time); ``needs_context`` says that the entry would
+    have been placed with a day to go on (a bare time, or a date without a year).
     """
 
     at: datetime | None
@@ -320,7 +321,7 @@ class When:
     end: int
     date: date | None = None
     zone: str | None = None
-    dated: bool = False
+    needs_context: bool = False
 
 
 def _clock(match: re.Match[str]) -> tuple[int, int, int] | None:
@@ -363,11 +364,13 @@ def parse_when(text: str, *, context: date | None, tz: tzinfo, pos: int = 0) -> 
     day_known = False
     recognised = False
     date_written = False
+    yearless = False
     date_match = _DATE_AT.match(text, pos)
     if date_match:
         found = _date_from_match(date_match)
         recognised = date_written = True
         if found is not None:
+            yearless = found.year is None
             day = _make_date(found, context)
             day_known = day is not None
         pos = date_match.end()
@@ -417,6 +420,7 @@ def parse_when(text: str, *, context: date | None, tz: tzinfo, pos: int = 0) -> 
                 found = _date_from_match(paren)
                 date_written = True
                 if found is not None:
+                    yearless = found.year is None
                     day = _make_date(found, context)
                     day_known = day is not None
                 pos = paren.end()
@@ -426,16 +430,17 @@ def parse_when(text: str, *, context: date | None, tz: tzinfo, pos: int = 0) -> 
     if not date_written:
         day = context
         day_known = context is not None
+    needs_context = context is None and (yearless or not date_written)
     if not day_known or day is None:
-        return When(None, "minute", pos, None, zone_name, date_written)
+        return When(None, "minute", pos, None, zone_name, needs_context)
     if clock_unknown or clock is None:
         at = _aware(day, None, event_tz)
-        return When(at, "day" if at else "minute", pos, day, zone_name, date_written)
+        return When(at, "day" if at else "minute", pos, day, zone_name, needs_context)
     precision = "second" if clock[2] else "minute"
     at = _aware(day, clock, event_tz)
     if at is None:
-        return When(None, "minute", pos, None, zone_name, date_written)
-    return When(at, precision, pos, day, zone_name, date_written)
+        return When(None, "minute", pos, None, zone_name, needs_context)
+    return When(at, precision, pos, day, zone_name, needs_context)
 
 
 _DATE_LINE_PREFIX = re.compile(r"(?:\*\*|__|\*|_|#+[ \t]*)?(?:[Oo]n[ \t]+)?")

@@ -251,6 +251,8 @@ def collect(source: Source, window: Window, secrets: Sequence[str]) -> list[Even
         event.title = redact(event.title, secrets)
         if event.detail:
             event.detail = redact(event.detail, secrets)
+        if event.link:
+            event.link = redact(event.link, secrets)
         events.append(event)
     if not source.ordered:
         events.sort(key=lambda e: e.at)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
+from rich.markup import escape
 
 from kintsugi.core.cli_support import (
     EXIT_PROBLEMS,
@@ -136,7 +137,9 @@ def build_command(
                 highlight=False,
             )
     for failure in result.failures:
-        err_console.print(f"[red]error:[/red] {failure.message}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[red]error:[/red] {escape(failure.message)}", highlight=False, soft_wrap=True
+        )
     if result.failures:
         raise typer.Exit(EXIT_PROBLEMS)
 

@@ -7,6 +7,7 @@ building again updates instead of duplicating. Rows a person edited (``edited``)
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,20 @@ from kintsugi.timeline.models import TimelineEventRow
 
 PROTECTED_SOURCES = frozenset({"document", "manual"})
 TEXT_DETAIL_LIMIT = 500
+SOURCE_ID_LIMIT = 200  # the width of timeline_events.source_id
+ACTOR_LIMIT = 200
+
+
+def stored_id(source_id: str) -> str:
+    """``source_id`` as the column can hold it: long ids keep a prefix and a digest."""
+    if len(source_id) <= SOURCE_ID_LIMIT:
+        return source_id
+    digest = hashlib.sha256(source_id.encode()).hexdigest()[:32]
+    return f"{source_id[: SOURCE_ID_LIMIT - 33]}#{digest}"
+
+
+def _actor(actor: str | None) -> str | None:
+    return actor[:ACTOR_LIMIT] if actor else actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +101,14 @@ def save_built_events(
                 at=event.at,
                 precision="second",
                 text=event_text(event),
-                actor=event.actor,
+                actor=_actor(event.actor),
                 source=event.source,
-                source_id=event.source_id,
+                source_id=stored_id(event.source_id),
                 kind=str(event.kind),
                 edited=False,
             )
             session.add(row)
-            index[(event.source, event.source_id)] = row
+            index[(event.source, stored_id(event.source_id))] = row
             created += 1
             continue
         if row.edited or row.source in PROTECTED_SOURCES:
@@ -108,11 +123,11 @@ def save_built_events(
 
 
 def _match(index: dict[tuple[str, str], TimelineEventRow], event: Event) -> TimelineEventRow | None:
-    row = index.get((event.source, event.source_id))
+    row = index.get((event.source, stored_id(event.source_id)))
     if row is not None:
         return row
     for ref in event.refs:
-        row = index.get((ref.source, ref.source_id))
+        row = index.get((ref.source, stored_id(ref.source_id)))
         if row is not None:
             return row
     if event.alert is not None:
@@ -144,7 +159,7 @@ def _apply(row: TimelineEventRow, event: Event, position: int) -> bool:
     values = {
         "at": event.at,
         "text": event_text(event),
-        "actor": event.actor,
+        "actor": _actor(event.actor),
         "kind": str(event.kind),
         "position": position,
         "precision": "second",

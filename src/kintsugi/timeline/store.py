@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from kintsugi.postmortems.document import TimelineEvent
@@ -41,31 +41,47 @@ def load_events_for(
 
 
 def replace_document_events(
-    session: Session, postmortem_pk: int, events: Sequence[TimelineEvent]
-) -> None:
-    """Replace the events that came from the document's text; keep fetched and hand-edited ones."""
-    session.execute(
-        delete(TimelineEventRow).where(
-            TimelineEventRow.postmortem_pk == postmortem_pk,
-            TimelineEventRow.source == DOCUMENT_SOURCE,
-            TimelineEventRow.edited.is_(False),
+    session: Session,
+    postmortem_pk: int,
+    events: Sequence[TimelineEvent],
+    *,
+    is_new: bool = False,
+) -> list[TimelineEvent]:
+    """Replace the events that came from the document's text; keep fetched and hand-edited ones.
+
+    Returns the post-mortem's whole timeline afterwards.
+    """
+    if not is_new:
+        session.execute(
+            delete(TimelineEventRow).where(
+                TimelineEventRow.postmortem_pk == postmortem_pk,
+                TimelineEventRow.source == DOCUMENT_SOURCE,
+                TimelineEventRow.edited.is_(False),
+            )
         )
-    )
-    session.add_all(
-        TimelineEventRow(
-            postmortem_pk=postmortem_pk,
-            position=position,
-            at=event.at,
-            precision=event.precision,
-            text=event.text,
-            actor=event.actor,
-            source=DOCUMENT_SOURCE,
-            source_id=event.source_id,
-            kind=event.kind,
+    written = [e for e in events if e.source == DOCUMENT_SOURCE]
+    if written:
+        session.execute(
+            insert(TimelineEventRow),
+            [
+                {
+                    "postmortem_pk": postmortem_pk,
+                    "position": position,
+                    "at": event.at,
+                    "precision": event.precision,
+                    "text": event.text,
+                    "actor": event.actor,
+                    "source": DOCUMENT_SOURCE,
+                    "source_id": event.source_id,
+                    "kind": event.kind,
+                    "edited": False,
+                }
+                for position, event in enumerate(written)
+            ],
         )
-        for position, event in enumerate(events)
-        if event.source == DOCUMENT_SOURCE
-    )
+    if is_new:
+        return written
+    return load_events(session, postmortem_pk)
 
 
 def _to_event(row: TimelineEventRow) -> TimelineEvent:

@@ -28,12 +28,12 @@ def _create_library_tables() -> None:
         op.create_table(
             "library_documents",
             sa.Column("postmortem_pk", sa.Integer(), nullable=False),
+            sa.Column("year", sa.Integer(), nullable=True),
+            sa.Column("indexed_at", sa.DateTime(timezone=True), nullable=False),
             sa.Column("title", sa.Text(), nullable=False),
             sa.Column("summary", sa.Text(), nullable=False),
             sa.Column("keywords", sa.Text(), nullable=False),
             sa.Column("body", sa.Text(), nullable=False),
-            sa.Column("year", sa.Integer(), nullable=True),
-            sa.Column("indexed_at", sa.DateTime(timezone=True), nullable=False),
             sa.ForeignKeyConstraint(
                 ["postmortem_pk"],
                 ["postmortems.pk"],
@@ -50,9 +50,9 @@ def _create_library_tables() -> None:
             sa.Column("postmortem_pk", sa.Integer(), nullable=False),
             sa.Column("model", sa.String(length=80), nullable=False),
             sa.Column("dim", sa.Integer(), nullable=False),
-            sa.Column("vector", sa.LargeBinary(), nullable=False),
             sa.Column("text_hash", sa.String(length=64), nullable=False),
             sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("vector", sa.LargeBinary(), nullable=False),
             sa.ForeignKeyConstraint(
                 ["postmortem_pk"],
                 ["postmortems.pk"],
@@ -63,7 +63,7 @@ def _create_library_tables() -> None:
         )
         with op.batch_alter_table("library_vectors", schema=None) as batch_op:
             batch_op.create_index(
-                batch_op.f("ix_library_vectors_updated_at"), ["updated_at"], unique=False
+                "ix_library_vectors_model_updated_at", ["model", "updated_at"], unique=False
             )
 
 

@@ -53,6 +53,8 @@ class Window:
     def __post_init__(self) -> None:
         if self.since.tzinfo is None or self.until.tzinfo is None:
             raise ValueError("window times must carry a zone")
+        object.__setattr__(self, "since", self.since.astimezone(UTC))
+        object.__setattr__(self, "until", self.until.astimezone(UTC))
         if self.since >= self.until:
             raise ValueError("the window's start must be before its end")
 
@@ -226,7 +228,7 @@ class HttpSource(Source):
                     problem = f"rate-limited (HTTP {response.status_code})"
                     if attempt < policy.attempts:
                         wait = max(wait, policy.backoff(attempt))
-                        log.info("%s: %s, retrying in %.1fs", self.spec, problem, wait)
+                        self._log_retry(problem, wait)
                         policy.sleep(wait)
                     continue
                 status = response.status_code
@@ -245,9 +247,12 @@ class HttpSource(Source):
                     return data, response
             if attempt < policy.attempts:
                 delay = policy.backoff(attempt)
-                log.info("%s: %s, retrying in %.1fs", self.spec, problem, delay)
+                self._log_retry(problem, delay)
                 policy.sleep(delay)
         raise self.error(f"{problem} (gave up after {policy.attempts} attempts)")
+
+    def _log_retry(self, problem: str, delay: float) -> None:
+        log.info("%s: %s, retrying in %.1fs", self.spec, redact(problem, self.secrets()), delay)
 
     def follow(self, link: str) -> str:
         """A next-page link to request: itself when it is on our server, else its path there.

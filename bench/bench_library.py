@@ -1,0 +1,508 @@
+"""Library search, similar incidents and indexing cost on a generated library (SQLite).
+
+Full run: 100,000 generated post-mortems (bench/generate.py, several KB each); quick: 10,000.
+Rows, each against an anchor measured in the same run:
+- search p50/p95 through the service and through the HTTP API (uvicorn on 127.0.0.1), anchor:
+  the same query as one raw FTS5 statement on the same database (target p95 <= 1.5x, < 50 ms);
+- the same searches with ripgrep over the Markdown files (target: >= 20x faster than rg);
+- similar-incident lookup p95 over as many stored 384-d vectors, anchor: the bare numpy
+  matrix product and top-k (target < 50 ms);
+- import with indexing against import alone (target <= 1.5x).
+Needs ripgrep (`apt-get install -y ripgrep`) and numpy (the [similar] extra).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.generate import documents
+
+SEARCHES: list[tuple[str, dict[str, Any], str]] = [
+    # (query, filters, what ripgrep is asked: the phrase or the most selective word)
+    ("certificate", {}, "certificate"),
+    ('"leader election"', {}, "leader election"),
+    ("coredns", {}, "coredns"),
+    ("timeout AND database", {}, "timeout"),
+    ("cache NOT kafka", {}, "cache"),
+    ("kube*", {}, "kube"),
+    ("backoff circuit breaker", {}, "circuit breaker"),
+    ("certificate", {"severity": "SEV1"}, "certificate"),
+    ("disk", {"tag": "capacity"}, "disk"),
+    ("rollback", {"year": 2022}, "rollback"),
+    ("stale cache", {"service": "search"}, "stale"),
+    ('"schema migration" OR "exclusive lock"', {}, "exclusive lock"),
+]
+RIPGREP_RUNS = 2
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _front_matter(text: str) -> tuple[dict[str, str], str]:
+    if not text.startswith("---\n"):
+        return {}, text
+    end = text.index("\n---\n", 4)
+    fields = {}
+    for line in text[4:end].splitlines():
+        key, _, value = line.partition(": ")
+        fields[key] = value.strip()
+    return fields, text[end + 5 :]
+
+
+def _list(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").strip("[]").split(",") if v.strip()]
+
+
+def load_library(url: str, folder: Path, count: int) -> list[str]:
+    """Write ``count`` generated documents as files and bulk-insert them (with their index)."""
+    from sqlalchemy import insert
+
+    from kintsugi.core.db import make_engine
+    from kintsugi.core.migrations import upgrade
+    from kintsugi.library.models import LibraryDocumentRow
+    from kintsugi.library.text import plain_text
+    from kintsugi.postmortems.models import PostmortemRow, ServiceRow, TagRow
+
+    engine = make_engine(url)
+    upgrade(engine)
+    folder.mkdir(parents=True, exist_ok=True)
+    ids: list[str] = []
+    batch: dict[str, list[dict[str, Any]]] = {"pm": [], "tag": [], "svc": [], "doc": []}
+    now = datetime.now(UTC)
+
+    def flush() -> None:
+        with engine.begin() as conn:
+            conn.execute(insert(PostmortemRow.__table__), batch["pm"])
+            if batch["tag"]:
+                conn.execute(insert(TagRow.__table__), batch["tag"])
+            if batch["svc"]:
+                conn.execute(insert(ServiceRow.__table__), batch["svc"])
+            conn.execute(insert(LibraryDocumentRow.__table__), batch["doc"])
+        for rows in batch.values():
+            rows.clear()
+
+    for pk, (name, text) in enumerate(documents(count), start=1):
+        (folder / name).write_text(text, encoding="utf-8")
+        fields, body = _front_matter(text)
+        title = re.search(r"^# (.+)$", body, re.M)
+        parts = re.split(r"^## (.+)$", body, flags=re.M)
+        sections = dict(zip(parts[1::2], parts[2::2], strict=True))
+        started = datetime.fromisoformat(fields["started_at"]) if "started_at" in fields else None
+        doc_id = fields.get("id") or name.removesuffix(".md")
+        ids.append(doc_id)
+        tags, services = _list(fields.get("tags")), _list(fields.get("services"))
+        batch["pm"].append(
+            {
+                "pk": pk,
+                "id": doc_id,
+                "title": title.group(1) if title else doc_id,
+                "kind": "postmortem",
+                "status": "published" if pk % 3 else "draft",
+                "severity": fields.get("severity"),
+                "started_at": started,
+                "timezone": "UTC",
+                "visibility": "organisation" if pk % 10 else "restricted",
+                "extra": {},
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        batch["tag"] += [{"postmortem_pk": pk, "tag": t} for t in tags]
+        batch["svc"] += [{"postmortem_pk": pk, "service": s} for s in services]
+        summary = plain_text(sections.pop("Summary", ""))
+        batch["doc"].append(
+            {
+                "postmortem_pk": pk,
+                "title": title.group(1) if title else doc_id,
+                "summary": summary,
+                "keywords": " ".join([doc_id, *tags, *services]),
+                "body": "\n\n".join(f"{h}\n{plain_text(t)}" for h, t in sections.items()),
+                "year": (started or now).year,
+                "indexed_at": now,
+            }
+        )
+        if len(batch["pm"]) >= 2000:
+            flush()
+    if batch["pm"]:
+        flush()
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("INSERT INTO library_fts(library_fts) VALUES ('optimize')")
+        conn.commit()
+    engine.dispose()
+    return ids
+
+
+def _timed(call: Callable[[], object], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _raw_fts5(db_path: Path) -> Callable[[str, dict[str, Any]], list[Any]]:
+    """The anchor: the query as one hand-written FTS5 statement, filters joined in."""
+    from kintsugi.library.query import parse_query, to_fts5
+
+    conn = sqlite3.connect(db_path)
+
+    def run(query: str, filters: dict[str, Any]) -> list[Any]:
+        node = parse_query(query)
+        assert node is not None
+        sql = (
+            "SELECT f.rowid, bm25(library_fts, 10.0, 5.0, 5.0, 1.0) AS score FROM library_fts f "
+            "JOIN postmortems p ON p.pk = f.rowid WHERE library_fts MATCH ? "
+            "AND p.deleted_at IS NULL"
+        )
+        args: list[Any] = [to_fts5(node)]
+        if "severity" in filters:
+            sql += " AND p.severity = ?"
+            args.append(filters["severity"])
+        if "tag" in filters:
+            sql += " AND p.pk IN (SELECT postmortem_pk FROM postmortem_tags WHERE tag = ?)"
+            args.append(filters["tag"])
+        if "service" in filters:
+            sql += " AND p.pk IN (SELECT postmortem_pk FROM postmortem_services WHERE service = ?)"
+            args.append(filters["service"])
+        if "year" in filters:
+            sql += " AND p.pk IN (SELECT postmortem_pk FROM library_documents WHERE year = ?)"
+            args.append(filters["year"])
+        return conn.execute(sql + " ORDER BY score LIMIT 20", args).fetchall()
+
+    return run
+
+
+class _Server:
+    """The web app under uvicorn on an ephemeral 127.0.0.1 port, in a thread."""
+
+    def __init__(self, url: str) -> None:
+        import uvicorn
+
+        from kintsugi.core.config import Settings
+        from kintsugi.library import api
+        from kintsugi.web.app import create_app
+
+        app = create_app(Settings(database_url=url))
+        if "/api/v1/search" not in {getattr(r, "path", "") for r in app.routes}:
+            app.include_router(api.router)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> _Server:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the web app did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def _token(url: str) -> str:
+    from kintsugi.core.db import make_engine, make_sessionmaker
+    from kintsugi.people import service as people
+    from kintsugi.people.principal import SYSTEM, Role
+
+    engine = make_engine(url)
+    with make_sessionmaker(engine).begin() as session:
+        people.create_user(session, SYSTEM, "bench", role=Role.VIEWER, password="bench password 1")
+        secret = people.create_token(session, SYSTEM, "bench", "bench", "read").secret
+    engine.dispose()
+    return secret
+
+
+def _row(
+    name: str,
+    value: float,
+    unit: str,
+    anchor: str,
+    anchor_value: float,
+    target: str,
+    ratio: float | None = None,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "value": value,
+        "unit": unit,
+        "anchor": anchor,
+        "anchor_value": anchor_value,
+        "ratio": ratio if ratio is not None else (value / anchor_value if anchor_value else None),
+        "target": target,
+    }
+
+
+def _search_rows(
+    url: str, db_path: Path, folder: Path, count: int, runs: int
+) -> list[dict[str, Any]]:
+    import httpx
+
+    from kintsugi.core.db import make_engine, make_sessionmaker
+    from kintsugi.library.search import SearchFilters, search
+    from kintsugi.people.principal import Principal, Role
+
+    rg = shutil.which("rg")
+    if rg is None:
+        raise RuntimeError("ripgrep is missing: apt-get install -y ripgrep")
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    viewer = Principal(user_id=1, username="bench", role=Role.VIEWER)  # sees organisation docs
+    raw = _raw_fts5(db_path)
+    service_ms: list[float] = []
+    anchor_ms: list[float] = []
+    for query, filters, _ in SEARCHES:
+        search_filters = SearchFilters(**filters)
+        for _ in range(2):  # warm the page cache
+            with sessions() as session:
+                search(session, viewer, query, search_filters)
+            raw(query, filters)
+        for _ in range(runs):
+            started = time.perf_counter()
+            with sessions() as session:
+                search(session, viewer, query, search_filters)
+            service_ms.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            raw(query, filters)
+            anchor_ms.append((time.perf_counter() - started) * 1000)
+    engine.dispose()
+
+    token = _token(url)
+    api_ms: list[float] = []
+    with (
+        _Server(url) as server,
+        httpx.Client(
+            base_url=f"http://127.0.0.1:{server.port}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        ) as client,
+    ):
+        for query, filters, _ in SEARCHES:
+            params = {"q": query, **{k: str(v) for k, v in filters.items()}}
+            client.get("/api/v1/search", params=params).raise_for_status()
+            for _ in range(runs):
+                started = time.perf_counter()
+                client.get("/api/v1/search", params=params).raise_for_status()
+                api_ms.append((time.perf_counter() - started) * 1000)
+
+    rg_ms: list[float] = []
+    for _, _, pattern in SEARCHES:
+        for _ in range(RIPGREP_RUNS):
+            started = time.perf_counter()
+            subprocess.run(
+                [rg, "-l", "-i", "-F", pattern, str(folder)], capture_output=True, check=False
+            )
+            rg_ms.append((time.perf_counter() - started) * 1000)
+
+    docs = f"{count:,} docs"
+    anchor = "raw FTS5 statement"
+    return [
+        _row(
+            f"search p50, service ({docs})",
+            _percentile(service_ms, 0.5),
+            "ms",
+            anchor,
+            _percentile(anchor_ms, 0.5),
+            "<= 1.5x anchor",
+        ),
+        _row(
+            f"search p95, service ({docs})",
+            _percentile(service_ms, 0.95),
+            "ms",
+            anchor,
+            _percentile(anchor_ms, 0.95),
+            "<= 1.5x anchor, < 50 ms",
+        ),
+        _row(
+            f"search p50, HTTP API ({docs})",
+            _percentile(api_ms, 0.5),
+            "ms",
+            anchor,
+            _percentile(anchor_ms, 0.5),
+            "<= 1.5x anchor",
+        ),
+        _row(
+            f"search p95, HTTP API ({docs})",
+            _percentile(api_ms, 0.95),
+            "ms",
+            anchor,
+            _percentile(anchor_ms, 0.95),
+            "<= 1.5x anchor, < 50 ms",
+        ),
+        _row(
+            f"ripgrep over the Markdown files vs API p50 ({docs})",
+            _percentile(api_ms, 0.5),
+            "ms",
+            "rg -l -i -F p50",
+            _percentile(rg_ms, 0.5),
+            ">= 20x faster than rg (ratio <= 0.05)",
+        ),
+    ]
+
+
+def _similar_rows(url: str, count: int, runs: int) -> list[dict[str, Any]]:
+    import numpy as np
+    from sqlalchemy import insert
+
+    from kintsugi.core.db import make_engine, make_sessionmaker
+    from kintsugi.library.embeddings import DIMENSION, MODEL_NAME
+    from kintsugi.library.models import LibraryVectorRow
+    from kintsugi.library.similar import similar
+    from kintsugi.library.vectors import CACHE, to_blob
+    from kintsugi.people.principal import SYSTEM
+
+    class StoredVectorsOnly:
+        """Every vector is already stored: lookups never need the model itself."""
+
+        name = MODEL_NAME
+        dimension = DIMENSION
+
+        def encode(self, texts: list[str]) -> Any:
+            raise RuntimeError("no vector should be missing")
+
+    rng = np.random.default_rng(7)
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    for start in range(1, count + 1, 5000):
+        pks = range(start, min(start + 5000, count + 1))
+        vectors = rng.standard_normal((len(pks), DIMENSION)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        rows = [
+            {
+                "postmortem_pk": pk,
+                "model": MODEL_NAME,
+                "dim": DIMENSION,
+                "vector": to_blob(v),
+                "text_hash": "bench",
+                "updated_at": now,
+            }
+            for pk, v in zip(pks, vectors, strict=True)
+        ]
+        with engine.begin() as conn:
+            conn.execute(insert(LibraryVectorRow.__table__), rows)
+    sessions = make_sessionmaker(engine)
+    encoder = StoredVectorsOnly()
+    with sessions() as session:
+        ids = [
+            r[0]
+            for r in session.execute(
+                __import__("sqlalchemy").text("SELECT id FROM postmortems ORDER BY pk LIMIT 200")
+            )
+        ]
+        started = time.perf_counter()
+        CACHE.matrix(session, MODEL_NAME)
+        load_ms = (time.perf_counter() - started) * 1000
+    lookup_ms: list[float] = []
+    for i in range(runs):
+        with sessions() as session:
+            started = time.perf_counter()
+            similar(session, SYSTEM, ids[i % len(ids)], limit=5, encoder=encoder)
+            lookup_ms.append((time.perf_counter() - started) * 1000)
+    with sessions() as session:
+        pks, matrix = CACHE.matrix(session, MODEL_NAME)
+    anchor_ms = _timed(lambda: np.argpartition(-(matrix @ matrix[0]), 64)[:64], runs)
+    engine.dispose()
+    return [
+        _row(
+            f"similar lookup p95 over {count:,} vectors",
+            _percentile(lookup_ms, 0.95),
+            "ms",
+            "numpy matrix product + top-k p95",
+            _percentile(anchor_ms, 0.95),
+            "< 50 ms",
+        ),
+        _row(
+            f"similar: first load of {count:,} vectors into memory",
+            load_ms,
+            "ms",
+            "",
+            0.0,
+            "once per process",
+            ratio=None,
+        ),
+    ]
+
+
+def _indexing_row(count: int) -> dict[str, Any]:
+    """Import alone against import plus indexing of the same documents."""
+    from kintsugi.core.db import make_engine, make_sessionmaker
+    from kintsugi.core.migrations import upgrade
+    from kintsugi.library.index import reindex_all
+    from kintsugi.people.principal import SYSTEM
+    from kintsugi.postmortems.importer import import_paths
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "docs"
+        folder.mkdir()
+        for name, text in documents(count, seed=11):
+            (folder / name).write_text(text, encoding="utf-8")
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'import.db'}")
+        upgrade(engine)
+        sessions = make_sessionmaker(engine)
+        started = time.perf_counter()
+        result = import_paths(sessions, [folder], SYSTEM)
+        imported = time.perf_counter() - started
+        if not result.ok:
+            raise RuntimeError(f"import failed: {result.errors[:3]}")
+        started = time.perf_counter()
+        reindex_all(sessions)
+        indexing = time.perf_counter() - started
+        engine.dispose()
+    return _row(
+        f"import {count:,} docs with indexing vs import alone",
+        (imported + indexing) * 1000 / count,
+        "ms/doc",
+        "import alone",
+        imported * 1000 / count,
+        "<= 1.5x",
+    )
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    count = 10_000 if quick else 100_000
+    runs = 10 if quick else 20
+    if shutil.which("rg") is None:
+        raise RuntimeError("ripgrep is missing: apt-get install -y ripgrep")
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(tmp) / "library.db"
+        url = f"sqlite:///{db_path}"
+        folder = Path(tmp) / "markdown"
+        load_library(url, folder, count)
+        rows = _search_rows(url, db_path, folder, count, runs)
+        rows += _similar_rows(url, count, runs * 5)
+    rows.append(_indexing_row(300 if quick else 2000))
+    return rows
+
+
+def _iter_rows(rows: list[dict[str, Any]]) -> Iterator[str]:
+    for row in rows:
+        yield f"{row['name']}: {row['value']:.1f} {row['unit']} (anchor {row['anchor_value']:.1f})"
+
+
+if __name__ == "__main__":
+    import sys
+
+    for line in _iter_rows(run("--quick" in sys.argv)):
+        print(line)

@@ -1,0 +1,99 @@
+"""Browser fixtures: a real `kintsugi serve` and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy.orm import Session
+
+from kintsugi.core.db import make_engine
+from kintsugi.core.migrations import upgrade
+from kintsugi.people import service as people
+from kintsugi.people.principal import SYSTEM, Role
+from tests.support.servers import free_port
+
+KINTSUGI = str(Path(sys.executable).with_name("kintsugi"))
+PASSWORD = "browser-test-password"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    found = os.environ.get("KINTSUGI_CHROMIUM") or shutil.which("chromium")
+    if not found:
+        pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
+    return found
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """`kintsugi serve` on a fresh SQLite database with an editor called `eve`."""
+    url = f"sqlite:///{tmp_path / 'browser.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session, session.begin():
+        people.create_user(session, SYSTEM, "eve", role=Role.FACILITATOR, password=PASSWORD)
+    engine.dispose()
+    port = free_port()
+    process = subprocess.Popen(
+        [KINTSUGI, "serve", "--port", str(port), "--db", url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.1)
+    yield base
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=20)
+
+
+@pytest.fixture
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    """A signed-in page; fails the test on any CSP violation or script error."""
+    context = browser.new_context(base_url=server)
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: problems.append(str(e)))
+    tab.goto("/login")
+    tab.fill("input[name=username]", "eve")
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("button[type=submit]")
+    tab.wait_for_url("**/postmortems")
+    yield tab
+    context.close()
+    assert problems == [], problems
