@@ -37,7 +37,7 @@ class FakeGitHub(FakeHttpServer):
     def __init__(self) -> None:
         super().__init__()
         self.issues: dict[int, dict[str, Any]] = {}
-        self.clock = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+        self.clock = datetime.now(UTC)
 
     def tick(self) -> str:
         self.clock += timedelta(seconds=1)
@@ -68,7 +68,9 @@ class FakeGitHub(FakeHttpServer):
         self.issues[number].update(state="open", state_reason="reopened", updated_at=self.tick())
 
     def _error(self, status: int, message: str, **extra: Any) -> Reply:
-        return Reply(status, {"message": message, "documentation_url": DOCS, "status": str(status), **extra})
+        return Reply(
+            status, {"message": message, "documentation_url": DOCS, "status": str(status), **extra}
+        )
 
     def handle(self, request: Request) -> Reply:
         if request.headers.get("authorization") != f"Bearer {self.TOKEN}":
@@ -108,7 +110,8 @@ class FakeGitHub(FakeHttpServer):
         chosen = [
             i
             for i in self.issues.values()
-            if (state == "all" or i["state"] == state) and (since is None or i["updated_at"] >= since)
+            if (state == "all" or i["state"] == state)
+            and (since is None or i["updated_at"] >= since)
         ]
         chosen.sort(key=lambda i: i["updated_at"], reverse=True)
         pages = max(1, -(-len(chosen) // per_page))
@@ -136,7 +139,7 @@ class FakeJira(FakeHttpServer):
     def __init__(self) -> None:
         super().__init__()
         self.issues: dict[str, dict[str, Any]] = {}
-        self.clock = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+        self.clock = datetime.now(UTC)
 
     def _stamp(self) -> str:
         self.clock += timedelta(seconds=1)
@@ -148,14 +151,17 @@ class FakeJira(FakeHttpServer):
         issue["resolution"] = resolution
         issue["updated"] = self._stamp()
 
-    def _error(self, status: int, messages: list[str], errors: dict[str, str] | None = None) -> Reply:
+    def _error(
+        self, status: int, messages: list[str], errors: dict[str, str] | None = None
+    ) -> Reply:
         return Reply(status, {"errorMessages": messages, "errors": errors or {}})
 
     def handle(self, request: Request) -> Reply:
         expected = base64.b64encode(f"{self.USER}:{self.TOKEN}".encode()).decode()
         if request.headers.get("authorization") != f"Basic {expected}":
             return self._error(
-                401, ["You are not authenticated. Authentication required to perform this operation."]
+                401,
+                ["You are not authenticated. Authentication required to perform this operation."],
             )
         match = re.match(r"^/rest/api/([23])/issue(?:/([A-Z][A-Z0-9_]*-\d+))?$", request.path)
         if not match:
@@ -177,10 +183,14 @@ class FakeJira(FakeHttpServer):
         if not (fields.get("issuetype") or {}).get("name"):
             errors["issuetype"] = "valid issue type is required"
         description = fields.get("description")
-        if version == 3 and description is not None and not (
-            isinstance(description, dict) and description.get("type") == "doc"
+        if (
+            version == 3
+            and description is not None
+            and not (isinstance(description, dict) and description.get("type") == "doc")
         ):
-            errors["description"] = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+            errors["description"] = (
+                "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+            )
         if version == 2 and description is not None and not isinstance(description, str):
             errors["description"] = "Operation value must be a string"
         if errors:
@@ -195,12 +205,21 @@ class FakeJira(FakeHttpServer):
             "resolution": None,
             "updated": self._stamp(),
         }
-        return Reply(201, {"id": str(10000 + number), "key": key, "self": f"{self.url}/rest/api/{version}/issue/{10000 + number}"})
+        return Reply(
+            201,
+            {
+                "id": str(10000 + number),
+                "key": key,
+                "self": f"{self.url}/rest/api/{version}/issue/{10000 + number}",
+            },
+        )
 
     def _get(self, request: Request, key: str, version: int) -> Reply:
         issue = self.issues.get(key)
         if issue is None:
-            return self._error(404, ["Issue does not exist or you do not have permission to see it."])
+            return self._error(
+                404, ["Issue does not exist or you do not have permission to see it."]
+            )
         wanted = set((parse_qs(request.query).get("fields") or ["*all"])[0].split(","))
         category, name = self.STATUSES[issue["status"]]
         fields: dict[str, Any] = {
@@ -211,4 +230,12 @@ class FakeJira(FakeHttpServer):
         }
         if "*all" not in wanted:
             fields = {k: v for k, v in fields.items() if k in wanted}
-        return Reply(200, {"id": issue["id"], "key": key, "self": f"{self.url}/rest/api/{version}/issue/{issue['id']}", "fields": fields})
+        return Reply(
+            200,
+            {
+                "id": issue["id"],
+                "key": key,
+                "self": f"{self.url}/rest/api/{version}/issue/{issue['id']}",
+                "fields": fields,
+            },
+        )

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.types import utcnow
+from kintsugi.library.embeddings import single_threaded_blas
 from kintsugi.library.index import embedding_text, text_hash
 from kintsugi.library.models import LibraryDocumentRow, LibraryVectorRow
 from kintsugi.people.principal import Principal
@@ -227,7 +228,8 @@ def nearest(
     pks, matrix = cache.matrix(session, model)
     if not len(pks) or matrix.shape[1] != vector.shape[0]:
         return []
-    scores = matrix @ vector
+    with single_threaded_blas():
+        scores = matrix @ vector
     scores[pks == pk] = -np.inf
     wanted = min(len(pks), max(limit * 8, 64))
     while True:

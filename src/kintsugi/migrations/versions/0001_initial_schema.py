@@ -377,6 +377,7 @@ def upgrade() -> None:
         sa.Column("url", sa.String(length=1000), nullable=False),
         sa.Column("remote_state", sa.String(length=40), nullable=False),
         sa.Column("remote_updated", sa.String(length=60), nullable=True),
+        sa.Column("local_status", sa.String(length=20), nullable=False),
         sa.Column("synced_version", sa.Integer(), nullable=False),
         sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
