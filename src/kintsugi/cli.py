@@ -17,6 +17,8 @@ SLICE_CLIS: dict[str, tuple[str, ...]] = {
         "new", "import", "list", "show", "export", "status", "history", "delete", "undelete",
         "bin",
     ),
+    "kintsugi.language.cli": ("lint",),
+    "kintsugi.timeline.cli": ("timeline",),
     "kintsugi.demo.cli": ("demo",),
     "kintsugi.web.cli": ("serve",),
     "kintsugi.people.cli": ("users", "teams", "tokens"),
@@ -60,4 +62,9 @@ def _command(argv: list[str]) -> str | None:
 
 def main() -> None:
     """Entry point of the ``kintsugi`` console script."""
+    if sys.argv[1:2] == ["lint"]:  # pre-commit runs this on every commit: skip building the app
+        from kintsugi.language.cli import main as lint_main
+
+        lint_main(sys.argv[2:])
+        return
     build_app(_command(sys.argv[1:]))()

@@ -13,7 +13,7 @@ def test_write_preview_and_publish(page: Page) -> None:
     page.select_option("select[name=severity]", "SEV2")
     page.click("button:has-text('Create')")
     page.wait_for_url("**/edit")
-    editor = page.locator("textarea[name=body]")
+    editor = page.locator("textarea[name=markdown]")
     expect(editor).to_contain_text("## Summary")
     text = (
         "## Summary\n\nBuild agents ran out of **disk space**.\n\n"
@@ -52,3 +52,20 @@ def test_filter_list_with_htmx(page: Page) -> None:
     expect(page.locator("#rows")).not_to_contain_text("Queue backlog")
     expect(page.locator("#rows")).to_contain_text("Checkout outage")
     assert "severity=SEV1" in page.url
+
+
+def test_editor_flags_blame_and_applies_the_suggestion(page: Page) -> None:
+    page.goto("/postmortems/new")
+    page.fill("input[name=title]", "Key rotation")
+    page.click("button:has-text('Create')")
+    page.wait_for_url("**/edit")
+    editor = page.locator("textarea[name=markdown]")
+    editor.fill("## Summary\n\nJohn forgot to rotate the key.\n")
+    editor.press("End")
+    findings = page.locator("#lint-findings")
+    expect(findings).to_contain_text("1 finding")
+    expect(findings).to_contain_text("person-lapse")
+    page.click("button.lint-apply")
+    expect(page.locator("textarea[name=markdown]")).not_to_have_value("John forgot", timeout=5000)
+    expect(page.locator("#lint-findings")).to_contain_text("No blameful language found")
+    expect(page.locator("#preview")).not_to_contain_text("John forgot")

@@ -83,7 +83,8 @@ def test_apply_returns_the_textarea_with_the_suggestion(client: TestClient) -> N
     response = client.post("/lint/apply", data={"markdown": markdown, **values})
     assert response.status_code == 200
     assert response.text.startswith('<textarea name="markdown" id="markdown"')
-    assert 'hx-trigger="keyup changed delay:500ms, load"' in response.text
+    assert 'hx-post="/preview"' in response.text and 'hx-target="#preview"' in response.text
+    assert response.headers["hx-trigger-after-settle"] == "lint-refresh"
     body = unescape(re.search(r">(.*)</textarea>", response.text, re.S).group(1))  # type: ignore[union-attr]
     assert body == "Intro.\r\n\r\nThe fix was to roll back.\r\n"
 

@@ -240,7 +240,7 @@ def test_front_matter_title_and_another_h1_keeps_the_h1() -> None:
 def test_text_around_the_title_is_kept() -> None:
     doc = parse_markdown("> From a template\n\n# Title\n\nBy: someone\n\n## Summary\n\nS\n")
     assert doc.sections[0] == Section(
-        key="other", heading="", level=1, markdown="> From a template\n\nBy: someone"
+        key="other", heading="", level=0, markdown="> From a template\n\nBy: someone"
     )
     again = parse_markdown(render_markdown(doc))
     assert again == doc
@@ -507,3 +507,41 @@ def test_canonical_headings_classify_back() -> None:
             else Kind.POSTMORTEM
         )
         assert classify_heading(canonical_heading(key), kind) == key
+
+
+# -- regressions found by fuzzing --------------------------------------------------------------
+
+
+def test_times_before_time_zones_existed_export_as_utc() -> None:
+    doc = parse_markdown("---\nstarted_at: 0001-01-01 00:00\ntimezone: America/Los_Angeles\n---\n")
+    text = render_markdown(doc)
+    assert "!!timestamp" not in text
+    assert parse_markdown(text) == doc
+    error = _error("---\na: !!timestamp 0001-01-01T02:07:02-07:52:58\n---\n")
+    assert error.field == "front matter"
+
+
+def test_a_zone_stated_in_one_timeline_holds_for_all() -> None:
+    text = (
+        "# T\n\n## Timeline\n\n- 2025-10-21 10:00 - first\n\n"
+        "## Timeline\n\nAll times in CET.\n\n- 2025-10-22 10:00 - second\n"
+    )
+    doc = parse_markdown(text)
+    assert doc.timezone == "CET"
+    assert [e.at.utcoffset() for e in doc.timeline if e.at] == [timedelta(hours=2)] * 2
+    assert parse_markdown(render_markdown(doc)) == doc
+
+
+def test_a_date_without_year_and_no_day_to_go_on_leaves_the_start_open() -> None:
+    text = "# T\n\n## Timeline\n\n- **22:30 UTC (Oct 29)** - reported\n\n2025-12-31\n\n- 10:00 - deploy\n"
+    doc = parse_markdown(text)
+    assert doc.timeline[0].at is None
+    assert doc.timeline[1].at == datetime(2025, 12, 31, 10, 0, tzinfo=UTC)
+    assert doc.started_at is None
+    assert parse_markdown(render_markdown(doc)) == doc
+
+
+def test_an_empty_first_heading_is_not_the_text_before_sections() -> None:
+    doc = parse_markdown("##\ntext\n\n### What went well\n\nok\n")
+    assert doc.sections[0] == Section(key="other", heading="", level=2, markdown="text")
+    assert parse_markdown(render_markdown(doc)) == doc

@@ -81,7 +81,7 @@ def test_password_sign_in_session_and_csrf(
     )
     assert made.status_code == 303
     # htmx sends the token as a header
-    preview = anonymous.post("/preview", data={"body": "*x*"}, headers={"X-CSRF-Token": token})
+    preview = anonymous.post("/preview", data={"markdown": "*x*"}, headers={"X-CSRF-Token": token})
     assert preview.status_code == 200
     assert [e.actor for e in _actions(app_sessions, "sign_in")] == ["maja"]
     out = anonymous.post("/logout", data={"csrf_token": token}, follow_redirects=False)

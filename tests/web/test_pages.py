@@ -53,7 +53,7 @@ def test_new_document_from_template_then_edit_and_save(client: TestClient) -> No
         f"/postmortems/{id}/edit",
         data={
             "title": "Disk full on build agents",
-            "body": body,
+            "markdown": body,
             "base_version": str(_version(editor.text)),
             "severity": "SEV2",
             "tags": "ci, disk",
@@ -75,11 +75,11 @@ def test_new_document_from_template_then_edit_and_save(client: TestClient) -> No
 
 def test_stale_editor_save_shows_conflict_and_keeps_both(client: TestClient) -> None:
     id = _new(client)
-    form = {"title": "Mine", "body": "## Summary\n\nmy text\n", "base_version": "1"}
+    form = {"title": "Mine", "markdown": "## Summary\n\nmy text\n", "base_version": "1"}
     assert (
         client.post(f"/postmortems/{id}/edit", data=form, follow_redirects=False).status_code == 303
     )
-    form = {"title": "Theirs", "body": "## Summary\n\ntheir text\n", "base_version": "1"}
+    form = {"title": "Theirs", "markdown": "## Summary\n\ntheir text\n", "base_version": "1"}
     conflict = client.post(f"/postmortems/{id}/edit", data=form)
     assert conflict.status_code == 409
     assert "their text" in conflict.text  # what they typed is kept for merging
@@ -98,7 +98,8 @@ def test_status_buttons_move_the_document(client: TestClient) -> None:
 
 def test_preview_is_sanitised(client: TestClient) -> None:
     html = client.post(
-        "/preview", data={"body": "**bold** <script>alert(1)</script><img src=x onerror=alert(1)>"}
+        "/preview",
+        data={"markdown": "**bold** <script>alert(1)</script><img src=x onerror=alert(1)>"},
     ).text
     assert "<strong>bold</strong>" in html
     assert "<script" not in html and "onerror" not in html
@@ -114,3 +115,34 @@ def test_new_with_empty_title_shows_error(client: TestClient) -> None:
     response = client.post("/postmortems/new", data={"title": " ", "template": "postmortem"})
     assert response.status_code == 422
     assert "a title is required" in response.text
+
+
+def test_publish_gate_on_the_document_page(client: TestClient) -> None:
+    made = client.post(
+        "/api/v1/postmortems",
+        json={
+            "markdown": "# Failover\n\n## Summary\n\nThe operator forgot to drain the node.\n",
+        },
+    ).json()
+    id = made["id"]
+    client.post(f"/postmortems/{id}/status", data={"status": "in_review"})
+    page = client.get(f"/postmortems/{id}").text
+    assert "blameful-language finding" in page and "Reason to publish anyway" in page
+    refused = client.post(f"/postmortems/{id}/status", data={"status": "published"})
+    assert refused.status_code == 422 and "must be fixed first" in refused.text
+    done = client.post(
+        f"/postmortems/{id}/status",
+        data={"status": "published", "override_reason": "the customer's own words"},
+    )
+    assert done.status_code == 200
+    assert "Published over language findings by admin" in done.text
+
+
+def test_editor_lints_as_you_type(client: TestClient) -> None:
+    fragment = client.post(
+        "/lint/preview", data={"markdown": "## Summary\n\nJohn forgot to rotate the key.\n"}
+    ).text
+    assert 'id="lint-findings"' in fragment and "Use suggestion" in fragment
+    _new(client)
+    editor = client.get("/postmortems/disk-full-on-build-agents/edit").text
+    assert 'hx-post="/lint/preview"' in editor and 'id="markdown"' in editor

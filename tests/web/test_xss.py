@@ -56,7 +56,7 @@ def test_payloads_in_every_field_stay_inert(client: TestClient, poisoned: list[s
     for id in poisoned:
         for name, html in _pages(client, id).items():
             assert injection_problems(html) == [], (id, name)
-    preview = client.post("/preview", data={"body": "\n\n".join(PAYLOADS)}).text
+    preview = client.post("/preview", data={"markdown": "\n\n".join(PAYLOADS)}).text
     assert injection_problems(preview) == []
 
 

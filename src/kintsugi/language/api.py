@@ -197,12 +197,19 @@ def editor_textarea(
     css_class: str = "editor",
     rows: int = 24,
 ) -> str:
-    """The editor's textarea, wired to refresh ``#lint-findings`` as the author types."""
+    """The editor's textarea: typing refreshes the preview (``#preview``); the findings
+    (``#lint-findings``) refresh from a wrapper listening for keyups and ``lint-refresh``::
+
+        <div hx-post="/lint/preview" hx-include="#markdown" hx-target="#lint-findings"
+             hx-swap="outerHTML" hx-trigger="load, keyup delay:600ms from:body, lint-refresh from:body">
+          <div id="lint-findings"></div>
+        </div>
+    """
     return (
         f'<textarea name="{escape(name)}" id="{escape(element_id)}" class="{escape(css_class)}" '
-        f'rows="{int(rows)}" hx-post="/lint/preview" '
-        'hx-trigger="keyup changed delay:500ms, load" '
-        f'hx-target="#{FINDINGS_ID}" hx-swap="outerHTML">{escape(markdown)}</textarea>'
+        f'rows="{int(rows)}" spellcheck="true" hx-post="/preview" '
+        'hx-trigger="keyup changed delay:400ms, load" '
+        f'hx-target="#preview">{escape(markdown)}</textarea>'
     )
 
 
@@ -233,4 +240,7 @@ def lint_apply(
             status_code=409, detail="the text changed since it was linted; lint it again"
         )
     updated = markdown[:start] + replacement + markdown[end:]
-    return HTMLResponse(editor_textarea(updated, element_id=textarea_id, css_class=textarea_class))
+    return HTMLResponse(
+        editor_textarea(updated, element_id=textarea_id, css_class=textarea_class),
+        headers={"HX-Trigger-After-Settle": "lint-refresh"},
+    )

@@ -477,12 +477,9 @@ class Detector:
         ):
             rest = rw.clause_rest(re.sub(r"^\s*(?:to|about)\s+", "", after))
             if rest:
-                clause = (
-                    f"The process relied on someone remembering to {rest}; "
-                    "nothing prompted or automated it"
-                )
+                clause = f"Nothing in the process prompted or automated the step to {rest}"
                 if not after.lstrip().lower().startswith("to "):
-                    clause = clause.replace("remembering to ", "remembering ")
+                    clause = f"Nothing in the process prompted or automated {rest}"
         elif word.startswith(("overlook", "neglect", "ignor")):
             rest = rw.clause_rest(after)
             if rest:

@@ -443,20 +443,17 @@ def _facets(
 
     One statement: the matches are found once (a CTE) and grouped five ways.
     """
-    hits = (
-        engine.join(
-            select(
-                PostmortemRow.pk.label("pk"),
-                PostmortemRow.severity.label("severity"),
-                PostmortemRow.status.label("status"),
-                LibraryDocumentRow.year.label("year"),
-            )
-            .select_from(PostmortemRow)
-            .join(LibraryDocumentRow, LibraryDocumentRow.postmortem_pk == PostmortemRow.pk)
+    columns = select(
+        PostmortemRow.pk.label("pk"),
+        PostmortemRow.severity.label("severity"),
+        PostmortemRow.status.label("status"),
+        _year_of(session).label("year"),
+    ).select_from(PostmortemRow)
+    if isinstance(engine, _NoMatch):  # browsing: only what is indexed
+        columns = columns.join(
+            LibraryDocumentRow, LibraryDocumentRow.postmortem_pk == PostmortemRow.pk
         )
-        .where(*conditions)
-        .cte("hits")
-    )
+    hits = engine.join(columns).where(*conditions).cte("hits")
     n = func.count()
     parts = [
         select(literal("severity"), cast(hits.c.severity, String), n).group_by(hits.c.severity),
@@ -492,6 +489,18 @@ def _facets(
             )
         ],
     }
+
+
+def _year_of(session: Session) -> ColumnElement[Any]:
+    """The year of a post-mortem (started, else created; UTC) as text, from its own row.
+
+    The same value as ``library_documents.year``, without reading that table's wide rows.
+    """
+    when = func.coalesce(PostmortemRow.started_at, PostmortemRow.created_at)
+    if session.get_bind().dialect.name == "sqlite":
+        return func.substr(when, 1, 4)  # stored as 'YYYY-MM-DD HH:MM:SS' in UTC
+    utc = func.timezone("UTC", when)
+    return cast(cast(func.extract("year", utc), Integer), String)
 
 
 def _count(session: Session, engine: _Engine, conditions: list[ColumnElement[bool]]) -> int:

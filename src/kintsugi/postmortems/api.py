@@ -162,6 +162,11 @@ class DeletedOut(BaseModel):
 class StatusIn(BaseModel):
     status: Status
     base_version: int | None = None
+    override_reason: str | None = Field(
+        None,
+        max_length=2000,
+        description="Publish despite blameful-language findings (facilitators and admins)",
+    )
 
 
 def _to_document(body: DocumentIn) -> Document:
@@ -243,7 +248,12 @@ def change_status(id: str, body: StatusIn, db: Db, viewer: CurrentPrincipal) -> 
     """Move a post-mortem through draft -> in review -> published."""
     with db.begin() as session:
         doc = service.change_status(
-            session, id, body.status, viewer, base_version=body.base_version
+            session,
+            id,
+            body.status,
+            viewer,
+            base_version=body.base_version,
+            override_reason=body.override_reason,
         )
         return document_json(doc)
 

@@ -224,6 +224,10 @@ def export(
 def status(
     id: Annotated[str, typer.Argument(help="Post-mortem id.")],
     to: Annotated[str, typer.Argument(help="draft, in_review or published.")],
+    override: Annotated[
+        str | None,
+        typer.Option("--override", help="Publish despite language findings, with this reason."),
+    ] = None,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -235,7 +239,7 @@ def status(
         raise InputError(f"unknown status {to!r}; one of {allowed}", field="status") from None
     ctx = context(db)
     with ctx.transaction() as session:
-        doc = service.change_status(session, id, target, SYSTEM)
+        doc = service.change_status(session, id, target, SYSTEM, override_reason=override)
     if json_out:
         print_json(document_json(doc))
     else:

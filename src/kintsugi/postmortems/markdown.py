@@ -10,7 +10,7 @@ Import (:func:`parse_markdown`) reads optional YAML front matter, then the body:
   ("Lessons Learned" > "What went well", "What went wrong") is split at them; sub-headings among
   those that name nothing known keep their parent's key. Each heading's wording gives its key
   (:mod:`kintsugi.postmortems.headings`); unknown ones are ``other``. Text before the first
-  section (around the title) is kept as a first ``other`` section with an empty heading, level 1.
+  section (around the title) is kept as a first ``other`` section with no heading (level 0).
 * Each section's Markdown is the original text between its heading and the next one, verbatim.
 * Timeline events come from the timeline sections, action items from the action item sections
   (:mod:`kintsugi.postmortems.tables` says how).
@@ -69,6 +69,7 @@ from kintsugi.postmortems.tables import (
 from kintsugi.postmortems.timeparse import (
     date_from_file_name,
     find_date,
+    fixed_offset,
     parse_duration,
     parse_when,
     resolve_zone,
@@ -345,7 +346,10 @@ def _zone_field(fm: _FrontMatter) -> str | None:
 
 
 def _localize(value: datetime, tz: tzinfo) -> datetime:
-    return value.replace(tzinfo=tz) if value.tzinfo is None else value
+    try:
+        return fixed_offset(value.replace(tzinfo=tz) if value.tzinfo is None else value)
+    except (OverflowError, ValueError):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _datetime_field(fm: _FrontMatter, name: str, tz: tzinfo) -> datetime | None:
@@ -356,7 +360,7 @@ def _datetime_field(fm: _FrontMatter, name: str, tz: tzinfo) -> datetime | None:
     if isinstance(value, datetime):
         return _localize(value, tz)
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=tz)
+        return _localize(datetime(value.year, value.month, value.day), tz)
     if not isinstance(value, str):
         raise fm.error(name, f"cannot read {value!r} as a date and time; {hint}")
     text = value.strip()
@@ -633,7 +637,7 @@ def _read_body(body: str, fm_title: str | None, kind_of: _KindOf) -> tuple[_Body
         preamble = _strip_blank_lines(lines[:first_line])
     sections: list[Section] = []
     if preamble:
-        sections.append(Section(key="other", heading="", markdown=preamble, level=1))
+        sections.append(Section(key="other", heading="", markdown=preamble, level=0))
     parts: list[tuple[str, list[Token]]] = []
     for position, part in enumerate(split):
         heading = part.heading
@@ -853,7 +857,7 @@ def render_markdown(doc: Document) -> str:
     parts = [f"---\n{_front_matter(doc)}---", _heading_line(1, doc.title)]
     for index, section in enumerate(_with_structured_sections(doc)):
         markdown = _strip_blank_lines(section.markdown.replace("\r\n", "\n").split("\n"))
-        if index == 0 and not section.heading:
+        if index == 0 and not section.heading and section.level == 0:
             if markdown:
                 parts.append(markdown)
             continue

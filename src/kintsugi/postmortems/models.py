@@ -34,9 +34,7 @@ class PostmortemRow(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    tags: Mapped[list[TagRow]] = relationship(
-        order_by="TagRow.tag", lazy="selectin", viewonly=True
-    )
+    tags: Mapped[list[TagRow]] = relationship(order_by="TagRow.tag", lazy="selectin", viewonly=True)
     services: Mapped[list[ServiceRow]] = relationship(
         order_by="ServiceRow.service", lazy="selectin", viewonly=True
     )

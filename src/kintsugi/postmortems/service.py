@@ -283,6 +283,24 @@ def upsert_document(session: Session, doc: Document, actor: Principal) -> tuple[
     return create_document(session, doc, actor), True
 
 
+class PublishBlockedError(InputError):
+    """Publishing refused: the text has blameful language and no reviewer override."""
+
+    def __init__(self, message: str, findings: list[Any]) -> None:
+        super().__init__(message, field="status")
+        self.findings = findings
+
+
+def roster(session: Session) -> list[str]:
+    """Names of the organisation's people, so the language linter knows them as people."""
+    names: list[str] = []
+    for user in people.list_users(session):
+        names.append(user.username)
+        if user.display_name and user.display_name != user.username:
+            names.append(user.display_name)
+    return names
+
+
 def change_status(
     session: Session,
     id: str,
@@ -290,8 +308,13 @@ def change_status(
     actor: Principal,
     *,
     base_version: int | None = None,
+    override_reason: str | None = None,
 ) -> Document:
-    """Move a document along draft -> in review -> published (and back a step)."""
+    """Move a document along draft -> in review -> published (and back a step).
+
+    Publishing is refused while the blameless-language linter has findings, unless a
+    reviewer (facilitator or admin) overrides with a reason, which is kept with the document.
+    """
     _require_editor(actor)
     row = find_row(session, id, actor)
     _check_version(session, row, base_version)
@@ -306,7 +329,36 @@ def change_status(
         )
     doc = _to_document(session, row)
     doc.status = status
-    return _write(session, row, doc, actor, change=f"status {current.value} -> {status.value}")
+    change = f"status {current.value} -> {status.value}"
+    if status == Status.PUBLISHED:
+        from kintsugi.language.linter import blocking_findings
+
+        findings = blocking_findings(doc, roster(session))
+        reason = (override_reason or "").strip()
+        if findings and not reason:
+            first = findings[0]
+            raise PublishBlockedError(
+                f"{len(findings)} blameful-language finding(s) must be fixed first, e.g. "
+                f"{first.file} line {first.line}: {first.message} (a reviewer can publish "
+                "anyway with a reason)",
+                findings,
+            )
+        if findings:
+            if not actor.has_role(Role.FACILITATOR):
+                raise PermissionDeniedError(
+                    "only a reviewer (facilitator or admin) can publish over language findings"
+                )
+            doc.extra = {
+                **doc.extra,
+                "publish_override": {
+                    "by": actor.username,
+                    "reason": reason,
+                    "at": utcnow().isoformat(),
+                    "findings": [f"{f.rule}: {f.file}:{f.line}" for f in findings],
+                },
+            }
+            change += f" (language findings overridden by {actor.username}: {reason})"
+    return _write(session, row, doc, actor, change=change)
 
 
 def _check_version(session: Session, row: PostmortemRow, base_version: int | None) -> None:

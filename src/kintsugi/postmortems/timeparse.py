@@ -341,12 +341,25 @@ def _clock(match: re.Match[str]) -> tuple[int, int, int] | None:
     return hour, minute, second
 
 
+def fixed_offset(value: datetime) -> datetime:
+    """``value`` with its zone's offset at that moment as a fixed offset.
+
+    A wall time in a zone's gap (spring forward) moves to the real time it names; a time in the
+    overlap keeps its first offset. Fixed offsets keep comparisons exact: Python never finds a
+    datetime in a zone's overlap equal to one in another zone.
+    """
+    tz = value.tzinfo
+    if tz is None or isinstance(tz, timezone):
+        return value
+    local = value.astimezone(UTC).astimezone(tz)
+    offset = local.utcoffset()
+    return local.replace(tzinfo=timezone(offset)) if offset is not None else local
+
+
 def _aware(day: date, clock: tuple[int, int, int] | None, tz: tzinfo) -> datetime | None:
     hour, minute, second = clock or (0, 0, 0)
     try:
-        local = datetime.combine(day, time(hour, minute, second), tz)
-        # Normalise through UTC so that times in a zone's gap or overlap are well defined.
-        return local.astimezone(UTC).astimezone(tz)
+        return fixed_offset(datetime.combine(day, time(hour, minute, second), tz))
     except (OverflowError, ValueError):
         return None
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kintsugi.core.db import Base
@@ -27,3 +28,11 @@ class TimelineEventRow(Base):
     source_id: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str | None] = mapped_column(String(40))
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    title: Mapped[str | None] = mapped_column(String(500))
+    detail: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(1000))
+    refs: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    __table_args__ = (
+        UniqueConstraint("postmortem_pk", "source", "source_id", name="uq_timeline_events_source"),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -11,6 +12,14 @@ from kintsugi.postmortems.document import TimelineEvent
 from kintsugi.timeline.models import TimelineEventRow
 
 DOCUMENT_SOURCE = "document"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# merged timelines read in time order; events whose time is unknown keep their place at the end
+_TIMELINE_ORDER = (
+    TimelineEventRow.at.is_(None),
+    TimelineEventRow.at,
+    TimelineEventRow.position,
+    TimelineEventRow.id,
+)
 
 
 def load_events(session: Session, postmortem_pk: int) -> list[TimelineEvent]:
@@ -18,7 +27,7 @@ def load_events(session: Session, postmortem_pk: int) -> list[TimelineEvent]:
     rows = session.scalars(
         select(TimelineEventRow)
         .where(TimelineEventRow.postmortem_pk == postmortem_pk)
-        .order_by(TimelineEventRow.position, TimelineEventRow.id)
+        .order_by(*_TIMELINE_ORDER)
     )
     return [_to_event(row) for row in rows]
 
@@ -33,7 +42,7 @@ def load_events_for(
     rows = session.scalars(
         select(TimelineEventRow)
         .where(TimelineEventRow.postmortem_pk.in_(postmortem_pks))
-        .order_by(TimelineEventRow.postmortem_pk, TimelineEventRow.position, TimelineEventRow.id)
+        .order_by(TimelineEventRow.postmortem_pk, *_TIMELINE_ORDER)
     )
     for row in rows:
         result[row.postmortem_pk].append(_to_event(row))
@@ -80,7 +89,7 @@ def replace_document_events(
             ],
         )
     if is_new:
-        return written
+        return sorted(written, key=lambda e: (e.at is None, e.at or _EPOCH))
     return load_events(session, postmortem_pk)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import ConflictError, InputError
 from kintsugi.people import service as people
+from kintsugi.language.api import editor_textarea
 from kintsugi.postmortems import service
 from kintsugi.postmortems.body import body_markdown
 from kintsugi.postmortems.document import Document, Severity, Status, Visibility
@@ -102,7 +103,19 @@ def create(
 def document_page(request: Request, id: str, db: Db, viewer: CurrentPrincipal) -> Response:
     with db.begin() as session:
         doc = service.get_document(session, id, viewer)
-    return _page(request, "postmortems/show.html", {"doc": doc, "next": _next_statuses(doc)})
+        return _document_page(request, session, doc)
+
+
+def _document_page(
+    request: Request, session: Session, doc: Document, *, error: str | None = None
+) -> Response:
+    findings = []
+    if doc.status == Status.IN_REVIEW:
+        from kintsugi.language.linter import blocking_findings
+
+        findings = blocking_findings(doc, service.roster(session))
+    context = {"doc": doc, "next": _next_statuses(doc), "findings": findings, "error": error}
+    return _page(request, "postmortems/show.html", context, 422 if error else 200)
 
 
 def _next_statuses(doc: Document) -> list[str]:
@@ -136,6 +149,7 @@ def _editor_context(
         "visibilities": [v.value for v in Visibility],
         "teams": teams or [],
         "preview": Markup(markdown_to_html(body)),
+        "textarea": Markup(editor_textarea(body)),
         "local": lambda value: _local_input(value, doc.timezone),
         **extra,
     }
@@ -175,7 +189,7 @@ def save(
     db: Db,
     viewer: CurrentPrincipal,
     title: Annotated[str, Form(max_length=500)],
-    body: Annotated[str, Form(max_length=2_000_000)],
+    markdown: Annotated[str, Form(max_length=2_000_000)],
     base_version: Annotated[int, Form()],
     severity: Annotated[str, Form()] = "",
     tags: Annotated[str, Form(max_length=2000)] = "",
@@ -193,7 +207,9 @@ def save(
         teams = _team_names(session)
     try:
         zone = _zone(timezone)
-        parsed = parse_markdown(f"# {title}\n\n{body}", source="editor", default_timezone=timezone)
+        parsed = parse_markdown(
+            f"# {title}\n\n{markdown}", source="editor", default_timezone=timezone
+        )
         doc = current.model_copy(
             update={
                 "title": title.strip(),
@@ -217,11 +233,11 @@ def save(
     except ConflictError as exc:
         latest = exc.current if isinstance(exc.current, Document) else current
         context = _editor_context(
-            latest, body_markdown(latest), teams, conflict=True, mine=body, error=str(exc)
+            latest, body_markdown(latest), teams, conflict=True, mine=markdown, error=str(exc)
         )
         return _page(request, "postmortems/edit.html", context, status_code=409)
     except (InputError, ValueError) as exc:
-        context = _editor_context(current, body, teams, error=str(exc))
+        context = _editor_context(current, markdown, teams, error=str(exc))
         return _page(request, "postmortems/edit.html", context, status_code=422)
     return RedirectResponse(f"/postmortems/{stored.id}", status_code=303)
 
@@ -238,24 +254,38 @@ def _keep_item_ids(parsed: Document, current: Document) -> list[Any]:
 
 @router.post("/postmortems/{id}/status")
 def status_change(
+    request: Request,
     id: str,
     db: Db,
     viewer: CurrentPrincipal,
     status: Annotated[str, Form()],
     base_version: Annotated[int | None, Form()] = None,
+    override_reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     try:
         target = Status(status)
     except ValueError:
         raise InputError(f"unknown status {status!r}", field="status") from None
-    with db.begin() as session:
-        doc = service.change_status(session, id, target, viewer, base_version=base_version)
+    try:
+        with db.begin() as session:
+            doc = service.change_status(
+                session,
+                id,
+                target,
+                viewer,
+                base_version=base_version,
+                override_reason=override_reason or None,
+            )
+    except service.PublishBlockedError as exc:
+        with db.begin() as session:
+            current = service.get_document(session, id, viewer)
+            return _document_page(request, session, current, error=exc.message)
     return RedirectResponse(f"/postmortems/{doc.id}", status_code=303)
 
 
 @router.post("/preview", response_class=HTMLResponse)
 def preview(
-    _viewer: CurrentPrincipal, body: Annotated[str, Form(max_length=2_000_000)] = ""
+    _viewer: CurrentPrincipal, markdown: Annotated[str, Form(max_length=2_000_000)] = ""
 ) -> HTMLResponse:
     """The editor's live preview: the Markdown rendered and sanitised."""
-    return HTMLResponse(markdown_to_html(body))
+    return HTMLResponse(markdown_to_html(markdown))

@@ -330,6 +330,10 @@ def upgrade() -> None:
         sa.Column("source_id", sa.String(length=200), nullable=True),
         sa.Column("kind", sa.String(length=40), nullable=True),
         sa.Column("edited", sa.Boolean(), nullable=False),
+        sa.Column("title", sa.String(length=500), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=True),
+        sa.Column("link", sa.String(length=1000), nullable=True),
+        sa.Column("refs", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["postmortem_pk"],
             ["postmortems.pk"],
@@ -337,6 +341,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_timeline_events")),
+        sa.UniqueConstraint(
+            "postmortem_pk", "source", "source_id", name="uq_timeline_events_source"
+        ),
     )
     with op.batch_alter_table("timeline_events", schema=None) as batch_op:
         batch_op.create_index(
