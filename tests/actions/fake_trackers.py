@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode
 
 from tests.notify.fakes import FakeHttpServer, Reply, Request
@@ -130,7 +130,7 @@ class FakeJira(FakeHttpServer):
     USER = "bot@acme.example"
     TOKEN = "jira-api-token"
     PROJECT = "OPS"
-    STATUSES = {
+    STATUSES: ClassVar[dict[str, tuple[str, str]]] = {
         "To Do": ("new", "To Do"),
         "In Progress": ("indeterminate", "In Progress"),
         "Done": ("done", "Done"),

@@ -47,13 +47,10 @@ def _jira(server: FakeJira, version: int = 2, token: str = FakeJira.TOKEN) -> Ji
 
 
 def _item(sessions: sessionmaker[Session], title: str = "Alert on pool saturation") -> int:
-    make_postmortem(sessions, f"Outage {title}")
+    pm = make_postmortem(sessions, f"Outage {title}")
+    assert pm.id is not None
     with sessions.begin() as session:
-        pm = items.list_items  # noqa: F841 - keeps the import used when run alone
-        from kintsugi.postmortems.service import list_documents
-
-        pm_id = [d.id for d in list_documents(session, SYSTEM) if d.title == f"Outage {title}"][0]
-        return items.add_item(session, pm_id, NewItem(title=title, owner="sre"), SYSTEM).id
+        return items.add_item(session, pm.id, NewItem(title=title, owner="sre"), SYSTEM).id
 
 
 def _status(sessions: sessionmaker[Session], item_id: int) -> str:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from bench.generate import write_corpus
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bench.generate import write_corpus
 from kintsugi.core.db import make_engine
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Role

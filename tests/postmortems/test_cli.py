@@ -150,7 +150,7 @@ def test_status_and_history(sqlite_url: str, tmp_path: Path) -> None:
     assert kintsugi("status", "a", "published", "--db", sqlite_url)[0] == 0
     versions = json.loads(kintsugi("history", "a", "--json", "--db", sqlite_url)[1])
     assert [v["version"] for v in versions] == [3, 2, 1]
-    code, out, _ = kintsugi("history", "a", "--diff", "1", "3", "--db", sqlite_url)
+    _, out, _ = kintsugi("history", "a", "--diff", "1", "3", "--db", sqlite_url)
     assert "-status: draft" in out and "+status: published" in out
 
 
@@ -161,5 +161,5 @@ def test_copying_a_folder_with_the_same_names_is_refused_by_id(
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
         shutil.copy(source, tmp_path / folder / source.name)
-    code, out, err = kintsugi("import", str(tmp_path), "--db", sqlite_url)
+    code, _, err = kintsugi("import", str(tmp_path), "--db", sqlite_url)
     assert code == 1 and "same id" in err

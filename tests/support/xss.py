@@ -49,9 +49,13 @@ class _Checker(HTMLParser):
         for name, value in attrs:
             if name.startswith("on"):
                 self.problems.append(f"<{tag} {name}=...> event handler")
-            if name in {"href", "src", "action", "data", "formaction"} and value:
-                if value.strip().lower().startswith(("javascript:", "data:text/html", "vbscript:")):
-                    self.problems.append(f"<{tag} {name}={value!r}>")
+            dangerous = ("javascript:", "data:text/html", "vbscript:")
+            if (
+                name in {"href", "src", "action", "data", "formaction"}
+                and value
+                and value.strip().lower().startswith(dangerous)
+            ):
+                self.problems.append(f"<{tag} {name}={value!r}>")
         if tag == "textarea":
             self.in_textarea = True
 

@@ -12,8 +12,8 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import ConflictError, InputError
-from kintsugi.people import service as people
 from kintsugi.language.api import editor_textarea
+from kintsugi.people import service as people
 from kintsugi.postmortems import service
 from kintsugi.postmortems.body import body_markdown
 from kintsugi.postmortems.document import Document, Severity, Status, Visibility
