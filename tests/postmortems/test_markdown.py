@@ -46,6 +46,8 @@ authors:
   - alice
   - bob
 visibility: team
+team: payments-team
+access: [carol, sre-team]
 ticket: INC-7
 reviewed_on: 2025-03-04
 links: {runbook: https://example.org/rb}
@@ -89,6 +91,7 @@ def test_front_matter_fields() -> None:
     assert doc.services == ["checkout-api"]
     assert doc.authors == ["alice", "bob"]
     assert doc.visibility == Visibility.TEAM
+    assert doc.team == "payments-team" and doc.access == ["carol", "sre-team"]
     assert doc.extra == {
         "ticket": "INC-7",
         "reviewed_on": "2025-03-04",
@@ -240,7 +243,7 @@ def test_front_matter_title_and_another_h1_keeps_the_h1() -> None:
 def test_text_around_the_title_is_kept() -> None:
     doc = parse_markdown("> From a template\n\n# Title\n\nBy: someone\n\n## Summary\n\nS\n")
     assert doc.sections[0] == Section(
-        key="other", heading="", level=0, markdown="> From a template\n\nBy: someone"
+        key="other", heading="", level=1, markdown="> From a template\n\nBy: someone"
     )
     again = parse_markdown(render_markdown(doc))
     assert again == doc
@@ -541,7 +544,31 @@ def test_a_date_without_year_and_no_day_to_go_on_leaves_the_start_open() -> None
     assert parse_markdown(render_markdown(doc)) == doc
 
 
-def test_an_empty_first_heading_is_not_the_text_before_sections() -> None:
+def test_a_heading_without_text_is_not_a_section() -> None:
     doc = parse_markdown("##\ntext\n\n### What went well\n\nok\n")
-    assert doc.sections[0] == Section(key="other", heading="", level=2, markdown="text")
+    assert doc.sections[0] == Section(key="other", heading="", level=1, markdown="##\ntext")
+    assert doc.sections[1].key == "what_went_well"
+    assert parse_markdown(render_markdown(doc)) == doc
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "#\n",
+        "#\nSome text\n   more\n-\n",
+        "#\ntext\n\n### Immediate actions (completed)\n\n- x\n\n## Summary\n\ns\n",
+    ],
+)
+def test_an_empty_h1_is_text(body: str) -> None:
+    doc = parse_markdown(f"---\ntitle: Z\n---\n{body}")
+    assert doc.sections[0].heading == "" and doc.sections[0].markdown.startswith("#\n")
+    assert parse_markdown(render_markdown(doc)) == doc
+
+
+def test_naive_front_matter_times_are_in_the_zone_the_timeline_states() -> None:
+    text = "---\nstarted_at: 2025-03-30 09:30\n---\n# T\n\n## Timeline\n\nAll times in CET.\n\n- 10:00 - x\n"
+    doc = parse_markdown(text)
+    assert doc.started_at is not None and doc.started_at.isoformat() == "2025-03-30T09:30:00+02:00"
+    assert doc.timeline[0].at is not None
+    assert doc.timeline[0].at.isoformat() == "2025-03-30T10:00:00+02:00"
     assert parse_markdown(render_markdown(doc)) == doc

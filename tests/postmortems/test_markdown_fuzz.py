@@ -255,7 +255,7 @@ def _documents(draw: st.DrawFn) -> Document:
     keys = _PREMORTEM_KEYS if kind == Kind.PREMORTEM else _POSTMORTEM_KEYS
     sections = []
     if draw(st.booleans()):
-        sections.append(Section(key="other", heading="", level=0, markdown=draw(_PARAGRAPH)))
+        sections.append(Section(key="other", heading="", level=1, markdown=draw(_PARAGRAPH)))
     for _ in range(draw(st.integers(0, 5))):
         if draw(st.integers(0, 4)) == 0:
             heading, key = draw(st.sampled_from(_OTHER_HEADINGS)), "other"
@@ -307,6 +307,8 @@ def _documents(draw: st.DrawFn) -> Document:
         services=draw(st.lists(_NAME, max_size=3)),
         authors=draw(st.lists(_NAME, max_size=3)),
         visibility=draw(st.sampled_from(Visibility)),
+        team=draw(st.none() | _NAME),
+        access=draw(st.lists(_NAME, max_size=2)),
         sections=sections,
         timeline=events,
         action_items=items,

@@ -45,7 +45,18 @@ class ActionItemRow(Base):
 
     __table_args__ = (
         Index("ix_action_items_status_due", "status", "due"),
-        Index("ix_action_items_owner", "owner"),
+        # Covers the report's grouped scan (GROUP BY priority, owner, owner_kind) so it reads
+        # neither the table nor a temporary sort.
+        Index(
+            "ix_action_items_report",
+            "priority",
+            "owner",
+            "owner_kind",
+            "status",
+            "due",
+            "completed_at",
+            "postmortem_pk",
+        ),
     )
 
 

@@ -10,7 +10,7 @@ Import (:func:`parse_markdown`) reads optional YAML front matter, then the body:
   ("Lessons Learned" > "What went well", "What went wrong") is split at them; sub-headings among
   those that name nothing known keep their parent's key. Each heading's wording gives its key
   (:mod:`kintsugi.postmortems.headings`); unknown ones are ``other``. Text before the first
-  section (around the title) is kept as a first ``other`` section with no heading (level 0).
+  section (around the title) is kept as a first ``other`` section with an empty heading (level 1).
 * Each section's Markdown is the original text between its heading and the next one, verbatim.
 * Timeline events come from the timeline sections, action items from the action item sections
   (:mod:`kintsugi.postmortems.tables` says how).
@@ -143,6 +143,8 @@ _KNOWN_KEYS = {
     "services",
     "authors",
     "visibility",
+    "team",
+    "access",
 }
 
 
@@ -436,12 +438,14 @@ def _strip_blank_lines(lines: Sequence[str]) -> str:
 
 
 def _headings(tokens: Sequence[Token]) -> list[_Heading]:
+    """Top-level headings that have text (a bare "##" line stays in its section's text)."""
     found = []
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.level == 0 and token.map:
             level = int(token.tag[1:]) if token.tag[1:].isdigit() else 2
             text = _collapse(tokens[index + 1].content) if index + 1 < len(tokens) else ""
-            found.append(_Heading(index, level, text, token.map[0], token.map[1]))
+            if text:
+                found.append(_Heading(index, level, text, token.map[0], token.map[1]))
     return found
 
 
@@ -546,13 +550,12 @@ class _Header:
     status: Status | None
     visibility: Visibility | None
     severity: Severity | None
-    started_at: datetime | None
-    detected_at: datetime | None
-    resolved_at: datetime | None
     date: date | None
     tags: list[str] | None
     services: list[str] | None
     authors: list[str] | None
+    team: str | None
+    access: list[str] | None
     extra: dict[str, Any]
 
 
@@ -563,7 +566,6 @@ def _read_header(fm: _FrontMatter, default_timezone: str) -> _Header:
             f"unknown time zone {default_timezone!r}", file=fm.source, field="default_timezone"
         )
     zone = _zone_field(fm)
-    tz = zone_info(zone or default_zone)
     severity = None
     if fm.has("severity"):
         severity = severity_from_text(fm.values["severity"])
@@ -591,13 +593,12 @@ def _read_header(fm: _FrontMatter, default_timezone: str) -> _Header:
         status=_choice(fm, "status", _STATUSES, "draft, in_review, published"),
         visibility=_choice(fm, "visibility", _VISIBILITIES, "organisation, team, restricted"),
         severity=severity,
-        started_at=_datetime_field(fm, "started_at", tz),
-        detected_at=_datetime_field(fm, "detected_at", tz),
-        resolved_at=_datetime_field(fm, "resolved_at", tz),
         date=_date_field(fm, "date"),
         tags=_list_field(fm, "tags"),
         services=_list_field(fm, "services"),
         authors=_list_field(fm, "authors"),
+        team=_text_field(fm, "team"),
+        access=_list_field(fm, "access"),
         extra=extra,
     )
 
@@ -637,7 +638,7 @@ def _read_body(body: str, fm_title: str | None, kind_of: _KindOf) -> tuple[_Body
         preamble = _strip_blank_lines(lines[:first_line])
     sections: list[Section] = []
     if preamble:
-        sections.append(Section(key="other", heading="", markdown=preamble, level=0))
+        sections.append(Section(key="other", heading="", markdown=preamble, level=1))
     parts: list[tuple[str, list[Token]]] = []
     for position, part in enumerate(split):
         heading = part.heading
@@ -682,26 +683,32 @@ def parse_markdown(
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     fm, body_text = _split_front_matter(text, source)
     header = _read_header(fm, default_timezone)
-    zone = header.zone or header.default_zone
     file_stem = PurePath(source).stem if source else None
     body, kind = _read_body(body_text, header.title, _KindOf(header.kind, header.title, file_stem))
     heading_title = body.title_heading.text if body.title_heading else None
     title = header.title or heading_title or file_stem or "Untitled"
     extra = dict(header.extra)
 
+    # The document's zone: its front matter's, else the one its timeline states ("All times in
+    # CET.", which holds for all of its timelines), else the default.
+    timelines = [tokens for key, tokens in body.parts if key == "timeline"]
+    stated = next(filter(None, (stated_zone(tokens) for tokens in timelines)), None)
+    zone = header.zone or stated or header.default_zone
+    tz = zone_info(zone)
+    started_at = _datetime_field(fm, "started_at", tz)
+    detected_at = _datetime_field(fm, "detected_at", tz)
+    resolved_at = _datetime_field(fm, "resolved_at", tz)
+
     # The document's date, for timelines that give times without one.
     base = find_date(title, need_year=True) or find_date(body.preamble, need_year=True)
     base = base or header.date
-    if base is None and header.started_at is not None:
-        base = _local_date(header.started_at, zone_info(zone))
+    if base is None and started_at is not None:
+        base = _local_date(started_at, tz)
     if base is None and source and "date" not in extra:
         base = date_from_file_name(PurePath(source).name)
         if base is not None:
             extra["date"] = base.isoformat()
 
-    # The zone a timeline states holds for all of the document's timelines.
-    timelines = [tokens for key, tokens in body.parts if key == "timeline"]
-    stated = next(filter(None, (stated_zone(tokens) for tokens in timelines)), None)
     timeline: list[TimelineEvent] = []
     lacked_day = False
     for tokens in timelines:
@@ -714,7 +721,6 @@ def parse_markdown(
             action_items.extend(parse_action_item_tokens(tokens))
 
     meta = _body_metadata(body_text)
-    started_at = header.started_at
     if started_at is None and not lacked_day:
         started_at = _earliest(timeline)
     return Document(
@@ -724,13 +730,15 @@ def parse_markdown(
         status=header.status or Status.DRAFT,
         severity=header.severity or meta.severity,
         started_at=started_at,
-        detected_at=header.detected_at or _add(started_at, meta.detection),
-        resolved_at=header.resolved_at or _add(started_at, meta.resolution),
-        timezone=header.zone or stated or zone,
+        detected_at=detected_at or _add(started_at, meta.detection),
+        resolved_at=resolved_at or _add(started_at, meta.resolution),
+        timezone=zone,
         tags=header.tags or ([meta.category] if meta.category else []),
         services=header.services or [],
         authors=header.authors or [],
         visibility=header.visibility or Visibility.ORGANISATION,
+        team=header.team,
+        access=header.access or [],
         sections=body.sections,
         timeline=timeline,
         action_items=action_items,
@@ -818,6 +826,10 @@ def _front_matter(doc: Document) -> str:
         if values:
             data[name] = list(values)
     data["visibility"] = doc.visibility.value
+    if doc.team:
+        data["team"] = doc.team
+    if doc.access:
+        data["access"] = list(doc.access)
     for name, value in doc.extra.items():
         if name.strip().lower().replace("-", "_").replace(" ", "_") not in _KNOWN_KEYS:
             data[name] = value
@@ -857,9 +869,9 @@ def render_markdown(doc: Document) -> str:
     parts = [f"---\n{_front_matter(doc)}---", _heading_line(1, doc.title)]
     for index, section in enumerate(_with_structured_sections(doc)):
         markdown = _strip_blank_lines(section.markdown.replace("\r\n", "\n").split("\n"))
-        if index == 0 and not section.heading and section.level == 0:
+        if index == 0 and not section.heading:
             if markdown:
-                parts.append(markdown)
+                parts.append(markdown)  # the text before the first heading
             continue
         parts.append(_heading_line(section.level, section.heading))
         if markdown:

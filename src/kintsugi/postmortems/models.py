@@ -34,18 +34,18 @@ class PostmortemRow(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    tags: Mapped[list[TagRow]] = relationship(order_by="TagRow.tag", lazy="selectin", viewonly=True)
+    tags: Mapped[list[TagRow]] = relationship(order_by="TagRow.tag", lazy="select", viewonly=True)
     services: Mapped[list[ServiceRow]] = relationship(
-        order_by="ServiceRow.service", lazy="selectin", viewonly=True
+        order_by="ServiceRow.service", lazy="select", viewonly=True
     )
     authors: Mapped[list[AuthorRow]] = relationship(
-        order_by="AuthorRow.position", lazy="selectin", viewonly=True
+        order_by="AuthorRow.position", lazy="select", viewonly=True
     )
     sections: Mapped[list[SectionRow]] = relationship(
-        order_by="SectionRow.position", lazy="selectin", viewonly=True
+        order_by="SectionRow.position", lazy="select", viewonly=True
     )
     grants: Mapped[list[AccessGrantRow]] = relationship(
-        order_by="AccessGrantRow.user_id", lazy="selectin", viewonly=True
+        order_by="AccessGrantRow.user_id", lazy="select", viewonly=True
     )
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, delete, func, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from kintsugi.actions import service as actions
 from kintsugi.audit import service as audit
@@ -151,7 +151,9 @@ def list_documents(
     offset: int = 0,
 ) -> list[Summary]:
     """Documents the viewer may see, newest incident first."""
-    query = _filtered(_visible(viewer), filters)
+    query = _filtered(_visible(viewer), filters).options(
+        selectinload(PostmortemRow.tags), selectinload(PostmortemRow.services)
+    )
     query = query.order_by(
         PostmortemRow.started_at.desc().nulls_last(), PostmortemRow.updated_at.desc()
     ).offset(offset)

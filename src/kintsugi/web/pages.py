@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -35,6 +35,9 @@ def home() -> RedirectResponse:
     return RedirectResponse("/postmortems", status_code=303)
 
 
+PAGE_SIZE = 50
+
+
 @router.get("/postmortems", response_class=HTMLResponse)
 def list_page(
     request: Request,
@@ -44,15 +47,28 @@ def list_page(
     tag: str = "",
     status: str = "",
     kind: str = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     filters = service.Filters(
         severity=severity or None, tag=tag or None, status=status or None, kind=kind or None
     )
     with db.begin() as session:
-        rows = service.list_documents(session, viewer, filters, limit=500)
+        rows = service.list_documents(
+            session, viewer, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        )
+        total = service.count_documents(session, viewer, filters)
         facets = service.facet_values(session, viewer)
+    query = {
+        k: v
+        for k, v in {"severity": severity, "tag": tag, "status": status, "kind": kind}.items()
+        if v
+    }
     context = {
         "rows": rows,
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "query": query,
         "filters": filters,
         "facets": facets,
         "severities": [s.value for s in Severity],

@@ -212,9 +212,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_action_items")),
     )
     with op.batch_alter_table("action_items", schema=None) as batch_op:
-        batch_op.create_index("ix_action_items_owner", ["owner"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_action_items_postmortem_pk"), ["postmortem_pk"], unique=False
+        )
+        batch_op.create_index(
+            "ix_action_items_report",
+            ["priority", "owner", "owner_kind", "status", "due", "completed_at", "postmortem_pk"],
+            unique=False,
         )
         batch_op.create_index("ix_action_items_status_due", ["status", "due"], unique=False)
 
@@ -434,8 +438,8 @@ def downgrade() -> None:
     op.drop_table("postmortem_access")
     with op.batch_alter_table("action_items", schema=None) as batch_op:
         batch_op.drop_index("ix_action_items_status_due")
+        batch_op.drop_index("ix_action_items_report")
         batch_op.drop_index(batch_op.f("ix_action_items_postmortem_pk"))
-        batch_op.drop_index("ix_action_items_owner")
 
     op.drop_table("action_items")
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:

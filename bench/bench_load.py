@@ -1,0 +1,320 @@
+"""50 concurrent users against `kintsugi serve` on PostgreSQL with several workers.
+
+Each user waits 0.2-0.8 s between requests, as a person reading pages does.
+
+The mix: reading pages (list, document), searching (the library search API when present, the
+filtered list otherwise) and editing (read, then PUT with the version read; a 409 is a refused
+stale edit, never an error). Afterwards every acknowledged edit is checked against the
+version history: it must be there, at the version the server acknowledged, so nothing was lost
+or silently overwritten. Anchor: a constant FastAPI endpoint served by the same server with the
+same workers, under the same load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from bench.generate import documents
+from kintsugi.core.db import make_engine, make_sessionmaker
+from kintsugi.core.migrations import upgrade
+from kintsugi.people import service as people
+from kintsugi.people.principal import SYSTEM, Role
+from kintsugi.postmortems import history
+from kintsugi.postmortems.markdown import parse_markdown
+from kintsugi.postmortems.service import upsert_document
+
+USERS = 50
+WORKERS = 2
+THINK_SECONDS = (0.2, 0.8)  # a person reads for a moment between clicks
+ROOT = Path(__file__).resolve().parent.parent
+KINTSUGI = str(Path(sys.executable).with_name("kintsugi"))
+ADMIN_URL = os.environ.get(
+    "KINTSUGI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+QUERIES = ["database", "certificate", "rollback", "kafka", "timeout", "dns", "cache"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "server exited"
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not start at {url}")
+
+
+def _prepare(db_url: str, docs: int) -> tuple[list[str], list[str]]:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    tokens, ids = [], []
+    with sessions.begin() as session:
+        for name, markdown in documents(docs, seed=11):
+            doc = parse_markdown(markdown, source=name)
+            doc.id = doc.id or name.removesuffix(".md")
+            stored, _ = upsert_document(session, doc, SYSTEM)
+            ids.append(str(stored.id))
+        for n in range(USERS):
+            people.create_user(session, SYSTEM, f"user{n}", role=Role.EDITOR)
+            tokens.append(people.create_token(session, SYSTEM, f"user{n}", "bench", "write").secret)
+    engine.dispose()
+    return tokens, ids
+
+
+async def _user(
+    client: httpx.AsyncClient,
+    ids: list[str],
+    until: float,
+    latencies: list[float],
+    errors: list[str],
+    acknowledged: list[tuple[str, int, str]],
+    search_path: str | None,
+    rng: random.Random,
+) -> None:
+    shared = ids[:10]  # edits concentrate on a few documents, so they collide
+    while time.monotonic() < until:
+        roll = rng.random()
+        started = time.perf_counter()
+        try:
+            if roll < 0.5:
+                path = "/postmortems" if roll < 0.15 else f"/postmortems/{rng.choice(ids)}"
+                response = await client.get(path)
+                ok = response.status_code == 200
+            elif roll < 0.75:
+                query = rng.choice(QUERIES)
+                path = (
+                    f"{search_path}?q={query}"
+                    if search_path
+                    else f"/api/v1/postmortems?tag={query}"
+                )
+                response = await client.get(path)
+                ok = response.status_code == 200
+            else:
+                id = rng.choice(shared)
+                current = (await client.get(f"/api/v1/postmortems/{id}")).json()
+                marker = uuid.uuid4().hex
+                response = await client.put(
+                    f"/api/v1/postmortems/{id}",
+                    json={
+                        "title": f"{current['title'].split(' #')[0]} #{marker}",
+                        "base_version": current["version"],
+                        "sections": current["sections"],
+                        "tags": current["tags"],
+                    },
+                )
+                ok = response.status_code in (200, 409)
+                if response.status_code == 200:
+                    acknowledged.append((id, response.json()["version"], marker))
+        except httpx.HTTPError as exc:
+            ok, response = False, None
+            errors.append(type(exc).__name__)
+        latencies.append(time.perf_counter() - started)
+        if not ok and response is not None:
+            errors.append(f"{response.status_code} {response.request.method} {response.url.path}")
+        await asyncio.sleep(rng.uniform(*THINK_SECONDS))
+
+
+async def _load(
+    base: str, tokens: list[str], ids: list[str], seconds: float, search_path: str | None
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    acknowledged: list[tuple[str, int, str]] = []
+    until = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=USERS)
+    clients = [
+        httpx.AsyncClient(
+            base_url=base, headers={"Authorization": f"Bearer {t}"}, timeout=30, limits=limits
+        )
+        for t in tokens
+    ]
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(
+            _user(c, ids, until, latencies, errors, acknowledged, search_path, random.Random(n))
+            for n, c in enumerate(clients)
+        )
+    )
+    elapsed = time.perf_counter() - started
+    for c in clients:
+        await c.aclose()
+    return {
+        "latencies": latencies,
+        "errors": errors,
+        "acknowledged": acknowledged,
+        "elapsed": elapsed,
+    }
+
+
+async def _anchor_load(base: str, seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    until = time.monotonic() + seconds
+
+    async def user() -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            while time.monotonic() < until:
+                started = time.perf_counter()
+                try:
+                    response = await client.get("/constant")
+                    if response.status_code != 200:
+                        errors.append(str(response.status_code))
+                except httpx.HTTPError as exc:
+                    errors.append(type(exc).__name__)
+                latencies.append(time.perf_counter() - started)
+                await asyncio.sleep(random.uniform(*THINK_SECONDS))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(user() for _ in range(USERS)))
+    return {"latencies": latencies, "errors": errors, "elapsed": time.perf_counter() - started}
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def _verify(db_url: str, acknowledged: list[tuple[str, int, str]]) -> int:
+    """How many acknowledged edits are missing from the history (must be 0)."""
+    engine = make_engine(db_url)
+    missing = 0
+    seen: set[tuple[str, int]] = set()
+    with Session(engine) as session:
+        for id, version, marker in acknowledged:
+            if (id, version) in seen:
+                missing += 1  # two edits acknowledged as the same version: one was overwritten
+            seen.add((id, version))
+            if marker not in history.snapshot(session, id, version, SYSTEM).title:
+                missing += 1
+    engine.dispose()
+    return missing
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    seconds = 10.0 if quick else 60.0
+    name = f"kintsugi_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    db_url = admin.url.set(database=name).render_as_string(hide_password=False)
+    servers: list[subprocess.Popen[bytes]] = []
+    try:
+        tokens, ids = _prepare(db_url, 300 if quick else 2000)
+        port = _free_port()
+        server = subprocess.Popen(
+            [KINTSUGI, "serve", "--port", str(port), "--workers", str(WORKERS), "--db", db_url],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        servers.append(server)
+        base = f"http://127.0.0.1:{port}"
+        _wait(f"{base}/healthz", server)
+        schema = httpx.get(f"{base}/openapi.json").json()
+        search_path = "/api/v1/search" if "/api/v1/search" in schema["paths"] else None
+        result = asyncio.run(_load(base, tokens, ids, seconds, search_path))
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+        anchor_port = _free_port()
+        anchor = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.anchor_app:app",
+                "--port",
+                str(anchor_port),
+                "--workers",
+                str(WORKERS),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        servers.append(anchor)
+        _wait(f"http://127.0.0.1:{anchor_port}/constant", anchor)
+        baseline = asyncio.run(_anchor_load(f"http://127.0.0.1:{anchor_port}", seconds))
+        lost = _verify(db_url, result["acknowledged"])
+    finally:
+        for process in servers:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    lat, base_lat = result["latencies"], baseline["latencies"]
+    rps, base_rps = len(lat) / result["elapsed"], len(base_lat) / baseline["elapsed"]
+    label = f"{USERS} users, {WORKERS} workers, PostgreSQL, {seconds:.0f} s"
+    rows = [
+        {
+            "name": f"requests/s ({label})",
+            "value": rps,
+            "unit": "req/s",
+            "anchor": "constant endpoint",
+            "anchor_value": base_rps,
+            "ratio": base_rps / rps,
+        },
+    ]
+    for q, label_q in ((0.5, "p50"), (0.95, "p95"), (0.99, "p99")):
+        ours, theirs = _pct(lat, q), _pct(base_lat, q)
+        rows.append(
+            {
+                "name": f"latency {label_q}",
+                "value": ours,
+                "unit": "ms",
+                "anchor": "constant endpoint",
+                "anchor_value": theirs,
+                "ratio": ours / theirs if theirs else None,
+                "target": "< 200 ms" if label_q == "p95" else "",
+            }
+        )
+    rows.append(
+        {
+            "name": "errors",
+            "value": len(result["errors"]),
+            "unit": "",
+            "anchor": "constant endpoint",
+            "anchor_value": len(baseline["errors"]),
+            "target": "0",
+        }
+    )
+    rows.append(
+        {
+            "name": f"edits acknowledged (median latency {statistics.median(lat) * 1000:.0f} ms)",
+            "value": len(result["acknowledged"]),
+            "unit": "",
+            "target": "",
+        }
+    )
+    rows.append(
+        {"name": "acknowledged edits lost or overwritten", "value": lost, "unit": "", "target": "0"}
+    )
+    return rows
