@@ -194,6 +194,13 @@ async def _anchor_load(base: str, seconds: float) -> dict[str, Any]:
     return {"latencies": latencies, "errors": errors, "elapsed": time.perf_counter() - started}
 
 
+def _summarise(errors: list[str]) -> str:
+    """The commonest kinds of error, e.g. '12x 500 GET /postmortems'."""
+    from collections import Counter
+
+    return ", ".join(f"{n}x {kind}" for kind, n in Counter(errors).most_common(3))
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -298,7 +305,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         )
     rows.append(
         {
-            "name": "errors",
+            "name": "errors" + (f" ({_summarise(result['errors'])})" if result["errors"] else ""),
             "value": len(result["errors"]),
             "unit": "",
             "anchor": "constant endpoint",

@@ -284,3 +284,29 @@ def test_document_saves_keep_ids_and_record_history(sessions: sessionmaker[Sessi
     assert [h.actor for h in history] == ["document", "system", "document"]
     assert history[-1].changes == {"priority": [None, "P1"]}
     assert {i.title for i in listed} == {"Alert on lag", "Practise failover"}
+
+
+def test_a_stale_document_save_keeps_newer_item_changes(sessions: sessionmaker[Session]) -> None:
+    from kintsugi.actions.service import sync_document_items
+    from kintsugi.core.types import utcnow
+    from kintsugi.postmortems.models import PostmortemRow
+
+    pm = make_postmortem(sessions, "Failover", [ActionItem(title="Alert on lag", owner="sre")])
+    loaded_at = utcnow()
+    stale_copy = pm.action_items[0].model_copy()
+    item_id = stale_copy.id
+    assert item_id is not None
+    with sessions.begin() as session:
+        items.update_item(
+            session,
+            item_id,
+            ItemChanges(status=ActionItemStatus.COMPLETED),
+            SYSTEM,
+            base_version=None,
+        )
+    with sessions.begin() as session:
+        pk = session.query(PostmortemRow.pk).filter_by(id=pm.id).scalar()
+        kept = sync_document_items(session, pk, [stale_copy], keep_changes_after=loaded_at)
+        assert kept[0].status == ActionItemStatus.COMPLETED
+        overwritten = sync_document_items(session, pk, [stale_copy])
+        assert overwritten[0].status == ActionItemStatus.OPEN

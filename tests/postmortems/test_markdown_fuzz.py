@@ -268,16 +268,15 @@ def _documents(draw: st.DrawFn) -> Document:
     with_timeline: bool = draw(st.booleans())
     if events or with_timeline:
         markdown = render_timeline_markdown(events, zone).strip("\n")
+        first = 1 if sections and not sections[0].heading else 0  # after the text before headings
         sections.insert(
-            draw(st.integers(0, len(sections))),
+            draw(st.integers(first, len(sections))),
             Section(key="timeline", heading="Timeline", markdown=markdown),
         )
     with_items: bool = draw(st.booleans())
     if items or with_items:
         markdown = render_action_items_markdown(items).strip("\n")
         sections.append(Section(key="action_items", heading="Action Items", markdown=markdown))
-    if sections and sections[0].heading == "" and len(sections) > 1 and sections[1].heading == "":
-        sections.pop(0)
     moment = st.datetimes(datetime(1971, 1, 1), datetime(2099, 1, 1), timezones=st.just(UTC))
     started = draw(moment) if events else draw(st.none() | moment)
     extra = draw(

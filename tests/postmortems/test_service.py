@@ -12,7 +12,7 @@ from kintsugi.audit import service as audit
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Principal, Role
-from kintsugi.postmortems import service
+from kintsugi.postmortems import history, service
 from kintsugi.postmortems.document import (
     ActionItem,
     ActionItemStatus,
@@ -253,3 +253,42 @@ def test_slugify() -> None:
     )
     assert service.slugify("Ærø: Søren's café, Straße!") == "aero-soren-s-cafe-strasse"
     assert service.slugify("!!!") == "postmortem"
+
+
+def test_concurrent_saves_from_one_version_never_both_win(db_url: str) -> None:
+    """Two saves based on the same version, racing: one wins, the other is refused."""
+    import threading
+
+    from kintsugi.core.db import make_engine, make_sessionmaker
+
+    engine = make_engine(db_url)
+    factory = make_sessionmaker(engine)
+    with factory.begin() as session:
+        service.create_document(session, _doc(), SYSTEM)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def save(title: str) -> None:
+        try:
+            with factory.begin() as session:
+                doc = service.get_document(session, "database-failover", SYSTEM)
+                barrier.wait()
+                doc.title = title
+                service.update_document(session, "database-failover", doc, SYSTEM, base_version=1)
+            outcomes.append("saved")
+        except ConflictError:
+            outcomes.append("refused")
+        except Exception as exc:  # reported by the assertion below
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=save, args=(t,)) for t in ("mine", "theirs")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "saved"]
+    with factory.begin() as session:
+        doc = service.get_document(session, "database-failover", SYSTEM)
+        assert doc.version == 2 and doc.title in ("mine", "theirs")
+        assert [v.version for v in history.versions(session, doc.id or "", SYSTEM)] == [2, 1]
+    engine.dispose()

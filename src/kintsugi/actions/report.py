@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from kintsugi.actions.items import ItemFilters, ItemView, list_items, today_utc
+from kintsugi.actions.items import OPEN_STATUSES, ItemView, get_item, today_utc
 from kintsugi.actions.models import ActionItemRow
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visible_to
@@ -162,6 +162,10 @@ def grouped_counts_query(today: date, viewer: Principal) -> Any:
     )
 
 
+def _column_sums(rows: list[tuple[int, ...]]) -> Counts:
+    return Counts(*(sum(column) for column in zip(*rows, strict=True))) if rows else Counts()
+
+
 def build_report(
     session: Session,
     viewer: Principal,
@@ -171,31 +175,56 @@ def build_report(
 ) -> Report:
     """The report over the items of the post-mortems ``viewer`` may see."""
     today = today or today_utc()
-    totals = Counts()
-    by_priority = {p.value: Counts() for p in Priority}
-    by_priority[NO_PRIORITY] = Counts()
-    owners: dict[tuple[str, str], OwnerCounts] = {}
+    everything: list[tuple[int, ...]] = []
+    per_priority: dict[str, list[tuple[int, ...]]] = {p.value: [] for p in Priority}
+    per_priority[NO_PRIORITY] = []
+    per_owner: dict[tuple[str, str], list[tuple[int, ...]]] = {}
     for priority, owner, owner_kind, *numbers in session.execute(
         grouped_counts_query(today, viewer)
     ):
-        counts = Counts(*(int(n or 0) for n in numbers))
-        totals.add(counts)
-        by_priority.setdefault(priority or NO_PRIORITY, Counts()).add(counts)
-        key = (owner or UNASSIGNED, owner_kind or "person")
-        owners.setdefault(key, OwnerCounts(owner=key[0], owner_kind=key[1])).counts.add(counts)
+        counts = tuple(int(n or 0) for n in numbers)
+        everything.append(counts)
+        per_priority.setdefault(priority or NO_PRIORITY, []).append(counts)
+        per_owner.setdefault((owner or UNASSIGNED, owner_kind or "person"), []).append(counts)
     by_owner = sorted(
-        owners.values(),
+        (
+            OwnerCounts(owner=owner, owner_kind=kind, counts=_column_sums(rows))
+            for (owner, kind), rows in per_owner.items()
+        ),
         key=lambda o: (-o.counts.overdue, -o.counts.total, o.owner.lower(), o.owner_kind),
-    )
-    oldest = (
-        list_items(session, viewer, ItemFilters(overdue=True), limit=overdue_limit, today=today)
-        if overdue_limit
-        else []
     )
     return Report(
         today=today,
-        totals=totals,
-        by_priority=by_priority,
+        totals=_column_sums(everything),
+        by_priority={key: _column_sums(rows) for key, rows in per_priority.items()},
         by_owner=by_owner,
-        oldest_overdue=oldest,
+        oldest_overdue=oldest_overdue(session, viewer, today, overdue_limit),
     )
+
+
+def oldest_overdue(session: Session, viewer: Principal, today: date, limit: int) -> list[ItemView]:
+    """The ``limit`` overdue items with the oldest due dates (then lowest ids).
+
+    One query per open status, each walking the (status, due) index in order and stopping at
+    ``limit`` visible items, so this stays cheap however many items are overdue.
+    """
+    if limit <= 0:
+        return []
+    candidates: list[tuple[date, int]] = []
+    for status in OPEN_STATUSES:
+        candidates += [
+            (due or today, item_id)
+            for item_id, due in session.execute(
+                select(ActionItemRow.id, ActionItemRow.due)
+                .join(PostmortemRow, PostmortemRow.pk == ActionItemRow.postmortem_pk)
+                .where(
+                    visible_to(viewer),
+                    ActionItemRow.status == status,
+                    ActionItemRow.due < today,
+                )
+                .order_by(ActionItemRow.due, ActionItemRow.id)
+                .limit(limit)
+            )
+        ]
+    chosen = [item_id for _due, item_id in sorted(candidates)[:limit]]
+    return [get_item(session, item_id, viewer, today=today) for item_id in chosen]

@@ -38,11 +38,16 @@ def sync_document_items(
     items: Sequence[ActionItem],
     *,
     actor: str = DOCUMENT_ACTOR,
+    keep_changes_after: datetime | None = None,
 ) -> list[ActionItem]:
     """Make the stored items match ``items``, keeping ids of items that are still there.
 
     Items are matched by id when given, else by their title; unmatched stored items are removed.
     Every created or changed item gets a history entry by ``actor``.
+
+    ``keep_changes_after``: when the document was loaded for editing at that time, stored items
+    changed since (on the board, the API or by tracker sync) keep their stored fields instead of
+    the editor's older copy, so a document save does not undo them.
     """
     existing = list(
         session.scalars(select(ActionItemRow).where(ActionItemRow.postmortem_pk == postmortem_pk))
@@ -67,6 +72,13 @@ def sync_document_items(
             )
             session.add(match)
         row = match
+        if (
+            keep_changes_after is not None
+            and not created
+            and row.updated_at is not None
+            and row.updated_at > keep_changes_after
+        ):
+            item = _to_item(row)
         changes = _apply(session, row, item, position, now)
         if created or changes:
             changed.append((row, changes, created))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,11 +28,15 @@ class PostmortemRow(Base):
     visibility: Mapped[str] = mapped_column(String(20), default="organisation")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # optimistic locking: every UPDATE says WHERE version = <the version read>, so of two
+    # concurrent saves from the same version exactly one wins and the other is refused
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     tags: Mapped[list[TagRow]] = relationship(order_by="TagRow.tag", lazy="select", viewonly=True)
     services: Mapped[list[ServiceRow]] = relationship(

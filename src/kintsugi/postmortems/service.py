@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from kintsugi.actions import service as actions
 from kintsugi.audit import service as audit
@@ -240,7 +242,7 @@ def create_document(session: Session, doc: Document, actor: Principal) -> Docume
         new_id = doc.id
     else:
         new_id = _unique_id(session, slugify(doc.title))
-    row = PostmortemRow(id=new_id, version=0)
+    row = PostmortemRow(id=new_id)
     session.add(row)
     return _write(session, row, doc, actor, change="created")
 
@@ -383,21 +385,33 @@ def _write(
     """
     now = utcnow()
     is_new = row.pk is None
-    row.title = doc.title.strip() or row.id
-    row.kind = doc.kind.value
-    if row.status != doc.status.value and doc.status == Status.PUBLISHED:
-        row.published_at = now
-    row.status = doc.status.value
-    row.severity = doc.severity.value if doc.severity else None
-    row.started_at = doc.started_at
-    row.detected_at = doc.detected_at
-    row.resolved_at = doc.resolved_at
-    row.timezone = doc.timezone
-    grant_ids = _apply_access(session, row, doc, actor, is_new=is_new)
-    row.extra = dict(doc.extra)
-    row.updated_at = now
-    row.version = (row.version or 0) + 1
-    session.flush()
+    with session.no_autoflush:  # one UPDATE, one version bump
+        row.title = doc.title.strip() or row.id
+        row.kind = doc.kind.value
+        if row.status != doc.status.value and doc.status == Status.PUBLISHED:
+            row.published_at = now
+        row.status = doc.status.value
+        row.severity = doc.severity.value if doc.severity else None
+        row.started_at = doc.started_at
+        row.detected_at = doc.detected_at
+        row.resolved_at = doc.resolved_at
+        row.timezone = doc.timezone
+        grant_ids = _apply_access(session, row, doc, actor, is_new=is_new)
+        row.extra = dict(doc.extra)
+        row.updated_at = now
+    row_id = row.id  # the instance is expired if the flush fails
+    try:
+        session.flush()  # the version check: UPDATE ... WHERE version = <read>
+    except StaleDataError:
+        raise ConflictError(
+            f"post-mortem {row_id!r} was saved by someone else at the same moment; reload it"
+        ) from None
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig):
+            raise
+        raise ConflictError(
+            f"post-mortem {row_id!r} is being saved by someone else right now; try again"
+        ) from None
     pk = row.pk
     if not is_new:
         for table in CHILD_TABLES:
