@@ -302,3 +302,32 @@ def test_restricted_documents_never_leak(sessions: sessionmaker[Session]) -> Non
     with sessions() as session:
         hits = search(session, carol, "export OR misrouted OR payroll").hits
     assert all("secret" not in h.snippet and "misrouted" not in h.snippet for h in hits)
+
+
+def test_indexing_the_stored_document_equals_reading_it_back(
+    sessions: sessionmaker[Session],
+) -> None:
+    from kintsugi.library.index import document_text, reindex_document
+    from kintsugi.postmortems.document import Document, Section, TimelineEvent
+
+    doc = Document(
+        title="Disk full",
+        tags=["capacity"],
+        services=["builds"],
+        sections=[
+            Section(key="summary", heading="Summary", markdown="**Disk** filled up."),
+            Section(key="timeline", heading="Timeline", markdown="- 10:00 alert fired"),
+        ],
+        timeline=[TimelineEvent(text="alert fired"), TimelineEvent(text="disk cleaned")],
+    )
+    with sessions.begin() as session:
+        stored = service.create_document(session, doc, SYSTEM)
+        row = service.find_row(session, stored.id or "", SYSTEM)
+        reindex_document(session, row.pk, stored)
+        fast = session.execute(select(LibraryDocumentRow.__table__)).one()._asdict()
+        reindex_document(session, row.pk)
+        slow = session.execute(select(LibraryDocumentRow.__table__)).one()._asdict()
+        assert document_text(stored, row.created_at).summary == "Disk filled up."
+    fast.pop("indexed_at"), slow.pop("indexed_at")
+    assert fast == slow
+    assert "disk cleaned" in fast["body"] and fast["body"].count("alert fired") == 1

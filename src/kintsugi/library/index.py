@@ -1,25 +1,30 @@
 """Keep the library's search text in step with the post-mortems.
 
-The post-mortem service calls :func:`reindex_document` after every write; the engine's
-full-text index follows ``library_documents`` through triggers, in the same transaction.
+The post-mortem service calls :func:`reindex_document` after every write, in the same
+transaction, passing the document it just stored (so nothing is read back); the engine's
+full-text index follows ``library_documents`` through database triggers.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.actions.models import ActionItemRow
+from kintsugi.core.types import utcnow
 from kintsugi.library.models import LibraryDocumentRow, LibraryVectorRow
 from kintsugi.library.text import clean, plain_text, truncate
-from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.document import Document
+from kintsugi.postmortems.models import PostmortemRow, SectionRow, ServiceRow, TagRow
 from kintsugi.timeline.models import TimelineEventRow
 
 SUMMARY_KEYS = ("summary", "scenario")
+EMBEDDING_FALLBACK_CHARS = 1500
 
 
 @dataclass(frozen=True)
@@ -37,9 +42,6 @@ class IndexText:
         return text_hash(embedding_text(self.title, self.summary, self.body))
 
 
-EMBEDDING_FALLBACK_CHARS = 1500
-
-
 def embedding_text(title: str, summary: str, body: str) -> str:
     """The gist a meaning vector is computed from: the title and the summary (or, without a
     summary, the start of the body). The model reads at most 256 tokens of it."""
@@ -53,70 +55,129 @@ def text_hash(text: str) -> str:
 
 
 def index_text(
-    row: PostmortemRow, timeline_texts: Iterable[str], action_titles: Iterable[str]
+    *,
+    id: str,
+    title: str,
+    sections: Iterable[tuple[str, str, str]],
+    tags: Iterable[str] = (),
+    services: Iterable[str] = (),
+    timeline_texts: Iterable[str] = (),
+    action_titles: Iterable[str] = (),
+    when: datetime | None = None,
 ) -> IndexText:
-    """Flatten a post-mortem into the fields the index searches."""
+    """Flatten a post-mortem into the fields the index searches.
+
+    ``sections`` are (key, heading, markdown); timeline and action item texts are added
+    when the sections do not already say them.
+    """
     summary_parts: list[str] = []
     body_parts: list[str] = []
-    for section in row.sections:
-        text = plain_text(section.markdown)
-        if section.key in SUMMARY_KEYS and not summary_parts:
+    for key, heading, markdown in sections:
+        text = plain_text(markdown)
+        if key in SUMMARY_KEYS and not summary_parts:
             summary_parts.append(text)
         else:
-            body_parts.append(
-                f"{clean(section.heading)}\n{text}" if text else clean(section.heading)
-            )
+            body_parts.append(f"{clean(heading)}\n{text}" if text else clean(heading))
     written = "\n".join(body_parts + summary_parts).lower()
-    extras = [
-        clean(t).strip()
-        for t in [*timeline_texts, *action_titles]
-        if t and clean(t).strip().lower() not in written
-    ]
-    body_parts.extend(e for e in extras if e)
-    keywords = [row.id, *(t.tag for t in row.tags), *(s.service for s in row.services)]
-    when = row.started_at or row.created_at
+    extras = [clean(t).strip() for t in [*timeline_texts, *action_titles] if t]
+    body_parts.extend(e for e in extras if e and e.lower() not in written)
     return IndexText(
-        title=clean(row.title),
+        title=clean(title),
         summary=truncate("\n".join(summary_parts)),
-        keywords=clean(" ".join(keywords)),
+        keywords=clean(" ".join([id, *tags, *services])),
         body=truncate("\n\n".join(body_parts)),
         year=when.year if when else None,
     )
 
 
-def _load_text(session: Session, row: PostmortemRow) -> IndexText:
-    timeline = session.scalars(
-        select(TimelineEventRow.text)
-        .where(TimelineEventRow.postmortem_pk == row.pk)
-        .order_by(TimelineEventRow.position, TimelineEventRow.id)
+def document_text(doc: Document, created_at: datetime | None = None) -> IndexText:
+    """The index text of a document as the service stores it."""
+    return index_text(
+        id=doc.id or "",
+        title=doc.title,
+        sections=[(s.key, s.heading, s.markdown) for s in doc.sections],
+        tags=doc.tags,
+        services=doc.services,
+        timeline_texts=[e.text for e in doc.timeline],
+        action_titles=[i.title for i in doc.action_items],
+        when=doc.started_at or created_at or utcnow(),
     )
-    actions = session.scalars(
-        select(ActionItemRow.title)
-        .where(ActionItemRow.postmortem_pk == row.pk)
-        .order_by(ActionItemRow.position, ActionItemRow.id)
-    )
-    return index_text(row, list(timeline), list(actions))
 
 
-def reindex_document(session: Session, postmortem_pk: int) -> None:
-    """Bring the index of one post-mortem up to date (call after every write, same session)."""
+def _stored_text(session: Session, row: PostmortemRow) -> IndexText:
+    pk = row.pk
+
+    def column(statement: Select[str]) -> list[str]:
+        return list(session.scalars(statement))
+
+    sections = session.execute(
+        select(SectionRow.key, SectionRow.heading, SectionRow.markdown)
+        .where(SectionRow.postmortem_pk == pk)
+        .order_by(SectionRow.position)
+    )
+    return index_text(
+        id=row.id,
+        title=row.title,
+        sections=[(k, h, m) for k, h, m in sections],
+        tags=column(select(TagRow.tag).where(TagRow.postmortem_pk == pk).order_by(TagRow.tag)),
+        services=column(
+            select(ServiceRow.service)
+            .where(ServiceRow.postmortem_pk == pk)
+            .order_by(ServiceRow.service)
+        ),
+        timeline_texts=column(
+            select(TimelineEventRow.text)
+            .where(TimelineEventRow.postmortem_pk == pk)
+            .order_by(TimelineEventRow.position, TimelineEventRow.id)
+        ),
+        action_titles=column(
+            select(ActionItemRow.title)
+            .where(ActionItemRow.postmortem_pk == pk)
+            .order_by(ActionItemRow.position, ActionItemRow.id)
+        ),
+        when=row.started_at or row.created_at,
+    )
+
+
+def reindex_document(session: Session, postmortem_pk: int, doc: Document | None = None) -> None:
+    """Bring the index of one post-mortem up to date (after every write, same transaction).
+
+    With ``doc`` (the document just stored) nothing is read back from the database;
+    without it the stored post-mortem is read.
+    """
     row = session.get(PostmortemRow, postmortem_pk)
     if row is None:
         remove_document(session, postmortem_pk)
         return
-    text = _load_text(session, row)
-    stored = session.get(LibraryDocumentRow, postmortem_pk)
-    if stored is None:
-        stored = LibraryDocumentRow(postmortem_pk=postmortem_pk)
-        session.add(stored)
-    stored.title = text.title
-    stored.summary = text.summary
-    stored.keywords = text.keywords
-    stored.body = text.body
-    stored.year = text.year
-    stored.indexed_at = row.updated_at
-    _forget_stale_vector(session, postmortem_pk, text.embedding_hash())
-    session.flush()
+    text = _stored_text(session, row) if doc is None else document_text(doc, row.created_at)
+    store_text(session, postmortem_pk, text)
+
+
+def store_text(session: Session, postmortem_pk: int, text: IndexText) -> None:
+    """Replace the indexed text of one post-mortem (the triggers update the engine's index)."""
+    session.execute(
+        delete(LibraryDocumentRow).where(LibraryDocumentRow.postmortem_pk == postmortem_pk)
+    )
+    session.execute(
+        insert(LibraryDocumentRow),
+        [
+            {
+                "postmortem_pk": postmortem_pk,
+                "year": text.year,
+                "indexed_at": utcnow(),
+                "title": text.title,
+                "summary": text.summary,
+                "keywords": text.keywords,
+                "body": text.body,
+            }
+        ],
+    )
+    session.execute(  # a vector of other text is stale: refresh_vectors computes it again
+        delete(LibraryVectorRow).where(
+            LibraryVectorRow.postmortem_pk == postmortem_pk,
+            LibraryVectorRow.text_hash != text.embedding_hash(),
+        )
+    )
 
 
 def remove_document(session: Session, postmortem_pk: int) -> None:
@@ -125,15 +186,6 @@ def remove_document(session: Session, postmortem_pk: int) -> None:
         delete(LibraryDocumentRow).where(LibraryDocumentRow.postmortem_pk == postmortem_pk)
     )
     session.execute(delete(LibraryVectorRow).where(LibraryVectorRow.postmortem_pk == postmortem_pk))
-
-
-def _forget_stale_vector(session: Session, postmortem_pk: int, text_hash: str) -> None:
-    session.execute(
-        delete(LibraryVectorRow).where(
-            LibraryVectorRow.postmortem_pk == postmortem_pk,
-            LibraryVectorRow.text_hash != text_hash,
-        )
-    )
 
 
 def reindex_all(
@@ -149,7 +201,7 @@ def reindex_all(
         for orphan in indexed - set(pks):
             remove_document(session, orphan)
     for start in range(0, len(pks), batch_size):
-        batch = pks[start : start + batch_size]
+        batch: Sequence[int] = pks[start : start + batch_size]
         with sessions.begin() as session:
             for pk in batch:
                 reindex_document(session, pk)
