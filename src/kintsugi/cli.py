@@ -17,6 +17,7 @@ SLICE_CLIS: dict[str, tuple[str, ...]] = {
         "new", "import", "list", "show", "export", "status", "history", "delete", "undelete",
         "bin",
     ),
+    "kintsugi.actions.cli": ("actions", "worker"),
     "kintsugi.language.cli": ("lint",),
     "kintsugi.timeline.cli": ("timeline",),
     "kintsugi.demo.cli": ("demo",),

@@ -12,6 +12,15 @@ def metadata() -> MetaData:
     from kintsugi.core.db import Base
     from kintsugi.people import models as _people  # noqa: F401
     from kintsugi.postmortems import models as _postmortems  # noqa: F401
+    from kintsugi.rca import models as _rca  # noqa: F401
     from kintsugi.timeline import models as _timeline  # noqa: F401
 
     return Base.metadata
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's ``include_name``: objects the ORM does not declare (full-text indexes) are
+    managed by hand-written migrations and left out of autogenerate and comparisons."""
+    from kintsugi.library.ddl import include_name as library_include_name
+
+    return library_include_name(name, type_, parent_names)

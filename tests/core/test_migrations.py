@@ -7,13 +7,16 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from kintsugi.core.migrations import current_revision, head_revision, is_up_to_date, upgrade
-from kintsugi.schema import metadata
+from kintsugi.schema import include_name, metadata
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), metadata()
+            MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": include_name}
+            ),
+            metadata(),
         )
     assert diff == []
 

@@ -572,3 +572,9 @@ def test_naive_front_matter_times_are_in_the_zone_the_timeline_states() -> None:
     assert doc.timeline[0].at is not None
     assert doc.timeline[0].at.isoformat() == "2025-03-30T10:00:00+02:00"
     assert parse_markdown(render_markdown(doc)) == doc
+
+
+def test_only_spaces_and_tabs_make_a_line_blank() -> None:
+    doc = parse_markdown("## Action Items\n\n\x0c\n=======\n-\nmore\n")
+    assert doc.sections[0].markdown.startswith("\x0c\n=======")
+    assert parse_markdown(render_markdown(doc)) == doc

@@ -113,6 +113,14 @@ FRAGMENTS = [
     "\r",
     "\ufeff",
     "\x00",
+    "\x0c",
+    "\x85",
+    "#",
+    "##",
+    "- 16:58 (Oct 29) - x",
+    "### Immediate actions (completed)",
+    "## Imagined Root Causes",
+    "---\ntitle: Z\nstarted_at: 2025-03-30 02:30\ntimezone: CET\n---",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -103,6 +104,17 @@ def _year(value: str) -> int | None:
         return int(value)
     except ValueError:
         raise InputError(f"{value!r} is not a year", field="year") from None
+
+
+@router.get("/library/assets/library-page.css")
+def page_css() -> Response:
+    """The library page's own styles (same-origin, as the content security policy asks)."""
+    css = files("kintsugi.library").joinpath("static_assets", "library-page.css")
+    return Response(
+        css.read_text(encoding="utf-8"),
+        media_type="text/css",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
 
 
 @router.get("/library/similar/{id}", response_class=HTMLResponse)

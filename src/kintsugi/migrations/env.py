@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from kintsugi.schema import metadata
+from kintsugi.schema import include_name, metadata
 
 config = context.config
 
@@ -18,6 +18,7 @@ def run_migrations() -> None:
         target_metadata=metadata(),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

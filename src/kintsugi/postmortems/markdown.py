@@ -9,16 +9,22 @@ Import (:func:`parse_markdown`) reads optional YAML front matter, then the body:
   their section's Markdown, except that a section whose sub-headings name other known parts
   ("Lessons Learned" > "What went well", "What went wrong") is split at them; sub-headings among
   those that name nothing known keep their parent's key. Each heading's wording gives its key
-  (:mod:`kintsugi.postmortems.headings`); unknown ones are ``other``. Text before the first
-  section (around the title) is kept as a first ``other`` section with an empty heading (level 1).
+  (:mod:`kintsugi.postmortems.headings`); unknown ones are ``other``. A heading without text
+  (a bare ``##``) is not a section. Text before the first section (around the title) is kept as a
+  first ``other`` section with an empty heading (level 1).
 * Each section's Markdown is the original text between its heading and the next one, verbatim.
 * Timeline events come from the timeline sections, action items from the action item sections
   (:mod:`kintsugi.postmortems.tables` says how).
+* Front matter: ``id`` (or ``key``), ``title``, ``kind``, ``status``, ``severity``, ``started_at``,
+  ``detected_at``, ``resolved_at``, ``timezone``, ``tags``, ``services``, ``authors``,
+  ``visibility``, ``team``, ``access`` and ``date``; other keys are kept in ``extra``.
 * Without front matter, some fields are found where real documents put them: the kind (a title or
-  file name saying "pre-mortem", or "Imagined root causes"/"Preventions" sections), the severity (a ``Severity: Major`` line), tags (a
-  ``Category: Kubernetes`` line, as in the dfds "Stats" section), the zone (the timeline's "All
-  times in CET."), the start (the earliest timeline event) and detection/resolution (``Time to
-  detection: 544 minutes`` lines, counted from the start). Front matter always wins.
+  file name saying "pre-mortem", or "Imagined root causes"/"Preventions" sections), the severity
+  (a ``Severity: Major`` line), tags (a ``Category: Kubernetes`` line, as in the dfds "Stats"
+  section), the zone (the timeline's "All times in CET.", which holds for all its timelines and
+  for front matter times without an offset), the start (the earliest timeline event) and
+  detection/resolution (``Time to detection: 544 minutes`` lines, counted from the start).
+  Front matter always wins.
 * Times that give no date fall on the document's date: one in the title ("... - September 29,
   2025"), else in the text before the first section, else front matter ``date``, else
   ``started_at``, else the file name ("2025-09-29-flags-is-down.md"; kept as ``date`` in
@@ -28,7 +34,11 @@ Export (:func:`render_markdown`) writes front matter, ``# Title`` and each secti
 heading with its Markdown verbatim, so that importing the export gives the same document. It writes
 the timeline and action items from the sections' Markdown: to change them, regenerate the section
 with :func:`render_timeline_markdown` / :func:`render_action_items_markdown` first. (A document
-with events or items but no such section gets one.)
+with events or items but no such section gets one.) Times are written in ISO 8601 with their offset
+in the document's zone; imported times carry fixed offsets (the zone's name is ``timezone``).
+What Markdown cannot say is not kept: a section's key is what its heading's wording gives
+(use :func:`~kintsugi.postmortems.headings.canonical_heading`), only the first section may lack a
+heading, and levels above 6 do not exist.
 """
 
 from __future__ import annotations
@@ -429,10 +439,11 @@ def _collapse(text: str) -> str:
 
 
 def _strip_blank_lines(lines: Sequence[str]) -> str:
+    """The lines without blank ones at either end (blank as Markdown means it: spaces, tabs)."""
     start, end = 0, len(lines)
-    while start < end and not lines[start].strip():
+    while start < end and not lines[start].strip(" \t"):
         start += 1
-    while end > start and not lines[end - 1].strip():
+    while end > start and not lines[end - 1].strip(" \t"):
         end -= 1
     return "\n".join(lines[start:end])
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -36,7 +36,7 @@ class PostmortemRow(Base):
 
     # optimistic locking: every UPDATE says WHERE version = <the version read>, so of two
     # concurrent saves from the same version exactly one wins and the other is refused
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     tags: Mapped[list[TagRow]] = relationship(order_by="TagRow.tag", lazy="select", viewonly=True)
     services: Mapped[list[ServiceRow]] = relationship(

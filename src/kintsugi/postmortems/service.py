@@ -255,15 +255,18 @@ def update_document(
     *,
     base_version: int | None,
     change: str = "edited",
+    items_since: datetime | None = None,
 ) -> Document:
     """Replace the content of ``id``; refuses a stale ``base_version`` with ConflictError.
 
     ``base_version=None`` skips the check: only for imports of files the user points at.
+    ``items_since``: when the editor loaded the document; action items changed elsewhere
+    since then (the board, a tracker) keep their newer state instead of the editor's copy.
     """
     _require_editor(actor)
     row = find_row(session, id, actor)
     _check_version(session, row, base_version)
-    return _write(session, row, doc, actor, change=change)
+    return _write(session, row, doc, actor, change=change, items_since=items_since)
 
 
 def upsert_document(session: Session, doc: Document, actor: Principal) -> tuple[Document, bool]:
@@ -377,7 +380,13 @@ CHILD_TABLES = (TagRow, ServiceRow, AuthorRow, SectionRow, AccessGrantRow)
 
 
 def _write(
-    session: Session, row: PostmortemRow, doc: Document, actor: Principal, *, change: str
+    session: Session,
+    row: PostmortemRow,
+    doc: Document,
+    actor: Principal,
+    *,
+    change: str,
+    items_since: datetime | None = None,
 ) -> Document:
     """Store ``doc`` as the new content of ``row``, all in the caller's transaction.
 
@@ -444,7 +453,9 @@ def _write(
     if not is_new:
         session.expire(row, ["tags", "services", "authors", "sections", "grants"])
     events = timeline.replace_document_events(session, pk, doc.timeline, is_new=is_new)
-    items = actions.sync_document_items(session, pk, doc.action_items)
+    items = actions.sync_document_items(
+        session, pk, doc.action_items, keep_changes_after=items_since
+    )
     stored = doc.model_copy(
         update={"id": row.id, "version": row.version, "action_items": items, "timeline": events}
     )
@@ -456,7 +467,8 @@ def _write(
                 "version": row.version,
                 "actor": actor.username,
                 "change": change,
-                "created_at": now,
+                # taken last, so that everything this save wrote is older than its version
+                "created_at": utcnow(),
                 "snapshot": stored.model_dump(mode="json"),
             }
         ],

@@ -144,13 +144,11 @@ def _actor_and_text(text: str) -> tuple[str | None, str]:
 
 class _TimelineReader:
     def __init__(self, zone: str, context: date | None) -> None:
-        self.zone = zone
         self.tz = zone_info(zone)
         self.context = context
         self.result = TimelineResult()
 
     def state_zone(self, name: str) -> None:
-        self.zone = name
         self.tz = zone_info(name)
 
     def add(self, at: datetime | None, precision: str, text: str, actor: str | None) -> None:

@@ -35,6 +35,8 @@ ROUTERS = (
     "kintsugi.web.login",
     "kintsugi.postmortems.api",
     "kintsugi.timeline.api",
+    "kintsugi.actions.api",
+    "kintsugi.actions.pages",
     "kintsugi.web.pages",
     "kintsugi.web.admin_pages",
 )

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import ConflictError, InputError
+from kintsugi.core.types import utcnow
 from kintsugi.language.api import editor_textarea
 from kintsugi.people import service as people
 from kintsugi.postmortems import service
@@ -166,6 +167,7 @@ def _editor_context(
         "teams": teams or [],
         "preview": Markup(markdown_to_html(body)),
         "textarea": Markup(editor_textarea(body)),
+        "loaded_at": utcnow().isoformat(),
         "local": lambda value: _local_input(value, doc.timezone),
         **extra,
     }
@@ -217,6 +219,7 @@ def save(
     visibility: Annotated[str, Form()] = "organisation",
     team: Annotated[str, Form(max_length=120)] = "",
     access: Annotated[str, Form(max_length=5000)] = "",
+    loaded_at: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     with db.begin() as session:
         current = service.get_document(session, id, viewer)
@@ -245,7 +248,14 @@ def save(
             }
         )
         with db.begin() as session:
-            stored = service.update_document(session, id, doc, viewer, base_version=base_version)
+            stored = service.update_document(
+                session,
+                id,
+                doc,
+                viewer,
+                base_version=base_version,
+                items_since=_loaded_at(loaded_at),
+            )
     except ConflictError as exc:
         latest = exc.current if isinstance(exc.current, Document) else current
         context = _editor_context(
@@ -256,6 +266,15 @@ def save(
         context = _editor_context(current, markdown, teams, error=str(exc))
         return _page(request, "postmortems/edit.html", context, status_code=422)
     return RedirectResponse(f"/postmortems/{stored.id}", status_code=303)
+
+
+def _loaded_at(value: str) -> datetime | None:
+    """When the editor was opened (a hidden field); None when missing or garbled."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
 
 
 def _keep_item_ids(parsed: Document, current: Document) -> list[Any]:

@@ -1,0 +1,264 @@
+"""JSON API for root cause analyses under /api/v1/postmortems/{id}/rca, and the taxonomy and
+recurring causes under /api/v1/rca."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session, sessionmaker
+
+from kintsugi.core.errors import ConflictError
+from kintsugi.people.principal import Principal
+from kintsugi.rca import service, taxonomy
+from kintsugi.rca.model import Analysis
+from kintsugi.web.deps import CurrentPrincipal, Db
+
+router = APIRouter(prefix="/api/v1/postmortems/{id}/rca", tags=["root cause analysis"])
+rca_router = APIRouter(prefix="/api/v1/rca", tags=["root cause analysis"])
+
+Technique = Literal[
+    "problem",
+    "five_whys",
+    "fishbone",
+    "changes",
+    "timeline",
+    "factors",
+    "causal_tree",
+    "barriers",
+    "links",
+]
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Changed since base_version; body has the current analysis"}
+}
+
+
+class EventOut(BaseModel):
+    id: int
+    at: str | None
+    text: str
+    actor: str | None
+    source: str
+    kind: str | None
+
+
+class MilestoneOut(BaseModel):
+    name: str
+    at: str | None
+    event_id: int | None
+    origin: str
+
+
+class TimelineOut(BaseModel):
+    milestones: list[MilestoneOut]
+    durations: dict[str, Any]
+
+
+class WarningOut(BaseModel):
+    rule: str
+    message: str
+    target: str | None
+    suggestion: str | None
+
+
+class UnaddressedOut(BaseModel):
+    kind: str
+    target: str
+    text: str
+
+
+class ActionItemRef(BaseModel):
+    id: int | None
+    title: str
+    status: str
+
+
+class AnalysisOut(BaseModel):
+    postmortem: str
+    title: str
+    timezone: str
+    version: int = Field(..., description="0 while no analysis is stored")
+    updated_at: str | None
+    updated_by: str | None
+    analysis: Analysis
+    timeline: TimelineOut
+    change_candidates: list[EventOut]
+    events: list[EventOut]
+    action_items: list[ActionItemRef]
+    warnings: list[WarningOut]
+    unaddressed: list[UnaddressedOut]
+
+
+class AnalysisIn(BaseModel):
+    base_version: int = Field(..., ge=0, description="The version this edit started from")
+    analysis: Analysis
+
+
+class TechniqueIn(BaseModel):
+    base_version: int = Field(..., ge=0, description="The version this edit started from")
+    value: Any = Field(..., description="The technique's new content, as in the whole analysis")
+
+
+class VersionOut(BaseModel):
+    version: int
+    actor: str
+    change: str
+    created_at: str
+
+
+class CategoryModel(BaseModel):
+    key: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    label: str = Field(..., min_length=1, max_length=120)
+    description: str = Field("", max_length=2000)
+    archived: bool = False
+
+
+class CategoriesIn(BaseModel):
+    categories: list[CategoryModel] = Field(..., max_length=500)
+
+
+class RecurringPostmortem(BaseModel):
+    id: str
+    title: str
+    causes: list[str]
+
+
+class RecurrenceOut(BaseModel):
+    category: str
+    label: str
+    count: int
+    postmortems: list[RecurringPostmortem]
+
+
+def _saved(
+    db: sessionmaker[Session],
+    id: str,
+    viewer: Principal,
+    analysis: Analysis,
+    base: int | None,
+    what: str,
+) -> Response:
+    try:
+        with db.begin() as session:
+            view = service.save_analysis(
+                session, id, analysis, viewer, base_version=base, change=what
+            )
+            return JSONResponse(view.to_json())
+    except ConflictError as exc:
+        body: dict[str, Any] = {"detail": str(exc)}
+        if isinstance(exc.current, service.AnalysisView):
+            body["current"] = exc.current.to_json()
+        return JSONResponse(body, status_code=409)
+
+
+@router.get("", response_model=AnalysisOut)
+def get_analysis(id: str, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+    """The analysis with its timeline summary, warnings and unaddressed causes.
+
+    A post-mortem without one gives a fresh analysis (version 0) with its changes before
+    detection already listed.
+    """
+    with db.begin() as session:
+        return service.get_analysis(session, id, viewer).to_json()
+
+
+@router.put("", response_model=AnalysisOut, responses=CONFLICT)
+def put_analysis(id: str, body: AnalysisIn, db: Db, viewer: CurrentPrincipal) -> Response:
+    """Replace the whole analysis; refused with 409 when base_version is stale."""
+    return _saved(db, id, viewer, body.analysis, body.base_version, "edited")
+
+
+@router.put("/{technique}", response_model=AnalysisOut, responses=CONFLICT)
+def put_technique(
+    id: str, technique: Technique, body: TechniqueIn, db: Db, viewer: CurrentPrincipal
+) -> Response:
+    """Replace one technique (or the problem statement, or the links) and keep the rest."""
+    with db.begin() as session:
+        current = service.get_analysis(session, id, viewer, lint=False).analysis
+    data = current.model_dump(mode="json")
+    data[technique] = body.value
+    analysis = service.parse_analysis(data, source="request")
+    return _saved(db, id, viewer, analysis, body.base_version, f"edited {technique}")
+
+
+@router.post("/import", response_model=AnalysisOut, responses=CONFLICT)
+def import_analysis(
+    id: str,
+    db: Db,
+    viewer: CurrentPrincipal,
+    data: Annotated[dict[str, Any], Body(description="An analysis as documented in docs/rca.md")],
+    base_version: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    """Replace the analysis with one written elsewhere (action items may be named by title,
+    evidence by the event's time and text)."""
+    analysis = service.parse_analysis(data, source="request")
+    return _saved(db, id, viewer, analysis, base_version, "imported")
+
+
+@router.get("/versions", response_model=list[VersionOut])
+def list_versions(id: str, db: Db, viewer: CurrentPrincipal) -> list[dict[str, object]]:
+    """Every version of the analysis: who changed it, when, how (newest first)."""
+    with db.begin() as session:
+        return [v.to_json() for v in service.versions(session, id, viewer)]
+
+
+@router.get("/versions/{version}", response_model=Analysis)
+def get_version(id: str, version: int, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+    """The analysis as it was at one version."""
+    with db.begin() as session:
+        return service.snapshot(session, id, version, viewer).model_dump(mode="json")
+
+
+@router.get(
+    "/diagrams/{kind}",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}, "text/plain": {}}}},
+)
+def get_diagram(
+    id: str,
+    kind: Literal["fishbone", "tree"],
+    db: Db,
+    viewer: CurrentPrincipal,
+    format: Annotated[Literal["svg", "mermaid"], Query()] = "svg",
+) -> Response:
+    """The fishbone or causal tree as SVG, or as Mermaid source."""
+    from kintsugi.rca.diagrams import diagram_mermaid, diagram_svg
+
+    with db.begin() as session:
+        view = service.get_analysis(session, id, viewer, lint=False)
+    if format == "mermaid":
+        return Response(diagram_mermaid(view, kind), media_type="text/plain; charset=utf-8")
+    return Response(diagram_svg(view, kind), media_type="image/svg+xml")
+
+
+@rca_router.get("/categories", response_model=list[CategoryModel])
+def list_categories(db: Db, viewer: CurrentPrincipal) -> list[dict[str, object]]:
+    """The organisation's cause taxonomy (archived categories included)."""
+    with db.begin() as session:
+        return [c.to_json() for c in taxonomy.list_categories(session)]
+
+
+@rca_router.put("/categories", response_model=list[CategoryModel])
+def put_categories(body: CategoriesIn, db: Db, viewer: CurrentPrincipal) -> list[dict[str, object]]:
+    """Replace the taxonomy (facilitators and admins). Categories are archived, not removed."""
+    categories = [
+        taxonomy.Category(c.key, c.label, c.description, c.archived) for c in body.categories
+    ]
+    with db.begin() as session:
+        return [c.to_json() for c in taxonomy.replace_categories(session, categories, viewer)]
+
+
+@rca_router.get("/recurring", response_model=list[RecurrenceOut])
+def recurring(
+    db: Db,
+    viewer: CurrentPrincipal,
+    min_count: Annotated[int, Query(ge=1, le=1000)] = 2,
+) -> list[dict[str, object]]:
+    """Categories of root causes and factors that recur across post-mortems."""
+    with db.begin() as session:
+        return [r.to_json() for r in service.recurring_causes(session, viewer, min_count=min_count)]
+
+
+EXTRA_ROUTERS = (rca_router,)

@@ -1,0 +1,518 @@
+"""Root cause analyses: read, save (with history), link to action items, find recurring causes.
+
+Every read takes the ``viewer`` and every write the ``actor``; each call first finds the
+post-mortem through ``postmortems.service`` so that its visibility applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from kintsugi.core.types import utcnow
+from kintsugi.people.principal import Principal, Role
+from kintsugi.postmortems import service as postmortems
+from kintsugi.postmortems.access import visible_to
+from kintsugi.postmortems.document import ActionItem, Document
+from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.rca import evidence as timeline_view
+from kintsugi.rca import taxonomy, validation
+from kintsugi.rca.evidence import StoredEvent, TimelineSummary
+from kintsugi.rca.model import (
+    Analysis,
+    Change,
+    Item,
+    Link,
+    Relation,
+    TargetKind,
+    assign_ids,
+    item_text,
+)
+from kintsugi.rca.models import AnalysisRow, AnalysisVersionRow, LinkRow
+from kintsugi.rca.taxonomy import Category
+from kintsugi.rca.validation import Advice
+
+
+@dataclass
+class AnalysisView:
+    """An analysis with everything shown beside it: timeline, links, warnings."""
+
+    postmortem_id: str
+    title: str
+    timezone: str
+    analysis: Analysis
+    version: int
+    updated_at: datetime | None
+    updated_by: str | None
+    events: list[StoredEvent]
+    action_items: list[ActionItem]
+    timeline: TimelineSummary
+    change_candidates: list[StoredEvent]
+    warnings: list[Advice]
+    categories: list[Category] = field(default_factory=list)
+
+    @property
+    def problem(self) -> str:
+        """The problem statement (the post-mortem's title when none is written)."""
+        return self.analysis.problem or self.title
+
+    @property
+    def addressed(self) -> set[str]:
+        return {link.target for link in self.analysis.links}
+
+    def unaddressed(self) -> list[tuple[TargetKind, Item]]:
+        """Root causes and failed barriers that no action item addresses."""
+        return validation.unaddressed(self.analysis, self.addressed)
+
+    def items_for(self, target: str) -> list[ActionItem]:
+        """The action items that address item ``target``."""
+        ids = {link.action_item for link in self.analysis.links if link.target == target}
+        return [item for item in self.action_items if item.id in ids]
+
+    def event(self, event_id: int | None) -> StoredEvent | None:
+        return next((e for e in self.events if e.id == event_id), None)
+
+    def category_label(self, key: str | None) -> str:
+        if key is None:
+            return ""
+        return next((c.label for c in self.categories if c.key == key), key)
+
+    def warnings_for(self, target: str) -> list[Advice]:
+        return [w for w in self.warnings if w.target == target]
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON shape (``kintsugi rca show --json``, the API)."""
+        return {
+            "postmortem": self.postmortem_id,
+            "title": self.title,
+            "timezone": self.timezone,
+            "version": self.version,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "updated_by": self.updated_by,
+            "analysis": self.analysis.model_dump(mode="json"),
+            "timeline": self.timeline.to_json(),
+            "change_candidates": [e.to_json() for e in self.change_candidates],
+            "events": [e.to_json() for e in self.events],
+            "action_items": [
+                {"id": a.id, "title": a.title, "status": a.status.value} for a in self.action_items
+            ],
+            "warnings": [w.to_json() for w in self.warnings],
+            "unaddressed": [
+                {"kind": kind.value, "target": item.id, "text": item_text(item)}
+                for kind, item in self.unaddressed()
+            ],
+        }
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def get_analysis(
+    session: Session, id: str, viewer: Principal, *, lint: bool = True
+) -> AnalysisView:
+    """The analysis of post-mortem ``id`` (a fresh one, pre-filled, when none is stored)."""
+    row = postmortems.find_row(session, id, viewer)
+    doc = postmortems.get_document(session, row.id, viewer)
+    return _view(session, row.pk, doc, lint=lint)
+
+
+def has_analysis(session: Session, id: str, viewer: Principal) -> bool:
+    """True when post-mortem ``id`` has a stored analysis."""
+    row = postmortems.find_row(session, id, viewer)
+    return session.get(AnalysisRow, row.pk) is not None
+
+
+def _view(session: Session, pk: int, doc: Document, *, lint: bool) -> AnalysisView:
+    stored = session.get(AnalysisRow, pk)
+    events = timeline_view.load_events(session, pk)
+    if stored is None:
+        analysis = Analysis()
+        version, updated_at, updated_by = 0, None, None
+    else:
+        analysis = Analysis.model_validate(stored.data)
+        version, updated_at, updated_by = stored.version, stored.updated_at, stored.updated_by
+    analysis.links = _load_links(session, pk)
+    summary = timeline_view.summarise(doc, events, analysis)
+    candidates = timeline_view.changes_before_detection(events, summary.milestones["detection"].at)
+    if stored is None:
+        analysis = prefill_changes(analysis, candidates)
+        candidates = []
+    else:
+        candidates = _not_yet_listed(analysis, candidates)
+    language = _language(session, doc) if lint else None
+    assert doc.id is not None
+    return AnalysisView(
+        postmortem_id=doc.id,
+        title=doc.title,
+        timezone=doc.timezone,
+        analysis=analysis,
+        version=version,
+        updated_at=updated_at,
+        updated_by=updated_by,
+        events=events,
+        action_items=list(doc.action_items),
+        timeline=summary,
+        change_candidates=candidates,
+        warnings=validation.warnings(analysis, language, {link.target for link in analysis.links}),
+        categories=taxonomy.list_categories(session),
+    )
+
+
+def _language(session: Session, doc: Document) -> validation.LanguageContext:
+    from kintsugi.language.linter import document_participants
+
+    return validation.LanguageContext(
+        participants=document_participants(doc),
+        roster=postmortems.roster(session),
+        systems=list(doc.services),
+    )
+
+
+def _load_links(session: Session, pk: int) -> list[Link]:
+    rows = session.execute(
+        select(LinkRow.action_item_id, LinkRow.target_id)
+        .where(LinkRow.postmortem_pk == pk)
+        .order_by(LinkRow.action_item_id, LinkRow.target_id)
+    )
+    return [Link(action_item=item_id, target=target) for item_id, target in rows]
+
+
+def _not_yet_listed(analysis: Analysis, candidates: list[StoredEvent]) -> list[StoredEvent]:
+    listed = {e.event_id for c in analysis.changes for e in c.evidence}
+    texts = {" ".join(c.text.lower().split()) for c in analysis.changes}
+    return [
+        e
+        for e in candidates
+        if e.id not in listed and " ".join(e.text.lower().split()) not in texts
+    ]
+
+
+def prefill_changes(analysis: Analysis, candidates: Sequence[StoredEvent]) -> Analysis:
+    """Add each change before detection that the analysis does not list yet (relation unknown)."""
+    from kintsugi.rca.model import Evidence, new_id
+
+    for event in _not_yet_listed(analysis, list(candidates)):
+        analysis.changes.append(
+            Change(
+                id=new_id(analysis, TargetKind.CHANGE),
+                kind=timeline_view.change_kind_of(event),
+                text=event.text[:2000],
+                at=event.at,
+                related=Relation.UNKNOWN,
+                evidence=[Evidence(event_id=event.id, at=event.at, text=event.text)],
+            )
+        )
+    return analysis
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _require_editor(actor: Principal) -> None:
+    if not actor.has_role(Role.EDITOR):
+        raise PermissionDeniedError("editing a root cause analysis needs the editor role")
+
+
+def save_analysis(
+    session: Session,
+    id: str,
+    analysis: Analysis,
+    actor: Principal,
+    *,
+    base_version: int | None,
+    change: str = "edited",
+) -> AnalysisView:
+    """Store ``analysis`` (with its links) as the analysis of post-mortem ``id``.
+
+    ``base_version`` is the version the edit started from (0: no analysis yet); a stale one is
+    refused with ConflictError carrying the current analysis. None skips the check (imports).
+    Items without ids get new ones; evidence is resolved against the stored timeline.
+    """
+    _require_editor(actor)
+    row = postmortems.find_row(session, id, actor)
+    doc = postmortems.get_document(session, row.id, actor)
+    stored = session.get(AnalysisRow, row.pk)
+    current_version = stored.version if stored is not None else 0
+    if base_version is not None and base_version != current_version:
+        raise ConflictError(
+            f"the analysis of {row.id!r} changed since version {base_version} "
+            f"(now {current_version}); reload it",
+            current=_view(session, row.pk, doc, lint=False),
+        )
+    analysis = assign_ids(analysis.model_copy(deep=True))
+    validation.check(analysis, taxonomy.category_keys(session))
+    events = timeline_view.load_events(session, row.pk)
+    timeline_view.resolve_evidence(analysis, events)
+    links = _resolve_links(analysis, doc.action_items)
+    analysis.links = [Link(action_item=item_id, target=target) for item_id, target, _ in links]
+    now = utcnow()
+    data = analysis.model_dump(mode="json", exclude={"links"})
+    row_id = row.id
+    if stored is None:
+        stored = AnalysisRow(postmortem_pk=row.pk, data=data, created_at=now)
+        session.add(stored)
+    else:
+        stored.data = data
+    stored.updated_at = now
+    stored.updated_by = actor.username
+    try:
+        session.flush()
+    except (StaleDataError, IntegrityError):
+        raise ConflictError(
+            f"the analysis of {row_id!r} was saved by someone else at the same moment; reload it"
+        ) from None
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig):
+            raise
+        raise ConflictError(
+            f"the analysis of {row_id!r} is being saved by someone else right now; try again"
+        ) from None
+    session.execute(delete(LinkRow).where(LinkRow.postmortem_pk == row.pk))
+    if links:
+        session.execute(
+            insert(LinkRow),
+            [
+                {
+                    "action_item_id": item_id,
+                    "target_kind": kind.value,
+                    "target_id": target,
+                    "postmortem_pk": row.pk,
+                }
+                for item_id, target, kind in links
+            ],
+        )
+    session.execute(
+        insert(AnalysisVersionRow),
+        [
+            {
+                "postmortem_pk": row.pk,
+                "version": stored.version,
+                "actor": actor.username,
+                "change": change[:200],
+                "created_at": now,
+                "snapshot": analysis.model_dump(mode="json"),
+            }
+        ],
+    )
+    return _view(session, row.pk, doc, lint=True)
+
+
+def _resolve_links(
+    analysis: Analysis, items: Sequence[ActionItem]
+) -> list[tuple[int, str, TargetKind]]:
+    """(action item id, target id, target kind) for each link, without repeats."""
+    kinds = analysis.target_kinds()
+    by_id = {item.id: item for item in items if item.id is not None}
+    by_title: dict[str, list[int]] = {}
+    for item in items:
+        if item.id is not None:
+            by_title.setdefault(" ".join(item.title.lower().split()), []).append(item.id)
+    result: dict[tuple[int, str], TargetKind] = {}
+    for n, link in enumerate(analysis.links):
+        if link.target not in kinds:
+            raise InputError(
+                f"no cause, factor or barrier with id {link.target!r}", field=f"links[{n}].target"
+            )
+        if isinstance(link.action_item, int):
+            if link.action_item not in by_id:
+                raise InputError(
+                    f"post-mortem has no action item {link.action_item}",
+                    field=f"links[{n}].action_item",
+                )
+            item_id = link.action_item
+        else:
+            matches = by_title.get(" ".join(link.action_item.lower().split()), [])
+            if len(matches) != 1:
+                problem = "no action item" if not matches else "several action items"
+                raise InputError(
+                    f"{problem} titled {link.action_item!r}", field=f"links[{n}].action_item"
+                )
+            item_id = matches[0]
+        result[(item_id, link.target)] = kinds[link.target]
+    return [(item_id, target, kind) for (item_id, target), kind in result.items()]
+
+
+def parse_analysis(data: Any, *, source: str = "analysis") -> Analysis:
+    """Validate analysis JSON (``docs/rca.md`` describes it); InputError names the field."""
+    if not isinstance(data, dict):
+        raise InputError("an analysis is a JSON object", file=source)
+    try:
+        return Analysis.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = _path(first.get("loc", ()))
+        count = exc.error_count()
+        more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
+        raise InputError(f"{first.get('msg')}{more}", file=source, field=path or None) from None
+
+
+def _path(loc: Sequence[int | str]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part in ("int", "str", "function-before[_from_id(), Evidence]"):
+            continue
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def import_analysis(
+    session: Session,
+    id: str,
+    data: Any,
+    actor: Principal,
+    *,
+    source: str = "analysis",
+    base_version: int | None = None,
+) -> AnalysisView:
+    """Replace the analysis of ``id`` with one written elsewhere (JSON data)."""
+    analysis = parse_analysis(data, source=source)
+    try:
+        return save_analysis(
+            session, id, analysis, actor, base_version=base_version, change="imported"
+        )
+    except InputError as exc:
+        raise exc.located(source) if exc.file is None else exc from None
+
+
+def update_analysis(
+    session: Session,
+    id: str,
+    actor: Principal,
+    edit: Any,
+    *,
+    base_version: int | None,
+    change: str,
+) -> AnalysisView:
+    """Apply ``edit`` (a function changing an Analysis in place) to the stored analysis."""
+    view = get_analysis(session, id, actor, lint=False)
+    if base_version is not None and base_version != view.version:
+        raise ConflictError(
+            f"the analysis of {view.postmortem_id!r} changed since version {base_version} "
+            f"(now {view.version}); reload it",
+            current=view,
+        )
+    analysis = view.analysis.model_copy(deep=True)
+    edit(analysis)
+    return save_analysis(
+        session, view.postmortem_id, analysis, actor, base_version=view.version, change=change
+    )
+
+
+# ----------------------------------------------------------------------------- history
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """Who changed the analysis, when, and how."""
+
+    version: int
+    actor: str
+    change: str
+    created_at: datetime
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "version": self.version,
+            "actor": self.actor,
+            "change": self.change,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def versions(session: Session, id: str, viewer: Principal) -> list[VersionInfo]:
+    """Every version of the analysis, newest first."""
+    row = postmortems.find_row(session, id, viewer)
+    rows = session.execute(
+        select(
+            AnalysisVersionRow.version,
+            AnalysisVersionRow.actor,
+            AnalysisVersionRow.change,
+            AnalysisVersionRow.created_at,
+        )
+        .where(AnalysisVersionRow.postmortem_pk == row.pk)
+        .order_by(AnalysisVersionRow.version.desc())
+    )
+    return [VersionInfo(*r) for r in rows]
+
+
+def snapshot(session: Session, id: str, version: int, viewer: Principal) -> Analysis:
+    """The analysis as it was at ``version``."""
+    row = postmortems.find_row(session, id, viewer)
+    stored = session.get(AnalysisVersionRow, (row.pk, version))
+    if stored is None:
+        raise NotFoundError(f"the analysis of {row.id!r} has no version {version}")
+    return Analysis.model_validate(stored.snapshot)
+
+
+# ----------------------------------------------------------------------------- recurring
+
+
+@dataclass
+class Recurrence:
+    """A category of cause and the post-mortems whose analyses name it."""
+
+    category: str
+    label: str
+    postmortems: list[tuple[str, str, list[str]]]  # (id, title, the causes' texts)
+
+    @property
+    def count(self) -> int:
+        return len(self.postmortems)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "category": self.category,
+            "label": self.label,
+            "count": self.count,
+            "postmortems": [
+                {"id": pm_id, "title": title, "causes": causes}
+                for pm_id, title, causes in self.postmortems
+            ],
+        }
+
+
+def recurring_causes(
+    session: Session, viewer: Principal, *, min_count: int = 2
+) -> list[Recurrence]:
+    """Categories of root causes and factors found in at least ``min_count`` post-mortems
+    the viewer may see, most frequent first."""
+    rows = session.execute(
+        select(PostmortemRow.id, PostmortemRow.title, AnalysisRow.data)
+        .join(AnalysisRow, AnalysisRow.postmortem_pk == PostmortemRow.pk)
+        .where(visible_to(viewer))
+        .order_by(PostmortemRow.started_at.desc().nulls_last(), PostmortemRow.id)
+    )
+    found: dict[str, list[tuple[str, str, list[str]]]] = {}
+    for pm_id, title, data in rows:
+        analysis = Analysis.model_validate(data)
+        causes: dict[str, list[str]] = {}
+        for _, item in analysis.items():
+            category: str | None = getattr(item, "category", None)
+            counted = category is not None and (
+                getattr(item, "root_cause", False)
+                or hasattr(item, "classification")
+                or hasattr(item, "parent")
+            )
+            if counted and category is not None:
+                causes.setdefault(category, []).append(item_text(item))
+        for category, texts in causes.items():
+            found.setdefault(category, []).append((pm_id, title, texts))
+    labels = taxonomy.labels(session)
+    result = [
+        Recurrence(category, labels.get(category, category), pms)
+        for category, pms in found.items()
+        if len(pms) >= min_count
+    ]
+    return sorted(result, key=lambda r: (-r.count, r.label.lower()))
