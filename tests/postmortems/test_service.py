@@ -292,3 +292,27 @@ def test_concurrent_saves_from_one_version_never_both_win(db_url: str) -> None:
         assert doc.version == 2 and doc.title in ("mine", "theirs")
         assert [v.version for v in history.versions(session, doc.id or "", SYSTEM)] == [2, 1]
     engine.dispose()
+
+
+def test_exports_show_action_items_as_they_are_now(sessions: sessionmaker[Session]) -> None:
+    """An item completed elsewhere shows as completed in the Markdown, not as written then."""
+    from kintsugi.actions.models import ActionItemRow
+    from kintsugi.postmortems.export import export_document
+    from kintsugi.postmortems.markdown import parse_markdown
+
+    text = "# Failover\n\n## Action Items\n\n- Alert on replica lag\n- Document failover\n"
+    with sessions.begin() as session:
+        service.create_document(session, parse_markdown(text), SYSTEM)
+    with sessions.begin() as session:
+        assert "- Alert on replica lag" in export_document(
+            service.get_document(session, "failover", SYSTEM), "md"
+        )
+        row = session.scalars(select(ActionItemRow).where(ActionItemRow.position == 0)).one()
+        row.status = "completed"
+    with sessions.begin() as session:
+        exported = export_document(service.get_document(session, "failover", SYSTEM), "md")
+    again = parse_markdown(exported)
+    assert [(i.title, i.status.value) for i in again.action_items] == [
+        ("Alert on replica lag", "completed"),
+        ("Document failover", "open"),
+    ]

@@ -30,6 +30,17 @@ def owner_kind_for(session: Session, owner: str | None, explicit: str | None = N
     return "team" if teams else "person"
 
 
+def team_names(session: Session) -> frozenset[str]:
+    """Lower-cased names of every team (one query, for deciding many owners' kinds)."""
+    with session.no_autoflush:
+        return frozenset(name.lower() for name in session.scalars(select(Team.name)))
+
+
+def owner_kind_among(teams: frozenset[str], owner: str | None) -> str:
+    """``team`` when ``owner`` names one of ``teams`` (see team_names), else ``person``."""
+    return "team" if owner and owner.strip().lower() in teams else "person"
+
+
 def team_member_names(session: Session, team: str) -> list[str]:
     """Usernames of the members of the team called ``team`` (none when there is no such team)."""
     return list(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from kintsugi.actions import history
 from kintsugi.actions.models import ActionItemRow
-from kintsugi.actions.owners import owner_kind_for
+from kintsugi.actions.owners import owner_kind_among, team_names
 from kintsugi.core.types import utcnow
 from kintsugi.postmortems.document import ActionItem, ActionItemStatus
 
@@ -60,6 +60,7 @@ def sync_document_items(
     result: list[ActionItemRow] = []
     changed: list[tuple[ActionItemRow, dict[str, list[Any]], bool]] = []
     now = utcnow()
+    teams = team_names(session) if items else frozenset()
     for position, item in enumerate(items):
         match = by_id.get(item.id) if item.id is not None else None
         if match is None or match.id in kept:
@@ -79,7 +80,7 @@ def sync_document_items(
             and row.updated_at > keep_changes_after
         ):
             item = _to_item(row)
-        changes = _apply(session, row, item, position, now)
+        changes = _apply(teams, row, item, position, now)
         if created or changes:
             changed.append((row, changes, created))
         if row.id is not None:
@@ -102,7 +103,7 @@ def sync_document_items(
 
 
 def _apply(
-    session: Session, row: ActionItemRow, item: ActionItem, position: int, now: datetime
+    teams: frozenset[str], row: ActionItemRow, item: ActionItem, position: int, now: datetime
 ) -> dict[str, list[Any]]:
     """Copy the document's item onto the row; the fields that changed, as [old, new]."""
     status = item.status.value
@@ -123,7 +124,7 @@ def _apply(
     elif status != ActionItemStatus.COMPLETED:
         row.completed_at = None
     if "owner" in changes or row.owner_kind is None:
-        row.owner_kind = owner_kind_for(session, item.owner)
+        row.owner_kind = owner_kind_among(teams, item.owner)
     if status != ActionItemStatus.WONT_DO:
         row.wont_do_reason = None
     row.position = position

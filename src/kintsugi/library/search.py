@@ -455,20 +455,22 @@ def _facets(
         )
     hits = engine.join(columns).where(*conditions).cte("hits")
     n = func.count()
+    tag_key = TagRow.tag.concat(literal_column("''"))
+    service_key = ServiceRow.service.concat(literal_column("''"))
     parts = [
         select(literal("severity"), cast(hits.c.severity, String), n).group_by(hits.c.severity),
         select(literal("status"), cast(hits.c.status, String), n).group_by(hits.c.status),
         select(literal("year"), cast(hits.c.year, String), n).group_by(hits.c.year),
         # grouping by an expression, not the column, keeps SQLite from scanning every tag
         # through its index to save a sort: it walks the matches and looks their tags up
-        select(literal("tag"), TagRow.tag.concat(""), n)
+        select(literal("tag"), tag_key, n)
         .select_from(hits)
         .join(TagRow, TagRow.postmortem_pk == hits.c.pk)
-        .group_by(TagRow.tag.concat("")),
-        select(literal("service"), ServiceRow.service.concat(""), n)
+        .group_by(tag_key),
+        select(literal("service"), service_key, n)
         .select_from(hits)
         .join(ServiceRow, ServiceRow.postmortem_pk == hits.c.pk)
-        .group_by(ServiceRow.service.concat("")),
+        .group_by(service_key),
     ]
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     for facet, value, count in session.execute(union_all(*parts)):

@@ -10,6 +10,7 @@ from markupsafe import escape
 
 from kintsugi.core.errors import InputError
 from kintsugi.postmortems.document import Document, TimelineEvent
+from kintsugi.postmortems.body import synced
 from kintsugi.postmortems.html import markdown_to_html
 from kintsugi.postmortems.markdown import render_markdown
 
@@ -107,7 +108,8 @@ def document_html(doc: Document) -> str:
 
 
 def export_document(doc: Document, fmt: str) -> str:
-    """The document in ``fmt`` (md, json or html)."""
+    """The document in ``fmt`` (md, json or html), its sections in step with its data."""
+    doc = synced(doc)
     if fmt == "md":
         return render_markdown(doc)
     if fmt == "json":

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing import get_context
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +20,8 @@ from kintsugi.postmortems.markdown import decode_markdown, parse_markdown
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 BATCH_SIZE = 200
+PARSE_WORKERS = 2
+PARALLEL_FROM = 200  # below this, starting worker processes costs more than it saves
 
 
 @dataclass
@@ -80,6 +86,26 @@ def read_document(path: Path, default_timezone: str = "UTC") -> Document:
     return doc
 
 
+def _read_or_error(job: tuple[Path, str]) -> Document | InputError:
+    """Parse one file, returning its error instead of raising (so it can cross processes)."""
+    path, default_timezone = job
+    try:
+        return read_document(path, default_timezone)
+    except InputError as exc:
+        return exc if exc.file else exc.located(str(path))
+
+
+def _parsed(files: list[Path], default_timezone: str) -> Iterator[Document | InputError]:
+    """Parsed files in order; large imports parse in worker processes while the caller writes."""
+    jobs = [(path, default_timezone) for path in files]
+    workers = min(PARSE_WORKERS, os.cpu_count() or 1)
+    if len(files) < PARALLEL_FROM or workers < 2:
+        yield from map(_read_or_error, jobs)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        yield from pool.map(_read_or_error, jobs, chunksize=16)
+
+
 def import_paths(
     sessions: sessionmaker[Session],
     paths: Iterable[Path],
@@ -97,12 +123,13 @@ def import_paths(
     files = find_markdown_files(paths)
     result = ImportResult()
     seen_ids: dict[str, Path] = {}
-    batches = [files] if strict else list(_batches(files, BATCH_SIZE))
-    for batch in batches:
+    parsed = zip(files, _parsed(files, default_timezone), strict=True)
+    size = len(files) if strict else BATCH_SIZE
+    while batch := list(islice(parsed, size)):
         pending = ImportResult()
         with sessions() as session:
-            for path in batch:
-                _import_one(session, path, actor, default_timezone, seen_ids, pending)
+            for path, doc in batch:
+                _import_one(session, path, doc, actor, seen_ids, pending)
                 if progress:
                     progress(path)
             if strict and pending.errors:
@@ -120,13 +147,14 @@ def import_paths(
 def _import_one(
     session: Session,
     path: Path,
+    doc: Document | InputError,
     actor: Principal,
-    default_timezone: str,
     seen_ids: dict[str, Path],
     result: ImportResult,
 ) -> None:
     try:
-        doc = read_document(path, default_timezone)
+        if isinstance(doc, InputError):
+            raise doc
         assert doc.id is not None
         if doc.id in seen_ids:
             raise InputError(
@@ -146,8 +174,3 @@ def _import_one(
     assert stored.id is not None
     seen_ids[stored.id] = path
     (result.created if created else result.updated).append((path, stored.id))
-
-
-def _batches(items: list[Path], size: int) -> Iterator[list[Path]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

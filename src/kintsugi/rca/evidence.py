@@ -192,6 +192,8 @@ def summarise(doc: Document, events: Sequence[StoredEvent], overrides: Analysis)
         chosen: Milestone | None = getattr(overrides.timeline, name)
         if chosen is not None and (chosen.at or chosen.event_id in by_id):
             event = by_id.get(chosen.event_id) if chosen.event_id else None
+            if event is None and chosen.at is not None:
+                event = _event_at(timed, chosen.at)
             at = chosen.at or (event.at if event else None)
             views[name] = MilestoneView(name, at, event, "set by hand")
             continue

@@ -330,7 +330,10 @@ def _resolve_links(
                 )
             item_id = link.action_item
         else:
-            matches = by_title.get(" ".join(link.action_item.lower().split()), [])
+            wanted = " ".join(link.action_item.lower().split())
+            matches = by_title.get(wanted, []) or [
+                i for title, ids in by_title.items() if title.startswith(wanted) for i in ids
+            ]
             if len(matches) != 1:
                 problem = "no action item" if not matches else "several action items"
                 raise InputError(

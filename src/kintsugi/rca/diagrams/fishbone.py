@@ -85,7 +85,9 @@ def layout_fishbone(effect: str, causes: Sequence[Cause]) -> Canvas:
     canvas = Canvas(width=head_x + effect_w + MARGIN, height=height, title=f"Fishbone: {effect}")
     canvas.add(Line(((MARGIN, spine_y), (head_x - 8, spine_y)), "spine"))
     canvas.add(
-        Polygon(((head_x - 14, spine_y - 7), (head_x, spine_y), (head_x - 14, spine_y + 7)), "arrow")
+        Polygon(
+            ((head_x - 14, spine_y - 7), (head_x, spine_y), (head_x - 14, spine_y + 7)), "arrow"
+        )
     )
     for row, direction in ((TOP_BONES, -1), (BOTTOM_BONES, 1)):
         for (bone, label), end_x in zip(row, ends, strict=True):
