@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.audit import service as audit
@@ -316,3 +317,32 @@ def test_exports_show_action_items_as_they_are_now(sessions: sessionmaker[Sessio
         ("Alert on replica lag", "completed"),
         ("Document failover", "open"),
     ]
+
+
+def test_bulk_creation_stores_what_one_by_one_creation_stores(
+    sessions: sessionmaker[Session], corpus: Path
+) -> None:
+    from kintsugi.actions.models import ActionItemHistoryRow
+    from kintsugi.postmortems.export import document_json
+    from kintsugi.postmortems.importer import read_document
+
+    files = sorted((corpus / "dfds").glob("PM2021-*.md"))
+    docs = [read_document(f) for f in files]
+    with sessions.begin() as session:
+        service.create_documents(session, docs, SYSTEM)
+        bulk = [document_json(service.get_document(session, d.id or "", SYSTEM)) for d in docs]
+        bulk_history = session.scalar(select(func.count(ActionItemHistoryRow.id)))
+    with sessions.begin() as session:  # the same documents again, one by one, under new ids
+        single = []
+        for doc in docs:
+            copy = doc.model_copy(update={"id": f"single-{doc.id}"})
+            service.create_document(session, copy, SYSTEM)
+            single.append(document_json(service.get_document(session, copy.id or "", SYSTEM)))
+        single_history = session.scalar(select(func.count(ActionItemHistoryRow.id)))
+
+    def comparable(doc: dict[str, object]) -> dict[str, object]:
+        items = [{**i, "id": None} for i in doc["action_items"]]  # type: ignore[attr-defined]
+        return {**doc, "id": None, "action_items": items}
+
+    assert [comparable(d) for d in bulk] == [comparable(d) for d in single]
+    assert single_history == 2 * bulk_history

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from kintsugi.actions import history
-from kintsugi.actions.models import ActionItemRow
+from kintsugi.actions.history import jsonable
+from kintsugi.actions.models import ActionItemHistoryRow, ActionItemRow
 from kintsugi.actions.owners import owner_kind_among, team_names
 from kintsugi.core.types import utcnow
 from kintsugi.postmortems.document import ActionItem, ActionItemStatus
@@ -100,6 +101,68 @@ def sync_document_items(
             at=now,
         )
     return [_to_item(row) for row in result]
+
+
+def insert_document_items(
+    session: Session,
+    batch: Sequence[tuple[int, Sequence[ActionItem]]],
+    *,
+    actor: str = DOCUMENT_ACTOR,
+) -> dict[int, list[ActionItem]]:
+    """The items of new post-mortems, written in bulk (imports): the same rows and history
+    entries as ``sync_document_items`` writes for a new post-mortem, in a few statements."""
+    now = utcnow()
+    teams = team_names(session)
+    rows: list[dict[str, Any]] = []
+    for postmortem_pk, items in batch:
+        for position, item in enumerate(items):
+            rows.append(
+                {
+                    "postmortem_pk": postmortem_pk,
+                    "position": position,
+                    "title": item.title,
+                    "owner": item.owner,
+                    "owner_kind": owner_kind_among(teams, item.owner),
+                    "priority": item.priority.value if item.priority else None,
+                    "due": item.due,
+                    "status": item.status.value,
+                    "wont_do_reason": None,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                    "completed_at": now if item.status == ActionItemStatus.COMPLETED else None,
+                }
+            )
+    result: dict[int, list[ActionItem]] = {pk: [] for pk, _ in batch}
+    if not rows:
+        return result
+    ids = session.scalars(
+        insert(ActionItemRow).returning(ActionItemRow.id, sort_by_parameter_order=True), rows
+    ).all()
+    history_rows = []
+    for item_id, row in zip(ids, rows, strict=True):
+        fields = ("title", "owner", "priority", "due", "status")
+        changes = {f: [None, jsonable(row[f])] for f in fields if row[f] is not None}
+        history_rows.append(
+            {
+                "item_id": item_id,
+                "at": now,
+                "actor": actor,
+                "kind": "created",
+                "changes": changes,
+                "comment": None,
+                "new_owner": row["owner"] or None,
+            }
+        )
+        result[row["postmortem_pk"]].append(_to_item_dict({**row, "id": item_id}))
+    session.execute(insert(ActionItemHistoryRow), history_rows)
+    return result
+
+
+def _to_item_dict(row: dict[str, Any]) -> ActionItem:
+    return ActionItem.model_validate(
+        {k: row[k] for k in ("id", "title", "owner", "priority", "due", "status")}
+    )
 
 
 def _apply(

@@ -10,6 +10,7 @@ from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.errors import InputError, KintsugiError
@@ -128,9 +129,11 @@ def import_paths(
     while batch := list(islice(parsed, size)):
         pending = ImportResult()
         with sessions() as session:
-            for path, doc in batch:
+            rest = _import_new_in_bulk(session, batch, actor, seen_ids, pending)
+            for path, doc in rest:
                 _import_one(session, path, doc, actor, seen_ids, pending)
-                if progress:
+            if progress:
+                for path, _ in batch:
                     progress(path)
             if strict and pending.errors:
                 session.rollback()
@@ -142,6 +145,43 @@ def import_paths(
         result.updated += pending.updated
         result.errors += pending.errors
     return result
+
+
+def _import_new_in_bulk(
+    session: Session,
+    batch: list[tuple[Path, Document | InputError]],
+    actor: Principal,
+    seen_ids: dict[str, Path],
+    result: ImportResult,
+) -> list[tuple[Path, Document | InputError]]:
+    """Create the batch's new documents in bulk; returns what is left to import one by one
+    (updates, errors, and everything when the bulk write fails)."""
+    candidates = [
+        (path, doc)
+        for path, doc in batch
+        if isinstance(doc, Document) and doc.id and doc.id not in seen_ids
+    ]
+    unique: dict[str, tuple[Path, Document]] = {}
+    for path, doc in candidates:
+        assert doc.id is not None
+        unique.setdefault(doc.id, (path, doc))
+    taken = service.existing_ids(session, list(unique))
+    new = [(path, doc) for id, (path, doc) in unique.items() if id not in taken]
+    if len(new) < 2:
+        return batch
+    try:
+        with session.begin_nested():
+            stored = service.create_documents(session, [doc for _, doc in new], actor)
+    except KintsugiError:
+        return batch  # one of them is at fault: the one-by-one path names it
+    except SQLAlchemyError:
+        return batch
+    done = {id(doc) for _, doc in new}
+    for (path, _), doc in zip(new, stored, strict=True):
+        assert doc.id is not None
+        seen_ids[doc.id] = path
+        result.created.append((path, doc.id))
+    return [(path, doc) for path, doc in batch if id(doc) not in done]
 
 
 def _import_one(

@@ -269,6 +269,110 @@ def update_document(
     return _write(session, row, doc, actor, change=change, items_since=items_since)
 
 
+def existing_ids(session: Session, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` are taken (deleted documents included)."""
+    if not ids:
+        return set()
+    return set(session.scalars(select(PostmortemRow.id).where(PostmortemRow.id.in_(ids))))
+
+
+def create_documents(
+    session: Session, docs: Sequence[Document], actor: Principal
+) -> list[Document]:
+    """Store many new documents in a few bulk statements (imports); each needs a free, valid id.
+
+    The rows, versions, timeline events and action items (with their history) are the same as
+    ``create_document`` writes one at a time. Run it in a savepoint: on any error, fall back to
+    creating the documents one by one.
+    """
+    _require_editor(actor)
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    grants: list[list[int]] = []
+    for doc in docs:
+        assert doc.id is not None
+        validate_id(doc.id)
+        team_id = people.team_id(session, doc.team)
+        if doc.visibility == Visibility.TEAM and team_id is None:
+            raise InputError("team visibility needs a team", field="team")
+        grants.append(people.user_ids(session, doc.access))
+        rows.append(
+            {
+                "id": doc.id,
+                "title": doc.title.strip() or doc.id,
+                "kind": doc.kind.value,
+                "status": doc.status.value,
+                "severity": doc.severity.value if doc.severity else None,
+                "started_at": doc.started_at,
+                "detected_at": doc.detected_at,
+                "resolved_at": doc.resolved_at,
+                "timezone": doc.timezone,
+                "visibility": doc.visibility.value,
+                "team_id": team_id,
+                "extra": dict(doc.extra),
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "published_at": now if doc.status == Status.PUBLISHED else None,
+            }
+        )
+    if not rows:
+        return []
+    pks = session.scalars(
+        insert(PostmortemRow).returning(PostmortemRow.pk, sort_by_parameter_order=True), rows
+    ).all()
+    children: dict[type[Base], list[dict[str, Any]]] = {table: [] for table in CHILD_TABLES}
+    for pk, doc, granted in zip(pks, docs, grants, strict=True):
+        children[TagRow] += [{"postmortem_pk": pk, "tag": t} for t in _unique(doc.tags)]
+        children[ServiceRow] += [{"postmortem_pk": pk, "service": s} for s in _unique(doc.services)]
+        children[AuthorRow] += [
+            {"postmortem_pk": pk, "position": i, "name": a} for i, a in enumerate(doc.authors)
+        ]
+        children[SectionRow] += [
+            {
+                "postmortem_pk": pk,
+                "position": i,
+                "key": s.key,
+                "heading": s.heading,
+                "level": s.level,
+                "markdown": s.markdown,
+            }
+            for i, s in enumerate(doc.sections)
+        ]
+        children[AccessGrantRow] += [{"postmortem_pk": pk, "user_id": u} for u in granted]
+        if doc.visibility != Visibility.ORGANISATION:
+            audit.record(session, actor, "visibility_changed", doc.id, after=doc.visibility.value)
+    for table, table_rows in children.items():
+        _insert(session, table, table_rows)
+    events = timeline.insert_document_events(
+        session, list(zip(pks, (d.timeline for d in docs), strict=True))
+    )
+    items = actions.insert_document_items(
+        session, list(zip(pks, (d.action_items for d in docs), strict=True))
+    )
+    stored = [
+        doc.model_copy(update={"version": 1, "timeline": events[pk], "action_items": items[pk]})
+        for pk, doc in zip(pks, docs, strict=True)
+    ]
+    created_at = utcnow()
+    _insert(
+        session,
+        VersionRow,
+        [
+            {
+                "postmortem_pk": pk,
+                "version": 1,
+                "actor": actor.username,
+                "change": "imported",
+                "created_at": created_at,
+                "snapshot": doc.model_dump(mode="json"),
+            }
+            for pk, doc in zip(pks, stored, strict=True)
+        ],
+    )
+    return stored
+
+
 def upsert_document(session: Session, doc: Document, actor: Principal) -> tuple[Document, bool]:
     """Create ``doc`` or, when its id exists, update it (imports). Returns (document, created)."""
     if doc.id:

@@ -147,10 +147,14 @@ def _saved(
             )
             return JSONResponse(view.to_json())
     except ConflictError as exc:
-        body: dict[str, Any] = {"detail": str(exc)}
-        if isinstance(exc.current, service.AnalysisView):
-            body["current"] = exc.current.to_json()
-        return JSONResponse(body, status_code=409)
+        return _conflict(exc)
+
+
+def _conflict(exc: ConflictError) -> Response:
+    body: dict[str, Any] = {"detail": str(exc)}
+    if isinstance(exc.current, service.AnalysisView):
+        body["current"] = exc.current.to_json()
+    return JSONResponse(body, status_code=409)
 
 
 @router.get("", response_model=AnalysisOut)
@@ -174,13 +178,16 @@ def put_analysis(id: str, body: AnalysisIn, db: Db, viewer: CurrentPrincipal) ->
 def put_technique(
     id: str, technique: Technique, body: TechniqueIn, db: Db, viewer: CurrentPrincipal
 ) -> Response:
-    """Replace one technique (or the problem statement, or the links) and keep the rest."""
-    with db.begin() as session:
-        current = service.get_analysis(session, id, viewer, lint=False).analysis
-    data = current.model_dump(mode="json")
-    data[technique] = body.value
-    analysis = service.parse_analysis(data, source="request")
-    return _saved(db, id, viewer, analysis, body.base_version, f"edited {technique}")
+    """Replace one technique (or the problem statement, or the links) and keep the rest;
+    links to items that are gone go with them."""
+    try:
+        with db.begin() as session:
+            view = service.replace_technique(
+                session, id, technique, body.value, viewer, base_version=body.base_version
+            )
+            return JSONResponse(view.to_json())
+    except ConflictError as exc:
+        return _conflict(exc)
 
 
 @router.post("/import", response_model=AnalysisOut, responses=CONFLICT)

@@ -248,11 +248,22 @@ def _same_text(a: str, b: str) -> bool:
 
 
 def find_event(events: Sequence[StoredEvent], cited: Evidence) -> StoredEvent | None:
-    """The event a citation points at: by id, else by time and text, else by either alone."""
-    if cited.event_id is not None:
-        for event in events:
-            if event.id == cited.event_id:
-                return event
+    """The event a citation points at: by id, else by time and text, else by either alone.
+
+    Ids of events written in the document change when it is saved again, and a database may
+    give an old id to another event, so an id only counts when the event still says what the
+    citation recorded (or, failing any match by text, still happened at the recorded time).
+    """
+    by_id = next((e for e in events if e.id == cited.event_id), None)
+    if by_id is not None and (not cited.text or _same_text(by_id.text, cited.text)):
+        return by_id
+    found = _by_time_and_text(events, cited)
+    if found is None and by_id is not None and cited.at is not None and by_id.at is not None:
+        return by_id if _close(by_id.at, cited.at) else None
+    return found
+
+
+def _by_time_and_text(events: Sequence[StoredEvent], cited: Evidence) -> StoredEvent | None:
     candidates = list(events)
     if cited.at is not None:
         candidates = [e for e in candidates if e.at is not None and _close(e.at, cited.at)]

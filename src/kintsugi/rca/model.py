@@ -9,6 +9,7 @@ so that the reference survives a re-import of the timeline).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -322,11 +323,20 @@ def is_item_id(value: str) -> bool:
     return bool(_ID.match(value))
 
 
-def assign_ids(analysis: Analysis) -> Analysis:
-    """Give every chain and item without an id a new one (``why-3``, ``barrier-1``...)."""
-    taken = {c.id for c in analysis.five_whys if c.id} | {
+def all_ids(analysis: Analysis) -> set[str]:
+    """The ids of every chain and item."""
+    return {c.id for c in analysis.five_whys if c.id} | {
         item.id for _, item in analysis.items() if item.id
     }
+
+
+def assign_ids(analysis: Analysis, reserved: Iterable[str] = ()) -> Analysis:
+    """Give every chain and item without an id a new one (``why-3``, ``barrier-1``...).
+
+    ``reserved`` ids are not given out either (those of items just removed, so that links
+    and warnings about them never move to a new item).
+    """
+    taken = all_ids(analysis) | set(reserved)
 
     def fresh(prefix: str) -> str:
         n = 1

@@ -34,6 +34,7 @@ from kintsugi.rca.model import (
     Link,
     Relation,
     TargetKind,
+    all_ids,
     assign_ids,
     item_text,
 )
@@ -248,7 +249,8 @@ def save_analysis(
             f"(now {current_version}); reload it",
             current=_view(session, row.pk, doc, lint=False),
         )
-    analysis = assign_ids(analysis.model_copy(deep=True))
+    previous = Analysis.model_validate(stored.data) if stored is not None else Analysis()
+    analysis = assign_ids(analysis.model_copy(deep=True), reserved=all_ids(previous))
     validation.check(analysis, taxonomy.category_keys(session))
     events = timeline_view.load_events(session, row.pk)
     timeline_view.resolve_evidence(analysis, events)
@@ -410,6 +412,51 @@ def update_analysis(
     edit(analysis)
     return save_analysis(
         session, view.postmortem_id, analysis, actor, base_version=view.version, change=change
+    )
+
+
+TECHNIQUES = (
+    "problem",
+    "five_whys",
+    "fishbone",
+    "changes",
+    "timeline",
+    "factors",
+    "causal_tree",
+    "barriers",
+    "links",
+)
+
+
+def replace_technique(
+    session: Session,
+    id: str,
+    technique: str,
+    value: Any,
+    actor: Principal,
+    *,
+    base_version: int | None,
+) -> AnalysisView:
+    """Replace one technique (or the problem statement, or the links), keeping the rest.
+
+    Links to items the new content no longer has are dropped with them.
+    """
+    if technique not in TECHNIQUES:
+        raise InputError(f"unknown technique {technique!r}", field="technique")
+    view = get_analysis(session, id, actor, lint=False)
+    data = view.analysis.model_dump(mode="json")
+    data[technique] = value
+    analysis = parse_analysis(data, source="request")
+    if technique != "links":
+        kept = {i for i in all_ids(analysis) if i}
+        analysis.links = [link for link in analysis.links if link.target in kept]
+    return save_analysis(
+        session,
+        view.postmortem_id,
+        analysis,
+        actor,
+        base_version=base_version,
+        change=f"edited {technique.replace('_', ' ')}",
     )
 
 

@@ -72,25 +72,47 @@ def replace_document_events(
     if written:
         session.execute(
             insert(TimelineEventRow),
-            [
-                {
-                    "postmortem_pk": postmortem_pk,
-                    "position": position,
-                    "at": event.at,
-                    "precision": event.precision,
-                    "text": event.text,
-                    "actor": event.actor,
-                    "source": DOCUMENT_SOURCE,
-                    "source_id": event.source_id,
-                    "kind": event.kind,
-                    "edited": False,
-                }
-                for position, event in enumerate(written)
-            ],
+            [_document_row(postmortem_pk, n, event) for n, event in enumerate(written)],
         )
     if is_new:
         return sorted(written, key=lambda e: (e.at is None, e.at or _EPOCH))
     return load_events(session, postmortem_pk)
+
+
+def insert_document_events(
+    session: Session, batch: Sequence[tuple[int, Sequence[TimelineEvent]]]
+) -> dict[int, list[TimelineEvent]]:
+    """The document events of new post-mortems, written in one statement (imports)."""
+    rows = [
+        _document_row(postmortem_pk, position, event)
+        for postmortem_pk, events in batch
+        for position, event in enumerate(e for e in events if e.source == DOCUMENT_SOURCE)
+    ]
+    if rows:
+        session.execute(insert(TimelineEventRow), rows)
+    return {
+        pk: sorted(
+            (e for e in events if e.source == DOCUMENT_SOURCE),
+            key=lambda e: (e.at is None, e.at or _EPOCH),
+        )
+        for pk, events in batch
+    }
+
+
+def _document_row(postmortem_pk: int, position: int, event: TimelineEvent) -> dict[str, object]:
+    return {
+        "postmortem_pk": postmortem_pk,
+        "position": position,
+        "at": event.at,
+        "precision": event.precision,
+        "text": event.text,
+        "actor": event.actor,
+        "source": DOCUMENT_SOURCE,
+        "source_id": event.source_id,
+        "kind": event.kind,
+        "edited": False,
+        "refs": [],
+    }
 
 
 def _to_event(row: TimelineEventRow) -> TimelineEvent:
