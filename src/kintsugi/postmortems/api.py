@@ -172,9 +172,11 @@ class StatusIn(BaseModel):
 def _to_document(body: DocumentIn) -> Document:
     if body.markdown is not None:
         doc = parse_markdown(body.markdown, source="markdown")
-        if body.title:
-            doc.title = body.title
-        return doc
+        # fields given beside the Markdown win over what its front matter says
+        given = body.model_dump(
+            include=body.model_fields_set - {"markdown", "template", "base_version"}
+        )
+        return doc.model_copy(update={k: getattr(body, k) for k in given}) if given else doc
     if body.template:
         if not body.title:
             raise InputError("a title is required", field="title")

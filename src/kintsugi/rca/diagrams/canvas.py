@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-from kintsugi.rca.diagrams.metrics import ASCENT, DESCENT, FONT_FAMILY, LINE_HEIGHT
+from kintsugi.rca.diagrams.metrics import ASCENT, DESCENT, FONT_FAMILY, LINE_HEIGHT, clean
 
 # name -> presentation attributes
 STYLES: dict[str, dict[str, str]] = {
@@ -119,7 +119,7 @@ class Canvas:
             f'<svg xmlns="http://www.w3.org/2000/svg"{id_attr} class="rca-diagram" '
             f'width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
             f'font-family="{FONT_FAMILY}">',
-            f"<title>{escape(self.title)}</title>",
+            f"<title>{escape(clean(self.title))}</title>",
             f'<rect x="0" y="0" width="{w}" height="{h}"{_attrs("background")}/>',
         ]
         for shape in self.shapes:

@@ -1,0 +1,127 @@
+"""Restricted and team post-mortems never leak: every read path of the API and the pages,
+for every kind of viewer. A secret marker is written into every field of the hidden
+documents; it must appear for the people allowed and nowhere for anyone else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from kintsugi.people import service as people
+from kintsugi.people.principal import SYSTEM, Role
+
+SECRET = "zqxsecret"
+TEAM_SECRET = "zqxteamonly"
+
+
+def _markdown(marker: str) -> str:
+    # the id is neutral: error pages echo the id a client asked for, which is no leak
+    return (
+        f"---\nid: hidden-{len(marker)}\n---\n# Breach {marker}\n\n## Summary\n\nCredentials {marker} were exposed.\n\n"
+        "## Timeline\n\nAll times in UTC.\n\n| Time | Event | Actor |\n| --- | --- | --- |\n"
+        f"| 2026-03-01 10:00 | Key {marker} leaked | {marker}-bot |\n\n"
+        "## Action Items\n\n| Action | Owner | Priority | Due |\n| --- | --- | --- | --- |\n"
+        f"| Rotate {marker} keys | {marker}-team | P0 | 2020-01-01 |\n"
+    )
+
+
+@pytest.fixture
+def world(app: FastAPI, make_user: Callable[..., str]) -> dict[str, str]:
+    """Tokens of: an admin, a named reader, a team member, an outsider, and a viewer."""
+    tokens = {
+        "admin": make_user("root", Role.ADMIN),
+        "named": make_user("nadia", Role.EDITOR),
+        "member": make_user("mo", Role.EDITOR),
+        "outsider": make_user("otto", Role.EDITOR),
+        "viewer": make_user("vera", Role.VIEWER),
+    }
+    sessions: sessionmaker[Session] = app.state.sessions
+    with sessions.begin() as session:
+        people.create_team(session, SYSTEM, "security")
+        people.add_member(session, SYSTEM, "security", "mo")
+    with TestClient(app, headers={"Authorization": f"Bearer {tokens['admin']}"}) as admin:
+        for marker, visibility, extra in (
+            (SECRET, "restricted", {"access": ["nadia"]}),
+            (TEAM_SECRET, "team", {"team": "security"}),
+        ):
+            made = admin.post("/api/v1/postmortems", json={"markdown": _markdown(marker)})
+            assert made.status_code == 201, made.text
+            doc = made.json()
+            shared = admin.put(
+                f"/api/v1/postmortems/{doc['id']}",
+                json={
+                    "markdown": _markdown(marker),
+                    "visibility": visibility,
+                    "base_version": doc["version"],
+                    **extra,
+                },
+            )
+            assert shared.status_code == 200, shared.text
+        admin.post("/api/v1/postmortems", json={"title": "Open incident", "tags": ["public"]})
+    return tokens
+
+
+def _paths(client: TestClient) -> list[str]:
+    """Every GET route of the API and the pages, filled in for the documents that exist."""
+    ids = [d["id"] for d in client.get("/api/v1/postmortems").json()["items"]]
+    paths = [
+        "/postmortems",
+        "/postmortems?tag=public",
+        "/actions",
+        "/actions/report",
+        "/api/v1/postmortems",
+        "/api/v1/actions",
+        "/api/v1/actions/report",
+        "/api/v1/actions?overdue=true",
+        "/audit",
+        "/bin",
+    ]
+    schema = client.get("/openapi.json").json()["paths"]
+    if "/api/v1/search" in schema:
+        paths += [f"/api/v1/search?q={SECRET}", f"/api/v1/search?q={TEAM_SECRET}", "/library"]
+    for id in ids:
+        paths += [
+            f"/postmortems/{id}",
+            f"/postmortems/{id}/edit",
+            f"/postmortems/{id}/history",
+            f"/postmortems/{id}/actions",
+            f"/api/v1/postmortems/{id}",
+            f"/api/v1/postmortems/{id}/versions",
+            f"/api/v1/postmortems/{id}/versions/1",
+            f"/api/v1/postmortems/{id}/diff?from=1&to=2",
+            f"/api/v1/postmortems/{id}/export?format=md",
+            f"/api/v1/postmortems/{id}/export?format=html",
+            f"/api/v1/actions?postmortem={id}",
+        ]
+        if "/api/v1/postmortems/{id}/similar" in schema:
+            paths.append(f"/api/v1/postmortems/{id}/similar")
+    return paths
+
+
+ALLOWED = {
+    "admin": {SECRET, TEAM_SECRET},
+    "named": {SECRET},
+    "member": {TEAM_SECRET},
+    "outsider": set(),
+    "viewer": set(),
+}
+
+
+@pytest.mark.parametrize("who", list(ALLOWED))
+def test_hidden_documents_leak_nowhere(app: FastAPI, world: dict[str, str], who: str) -> None:
+    with TestClient(app, headers={"Authorization": f"Bearer {world['admin']}"}) as admin:
+        everything = _paths(admin)
+    seen: set[str] = set()
+    with TestClient(app, headers={"Authorization": f"Bearer {world[who]}"}) as client:
+        for path in everything:
+            response = client.get(path)
+            assert response.status_code < 500, (path, response.text)
+            for marker in (SECRET, TEAM_SECRET):
+                if marker in response.text:
+                    assert marker in ALLOWED[who], f"{marker} leaked to {who} at {path}"
+                    seen.add(marker)
+    assert seen == ALLOWED[who], f"{who} should see {ALLOWED[who]}, saw {seen}"
