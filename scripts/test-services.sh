@@ -71,7 +71,8 @@ case "${1:-start}" in
       start_own_postgres
       pg_answers "$url" || { log "PostgreSQL did not start (see /tmp/kintsugi-test-pg/server.log)"; exit 2; }
     fi
-    need_packages prometheus:prometheus prometheus-alertmanager:prometheus-alertmanager chromium:chromium
+    need_packages prometheus:prometheus prometheus-alertmanager:prometheus-alertmanager \
+      chromium:chromium ripgrep:rg postgresql-client:pg_dump
     printf 'export KINTSUGI_TEST_POSTGRES_URL=%q\nexport KINTSUGI_CHROMIUM=%q\n' \
       "$url" "$(command -v chromium)" > "$env_file"
     log "ready (${env_file})"

@@ -20,6 +20,8 @@ SLICE_CLIS: dict[str, tuple[str, ...]] = {
     "kintsugi.actions.cli": ("actions", "worker"),
     "kintsugi.language.cli": ("lint",),
     "kintsugi.timeline.cli": ("timeline",),
+    "kintsugi.rca.cli": ("rca",),
+    "kintsugi.library.cli": ("search", "similar", "library"),
     "kintsugi.demo.cli": ("demo",),
     "kintsugi.web.cli": ("serve",),
     "kintsugi.people.cli": ("users", "teams", "tokens"),

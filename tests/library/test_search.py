@@ -331,3 +331,21 @@ def test_indexing_the_stored_document_equals_reading_it_back(
     fast.pop("indexed_at"), slow.pop("indexed_at")
     assert fast == slow
     assert "disk cleaned" in fast["body"] and fast["body"].count("alert fired") == 1
+
+
+def test_bulk_indexing_of_many_stored_documents(sessions: sessionmaker[Session]) -> None:
+    from kintsugi.library.index import reindex_documents
+    from kintsugi.postmortems.document import Document, Section
+
+    with sessions.begin() as session:
+        pairs = []
+        for word in ("alpha", "beta", "gamma"):
+            doc = Document(
+                title=f"{word} outage",
+                sections=[Section(key="summary", heading="Summary", markdown=f"{word} broke")],
+            )
+            stored = service.create_document(session, doc, SYSTEM)
+            pairs.append((service.find_row(session, stored.id or "", SYSTEM).pk, stored))
+        reindex_documents(session, pairs)
+    assert _ids(sessions, "beta") == ["beta-outage"]
+    assert len(_ids(sessions, "outage")) == 3

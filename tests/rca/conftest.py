@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from kintsugi.people.principal import SYSTEM
+from kintsugi.core.config import Settings
+from kintsugi.people import service as people
+from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems import service as postmortems
-from kintsugi.postmortems.document import Document
+from kintsugi.postmortems.document import Document, Visibility
 from kintsugi.postmortems.markdown import parse_markdown
 
 PM_ID = "2026-03-01-queue-outage"
@@ -165,3 +169,38 @@ def full_analysis() -> dict[str, Any]:
             {"action_item": "Load test consumer settings in CI", "target": "barrier-1"},
         ],
     }
+
+
+def rca_app(database_url: str) -> FastAPI:
+    """The app, with the RCA routers mounted if the lead has not listed them yet."""
+    from kintsugi.web.app import _include, create_app
+
+    app = create_app(Settings(database_url=database_url))
+    paths = {getattr(r, "path", "") for r in app.routes}
+    if "/api/v1/postmortems/{id}/rca" not in paths:
+        from kintsugi.rca import api, pages
+
+        for router in (api.router, *api.EXTRA_ROUTERS, pages.router):
+            _include(app, router)
+    return app
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[FastAPI]:
+    """The app with the test post-mortem and a restricted one (id ``secret``)."""
+    application = rca_app(db_url)
+    with application.state.sessions.begin() as session:
+        postmortems.create_document(session, make_document(), SYSTEM)
+        secret = make_document().model_copy(
+            update={"id": "secret", "visibility": Visibility.RESTRICTED, "access": []}
+        )
+        postmortems.create_document(session, secret, SYSTEM)
+    yield application
+    application.state.engine.dispose()
+
+
+def make_token(app: FastAPI, username: str, role: Role, scope: str = "write") -> str:
+    """A bearer token for a new user with ``role``."""
+    with app.state.sessions.begin() as session:
+        people.create_user(session, SYSTEM, username, role=role)
+        return people.create_token(session, SYSTEM, username, "tests", scope).secret

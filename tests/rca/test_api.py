@@ -9,52 +9,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from kintsugi.core.config import Settings
-from kintsugi.people import service as people
-from kintsugi.people.principal import SYSTEM, Role
-from kintsugi.postmortems import service as postmortems
-from kintsugi.postmortems.document import Visibility
-from tests.rca.conftest import PM_ID, full_analysis, make_document
+from kintsugi.people.principal import Role
+from tests.rca.conftest import PM_ID, full_analysis, make_token
 
 BASE = f"/api/v1/postmortems/{PM_ID}/rca"
 
 
-def rca_app(database_url: str) -> FastAPI:
-    """The app, with the RCA routers mounted if the lead has not listed them yet."""
-    from kintsugi.web.app import _include, create_app
-
-    app = create_app(Settings(database_url=database_url))
-    paths = {getattr(r, "path", "") for r in app.routes}
-    if "/api/v1/postmortems/{id}/rca" not in paths:
-        from kintsugi.rca import api
-
-        for router in (api.router, *api.EXTRA_ROUTERS):
-            _include(app, router)
-    return app
-
-
-@pytest.fixture
-def app(db_url: str) -> Iterator[FastAPI]:
-    application = rca_app(db_url)
-    with application.state.sessions.begin() as session:
-        postmortems.create_document(session, make_document(), SYSTEM)
-        secret = make_document().model_copy(
-            update={"id": "secret", "visibility": Visibility.RESTRICTED, "access": []}
-        )
-        postmortems.create_document(session, secret, SYSTEM)
-    yield application
-    application.state.engine.dispose()
-
-
-def _token(app: FastAPI, username: str, role: Role, scope: str = "write") -> str:
-    with app.state.sessions.begin() as session:
-        people.create_user(session, SYSTEM, username, role=role)
-        return people.create_token(session, SYSTEM, username, "tests", scope).secret
-
-
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    token = _token(app, "ed", Role.EDITOR)
+    token = make_token(app, "ed", Role.EDITOR)
     with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as test_client:
         yield test_client
 
@@ -138,7 +101,7 @@ def test_visibility_and_roles(app: FastAPI, client: TestClient) -> None:
         ).status_code
         == 404
     )
-    token = _token(app, "viewer", Role.VIEWER)
+    token = make_token(app, "viewer", Role.VIEWER)
     viewer = {"Authorization": f"Bearer {token}"}
     assert client.get(BASE, headers=viewer).status_code == 200
     refused = client.put(BASE, headers=viewer, json={"base_version": 0, "analysis": {}})
@@ -150,7 +113,7 @@ def test_categories_and_recurring(app: FastAPI, client: TestClient) -> None:
     assert any(c["key"] == "config-change" for c in categories)
     refused = client.put("/api/v1/rca/categories", json={"categories": categories})
     assert refused.status_code == 403  # editors may not change the taxonomy
-    token = _token(app, "fay", Role.FACILITATOR)
+    token = make_token(app, "fay", Role.FACILITATOR)
     facilitator = {"Authorization": f"Bearer {token}"}
     categories.append({"key": "vendor", "label": "Vendor", "description": "", "archived": False})
     changed = client.put(

@@ -60,6 +60,12 @@ def test_import_show_and_export_round_trip(db: str, tmp_path: Path) -> None:
     again = json.loads(out)
     assert again["version"] == 2
     assert again["analysis"] == data["analysis"]
+    code, out, _ = run("history", PM_ID, "--json", "--db", db)
+    assert [(v["version"], v["change"]) for v in json.loads(out)] == [
+        (2, "imported"), (1, "imported"),
+    ]  # fmt: skip
+    code, out, _ = run("history", PM_ID, "--db", db)
+    assert code == 0 and "   2  " in out and "system  imported" in out
 
 
 @pytest.mark.parametrize(
@@ -126,3 +132,14 @@ def test_schema_describes_the_file_format() -> None:
     schema = json.loads(out)
     assert code == 0
     assert {"five_whys", "fishbone", "changes", "barriers", "links"} <= set(schema["properties"])
+
+
+def test_the_documented_example_is_valid() -> None:
+    from kintsugi.rca.service import parse_analysis
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "rca.md").read_text(encoding="utf-8")
+    example = text.split("```json\n", 1)[1].split("```", 1)[0]
+    analysis = parse_analysis(json.loads(example))
+    assert analysis.five_whys[0].steps[-1].root_cause
+    assert {link.target for link in analysis.links} == {"why-root", "barrier-1"}

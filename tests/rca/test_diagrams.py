@@ -55,12 +55,12 @@ def assert_readable(canvas: Canvas) -> None:
     """No two texts overlap; each text sits inside the canvas and inside a box; no line crosses
     a text."""
     texts = canvas.texts()
-    for a, b in combinations(texts, 2):
-        assert not _overlap(a.bbox, b.bbox), (a.lines, b.lines)
+    for first, second in combinations(texts, 2):
+        assert not _overlap(first.bbox, second.bbox), (first.lines, second.lines)
     rects = canvas.rects()
     for text in texts:
         left, top, right, bottom = text.bbox
-        assert 0 <= left and right <= canvas.width and 0 <= top and bottom <= canvas.height
+        assert left >= 0 and right <= canvas.width and top >= 0 and bottom <= canvas.height
         assert any(
             r.x - EPSILON <= left and right <= r.x + r.w + EPSILON and r.y - EPSILON <= top
             and bottom <= r.y + r.h + EPSILON
@@ -70,8 +70,8 @@ def assert_readable(canvas: Canvas) -> None:
             for p, q in zip(line.points, line.points[1:], strict=False):
                 assert not _segment_hits_box(p, q, text.bbox), (line.style, text.lines)
     boxes = [r for r in rects if r.style != "background"]
-    for a, b in combinations(boxes, 2):
-        assert not _overlap(a.bbox, b.bbox), (a, b)
+    for one, other in combinations(boxes, 2):
+        assert not _overlap(one.bbox, other.bbox), (one, other)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,6 +7,7 @@ import re
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.people.principal import SYSTEM
+from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.document import Document
 from kintsugi.postmortems.html import markdown_to_html
 from kintsugi.rca import service
@@ -83,3 +84,26 @@ def test_durations_read_naturally() -> None:
     assert format_duration(timedelta(seconds=30)) == "0 min"
     assert format_duration(timedelta(minutes=83)) == "1 h 23 min"
     assert format_duration(timedelta(days=1, hours=2)) == "1 d 2 h"
+
+
+def test_the_exported_section_can_be_found_and_left_out_again(
+    postmortem: Document, sessions: sessionmaker[Session]
+) -> None:
+    from kintsugi.postmortems.markdown import parse_markdown, render_markdown
+    from kintsugi.rca.export import BEGIN, END, strip_rca_markdown
+
+    with sessions.begin() as session:
+        assert service.stored_analysis(session, PM_ID, SYSTEM) is None
+    _view(sessions, full_analysis())
+    with sessions.begin() as session:
+        view = service.stored_analysis(session, PM_ID, SYSTEM)
+        doc = postmortems.get_document(session, PM_ID, SYSTEM)
+    assert view is not None
+    section = rca_markdown(view)
+    assert section.startswith(BEGIN) and section.rstrip().endswith(END)
+    document = render_markdown(doc)
+    exported = document.rstrip("\n") + "\n\n" + section
+    assert strip_rca_markdown(exported).rstrip("\n") == document.rstrip("\n")
+    reparsed = parse_markdown(strip_rca_markdown(exported), source="export.md")
+    assert [s.key for s in reparsed.sections] == [s.key for s in doc.sections]
+    assert "kintsugi:rca" not in markdown_to_html(exported)  # the markers never show

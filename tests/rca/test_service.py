@@ -307,3 +307,56 @@ def test_failed_barriers_and_root_causes_are_reported_until_addressed(
     assert ("barrier-without-reason", "barrier-2") in rules
     assert ("unaddressed", "why-3") in rules
     assert ("unaddressed", "barrier-1") in rules
+
+
+def test_a_chain_that_ends_at_a_person_is_flagged(
+    sessions: sessionmaker[Session], postmortem: Document
+) -> None:
+    data = full_analysis()
+    data["five_whys"][0]["steps"][-1]["because"] = "Because Ana Silva didn't check the config"
+    data["five_whys"][0]["steps"][0]["because"] = "The intern forgot to run the tests"
+    with sessions.begin() as session:
+        view = service.import_analysis(session, PM_ID, data, SYSTEM)
+    found = {(w.rule, w.target): w for w in view.warnings}
+    ends = found[("ends-at-person", "why-3")]
+    assert "ends at a person" in ends.message
+    assert ends.suggestion and "Ana Silva" not in ends.suggestion
+    assert ("blameful-language", "why-1") in found  # earlier steps: plain language findings
+    assert not any(w.target == "why-2" for w in view.warnings)
+
+
+@pytest.mark.parametrize("first_save", [True, False], ids=["first-save", "later-save"])
+def test_concurrent_saves_from_one_version_never_both_win(
+    sessions: sessionmaker[Session], postmortem: Document, first_save: bool
+) -> None:
+    """Two saves based on the same version, racing: one wins, the other is refused."""
+    import threading
+
+    base = 0 if first_save else _import(sessions)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def save(problem: str) -> None:
+        try:
+            with sessions.begin() as session:
+                view = service.get_analysis(session, PM_ID, SYSTEM, lint=False)
+                barrier.wait()
+                analysis = view.analysis.model_copy(update={"problem": problem})
+                service.save_analysis(session, PM_ID, analysis, SYSTEM, base_version=base)
+            outcomes.append("saved")
+        except ConflictError:
+            outcomes.append("refused")
+        except Exception as exc:  # reported by the assertion below
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=save, args=(p,)) for p in ("mine", "theirs")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "saved"]
+    with sessions.begin() as session:
+        view = service.get_analysis(session, PM_ID, SYSTEM)
+        assert view.version == base + 1 and view.analysis.problem in ("mine", "theirs")
+        versions = [v.version for v in service.versions(session, PM_ID, SYSTEM)]
+        assert versions == list(range(base + 1, 0, -1))  # one new version, none lost

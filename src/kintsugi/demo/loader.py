@@ -65,6 +65,9 @@ def load_demo(sessions: sessionmaker[Session]) -> DemoResult:
             people.add_member(session, SYSTEM, team, username)
         _share(session, TEAM_DOCUMENT, Visibility.TEAM, team=team)
         _share(session, RESTRICTED_DOCUMENT, Visibility.RESTRICTED, access=["priya"])
+    from kintsugi.rca.demo import load_demo_analyses
+
+    load_demo_analyses(sessions)
     return result
 
 

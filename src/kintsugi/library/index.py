@@ -153,31 +153,49 @@ def reindex_document(session: Session, postmortem_pk: int, doc: Document | None 
     store_text(session, postmortem_pk, text)
 
 
+def reindex_documents(
+    session: Session, stored: Sequence[tuple[int, Document]], created_at: datetime | None = None
+) -> None:
+    """Index many just-stored documents at once ((pk, document) pairs; bulk imports)."""
+    store_texts(session, [(pk, document_text(doc, created_at)) for pk, doc in stored])
+
+
 def store_text(session: Session, postmortem_pk: int, text: IndexText) -> None:
     """Replace the indexed text of one post-mortem (the triggers update the engine's index)."""
-    session.execute(
-        delete(LibraryDocumentRow).where(LibraryDocumentRow.postmortem_pk == postmortem_pk)
-    )
+    store_texts(session, [(postmortem_pk, text)])
+
+
+def store_texts(session: Session, texts: Sequence[tuple[int, IndexText]]) -> None:
+    """Replace the indexed text of several post-mortems in three statements."""
+    if not texts:
+        return
+    pks = [pk for pk, _ in texts]
+    now = utcnow()
+    session.execute(delete(LibraryDocumentRow).where(LibraryDocumentRow.postmortem_pk.in_(pks)))
     session.execute(
         insert(LibraryDocumentRow),
         [
             {
-                "postmortem_pk": postmortem_pk,
+                "postmortem_pk": pk,
                 "year": text.year,
-                "indexed_at": utcnow(),
+                "indexed_at": now,
                 "title": text.title,
                 "summary": text.summary,
                 "keywords": text.keywords,
                 "body": text.body,
             }
+            for pk, text in texts
         ],
     )
-    session.execute(  # a vector of other text is stale: refresh_vectors computes it again
-        delete(LibraryVectorRow).where(
-            LibraryVectorRow.postmortem_pk == postmortem_pk,
-            LibraryVectorRow.text_hash != text.embedding_hash(),
+    wanted = {pk: text.embedding_hash() for pk, text in texts}
+    stored = session.execute(
+        select(LibraryVectorRow.postmortem_pk, LibraryVectorRow.text_hash).where(
+            LibraryVectorRow.postmortem_pk.in_(pks)
         )
     )
+    stale = [pk for pk, hash_ in stored if wanted[pk] != hash_]
+    if stale:  # a vector of other text: refresh_vectors computes it again
+        session.execute(delete(LibraryVectorRow).where(LibraryVectorRow.postmortem_pk.in_(stale)))
 
 
 def remove_document(session: Session, postmortem_pk: int) -> None:

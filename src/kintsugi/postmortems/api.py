@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kintsugi.audit import service as audit
 from kintsugi.core.errors import InputError
+from kintsugi.exports import export_with_analysis
 from kintsugi.postmortems import deletion, history, service
 from kintsugi.postmortems.document import (
     ActionItem,
@@ -21,7 +22,7 @@ from kintsugi.postmortems.document import (
     TimelineEvent,
     Visibility,
 )
-from kintsugi.postmortems.export import FORMATS, document_json, export_document
+from kintsugi.postmortems.export import FORMATS, document_json
 from kintsugi.postmortems.markdown import parse_markdown
 from kintsugi.postmortems.templates import new_document
 from kintsugi.web.deps import CurrentPrincipal, Db
@@ -271,9 +272,10 @@ def export_postmortem(
     with db.begin() as session:
         doc = service.get_document(session, id, viewer)
         audit.record(session, viewer, "exported", doc.id, format=format, via="api")
+        text = export_with_analysis(session, doc, format, viewer)
     assert format in FORMATS
     headers = {"Content-Security-Policy": EXPORT_CSP} if format == "html" else None
-    return Response(export_document(doc, format), media_type=MEDIA_TYPES[format], headers=headers)
+    return Response(text, media_type=MEDIA_TYPES[format], headers=headers)
 
 
 @router.get("/{id}/versions", response_model=list[VersionOut])

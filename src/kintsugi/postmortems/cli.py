@@ -23,10 +23,11 @@ from kintsugi.core.cli_support import (
     print_json,
 )
 from kintsugi.core.errors import InputError
+from kintsugi.exports import export_with_analysis
 from kintsugi.people.principal import SYSTEM
 from kintsugi.postmortems import deletion, history, service
 from kintsugi.postmortems.document import Severity, Status
-from kintsugi.postmortems.export import FORMATS, SUFFIXES, document_json, export_document
+from kintsugi.postmortems.export import FORMATS, SUFFIXES, document_json
 from kintsugi.postmortems.importer import find_markdown_files, import_paths
 from kintsugi.postmortems.markdown import render_markdown
 from kintsugi.postmortems.templates import TEMPLATES, new_document
@@ -208,15 +209,16 @@ def export(
     with ctx.transaction() as session:
         ids = [id] if id else [s.id for s in service.list_documents(session, SYSTEM)]
         docs = [service.get_document(session, i, SYSTEM) for i in ids]
+        texts = [export_with_analysis(session, doc, fmt, SYSTEM) for doc in docs]
         for doc in docs:
             audit.record(session, SYSTEM, "exported", doc.id, format=fmt, via="cli")
     if out is None:
-        sys.stdout.write(export_document(docs[0], fmt))
+        sys.stdout.write(texts[0])
         return
     out.mkdir(parents=True, exist_ok=True)
-    for doc in docs:
+    for doc, text in zip(docs, texts, strict=True):
         assert doc.id is not None
-        (out / f"{doc.id}{SUFFIXES[fmt]}").write_text(export_document(doc, fmt), encoding="utf-8")
+        (out / f"{doc.id}{SUFFIXES[fmt]}").write_text(text, encoding="utf-8")
     err_console.print(f"exported {len(docs)} post-mortem(s) to {out}")
 
 

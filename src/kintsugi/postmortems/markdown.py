@@ -682,6 +682,19 @@ class _KindOf:
         return Kind.POSTMORTEM
 
 
+# Blocks that Kintsugi generates into exports from other data (the root cause analysis):
+# <!-- kintsugi:NAME-begin ... --> ... <!-- kintsugi:NAME-end -->. Importing an export skips them.
+GENERATED_BLOCK = re.compile(
+    r"^<!-- kintsugi:([a-z-]+)-begin\b.*?^<!-- kintsugi:\1-end -->[ \t]*\n?",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def strip_generated(markdown: str) -> str:
+    """``markdown`` without the blocks Kintsugi generated into an export."""
+    return GENERATED_BLOCK.sub("", markdown) if "<!-- kintsugi:" in markdown else markdown
+
+
 def parse_markdown(
     text: str, *, source: str | None = None, default_timezone: str = "UTC"
 ) -> Document:
@@ -693,6 +706,7 @@ def parse_markdown(
         text = text[1:]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     fm, body_text = _split_front_matter(text, source)
+    body_text = strip_generated(body_text)
     header = _read_header(fm, default_timezone)
     file_stem = PurePath(source).stem if source else None
     body, kind = _read_body(body_text, header.title, _KindOf(header.kind, header.title, file_stem))

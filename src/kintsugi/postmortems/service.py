@@ -22,6 +22,7 @@ from kintsugi.audit import service as audit
 from kintsugi.core.db import Base
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from kintsugi.core.types import utcnow
+from kintsugi.library import index as library_index
 from kintsugi.people import service as people
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.access import visible_to
@@ -370,6 +371,7 @@ def create_documents(
             for pk, doc in zip(pks, stored, strict=True)
         ],
     )
+    library_index.reindex_documents(session, list(zip(pks, stored, strict=True)))
     return stored
 
 
@@ -577,6 +579,7 @@ def _write(
             }
         ],
     )
+    library_index.reindex_document(session, pk, stored)
     return stored
 
 

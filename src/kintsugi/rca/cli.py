@@ -167,6 +167,29 @@ def diagram_command(
     err_console.print(f"wrote {escape(str(out))}", highlight=False)
 
 
+@rca_app.command("history")
+@handle_errors
+def history_command(
+    postmortem_id: PostmortemArg, json_output: JsonOption = False, db: DbOption = None
+) -> None:
+    """Who changed the analysis, when, and how (newest first)."""
+    from kintsugi.rca.service import versions
+
+    with context(db).transaction() as session:
+        found = versions(session, postmortem_id, SYSTEM)
+    if json_output:
+        print_json([v.to_json() for v in found])
+        return
+    if not found:
+        out_console.print("no analysis saved yet")
+    for v in found:
+        out_console.print(
+            f"{v.version:>4}  {v.created_at:%Y-%m-%d %H:%M} UTC  {escape(v.actor)}  "
+            f"{escape(v.change)}",
+            highlight=False,
+        )
+
+
 @rca_app.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of the analysis files `kintsugi rca import` reads."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -16,6 +17,18 @@ from kintsugi.rca.service import AnalysisView
 from kintsugi.timeline.render import cell
 
 HEADING = "Root Cause Analysis"
+# the exported analysis sits between these comments (invisible once rendered) so that an
+# import of the exported Markdown can leave it out: the analysis lives in its own tables
+BEGIN = "<!-- kintsugi:rca-begin: generated from the root cause analysis; edit it in Kintsugi -->"
+END = "<!-- kintsugi:rca-end -->"
+_GENERATED = re.compile(
+    r"^<!-- kintsugi:rca-begin\b.*?^<!-- kintsugi:rca-end -->[ \t]*\n?", re.MULTILINE | re.DOTALL
+)
+# rules for the HTML export's own <style data-kintsugi> element (the fragment has no styles)
+EXPORT_CSS = (
+    ".rca-figure{margin:1rem 0;overflow-x:auto}.rca-figure svg{max-width:100%;height:auto}"
+    ".rca table{font-size:.9rem}"
+)
 BONE_LABELS = {
     "people": "People",
     "process": "Process",
@@ -64,9 +77,14 @@ def _label(text: str) -> str:
     return text.replace("_", " ")
 
 
+def _text(value: str) -> str:
+    """User text on one line, shown as text: "<" cannot start HTML."""
+    return cell(value).replace("<", "\\<")
+
+
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
-    lines += ["| " + " | ".join(cell(c) or " " for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(_text(c) or " " for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -88,11 +106,11 @@ def _markdown(view: AnalysisView, diagram: Callable[[str], str]) -> str:
     def category(key: str | None) -> str:
         return view.category_label(key)
 
-    out = [f"## {HEADING}", "", f"**Problem:** {cell(view.problem)}"]
+    out = [f"## {HEADING}", "", f"**Problem:** {_text(view.problem)}"]
     if analysis.five_whys:
         out += ["", "### 5 Whys"]
         for chain in analysis.five_whys:
-            out += ["", f"**{cell(chain.problem)}**", ""]
+            out += ["", f"**{_text(chain.problem)}**", ""]
             rows = []
             for n, step in enumerate(chain.steps, 1):
                 because = step.because
@@ -175,7 +193,7 @@ def _markdown(view: AnalysisView, diagram: Callable[[str], str]) -> str:
 
 def _unaddressed_line(kind: TargetKind, item: Item) -> str:
     what = "failed barrier" if kind == TargetKind.BARRIER else "root cause"
-    return f"{cell(item_text(item))} ({what}, {TARGET_LABELS[kind]})"
+    return f"{_text(item_text(item))} ({what}, {TARGET_LABELS[kind]})"
 
 
 def _outline(view: AnalysisView) -> list[str]:
@@ -186,7 +204,7 @@ def _outline(view: AnalysisView) -> list[str]:
     for index, node in enumerate(nodes):
         parent = node.parent if node.parent in ids else None
         children.setdefault(parent, []).append(index)
-    lines = [f"- {cell(view.problem)}"]
+    lines = [f"- {_text(view.problem)}"]
     seen: set[str] = set()
 
     def walk(parent: str | None, depth: int) -> None:
@@ -198,7 +216,7 @@ def _outline(view: AnalysisView) -> list[str]:
             tag = _label(node.kind.value)
             if node.category:
                 tag += f", {view.category_label(node.category)}"
-            lines.append(f"{'  ' * depth}- {cell(node.text)} ({tag})")
+            lines.append(f"{'  ' * depth}- {_text(node.text)} ({_text(tag)})")
             walk(node.id, depth + 1)
 
     walk(None, 1)
@@ -207,14 +225,22 @@ def _outline(view: AnalysisView) -> list[str]:
 
 def rca_markdown(view: AnalysisView, *, diagrams: bool = True) -> str:
     """The "Root Cause Analysis" section of the Markdown export: one ``##`` heading, ``###``
-    per technique, tables, and ```mermaid blocks for the fishbone and the causal tree."""
+    per technique, tables, and ```mermaid blocks for the fishbone and the causal tree.
 
-    def mermaid(kind: str) -> str:
-        if not diagrams:
-            return f"_({kind} diagram: see the HTML export or `kintsugi rca diagram`)_"
-        return f"```mermaid\n{diagram_mermaid(view, kind)}```"
+    With ``diagrams`` (the export) the section is wrapped in ``BEGIN``/``END`` comments that
+    ``strip_rca_markdown`` removes again on import.
+    """
+    if not diagrams:
+        return _markdown(
+            view, lambda kind: f"_({kind} diagram: see the HTML export or `kintsugi rca diagram`)_"
+        )
+    body = _markdown(view, lambda kind: f"```mermaid\n{diagram_mermaid(view, kind)}```")
+    return f"{BEGIN}\n{body}{END}\n"
 
-    return _markdown(view, mermaid)
+
+def strip_rca_markdown(markdown: str) -> str:
+    """``markdown`` without the analysis ``rca_markdown`` added (for importing an export)."""
+    return _GENERATED.sub("", markdown)
 
 
 def rca_html(view: AnalysisView) -> str:

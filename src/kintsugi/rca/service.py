@@ -126,6 +126,15 @@ def get_analysis(
     return _view(session, row.pk, doc, lint=lint)
 
 
+def stored_analysis(session: Session, id: str, viewer: Principal) -> AnalysisView | None:
+    """The analysis of ``id`` when one is stored, else None (what the exports show)."""
+    row = postmortems.find_row(session, id, viewer)
+    if session.get(AnalysisRow, row.pk) is None:
+        return None
+    doc = postmortems.get_document(session, row.id, viewer)
+    return _view(session, row.pk, doc, lint=False)
+
+
 def has_analysis(session: Session, id: str, viewer: Principal) -> bool:
     """True when post-mortem ``id`` has a stored analysis."""
     row = postmortems.find_row(session, id, viewer)
@@ -350,6 +359,11 @@ def parse_analysis(data: Any, *, source: str = "analysis") -> Analysis:
     """Validate analysis JSON (``docs/rca.md`` describes it); InputError names the field."""
     if not isinstance(data, dict):
         raise InputError("an analysis is a JSON object", file=source)
+    bad = _lone_surrogate(data, "")
+    if bad is not None:
+        raise InputError(
+            "text with an invalid character (a lone surrogate)", file=source, field=bad
+        )
     try:
         return Analysis.model_validate(data)
     except ValidationError as exc:
@@ -358,6 +372,23 @@ def parse_analysis(data: Any, *, source: str = "analysis") -> Analysis:
         count = exc.error_count()
         more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
         raise InputError(f"{first.get('msg')}{more}", file=source, field=path or None) from None
+
+
+def _lone_surrogate(value: Any, path: str) -> str | None:
+    """The path of the first string holding a lone surrogate (which no database stores)."""
+    if isinstance(value, str):
+        return path or "analysis" if any("\ud800" <= c <= "\udfff" for c in value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _lone_surrogate(item, f"{path}.{key}" if path else str(key))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _lone_surrogate(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _path(loc: Sequence[int | str]) -> str:

@@ -37,6 +37,10 @@ ROUTERS = (
     "kintsugi.timeline.api",
     "kintsugi.actions.api",
     "kintsugi.actions.pages",
+    "kintsugi.rca.api",
+    "kintsugi.rca.pages",
+    "kintsugi.library.api",
+    "kintsugi.library.pages",
     "kintsugi.web.pages",
     "kintsugi.web.admin_pages",
 )

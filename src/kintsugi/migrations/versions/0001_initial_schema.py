@@ -232,6 +232,47 @@ def upgrade() -> None:
         batch_op.create_index("ix_action_items_status_due", ["status", "due"], unique=False)
 
     op.create_table(
+        "library_documents",
+        sa.Column("postmortem_pk", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=True),
+        sa.Column("indexed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("keywords", sa.Text(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["postmortem_pk"],
+            ["postmortems.pk"],
+            name=op.f("fk_library_documents_postmortem_pk_postmortems"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("postmortem_pk", name=op.f("pk_library_documents")),
+    )
+    with op.batch_alter_table("library_documents", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_library_documents_year"), ["year"], unique=False)
+
+    op.create_table(
+        "library_vectors",
+        sa.Column("postmortem_pk", sa.Integer(), nullable=False),
+        sa.Column("model", sa.String(length=80), nullable=False),
+        sa.Column("dim", sa.Integer(), nullable=False),
+        sa.Column("text_hash", sa.String(length=64), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("vector", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["postmortem_pk"],
+            ["postmortems.pk"],
+            name=op.f("fk_library_vectors_postmortem_pk_postmortems"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("postmortem_pk", name=op.f("pk_library_vectors")),
+    )
+    with op.batch_alter_table("library_vectors", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_library_vectors_model_updated_at", ["model", "updated_at"], unique=False
+        )
+
+    op.create_table(
         "postmortem_access",
         sa.Column("postmortem_pk", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -510,6 +551,14 @@ def downgrade() -> None:
     op.drop_table("postmortem_sections")
     op.drop_table("postmortem_authors")
     op.drop_table("postmortem_access")
+    with op.batch_alter_table("library_vectors", schema=None) as batch_op:
+        batch_op.drop_index("ix_library_vectors_model_updated_at")
+
+    op.drop_table("library_vectors")
+    with op.batch_alter_table("library_documents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_library_documents_year"))
+
+    op.drop_table("library_documents")
     with op.batch_alter_table("action_items", schema=None) as batch_op:
         batch_op.drop_index("ix_action_items_status_due")
         batch_op.drop_index("ix_action_items_report")
