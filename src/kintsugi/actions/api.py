@@ -81,7 +81,7 @@ def list_actions(
     overdue: bool = False,
     postmortem: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> dict[str, Any]:
     """Action items the caller may see, open work and soonest due first."""
     filters = ItemFilters(

@@ -77,3 +77,14 @@ class ConfigurationError(KintsugiError):
     """Settings or the environment are wrong (exit code 2)."""
 
     status_code = 500
+
+
+def input_error_from(exc: Exception, *, file: str | None = None) -> InputError:
+    """An InputError from a pydantic ValidationError, naming the first invalid field."""
+    errors = getattr(exc, "errors", None)
+    first = errors()[0] if callable(errors) and errors() else None
+    if not first:
+        return InputError(str(exc), file=file)
+    field = ".".join(str(part) for part in first.get("loc", ()))
+    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    return InputError(message, file=file, field=field or None)

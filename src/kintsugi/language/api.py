@@ -227,8 +227,8 @@ def lint_preview(
 @router.post("/lint/apply", response_class=HTMLResponse)
 def lint_apply(
     markdown: Annotated[str, Form(max_length=MAX_TEXT)],
-    start: Annotated[int, Form(ge=0)],
-    end: Annotated[int, Form(ge=0)],
+    start: Annotated[int, Form(ge=0, le=MAX_TEXT)],
+    end: Annotated[int, Form(ge=0, le=MAX_TEXT)],
     original: Annotated[str, Form()],
     replacement: Annotated[str, Form(max_length=20_000)],
     textarea_id: Annotated[str, Form(max_length=100)] = "markdown",

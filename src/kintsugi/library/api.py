@@ -26,7 +26,7 @@ def search(
     year: int | None = None,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=library_search.MAX_LIMIT)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> dict[str, Any]:
     """Full-text search with facets over the post-mortems you may see (blank ``q`` lists them)."""
     filters = library_search.SearchFilters(

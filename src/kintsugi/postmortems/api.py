@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kintsugi.audit import service as audit
-from kintsugi.core.errors import InputError
+from kintsugi.core.errors import InputError, input_error_from
 from kintsugi.exports import export_with_analysis
 from kintsugi.postmortems import deletion, history, service
 from kintsugi.postmortems.document import (
@@ -177,7 +177,11 @@ def _to_document(body: DocumentIn) -> Document:
         given = body.model_dump(
             include=body.model_fields_set - {"markdown", "template", "base_version"}
         )
-        return doc.model_copy(update={k: getattr(body, k) for k in given}) if given else doc
+        updates = {k: getattr(body, k) for k in given if getattr(body, k) is not None}
+        try:
+            return Document.model_validate({**doc.model_dump(), **updates}) if updates else doc
+        except ValidationError as exc:
+            raise input_error_from(exc) from None
     if body.template:
         if not body.title:
             raise InputError("a title is required", field="title")
@@ -187,7 +191,10 @@ def _to_document(body: DocumentIn) -> Document:
     if not body.title:
         raise InputError("a title is required", field="title")
     data = body.model_dump(exclude={"template", "markdown", "base_version"})
-    return Document.model_validate(data)
+    try:
+        return Document.model_validate(data)
+    except ValidationError as exc:
+        raise input_error_from(exc) from None
 
 
 @router.get("", response_model=PageOut)
@@ -200,7 +207,7 @@ def list_postmortems(
     kind: Kind | None = None,
     service_: Annotated[str | None, Query(alias="service")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> dict[str, Any]:
     """Post-mortems the caller may see, newest incident first."""
     filters = service.Filters(

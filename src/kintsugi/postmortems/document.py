@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class Kind(StrEnum):
@@ -60,6 +60,21 @@ STATUS_TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 
+def _plausible(value: datetime | None) -> datetime | None:
+    """Aware, and representable in UTC (times are stored in UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("a time needs its zone (an offset such as +00:00)")
+    try:
+        value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError(
+            "this time cannot be stored: it falls outside the years 1-9999 in UTC"
+        ) from None
+    return value
+
+
 class Section(BaseModel):
     """One part of the document under its own heading; ``markdown`` is its body verbatim."""
 
@@ -79,6 +94,11 @@ class TimelineEvent(BaseModel):
     precision: str = "minute"
     source_id: str | None = None
     kind: str | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _time(cls, value: datetime | None) -> datetime | None:
+        return _plausible(value)
 
 
 class ActionItemStatus(StrEnum):
@@ -128,6 +148,11 @@ class Document(BaseModel):
     access: list[str] = Field(default_factory=list)
     extra: dict[str, Any] = Field(default_factory=dict)
     version: int | None = None
+
+    @field_validator("started_at", "detected_at", "resolved_at")
+    @classmethod
+    def _times(cls, value: datetime | None) -> datetime | None:
+        return _plausible(value)
 
     def section(self, key: str) -> Section | None:
         """The first section with ``key``, if any."""

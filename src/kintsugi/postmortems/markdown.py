@@ -53,8 +53,9 @@ from typing import Any
 
 import yaml
 from markdown_it.token import Token
+from pydantic import ValidationError
 
-from kintsugi.core.errors import InputError
+from kintsugi.core.errors import InputError, input_error_from
 from kintsugi.postmortems.document import (
     SECTION_KEYS,
     ActionItem,
@@ -702,6 +703,13 @@ def parse_markdown(
 
     Raises InputError naming the line and field of the first problem.
     """
+    try:
+        return _parse_markdown(text, source=source, default_timezone=default_timezone)
+    except ValidationError as exc:  # a value the model refuses (a time that cannot be stored)
+        raise input_error_from(exc, file=source) from None
+
+
+def _parse_markdown(text: str, *, source: str | None, default_timezone: str) -> Document:
     if text.startswith("\ufeff"):
         text = text[1:]
     text = text.replace("\r\n", "\n").replace("\r", "\n")

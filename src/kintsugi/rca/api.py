@@ -196,7 +196,7 @@ def import_analysis(
     db: Db,
     viewer: CurrentPrincipal,
     data: Annotated[dict[str, Any], Body(description="An analysis as documented in docs/rca.md")],
-    base_version: Annotated[int | None, Query(ge=0)] = None,
+    base_version: Annotated[int | None, Query(ge=0, le=2_000_000_000)] = None,
 ) -> Response:
     """Replace the analysis with one written elsewhere (action items may be named by title,
     evidence by the event's time and text)."""

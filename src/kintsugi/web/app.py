@@ -160,6 +160,16 @@ def _install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
         )
 
+    @app.exception_handler(OverflowError)
+    async def number_out_of_range(request: Request, exc: OverflowError) -> Response:
+        # a number too large for the database (SQLite integers are 64-bit)
+        message = "a number in the request is out of range"
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=422)
+        return templates.TemplateResponse(
+            request, "error.html", {"message": message, "status_code": 422}, 422
+        )
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = [
