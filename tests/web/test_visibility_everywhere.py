@@ -79,10 +79,18 @@ def _paths(client: TestClient) -> list[str]:
         "/api/v1/actions?overdue=true",
         "/audit",
         "/bin",
+        "/api/v1/rca/recurring",
     ]
     schema = client.get("/openapi.json").json()["paths"]
     if "/api/v1/search" in schema:
-        paths += [f"/api/v1/search?q={SECRET}", f"/api/v1/search?q={TEAM_SECRET}", "/library"]
+        # words of the hidden documents, not the markers: a response may echo the query itself
+        paths += [
+            "/api/v1/search?q=credentials",
+            "/api/v1/search?q=breach%20OR%20rotate",
+            "/api/v1/search?q=",
+            "/library",
+            "/library?q=credentials",
+        ]
     for id in ids:
         paths += [
             f"/postmortems/{id}",
@@ -96,6 +104,9 @@ def _paths(client: TestClient) -> list[str]:
             f"/api/v1/postmortems/{id}/export?format=md",
             f"/api/v1/postmortems/{id}/export?format=html",
             f"/api/v1/actions?postmortem={id}",
+            f"/postmortems/{id}/rca",
+            f"/api/v1/postmortems/{id}/rca",
+            f"/library/similar/{id}",
         ]
         if "/api/v1/postmortems/{id}/similar" in schema:
             paths.append(f"/api/v1/postmortems/{id}/similar")
