@@ -11,7 +11,9 @@ from kintsugi.cli import app
 from kintsugi.core.cli_support import context
 from kintsugi.core.errors import ConfigurationError
 
-TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+)
 
 
 @settings(max_examples=60, deadline=None)
