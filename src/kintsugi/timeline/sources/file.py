@@ -71,22 +71,27 @@ class FileSource(Source):
             yield _event(item, where, None, f"events[{index}].")
 
     def _read_csv(self, text: str, where: str) -> Iterator[Event]:
-        reader = csv.DictReader(io.StringIO(text))
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-        if not any(h in header for h in _TIME_FIELDS) or not any(
-            h in header for h in _TITLE_FIELDS
-        ):
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            header = [h.strip().lower() for h in (reader.fieldnames or [])]
+            if not any(h in header for h in _TIME_FIELDS) or not any(
+                h in header for h in _TITLE_FIELDS
+            ):
+                raise InputError(
+                    "the header must name a time column (at/time/timestamp) and a title column "
+                    "(title/text/event)",
+                    file=where,
+                    line=1,
+                )
+            reader.fieldnames = header
+            for row in reader:
+                if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                    continue
+                yield _event(row, where, reader.line_num, "")
+        except csv.Error as exc:
             raise InputError(
-                "the header must name a time column (at/time/timestamp) and a title column "
-                "(title/text/event)",
-                file=where,
-                line=1,
-            )
-        reader.fieldnames = header
-        for row in reader:
-            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                continue
-            yield _event(row, where, reader.line_num, "")
+                f"not a readable CSV file: {exc}", file=where, line=reader.line_num
+            ) from exc
 
 
 def _first(item: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str, Any]:
