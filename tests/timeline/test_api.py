@@ -108,3 +108,28 @@ def test_a_failed_source_is_listed(
     )  # a local time in the document's zone
     assert data["events"] == []
     assert "PAGERDUTY_API_TOKEN" in data["failures"][0]["message"]
+
+
+def test_the_page_previews_and_saves(clients: dict[str, TestClient]) -> None:
+    page = clients["ed"].get("/postmortems/checkout-errors/timeline")
+    assert page.status_code == 200 and "Build the timeline" in page.text
+    preview = clients["ed"].post(
+        "/postmortems/checkout-errors/timeline/preview", data={"sources": "pagerduty:Q1ABC\n"}
+    )
+    assert preview.status_code == 200, preview.text
+    assert "<html" not in preview.text and "Time to detect" in preview.text
+    assert preview.text.count("<tr>") == 6  # the header and five events
+    empty = clients["ed"].post(
+        "/postmortems/checkout-errors/timeline/preview", data={"sources": ""}
+    )
+    assert empty.status_code == 422 and "at least one source" in empty.text
+    saved = clients["ed"].post(
+        "/postmortems/checkout-errors/timeline/save", data={"sources": "pagerduty:Q1ABC"}
+    )
+    assert saved.status_code == 200 and "Saved: 5 new" in saved.text
+    refused = clients["vic"].post(
+        "/postmortems/checkout-errors/timeline/save", data={"sources": "pagerduty:Q1ABC"}
+    )
+    assert refused.status_code == 403
+    document = clients["ed"].get("/api/v1/postmortems/checkout-errors").json()
+    assert len([e for e in document["timeline"] if e["source"] == "pagerduty"]) == 5

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from kintsugi.core.db import transaction
 from kintsugi.core.errors import InputError, PermissionDeniedError
-from kintsugi.people.principal import Role
+from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.service import get_document
 from kintsugi.timeline.builder import build_for_incident, parse_sources
 from kintsugi.timeline.render import event_json, zone_named
@@ -104,17 +104,26 @@ def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     return value.replace(tzinfo=zone)
 
 
-@router.post("/{id}/timeline/build", response_model=BuildOut)
-def build_timeline(id: str, body: BuildIn, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
-    """Fetch the sources, merge them, and return the timeline (saving it when asked)."""
-    if body.save and not viewer.has_role(Role.EDITOR):
+def run_build(
+    db: Db,
+    viewer: Principal,
+    id: str,
+    specs: list[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    save: bool = False,
+    timezone: str | None = None,
+) -> dict[str, Any]:
+    """Fetch, merge and (when asked) save a post-mortem's timeline: the API's and the page's work."""
+    if save and not viewer.has_role(Role.EDITOR):
         raise PermissionDeniedError("saving a timeline needs the editor role")
-    if any(spec.strip().lower().startswith("file:") for spec in body.sources):
+    if any(spec.strip().lower().startswith("file:") for spec in specs):
         raise InputError("file: sources are for the command line only", field="sources")
-    sources = parse_sources(body.sources)
+    sources = parse_sources(specs)
     with db() as session:
         doc = get_document(session, id, viewer)
-    zone = zone_named(body.timezone or doc.timezone)
+    zone = zone_named(timezone or doc.timezone)
     document_times = IncidentTimes(
         source="document",
         started_at=doc.started_at,
@@ -124,12 +133,12 @@ def build_timeline(id: str, body: BuildIn, db: Db, viewer: CurrentPrincipal) -> 
     )
     result = build_for_incident(
         sources,
-        since=_aware(body.since, zone),
-        until=_aware(body.until, zone),
+        since=_aware(since, zone),
+        until=_aware(until, zone),
         document=document_times,
     )
     saved = None
-    if body.save:
+    if save:
         with transaction(db) as session:
             saved = save_built_events(session, doc.id or id, result.events, actor=viewer).to_json()
     data = result.to_json()
@@ -138,3 +147,18 @@ def build_timeline(id: str, body: BuildIn, db: Db, viewer: CurrentPrincipal) -> 
         event_json(e, zone) for e in result.changes_before_detection
     ]
     return {"postmortem": doc.id or id, "timezone": zone.key, **data, "saved": saved}
+
+
+@router.post("/{id}/timeline/build", response_model=BuildOut)
+def build_timeline(id: str, body: BuildIn, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+    """Fetch the sources, merge them, and return the timeline (saving it when asked)."""
+    return run_build(
+        db,
+        viewer,
+        id,
+        body.sources,
+        since=body.since,
+        until=body.until,
+        save=body.save,
+        timezone=body.timezone,
+    )

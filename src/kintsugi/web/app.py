@@ -35,6 +35,7 @@ ROUTERS = (
     "kintsugi.web.login",
     "kintsugi.postmortems.api",
     "kintsugi.timeline.api",
+    "kintsugi.timeline.pages",
     "kintsugi.actions.api",
     "kintsugi.actions.pages",
     "kintsugi.rca.api",
