@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from bench.generate import documents
-from kintsugi.core.db import make_engine, make_sessionmaker
+from kintsugi.core.db import make_engine, make_sessionmaker, refresh_statistics
 from kintsugi.core.migrations import upgrade
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Role
@@ -82,6 +82,8 @@ def _prepare(db_url: str, docs: int) -> tuple[list[str], list[str]]:
         for n in range(USERS):
             people.create_user(session, SYSTEM, f"user{n}", role=Role.EDITOR)
             tokens.append(people.create_token(session, SYSTEM, f"user{n}", "bench", "write").secret)
+    with sessions.begin() as session:
+        refresh_statistics(session)  # as `kintsugi import` does after a large import
     engine.dispose()
     return tokens, ids
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kintsugi.core.db import refresh_statistics
 from kintsugi.core.errors import InputError, KintsugiError
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems import service
@@ -22,7 +23,8 @@ from kintsugi.postmortems.markdown import decode_markdown, parse_markdown
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 BATCH_SIZE = 200
 PARSE_WORKERS = 2
-PARALLEL_FROM = 200  # below this, starting worker processes costs more than it saves
+PARALLEL_FROM = 200
+ANALYZE_FROM = 500  # an import this large changes the tables enough to refresh statistics  # below this, starting worker processes costs more than it saves
 
 
 @dataclass
@@ -144,6 +146,9 @@ def import_paths(
         result.created += pending.created
         result.updated += pending.updated
         result.errors += pending.errors
+    if len(result.created) + len(result.updated) >= ANALYZE_FROM:
+        with sessions.begin() as session:
+            refresh_statistics(session)
     return result
 
 
