@@ -23,6 +23,7 @@ from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.document import ActionItem, Document
+from kintsugi.postmortems.history import VersionInfo
 from kintsugi.postmortems.models import PostmortemRow
 from kintsugi.rca import evidence as timeline_view
 from kintsugi.rca import taxonomy, validation
@@ -492,24 +493,6 @@ def replace_technique(
 
 
 # ----------------------------------------------------------------------------- history
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    """Who changed the analysis, when, and how."""
-
-    version: int
-    actor: str
-    change: str
-    created_at: datetime
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "version": self.version,
-            "actor": self.actor,
-            "change": self.change,
-            "created_at": self.created_at.isoformat(),
-        }
 
 
 def versions(session: Session, id: str, viewer: Principal) -> list[VersionInfo]:
