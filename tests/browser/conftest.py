@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.orm import Session
@@ -20,9 +15,8 @@ from kintsugi.core.db import make_engine
 from kintsugi.core.migrations import upgrade
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Role
-from tests.support.servers import free_port
+from tests.support.servers import start_kintsugi, stop
 
-KINTSUGI = str(Path(sys.executable).with_name("kintsugi"))
 PASSWORD = "browser-test-password"
 CHROMIUM_ARGS = [
     "--headless",
@@ -60,25 +54,9 @@ def server(tmp_path: Path) -> Iterator[str]:
     with Session(engine) as session, session.begin():
         people.create_user(session, SYSTEM, "eve", role=Role.FACILITATOR, password=PASSWORD)
     engine.dispose()
-    port = free_port()
-    process = subprocess.Popen(
-        [KINTSUGI, "serve", "--port", str(port), "--db", url],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.1)
+    process, base = start_kintsugi(url)
     yield base
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=20)
+    stop(process)
 
 
 @pytest.fixture

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
@@ -23,18 +16,9 @@ from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems import service as postmortems
 from tests.browser.conftest import PASSWORD
 from tests.rca.conftest import PM_ID, make_document
-from tests.support.servers import free_port
+from tests.support.servers import start_kintsugi, stop
 
 RCA = f"/postmortems/{PM_ID}/rca"
-
-
-def app_factory() -> FastAPI:
-    """The served app (``uvicorn --factory``), with the RCA routers mounted if the lead has not
-    listed them in ROUTERS yet."""
-    from kintsugi.core.config import load_settings
-    from tests.rca.conftest import rca_app
-
-    return rca_app(load_settings().database_url)
 
 
 @pytest.fixture
@@ -47,27 +31,9 @@ def server(tmp_path: Path) -> Iterator[str]:
         people.create_user(session, SYSTEM, "eve", role=Role.FACILITATOR, password=PASSWORD)
         postmortems.create_document(session, make_document(), SYSTEM)
     engine.dispose()
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", f"{__name__}:app_factory",
-         "--port", str(port), "--log-level", "warning"],
-        env={**os.environ, "KINTSUGI_DATABASE_URL": url},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.1)
+    process, base = start_kintsugi(url)
     yield base
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=20)
+    stop(process)
 
 
 def test_build_and_edit_a_five_whys_chain(page: Page) -> None:

@@ -3,11 +3,9 @@ keeps everything that was acknowledged."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -22,9 +20,7 @@ from kintsugi.core.db import make_engine
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems.models import PostmortemRow, VersionRow
-from tests.support.servers import free_port
-
-KINTSUGI = str(Path(sys.executable).with_name("kintsugi"))
+from tests.support.servers import KINTSUGI, free_port, start_kintsugi
 
 
 def _count(db_url: str) -> int:
@@ -95,22 +91,7 @@ def token(db_url: str) -> str:
 
 
 def _start_server(db_url: str, port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [KINTSUGI, "serve", "--port", str(port), "--db", db_url],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "KINTSUGI_DATABASE_URL": db_url},
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None, "server exited"
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.1)
+    return start_kintsugi(db_url, port)[0]
 
 
 def test_server_killed_under_writes_loses_nothing_acknowledged(db_url: str, token: str) -> None:

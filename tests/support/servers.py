@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -37,3 +42,34 @@ def serve(app: ASGIApp, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+KINTSUGI = str(Path(sys.executable).with_name("kintsugi"))
+
+
+def start_kintsugi(db_url: str, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """`kintsugi serve` on ``db_url`` as a subprocess, once it answers; (process, base URL)."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [KINTSUGI, "serve", "--port", str(port), "--db", db_url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None, "server exited"
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """End a server started by start_kintsugi, gently."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)

@@ -224,6 +224,11 @@ class Detector:
             return rw.tidy(prefix + rw.lower_first(clause))
         return rw.tidy(clause)
 
+    def _rewrite(self, ctx: Context, subject: Subject, clause: str) -> Hit:
+        """A hit from the subject on, suggesting ``clause`` after the sentence's own opening."""
+        suggestion = Suggestion(self._compose(self._prefix(ctx, subject), clause))
+        return self._hit(ctx, suggestion, start=subject.start, subject=subject.text)
+
     def _after(self, ctx: Context) -> str:
         return ctx.original[ctx.match.end() :]
 
@@ -348,13 +353,7 @@ class Detector:
         else:
             be = "were" if rw.plural(noun) else "was"
             clause = f"The tooling didn't check that the {noun} {be} right before {rw.gerund(verb)}"
-        prefix = self._prefix(ctx, subject)
-        return self._hit(
-            ctx,
-            Suggestion(self._compose(prefix, clause)),
-            start=subject.start,
-            subject=subject.text,
-        )
+        return self._rewrite(ctx, subject, clause)
 
     def _bad_object(self, ctx: Context) -> Hit | None:
         subject = self._subject(ctx)
@@ -366,13 +365,7 @@ class Detector:
         rest = rw.clause_rest(self._after(ctx))
         process = rw.process_noun(base) or "release"
         clause = f"The {process} process let {thing} {rest} through without a check"
-        prefix = self._prefix(ctx, subject)
-        return self._hit(
-            ctx,
-            Suggestion(self._compose(prefix, clause)),
-            start=subject.start,
-            subject=subject.text,
-        )
+        return self._rewrite(ctx, subject, clause)
 
     def _unaware(self, ctx: Context) -> Hit | None:
         subject = self._subject(ctx)
@@ -387,13 +380,7 @@ class Detector:
             clause = f"Nothing made {rest} visible at the time"
         else:
             return self._hit(ctx, self._lapse_advice(), start=subject.start, subject=subject.text)
-        prefix = self._prefix(ctx, subject)
-        return self._hit(
-            ctx,
-            Suggestion(self._compose(prefix, clause)),
-            start=subject.start,
-            subject=subject.text,
-        )
+        return self._rewrite(ctx, subject, clause)
 
     def _agent_noun(self, ctx: Context) -> Hit | None:
         agent = self.finder.after(ctx.masked, ctx.match.end())
@@ -685,13 +672,7 @@ class Detector:
         clause = (
             f"Nothing in the process ensured {rw.gerund(base)} {words[1] if len(words) > 1 else ''}"
         )
-        prefix = self._prefix(ctx, subject)
-        return self._hit(
-            ctx,
-            Suggestion(self._compose(prefix, clause)),
-            start=subject.start,
-            subject=subject.text,
-        )
+        return self._rewrite(ctx, subject, clause)
 
     def _is_participle(self, word: str) -> bool:
         if word in _NOT_PARTICIPLE:

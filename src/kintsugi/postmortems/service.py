@@ -324,23 +324,8 @@ def create_documents(
     ).all()
     children: dict[type[Base], list[dict[str, Any]]] = {table: [] for table in CHILD_TABLES}
     for pk, doc, granted in zip(pks, docs, grants, strict=True):
-        children[TagRow] += [{"postmortem_pk": pk, "tag": t} for t in _unique(doc.tags)]
-        children[ServiceRow] += [{"postmortem_pk": pk, "service": s} for s in _unique(doc.services)]
-        children[AuthorRow] += [
-            {"postmortem_pk": pk, "position": i, "name": a} for i, a in enumerate(doc.authors)
-        ]
-        children[SectionRow] += [
-            {
-                "postmortem_pk": pk,
-                "position": i,
-                "key": s.key,
-                "heading": s.heading,
-                "level": s.level,
-                "markdown": s.markdown,
-            }
-            for i, s in enumerate(doc.sections)
-        ]
-        children[AccessGrantRow] += [{"postmortem_pk": pk, "user_id": u} for u in granted]
+        for table, rows in _child_rows(pk, doc, granted).items():
+            children[table] += rows
         if doc.visibility != Visibility.ORGANISATION:
             audit.record(session, actor, "visibility_changed", doc.id, after=doc.visibility.value)
     for table, table_rows in children.items():
@@ -531,31 +516,8 @@ def _write(
     if not is_new:
         for table in CHILD_TABLES:
             session.execute(delete(table).where(table.postmortem_pk == pk))
-    _insert(session, TagRow, [{"postmortem_pk": pk, "tag": t} for t in _unique(doc.tags)])
-    _insert(
-        session, ServiceRow, [{"postmortem_pk": pk, "service": s} for s in _unique(doc.services)]
-    )
-    _insert(
-        session,
-        AuthorRow,
-        [{"postmortem_pk": pk, "position": i, "name": a} for i, a in enumerate(doc.authors)],
-    )
-    _insert(
-        session,
-        SectionRow,
-        [
-            {
-                "postmortem_pk": pk,
-                "position": i,
-                "key": s.key,
-                "heading": s.heading,
-                "level": s.level,
-                "markdown": s.markdown,
-            }
-            for i, s in enumerate(doc.sections)
-        ],
-    )
-    _insert(session, AccessGrantRow, [{"postmortem_pk": pk, "user_id": u} for u in grant_ids])
+    for child, rows in _child_rows(pk, doc, grant_ids).items():
+        _insert(session, child, rows)
     if not is_new:
         session.expire(row, ["tags", "services", "authors", "sections", "grants"])
     events = timeline.replace_document_events(session, pk, doc.timeline, is_new=is_new)
@@ -581,6 +543,31 @@ def _write(
     )
     library_index.reindex_document(session, pk, stored)
     return stored
+
+
+def _child_rows(
+    pk: int, doc: Document, grant_ids: Sequence[int]
+) -> dict[type[Base], list[dict[str, Any]]]:
+    """The rows of a document's tags, services, authors, sections and access grants."""
+    return {
+        TagRow: [{"postmortem_pk": pk, "tag": t} for t in _unique(doc.tags)],
+        ServiceRow: [{"postmortem_pk": pk, "service": s} for s in _unique(doc.services)],
+        AuthorRow: [
+            {"postmortem_pk": pk, "position": i, "name": a} for i, a in enumerate(doc.authors)
+        ],
+        SectionRow: [
+            {
+                "postmortem_pk": pk,
+                "position": i,
+                "key": s.key,
+                "heading": s.heading,
+                "level": s.level,
+                "markdown": s.markdown,
+            }
+            for i, s in enumerate(doc.sections)
+        ],
+        AccessGrantRow: [{"postmortem_pk": pk, "user_id": u} for u in grant_ids],
+    }
 
 
 def _insert(session: Session, table: type[Base], rows: list[dict[str, Any]]) -> None:

@@ -19,7 +19,8 @@ SESSION_COOKIE = "kintsugi_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PUBLIC_PREFIXES = ("/static/", "/login", "/auth/", "/healthz", "/openapi.json", "/metrics")
+# served to anyone as they are: no need to look the caller up in the database
+ANONYMOUS_PREFIXES = ("/static/", "/healthz")
 
 
 class AuthenticationRequired(KintsugiError):
@@ -51,7 +52,7 @@ class AuthMiddleware:
         self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and not scope["path"].startswith(ANONYMOUS_PREFIXES):
             found = await anyio.to_thread.run_sync(self._identify, scope)
             scope.setdefault("state", {})["identity"] = found
         await self.app(scope, receive, send)
