@@ -22,12 +22,15 @@ SLICE_CLIS: dict[str, tuple[str, ...]] = {
     "kintsugi.timeline.cli": ("timeline",),
     "kintsugi.rca.cli": ("rca",),
     "kintsugi.library.cli": ("search", "similar", "library"),
+    "kintsugi.metrics.cli": ("metrics", "check"),
+    "kintsugi.meetings.cli": ("meeting",),
     "kintsugi.demo.cli": ("demo",),
     "kintsugi.web.cli": ("serve",),
     "kintsugi.people.cli": ("users", "teams", "tokens"),
     "kintsugi.audit.cli": ("audit",),
     "kintsugi.core.backup_cli": ("backup", "restore"),
     "kintsugi.core.db_cli": ("db",),
+    "kintsugi.handbook.cli": ("handbook", "training", "learning"),
 }  # fmt: skip
 
 

@@ -10,7 +10,10 @@ def metadata() -> MetaData:
     from kintsugi.actions import models as _actions  # noqa: F401
     from kintsugi.audit import models as _audit  # noqa: F401
     from kintsugi.core.db import Base
+    from kintsugi.handbook import models as _handbook  # noqa: F401
     from kintsugi.library import models as _library  # noqa: F401
+    from kintsugi.meetings import models as _meetings  # noqa: F401
+    from kintsugi.metrics import models as _metrics  # noqa: F401
     from kintsugi.people import models as _people  # noqa: F401
     from kintsugi.postmortems import models as _postmortems  # noqa: F401
     from kintsugi.rca import models as _rca  # noqa: F401

@@ -79,6 +79,7 @@ def test_json_output_is_a_list_of_findings(
             "severity": "error",
             "message": findings[0]["message"],
             "suggestion": "The deployment process didn't validate the version.",
+            "guideline": "http://127.0.0.1:8000/handbook/policy#describe-systems-not-people",
         }
 
 

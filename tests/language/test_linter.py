@@ -37,6 +37,7 @@ def test_findings_are_located_by_line_and_column() -> None:
         "severity",
         "message",
         "suggestion",
+        "guideline",
     }
 
 

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from kintsugi.timeline import secrets
 from kintsugi.timeline.secrets import REDACTED, find_secrets, redact
 
 SLACK = "xo" + "xb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
@@ -76,3 +77,66 @@ def test_slack_tokens_never_survive_whatever_surrounds_them(
 ) -> None:
     token = "xo" + "xp-" + body
     assert token not in redact(f"{before} {token} {after}")
+
+
+FRAGMENTS = [
+    " ",
+    "\n",
+    "=",
+    ": ",
+    '"',
+    "@",
+    "://",
+    "x",
+    "9",
+    "Bearer ",
+    "basic ",
+    "Token token=",
+    "Authorization: ",
+    "password",
+    "PWD",
+    "api_key",
+    "client-secret",
+    "credentials",
+    "ſecret",  # (?i) "s" also matches the long s
+    "KEY",  # Kelvin sign
+    "postgres://app:",
+    "pw@db",
+    "https://hooks.slack.com/services/",
+    "T0/B0/abc",
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "-----END RSA PRIVATE KEY-----",
+    SLACK,
+    GITHUB,
+    GITHUB_PAT,
+    AWS,
+    "AIza" + "SyA-abcdefghijklmnopqrstuvwxyz0123456",
+    "sk_" + "live_" + "abcdefghijklmnop1234",
+    "eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.SflKxwRJSMeKKF2Q",
+    "abc123DEF456ghi789",
+]
+
+
+def redact_with_every_pattern(text: str) -> str:
+    """The plain definition: every pattern, in order, over the whole text."""
+    for _label, pattern, group in secrets._COMPILED:
+        text = pattern.sub(lambda m, g=group: secrets._replace(m, g), text)  # type: ignore[misc]
+    return text
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=12))
+@example(["api_key", "=", "x", "9", "x"])
+@example(["client-secret", ": ", "x", "x", "9"])
+@example(["postgres://app:", "pw@db"])
+@example(["Bearer ", "abc123DEF456ghi789"])
+def test_redact_runs_only_the_patterns_that_can_match_and_gives_the_same_text(
+    parts: list[str],
+) -> None:
+    text = "".join(parts)
+    assert redact(text) == redact_with_every_pattern(text)
+
+
+def test_every_hint_is_lowercase() -> None:
+    assert len(secrets._HINTS) == len(secrets._COMPILED)
+    assert all(hint == hint.lower() for hints in secrets._HINTS for hint in hints)

@@ -110,6 +110,75 @@ def _paths(client: TestClient) -> list[str]:
         ]
         if "/api/v1/postmortems/{id}/similar" in schema:
             paths.append(f"/api/v1/postmortems/{id}/similar")
+    if "/api/v1/meetings" in schema:
+        # a review meeting (with a note) per document, and a learning session about them all
+        paths += ["/meetings", "/api/v1/meetings", "/api/v1/meetings/upcoming?days=366"]
+        plans = [{"postmortem_ids": [id], "when": "2026-12-03 14:00 UTC"} for id in ids]
+        plans.append({"kind": "learning", "postmortem_ids": ids, "when": "2026-12-04 14:00 UTC"})
+        for plan in plans:
+            meeting = client.post("/api/v1/meetings", json=plan).json()
+            mid = meeting["id"]
+            client.post(
+                f"/api/v1/meetings/{mid}/notes", json={"part": "welcome", "text": meeting["title"]}
+            )
+            paths += [
+                f"/meetings/{mid}",
+                f"/meetings/{mid}/script",
+                f"/meetings/{mid}/session",
+                f"/meetings/{mid}/session/notes/welcome",
+                f"/meetings/{mid}/invite.ics",
+                f"/api/v1/meetings/{mid}",
+                f"/api/v1/meetings/{mid}/script",
+                f"/api/v1/meetings/{mid}/checklist",
+                f"/api/v1/meetings/{mid}/notes",
+                f"/api/v1/meetings/{mid}/clock",
+                f"/api/v1/meetings/{mid}/followups",
+                f"/api/v1/meetings/{mid}/invite.ics",
+            ]
+        for id in ids:
+            paths += [f"/meetings/postmortem/{id}", f"/api/v1/meetings?postmortem={id}"]
+    if "/api/v1/learning/recognitions" in schema:
+        # every document published (the learning digest lists it) and recognised by title
+        for id in ids:
+            title = client.get(f"/api/v1/postmortems/{id}").json()["title"]
+            for step in ("in_review", "published"):
+                moved = client.post(
+                    f"/api/v1/postmortems/{id}/status",
+                    json={"status": step, "override_reason": "visibility test"},
+                )
+                assert moved.status_code == 200, moved.text
+            recognised = client.post(
+                "/api/v1/learning/recognitions",
+                json={"recipient": "ops", "message": f"For {title}", "postmortem_id": id},
+            )
+            assert recognised.status_code == 201, recognised.text
+        paths += [
+            "/learning",
+            "/learning/recognition",
+            "/api/v1/learning/digest",
+            "/api/v1/learning/recognitions",
+            "/handbook",
+            "/training",
+        ]
+    if "/api/v1/metrics" in schema:
+        # the same root-cause category everywhere: every pair of documents is a recurrence
+        factor = {"text": "shared cause", "classification": "primary", "category": "deploy"}
+        for id in ids:
+            client.put(
+                f"/api/v1/postmortems/{id}/rca",
+                json={"base_version": 0, "analysis": {"factors": [factor]}},
+            )
+        paths += [
+            "/metrics",
+            "/metrics/dashboard",
+            "/metrics/overdue",
+            "/metrics/charts/recurring_incident_rate.svg",
+            "/api/v1/metrics",
+            "/api/v1/metrics/overdue",
+            "/api/v1/metrics/recurring",
+        ]
+        for id in ids:
+            paths += [f"/postmortems/{id}/checklist", f"/api/v1/postmortems/{id}/checklist"]
     return paths
 
 

@@ -78,6 +78,12 @@ def add(
     team: Annotated[bool, typer.Option("--team", help="The owner is a team.")] = False,
     priority: Annotated[str | None, typer.Option("--priority", help="P0, P1 or P2.")] = None,
     due: Annotated[str | None, typer.Option("--due", help="Due date, YYYY-MM-DD.")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind", help="fix, prevention, detection, mitigation, process or documentation."
+        ),
+    ] = None,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -88,6 +94,7 @@ def add(
         owner_kind="team" if team else None,
         priority=items.parse_priority(priority) if priority else None,
         due=_date(due, "--due"),
+        kind=items.parse_kind(kind) if kind else None,
     )
     ctx = context(db)
     with ctx.transaction() as session:
@@ -195,6 +202,9 @@ def update(
     priority: Annotated[str | None, typer.Option("--priority", help="P0, P1, P2 or none.")] = None,
     due: Annotated[str | None, typer.Option("--due", help="YYYY-MM-DD or none.")] = None,
     title: Annotated[str | None, typer.Option("--title")] = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="fix, prevention, ..., documentation or none.")
+    ] = None,
     comment: Annotated[str | None, typer.Option("--comment", help="Why; kept in history.")] = None,
     base_version: Annotated[
         int | None,
@@ -220,6 +230,9 @@ def update(
         fields["due"] = _date(due, "--due")
     if title is not None:
         fields["title"] = title
+    if kind is not None:
+        kind_value = _nullable(kind)
+        fields["kind"] = items.parse_kind(kind_value) if kind_value else None
     if comment is not None:
         fields["comment"] = comment
     if not fields:

@@ -10,7 +10,16 @@ from sqlalchemy.orm import Session
 from kintsugi.actions.models import ActionItemHistoryRow
 from kintsugi.core.types import utcnow
 
-TRACKED_FIELDS = ("title", "owner", "owner_kind", "priority", "due", "status", "wont_do_reason")
+TRACKED_FIELDS = (
+    "title",
+    "owner",
+    "owner_kind",
+    "priority",
+    "due",
+    "status",
+    "wont_do_reason",
+    "kind",
+)
 
 
 def jsonable(value: Any) -> Any:

@@ -22,7 +22,7 @@ from kintsugi.core.errors import ConflictError, InputError, NotFoundError, Permi
 from kintsugi.core.types import utcnow
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.access import visible_to
-from kintsugi.postmortems.document import ActionItemStatus, Priority
+from kintsugi.postmortems.document import ActionItemKind, ActionItemStatus, Priority
 from kintsugi.postmortems.models import PostmortemRow
 
 OPEN_STATUSES = (ActionItemStatus.OPEN.value, ActionItemStatus.IN_PROGRESS.value)
@@ -68,6 +68,7 @@ class ItemView(BaseModel):
     wont_do_reason: str | None
     version: int
     overdue: bool
+    kind: str | None = None
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
@@ -106,6 +107,7 @@ class NewItem(BaseModel):
     due: date | None = None
     status: ActionItemStatus = ActionItemStatus.OPEN
     wont_do_reason: str | None = Field(None, max_length=MAX_TITLE)
+    kind: ActionItemKind | None = None
 
     @field_validator("title", "owner", "wont_do_reason")
     @classmethod
@@ -123,6 +125,7 @@ class ItemChanges(BaseModel):
     due: date | None = None
     status: ActionItemStatus | None = None
     wont_do_reason: str | None = Field(None, max_length=MAX_TITLE)
+    kind: ActionItemKind | None = None
     comment: str | None = Field(None, max_length=10_000)
 
     @field_validator("title", "owner", "wont_do_reason", "comment")
@@ -304,6 +307,7 @@ def add_item(session: Session, postmortem_id: str, new: NewItem, actor: Principa
         created_at=now,
         updated_at=now,
         completed_at=now if new.status == ActionItemStatus.COMPLETED else None,
+        kind=new.kind.value if new.kind else None,
     )
     session.add(row)
     session.flush()
@@ -341,7 +345,7 @@ def update_item(
     wanted: dict[str, Any] = {}
     for field in given:
         value = getattr(changes, field)
-        if field in ("priority", "status") and value is not None:
+        if field in ("priority", "status", "kind") and value is not None:
             value = value.value
         if field == "title" and not value:
             raise InputError("the title cannot be empty", field="title")
@@ -416,6 +420,15 @@ def parse_status(value: str) -> ActionItemStatus:
     return _status(value)
 
 
+def parse_kind(value: str) -> ActionItemKind:
+    """An action item kind from user input (case-insensitive)."""
+    try:
+        return ActionItemKind(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(k.value for k in ActionItemKind)
+        raise InputError(f"unknown kind {value!r}; one of {allowed}", field="kind") from None
+
+
 def parse_priority(value: str) -> Priority:
     """A priority from user input (case-insensitive)."""
     return Priority(_priority(value))
@@ -445,6 +458,7 @@ def _view(
         created_at=row.created_at,
         updated_at=row.updated_at,
         completed_at=row.completed_at,
+        kind=row.kind,
         tracker=(
             TrackerLink(
                 tracker=link.tracker,

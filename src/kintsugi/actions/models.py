@@ -42,6 +42,8 @@ class ActionItemRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # fix, prevention, detection, mitigation, process, documentation (added by migration 0004)
+    kind: Mapped[str | None] = mapped_column(String(20))
 
     __table_args__ = (
         Index("ix_action_items_status_due", "status", "due"),

@@ -18,14 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, and_, case, func, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from kintsugi.actions.items import OPEN_STATUSES, ItemView, get_item, today_utc
 from kintsugi.actions.models import ActionItemRow
+from kintsugi.core.sqlfuncs import utc_date
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.document import ActionItemStatus, Priority
@@ -33,25 +31,6 @@ from kintsugi.postmortems.models import PostmortemRow
 
 NO_PRIORITY = "none"
 UNASSIGNED = "(unassigned)"
-
-
-class utc_date(FunctionElement[date]):
-    """The UTC calendar date of a stored timestamp, on each engine."""
-
-    type = Date()
-    inherit_cache = True
-    name = "utc_date"
-
-
-@compiles(utc_date, "sqlite")
-def _utc_date_sqlite(element: utc_date, compiler: SQLCompiler, **kw: Any) -> str:
-    # SQLite keeps UTCDateTime as 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC.
-    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"
-
-
-@compiles(utc_date, "postgresql")
-def _utc_date_postgresql(element: utc_date, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(timezone('UTC', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
 @dataclass

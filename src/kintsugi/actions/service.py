@@ -126,6 +126,7 @@ def insert_document_items(
                     "priority": item.priority.value if item.priority else None,
                     "due": item.due,
                     "status": item.status.value,
+                    "kind": item.kind.value if item.kind else None,
                     "wont_do_reason": None,
                     "version": 1,
                     "created_at": now,
@@ -141,7 +142,7 @@ def insert_document_items(
     ).all()
     history_rows = []
     for item_id, row in zip(ids, rows, strict=True):
-        fields = ("title", "owner", "priority", "due", "status")
+        fields = ("title", "owner", "priority", "due", "status", "kind")
         changes = {f: [None, jsonable(row[f])] for f in fields if row[f] is not None}
         history_rows.append(
             {
@@ -161,7 +162,7 @@ def insert_document_items(
 
 def _to_item_dict(row: dict[str, Any]) -> ActionItem:
     return ActionItem.model_validate(
-        {k: row[k] for k in ("id", "title", "owner", "priority", "due", "status")}
+        {k: row[k] for k in ("id", "title", "owner", "priority", "due", "status", "kind")}
     )
 
 
@@ -177,6 +178,8 @@ def _apply(
         "due": item.due,
         "status": status,
     }
+    if item.kind is not None:  # a document without a Kind column keeps the stored kinds
+        new_values["kind"] = item.kind.value
     changes = {
         field: [getattr(row, field), value]
         for field, value in new_values.items()
@@ -212,5 +215,6 @@ def _to_item(row: ActionItemRow) -> ActionItem:
             "priority": row.priority,
             "due": row.due,
             "status": row.status,
+            "kind": row.kind,
         }
     )

@@ -7,6 +7,7 @@ Keys: ``assigned:<history id>``, ``reminder:<item id>:<day>``, ``digest:<ISO wee
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 import threading
@@ -27,13 +28,21 @@ from kintsugi.actions.messages import item_message
 from kintsugi.actions.models import NotificationDeliveryRow
 from kintsugi.actions.reminders import Notice
 from kintsugi.core.types import utcnow
-from kintsugi.notify.base import Channel
+from kintsugi.notify.base import Channel, Message
 from kintsugi.notify.channels import configured_channels
 from kintsugi.notify.config import NotifySettings
 from kintsugi.notify.deliver import FAILED, SENT, Outcome
 from kintsugi.notify.recipients import owner_emails
 
 BROADCAST = ("slack", "sns")  # channels everyone in the channel/topic can read
+
+# Other slices' scheduled jobs: each module has ``run_due(worker, now, report) -> None`` and
+# sends through ``Worker.send`` so that every message keeps the exactly-once guarantee.
+SLICE_JOBS: tuple[str, ...] = (
+    "kintsugi.meetings.jobs",
+    "kintsugi.handbook.jobs",
+    "kintsugi.metrics.jobs",
+)
 
 
 def worker_id() -> str:
@@ -50,6 +59,7 @@ class RunReport:
     assignments: int = 0
     reminders: int = 0
     digest: str = "not due"
+    jobs: dict[str, str] = field(default_factory=dict)  # other slices' jobs: name -> summary
     sent: list[tuple[str, Outcome]] = field(default_factory=list)
     failed: list[tuple[str, Outcome]] = field(default_factory=list)
 
@@ -70,6 +80,7 @@ class RunReport:
             "assignments": self.assignments,
             "reminders": self.reminders,
             "digest": self.digest,
+            "jobs": dict(self.jobs),
             "sent": [entry(k, o) for k, o in self.sent],
             "failed": [entry(k, o) for k, o in self.failed],
         }
@@ -110,7 +121,33 @@ class Worker:
         self._assignments(now, report)
         self._reminders(now, report)
         self._digest(now, report)
+        for module_name in SLICE_JOBS:
+            importlib.import_module(module_name).run_due(self, now, report)
         return report
+
+    def channels_named(self, names: list[str]) -> dict[str, Channel]:
+        """The configured channels among ``names``."""
+        return self._pick(names)
+
+    def send(
+        self,
+        key: str,
+        message: Message,
+        channels: Mapping[str, Channel],
+        now: datetime,
+        report: RunReport,
+    ) -> list[Outcome]:
+        """Send ``message`` once per channel across all workers (``key`` names it for good).
+
+        Channels that do not apply (email without recipients) are left out; the outcomes go
+        into ``report``. A key already sent on a channel is not sent there again.
+        """
+        applicable = {n: c for n, c in channels.items() if c.applies_to(message)}
+        outcomes = send_once(
+            self.sessions, key, message, applicable, worker=self.name, now=now, policy=self.policy
+        )
+        report.record(key, outcomes)
+        return outcomes
 
     def run_forever(
         self,

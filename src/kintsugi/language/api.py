@@ -63,6 +63,9 @@ class FindingOut(BaseModel):
     severity: str
     message: str
     suggestion: str | None
+    guideline: str | None = Field(
+        None, description="The handbook guideline the finding applies (/handbook/policy#...)"
+    )
     start: int
     end: int
     fix: FixOut | None
@@ -81,6 +84,7 @@ class RuleOut(BaseModel):
     id: str
     title: str
     severity: str
+    guideline: str | None = None
     description: str
     examples: list[ExampleOut]
     ok: list[str]
@@ -113,6 +117,7 @@ def rules_api() -> list[dict[str, Any]]:
             "id": rule.id,
             "title": rule.title,
             "severity": rule.severity,
+            "guideline": rule.guideline_path,
             "description": rule.description,
             "examples": [{"bad": e.bad, "good": e.good} for e in rule.examples],
             "ok": list(rule.ok),
@@ -173,13 +178,19 @@ def findings_fragment(text: str, findings: Sequence[Finding]) -> str:
             if f.suggestion
             else ""
         )
+        guideline = (
+            f'<p class="lint-guideline"><a href="{escape(f.guideline)}" target="_blank" '
+            'rel="noopener">Guideline: why and how to rewrite</a></p>'
+            if f.guideline
+            else ""
+        )
         items.append(
             f'<li class="lint-finding lint-{escape(f.severity)}" id="lint-finding-{number}" '
             f'data-rule="{escape(f.rule)}" data-line="{f.line}" data-column="{f.column}">'
             f'<span class="lint-where">Line {f.line}, column {f.column}</span> '
             f'<strong class="lint-rule">{escape(f.rule)}</strong> '
             f'<q class="lint-text">{escape(flagged)}</q>'
-            f'<p class="lint-message">{escape(f.message)}</p>{suggestion}{button}</li>'
+            f'<p class="lint-message">{escape(f.message)}</p>{suggestion}{guideline}{button}</li>'
         )
     return (
         f'<div id="{FINDINGS_ID}" class="lint-findings" data-count="{len(findings)}">'

@@ -8,6 +8,7 @@ layer when it is used.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ EXIT_USAGE = 2
 FORMATS = ("text", "json", "sarif")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 STDIN = "-"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # kintsugi.core.config.Settings.base_url's default
 
 
 class UsageError(KintsugiError):
@@ -52,12 +54,21 @@ def _roster(path: Path | None) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
+def base_url() -> str:
+    """Where links in the output point: ``KINTSUGI_BASE_URL`` (the web app's public address,
+    as in kintsugi.core.config), read directly so that linting a file stays quick to start."""
+    return os.environ.get("KINTSUGI_BASE_URL", "").strip() or DEFAULT_BASE_URL
+
+
 def _format_text(findings: Sequence[Finding]) -> str:
     lines = []
+    base = base_url()
     for f in findings:
         lines.append(f"{f.file}:{f.line}:{f.column}: {f.severity} [{f.rule}] {f.message}")
         if f.suggestion:
             lines.append(f"    suggestion: {f.suggestion}")
+        if f.guideline:
+            lines.append(f"    guideline: {f.guideline_url(base)}")
     files = len({f.file for f in findings})
     if findings:
         noun = "finding" if len(findings) == 1 else "findings"
@@ -69,12 +80,14 @@ def _format_text(findings: Sequence[Finding]) -> str:
 
 def _output(findings: Sequence[Finding], output_format: str) -> str:
     if output_format == "json":
-        return json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False)
+        base = base_url()
+        return json.dumps([f.to_dict(base) for f in findings], indent=2, ensure_ascii=False)
     if output_format == "sarif":
         from kintsugi.language.rules import default_rules
         from kintsugi.language.sarif import to_sarif
 
-        return json.dumps(to_sarif(findings, default_rules()), indent=2, ensure_ascii=False)
+        log = to_sarif(findings, default_rules(), base_url=base_url())
+        return json.dumps(log, indent=2, ensure_ascii=False)
     return _format_text(findings)
 
 

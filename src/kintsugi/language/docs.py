@@ -16,7 +16,7 @@ system-focused sentence instead. *Focus on systems, not people.*
 
 ```
 kintsugi lint postmortems/*.md                 # text output, exit 1 when it finds something
-kintsugi lint --format json docs/incident.md   # [{"file", "line", "column", "end_line", ...}]
+kintsugi lint --format json docs/incident.md   # [{"file", "line", "column", ..., "guideline"}]
 kintsugi lint --format sarif *.md > lint.sarif # SARIF 2.1.0 for code-review annotations
 kintsugi lint --fix incident.md                # rewrite flagged sentences in place
 cat draft.md | kintsugi lint -                 # stdin
@@ -55,7 +55,9 @@ repos:
 ## In the editor
 
 Findings appear as you type (`POST /lint/preview`, debounced by htmx); each fixable one has
-a button that applies the suggestion. A post-mortem with findings of severity `error` or
+a button that applies the suggestion, and a link to the guideline in the handbook's
+blameless policy that it applies (in every output format: `guideline` in JSON, `helpUri`
+in SARIF). A post-mortem with findings of severity `error` or
 `warning` cannot be published unless a reviewer overrides with a reason, which is kept.
 The JSON API is `POST /api/v1/lint` with `{"text": "...", "participants": [...]}`.
 
@@ -76,7 +78,9 @@ def rules_markdown(rules: RuleSet | None = None) -> str:
     rules = rules or default_rules()
     parts = [_INTRO]
     for rule in rules.rules.values():
-        parts.append(f"\n### `{rule.id}`: {rule.title}\n\nSeverity: **{rule.severity}**.\n")
+        guide = rule.guideline_path
+        link = f" Guideline: [`{guide}`]({guide})." if guide else ""
+        parts.append(f"\n### `{rule.id}`: {rule.title}\n\nSeverity: **{rule.severity}**.{link}\n")
         parts.append(f"\n{rule.description}\n")
         parts.append("\n| Flagged | Suggested rewrite |\n|---|---|\n")
         for example in rule.examples:

@@ -31,9 +31,17 @@ class Finding:
     start: int
     end: int
     fix: Fix | None = None
+    guideline: str | None = None  # the handbook guideline it applies: /handbook/policy#...
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape: file, line, column, end_line, end_column, rule, severity, ..."""
+    def guideline_url(self, base_url: str | None = None) -> str | None:
+        """The guideline's link, absolute on ``base_url`` when given."""
+        if self.guideline is None or not base_url:
+            return self.guideline
+        return base_url.rstrip("/") + self.guideline
+
+    def to_dict(self, base_url: str | None = None) -> dict[str, Any]:
+        """The JSON shape: file, line, column, end_line, end_column, rule, severity, ...,
+        guideline (a link, absolute on ``base_url`` when given)."""
         return {
             "file": self.file,
             "line": self.line,
@@ -44,6 +52,7 @@ class Finding:
             "severity": self.severity,
             "message": self.message,
             "suggestion": self.suggestion,
+            "guideline": self.guideline_url(base_url),
         }
 
     def to_api_dict(self) -> dict[str, Any]:

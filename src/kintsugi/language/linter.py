@@ -206,7 +206,8 @@ class Linter:
                 continue
             end_line = line + text.count("\n", begin, finish)
             col_end = finish - (text.rfind("\n", 0, finish) + 1) + 1
-            severity = self.rules.rules[hit.rule].severity
+            rule = self.rules.rules[hit.rule]
+            severity = rule.severity
             suggestion = hit.suggestion
             fix = None
             if suggestion is not None and suggestion.fixable:
@@ -225,6 +226,7 @@ class Linter:
                     start=begin,
                     end=finish,
                     fix=fix,
+                    guideline=rule.guideline_path,
                 )
             )
         return findings

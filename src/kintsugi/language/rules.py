@@ -47,6 +47,12 @@ class Rule:
     ok: tuple[str, ...]
     triggers: tuple[Trigger, ...]
     options: dict[str, Any] = field(default_factory=dict)
+    guideline: str = ""  # the handbook section it applies: "policy#no-fault-labels"
+
+    @property
+    def guideline_path(self) -> str | None:
+        """The site-relative link to the guideline (``/handbook/policy#...``), if any."""
+        return f"/handbook/{self.guideline}" if self.guideline else None
 
 
 @dataclass(frozen=True)
@@ -204,7 +210,15 @@ def _rule(data: Any, index: int, source: str) -> Rule:
         kind = _str(item, "kind", source, twhere)
         pattern = _str(item, "pattern", source, twhere)
         triggers.append(Trigger(rule_id, kind, pattern, _compile(pattern, source, twhere)))
-    known = {"id", "title", "severity", "message", "description", "examples", "ok", "triggers"}
+    guideline = data.get("guideline", "")
+    if not isinstance(guideline, str) or (
+        guideline and not re.fullmatch(r"[a-z][a-z0-9-]*#[A-Za-z][A-Za-z0-9_-]*", guideline)
+    ):
+        raise _fail("'guideline' must look like page#anchor", source, f"{where}.guideline")
+    known = {
+        "id", "title", "severity", "guideline", "message", "description", "examples", "ok",
+        "triggers",
+    }  # fmt: skip
     return Rule(
         id=rule_id,
         title=_str(data, "title", source, where),
@@ -215,6 +229,7 @@ def _rule(data: Any, index: int, source: str) -> Rule:
         ok=tuple(ok),
         triggers=tuple(triggers),
         options={k: v for k, v in data.items() if k not in known},
+        guideline=guideline,
     )
 
 

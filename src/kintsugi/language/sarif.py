@@ -13,12 +13,12 @@ SARIF_VERSION = "2.1.0"
 _LEVELS = {"error": "error", "warning": "warning"}
 
 
-def _rule_descriptor(rule_id: str, rules: RuleSet) -> dict[str, Any]:
+def _rule_descriptor(rule_id: str, rules: RuleSet, base_url: str | None) -> dict[str, Any]:
     rule = rules.rules[rule_id]
     examples = "\n".join(
         f"- {example.bad} -> {example.good}" for example in rule.examples if example.good
     )
-    return {
+    descriptor: dict[str, Any] = {
         "id": rule.id,
         "name": "".join(part.capitalize() for part in rule.id.split("-")),
         "shortDescription": {"text": rule.title},
@@ -26,6 +26,13 @@ def _rule_descriptor(rule_id: str, rules: RuleSet) -> dict[str, Any]:
         "help": {"text": f"{rule.description}\n\nExamples:\n{examples}"},
         "defaultConfiguration": {"level": _LEVELS[rule.severity]},
     }
+    if rule.guideline_path:
+        descriptor["helpUri"] = _link(rule.guideline_path, base_url)
+    return descriptor
+
+
+def _link(path: str, base_url: str | None) -> str:
+    return base_url.rstrip("/") + path if base_url else path
 
 
 def _uri(file: str) -> str:
@@ -33,9 +40,14 @@ def _uri(file: str) -> str:
 
 
 def to_sarif(
-    findings: Iterable[Finding], rules: RuleSet, *, version: str = "0.1.0"
+    findings: Iterable[Finding],
+    rules: RuleSet,
+    *,
+    version: str = "0.1.0",
+    base_url: str | None = None,
 ) -> dict[str, Any]:
-    """A SARIF log with one run: the rules and one result per finding."""
+    """A SARIF log with one run: the rules (``helpUri``: the handbook guideline each applies,
+    absolute on ``base_url``) and one result per finding."""
     findings = list(findings)
     rule_ids = list(rules.rules)
     results = []
@@ -59,9 +71,14 @@ def to_sarif(
                 }
             ],
         }
+        properties: dict[str, Any] = {}
         if finding.suggestion:
             result["message"]["text"] += f" Suggestion: {finding.suggestion}"
-            result["properties"] = {"suggestion": finding.suggestion}
+            properties["suggestion"] = finding.suggestion
+        if finding.guideline:
+            properties["guideline"] = finding.guideline_url(base_url)
+        if properties:
+            result["properties"] = properties
         if finding.fix is not None:
             result["fixes"] = [
                 {
@@ -92,7 +109,9 @@ def to_sarif(
                     "driver": {
                         "name": "kintsugi-lint",
                         "version": version,
-                        "rules": [_rule_descriptor(rule_id, rules) for rule_id in rule_ids],
+                        "rules": [
+                            _rule_descriptor(rule_id, rules, base_url) for rule_id in rule_ids
+                        ],
                     }
                 },
                 "columnKind": "unicodeCodePoints",

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError
 from kintsugi.library.ddl import FTS_TABLE, TEXT_CONFIG
+from kintsugi.library.facets import Wanted, rank_and_count
 from kintsugi.library.models import LibraryDocumentRow
 from kintsugi.library.query import Node, parse_query, to_fts5, to_tsquery
 from kintsugi.library.text import MARK_END, MARK_START, excerpt
@@ -168,6 +169,29 @@ def search(
     engine = _engine_for(session, node)
     conditions = [visible_to(viewer), *_filter_conditions(filters)]
 
+    counts: dict[str, list[FacetCount]] = {}
+    if node is not None and facets:
+        # rank and count in one pass over the matches (see kintsugi.library.facets)
+        counted = rank_and_count(
+            session,
+            viewer,
+            engine.every_match(session),
+            Wanted(filters.severity, filters.status, filters.year, filters.tag, filters.service),
+            limit=limit,
+            offset=offset,
+        )
+        pks = [pk for pk, _ in counted.page]
+        hits = _hits(session, counted.page, engine.snippets(session, pks), viewer)
+        return SearchResult(
+            query=query,
+            filters=filters,
+            total=counted.total,
+            hits=hits,
+            facets=_ordered_facets(counted.facets),
+            limit=limit,
+            offset=offset,
+        )
+
     ranked = (
         engine.scored(conditions).order_by(literal_column("score").desc(), PostmortemRow.pk.desc())
         if node is not None
@@ -178,7 +202,6 @@ def search(
     snippets = engine.snippets(session, pks) if node is not None else _summaries(session, pks)
     hits = _hits(session, page, snippets)
 
-    counts: dict[str, list[FacetCount]] = {}
     if facets:
         counts = _facets(session, engine, conditions)
         total = sum(c.count for c in counts["severity"])
@@ -218,6 +241,8 @@ class _Engine(Protocol):
 
     def snippets(self, session: Session, pks: list[int]) -> dict[int, str]: ...
 
+    def every_match(self, session: Session) -> list[tuple[int, float]]: ...
+
 
 def _engine_for(session: Session, node: Node | None) -> _Engine:
     if node is None:
@@ -242,6 +267,9 @@ class _NoMatch:
     def snippets(self, session: Session, pks: list[int]) -> dict[int, str]:  # pragma: no cover
         return _summaries(session, pks)
 
+    def every_match(self, session: Session) -> list[tuple[int, float]]:  # pragma: no cover
+        raise AssertionError("browsing is not ranked")
+
 
 _FTS5 = table(FTS_TABLE, column("rowid", Integer))
 _FTS5_NAME: ColumnElement[Any] = literal_column(FTS_TABLE)
@@ -257,8 +285,15 @@ class _Fts5:
     def join(self, query: AnySelect) -> AnySelect:
         return query.join(_FTS5, _FTS5.c.rowid == PostmortemRow.pk).where(self.match())
 
+    def _score(self) -> ColumnElement[float]:
+        return -func.bm25(_FTS5_NAME, TITLE_WEIGHT, SUMMARY_WEIGHT, KEYWORDS_WEIGHT, BODY_WEIGHT)
+
+    def every_match(self, session: Session) -> list[tuple[int, float]]:
+        query = select(_FTS5.c.rowid, self._score()).select_from(_FTS5).where(self.match())
+        return _pairs(session, query)
+
     def scored(self, conditions: list[ColumnElement[bool]]) -> AnySelect:
-        score = -func.bm25(_FTS5_NAME, TITLE_WEIGHT, SUMMARY_WEIGHT, KEYWORDS_WEIGHT, BODY_WEIGHT)
+        score = self._score()
         query = select(PostmortemRow.pk, score.label("score")).select_from(_FTS5)
         query = query.join(PostmortemRow, PostmortemRow.pk == _FTS5.c.rowid)
         return query.where(self.match(), *conditions)
@@ -298,6 +333,11 @@ class _Postgres:
     def join(self, query: AnySelect) -> AnySelect:
         return query.join(_TSV, _TSV.c.postmortem_pk == PostmortemRow.pk).where(self.match())
 
+    def every_match(self, session: Session) -> list[tuple[int, float]]:
+        score = func.ts_rank_cd(_TSV.c.document, self.tsquery(), 1)
+        query = select(_TSV.c.postmortem_pk, score).select_from(_TSV).where(self.match())
+        return _pairs(session, query)
+
     def scored(self, conditions: list[ColumnElement[bool]]) -> AnySelect:
         score = func.ts_rank_cd(_TSV.c.document, self.tsquery(), 1)
         query = select(PostmortemRow.pk, score.label("score")).select_from(_TSV)
@@ -321,6 +361,14 @@ class _Postgres:
             ).where(LibraryDocumentRow.postmortem_pk.in_(pks))
         )
         return {int(r[0]): _best_snippet(r[1], r[2], r[3]) for r in rows}
+
+
+def _pairs(session: Session, query: AnySelect) -> list[tuple[int, float]]:
+    """Every (pk, score) row of ``query``, straight from the driver (tens of thousands)."""
+    result = session.execute(query)
+    rows: list[tuple[int, float]] = result.cursor.fetchall()  # type: ignore[attr-defined]
+    result.close()
+    return rows
 
 
 def _best_snippet(*candidates: str | None) -> str:
@@ -386,24 +434,29 @@ def _summaries(session: Session, pks: list[int]) -> dict[int, str]:
     return {int(r[0]): html.escape(excerpt(r[1] or r[2] or ""), quote=False) for r in rows}
 
 
-def _hits(session: Session, page: list[tuple[int, Any]], snippets: dict[int, str]) -> list[Hit]:
+def _hits(
+    session: Session,
+    page: list[tuple[int, Any]],
+    snippets: dict[int, str],
+    viewer: Principal | None = None,
+) -> list[Hit]:
+    """The hits of a page; with ``viewer``, only those ``visible_to`` them (checked in SQL)."""
     pks = [pk for pk, _ in page]
     if not pks:
         return []
-    rows = {
-        int(r.pk): r
-        for r in session.execute(
-            select(
-                PostmortemRow.pk,
-                PostmortemRow.id,
-                PostmortemRow.title,
-                PostmortemRow.severity,
-                PostmortemRow.status,
-                PostmortemRow.kind,
-                PostmortemRow.started_at,
-            ).where(PostmortemRow.pk.in_(pks))
-        )
-    }
+    statement = select(
+        PostmortemRow.pk,
+        PostmortemRow.id,
+        PostmortemRow.title,
+        PostmortemRow.severity,
+        PostmortemRow.status,
+        PostmortemRow.kind,
+        PostmortemRow.started_at,
+    ).where(PostmortemRow.pk.in_(pks))
+    if viewer is not None:
+        statement = statement.where(visible_to(viewer))
+    rows = {int(r.pk): r for r in session.execute(statement)}
+    page = [(pk, score) for pk, score in page if pk in rows]
     tags = _labels(session, TagRow.postmortem_pk, TagRow.tag, pks)
     services = _labels(session, ServiceRow.postmortem_pk, ServiceRow.service, pks)
     hits = []
@@ -478,6 +531,11 @@ def _facets(
             value = value or "none"
         if value is not None:
             counts[facet][value] = int(count)
+    return _ordered_facets(counts)
+
+
+def _ordered_facets(counts: dict[str, dict[str, int]]) -> dict[str, list[FacetCount]]:
+    """Facet counts in the order people read them: the commonest tags, severities in order."""
 
     def top(values: dict[str, int]) -> list[FacetCount]:
         ranked = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_LIMIT]

@@ -7,12 +7,25 @@ from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (other channels ignore attachments).
+
+    ``params`` are extra Content-Type parameters, e.g. ``(("method", "REQUEST"),)`` for an invite.
+    """
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Message:
     """One notification, rendered for every channel.
 
     ``text`` is the plain form (email text part, Slack fallback, SNS message), ``html`` the email
     HTML part, ``blocks`` Slack Block Kit blocks. ``email_to`` are the email recipients; a message
-    without any is not sent by email.
+    without any is not sent by email. ``attachments`` go with the email only.
     """
 
     subject: str
@@ -20,6 +33,7 @@ class Message:
     html: str | None = None
     blocks: list[dict[str, Any]] = field(default_factory=list)
     email_to: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
 
 class ChannelError(Exception):

@@ -1,4 +1,5 @@
-"""Email over SMTP: one multipart/alternative message (plain text and HTML) per notification."""
+"""Email over SMTP: one multipart/alternative message (plain text and HTML) per notification,
+wrapped in multipart/mixed with the attachments when it has any."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ PERMANENT_SMTP_ERRORS = (
 
 
 def build_email(message: Message, sender: str) -> EmailMessage:
-    """The MIME message: text/plain first, text/html as the preferred alternative."""
+    """The MIME message: text/plain first, text/html as the preferred alternative, then the
+    attachments."""
     mail = EmailMessage()
     mail["Subject"] = message.subject
     mail["From"] = sender
@@ -30,6 +32,15 @@ def build_email(message: Message, sender: str) -> EmailMessage:
     mail.set_content(message.text)
     if message.html:
         mail.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.mime_type.partition("/")
+        mail.add_attachment(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+            params=dict(attachment.params),
+        )
     return mail
 
 

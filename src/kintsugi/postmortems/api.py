@@ -57,6 +57,7 @@ class ActionItemOut(BaseModel):
     priority: str | None
     due: str | None
     status: str
+    kind: str | None = None
 
 
 class DocumentOut(BaseModel):
@@ -79,6 +80,10 @@ class DocumentOut(BaseModel):
     sections: list[SectionOut]
     timeline: list[EventOut]
     action_items: list[ActionItemOut]
+
+
+class StatusOut(DocumentOut):
+    warnings: list[str]
 
 
 class SummaryOut(BaseModel):
@@ -253,9 +258,13 @@ def update_postmortem(id: str, body: UpdateIn, db: Db, viewer: CurrentPrincipal)
         return document_json(updated)
 
 
-@router.post("/{id}/status", response_model=DocumentOut)
+@router.post("/{id}/status", response_model=StatusOut)
 def change_status(id: str, body: StatusIn, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
-    """Move a post-mortem through draft -> in review -> published."""
+    """Move a post-mortem through draft -> in review -> published.
+
+    ``warnings`` says when it was published below the quality checklist's minimum score.
+    """
+    warnings: list[str] = []
     with db.begin() as session:
         doc = service.change_status(
             session,
@@ -264,8 +273,9 @@ def change_status(id: str, body: StatusIn, db: Db, viewer: CurrentPrincipal) -> 
             viewer,
             base_version=body.base_version,
             override_reason=body.override_reason,
+            warnings=warnings,
         )
-        return document_json(doc)
+        return {**document_json(doc), "warnings": warnings}
 
 
 @router.get("/{id}/export", response_class=Response)

@@ -22,7 +22,14 @@ DOCUMENT_SOURCE = "document"
 
 def _item_keys(items: Sequence[ActionItem]) -> list[tuple[object, ...]]:
     return sorted(
-        (i.title, i.owner or "", str(i.priority or ""), str(i.due or ""), i.status.value)
+        (
+            i.title,
+            i.owner or "",
+            str(i.priority or ""),
+            str(i.due or ""),
+            i.status.value,
+            str(i.kind or ""),
+        )
         for i in items
     )
 

@@ -241,11 +241,16 @@ def status(
         raise InputError(f"unknown status {to!r}; one of {allowed}", field="status") from None
     ctx = context(db)
     with ctx.transaction() as session:
-        doc = service.change_status(session, id, target, SYSTEM, override_reason=override)
+        warnings: list[str] = []
+        doc = service.change_status(
+            session, id, target, SYSTEM, override_reason=override, warnings=warnings
+        )
     if json_out:
-        print_json(document_json(doc))
+        print_json({**document_json(doc), "warnings": warnings})
     else:
         out_console.print(f"{doc.id} is now {doc.status.value.replace('_', ' ')}")
+    for warning in warnings:
+        err_console.print(f"warning: {warning}", markup=False)
 
 
 @handle_errors

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, field_validator
 class Kind(StrEnum):
     POSTMORTEM = "postmortem"
     PREMORTEM = "premortem"
+    NEAR_MISS = "near_miss"  # reported without an incident; counted separately, no deadline
 
 
 class Status(StrEnum):
@@ -114,6 +115,17 @@ class Priority(StrEnum):
     P2 = "P2"
 
 
+class ActionItemKind(StrEnum):
+    """What an action item does (optional; the learning metrics count "documentation")."""
+
+    FIX = "fix"
+    PREVENTION = "prevention"
+    DETECTION = "detection"
+    MITIGATION = "mitigation"
+    PROCESS = "process"
+    DOCUMENTATION = "documentation"
+
+
 class ActionItem(BaseModel):
     """A follow-up the organisation commits to."""
 
@@ -123,6 +135,7 @@ class ActionItem(BaseModel):
     priority: Priority | None = None
     due: date | None = None
     status: ActionItemStatus = ActionItemStatus.OPEN
+    kind: ActionItemKind | None = None
 
 
 class Document(BaseModel):

@@ -72,6 +72,7 @@ def document_json(doc: Document) -> dict[str, Any]:
                 "priority": item.priority.value if item.priority else None,
                 "due": item.due.isoformat() if item.due else None,
                 "status": item.status.value,
+                "kind": item.kind.value if item.kind else None,
             }
             for item in doc.action_items
         ],

@@ -31,8 +31,13 @@ def _renderer() -> MarkdownIt:
     )
 
 
+@lru_cache(maxsize=1024)
 def markdown_to_html(text: str) -> str:
-    """Render Markdown to HTML with every script, handler and unsafe URL removed."""
+    """Render Markdown to HTML with every script, handler and unsafe URL removed.
+
+    A pure function of the text, so the pages' repeated renders of the same sections are
+    remembered (the last 1,024 texts).
+    """
     return sanitize_html(_renderer().render(text))
 
 

@@ -295,7 +295,11 @@ def _choice(fm: _FrontMatter, name: str, choices: dict[str, Any], allowed: str) 
     raise fm.error(name, f"unknown value {text!r}; expected one of {allowed}")
 
 
-_KINDS = {"postmortem": Kind.POSTMORTEM, "premortem": Kind.PREMORTEM}
+_KINDS = {
+    "postmortem": Kind.POSTMORTEM,
+    "premortem": Kind.PREMORTEM,
+    "nearmiss": Kind.NEAR_MISS,  # near_miss, near-miss, "near miss"
+}
 _STATUSES = {
     "draft": Status.DRAFT,
     "inreview": Status.IN_REVIEW,
@@ -601,7 +605,7 @@ def _read_header(fm: _FrontMatter, default_timezone: str) -> _Header:
         default_zone=default_zone,
         id=_text_field(fm, "id") or _text_field(fm, "key"),
         title=_text_field(fm, "title"),
-        kind=_choice(fm, "kind", _KINDS, "postmortem, premortem"),
+        kind=_choice(fm, "kind", _KINDS, "postmortem, premortem, near_miss"),
         status=_choice(fm, "status", _STATUSES, "draft, in_review, published"),
         visibility=_choice(fm, "visibility", _VISIBILITIES, "organisation, team, restricted"),
         severity=severity,

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from kintsugi.actions import service as actions
@@ -45,7 +45,7 @@ from kintsugi.postmortems.models import (
 from kintsugi.timeline import store as timeline
 
 MAX_ID_LENGTH = 80
-Q = TypeVar("Q", Select[PostmortemRow], Select[int])
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 
 
 @dataclass(frozen=True)
@@ -154,15 +154,48 @@ def list_documents(
     offset: int = 0,
 ) -> list[Summary]:
     """Documents the viewer may see, newest incident first."""
-    query = _filtered(_visible(viewer), filters).options(
-        selectinload(PostmortemRow.tags), selectinload(PostmortemRow.services)
+    # plain rows, not ORM objects: a list page shows 50 of these on every visit
+    r = PostmortemRow
+    query = select(
+        r.pk, r.id, r.title, r.kind, r.status, r.severity, r.started_at, r.updated_at,
+        r.visibility,
+    ).where(visible_to(viewer))  # fmt: skip
+    query = _filtered(query, filters).order_by(
+        r.started_at.desc().nulls_last(), r.updated_at.desc()
     )
-    query = query.order_by(
-        PostmortemRow.started_at.desc().nulls_last(), PostmortemRow.updated_at.desc()
-    ).offset(offset)
+    query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return [_to_summary(row) for row in session.scalars(query)]
+    rows = session.execute(query).all()
+    pks = [row.pk for row in rows]
+    tags = _labels_of(session, TagRow.postmortem_pk, TagRow.tag, pks)
+    services = _labels_of(session, ServiceRow.postmortem_pk, ServiceRow.service, pks)
+    return [
+        Summary(
+            id=row.id,
+            title=row.title,
+            kind=row.kind,
+            status=row.status,
+            severity=row.severity,
+            started_at=row.started_at,
+            updated_at=row.updated_at,
+            tags=tags.get(row.pk, []),
+            services=services.get(row.pk, []),
+            visibility=row.visibility,
+        )
+        for row in rows
+    ]
+
+
+def _labels_of(session: Session, key: Any, value: Any, pks: list[int]) -> dict[int, list[str]]:
+    """Tags (or services) of the documents ``pks``, each list in alphabetical order."""
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(pks), 500):
+        chunk = pks[start : start + 500]
+        rows = session.execute(select(key, value).where(key.in_(chunk)).order_by(key, value))
+        for pk, label in rows:
+            found.setdefault(int(pk), []).append(label)
+    return found
 
 
 def count_documents(session: Session, viewer: Principal, filters: Filters = Filters()) -> int:
@@ -407,11 +440,14 @@ def change_status(
     *,
     base_version: int | None = None,
     override_reason: str | None = None,
+    warnings: list[str] | None = None,
 ) -> Document:
     """Move a document along draft -> in review -> published (and back a step).
 
     Publishing is refused while the blameless-language linter has findings, unless a
     reviewer (facilitator or admin) overrides with a reason, which is kept with the document.
+    Publishing below the quality checklist's minimum score is allowed with a warning: noted in
+    the version's change and appended to ``warnings`` when given.
     """
     _require_editor(actor)
     row = find_row(session, id, actor)
@@ -456,6 +492,13 @@ def change_status(
                 },
             }
             change += f" (language findings overridden by {actor.username}: {reason})"
+        from kintsugi.metrics.checklist import publish_warning
+
+        warning = publish_warning(session, row.pk, doc)
+        if warning is not None:
+            change = f"{change} (warning: {warning.split(';')[0]})"[:200]
+            if warnings is not None:
+                warnings.append(warning)
     return _write(session, row, doc, actor, change=change)
 
 
@@ -630,21 +673,6 @@ def _unique(values: Sequence[str]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- mapping
-
-
-def _to_summary(row: PostmortemRow) -> Summary:
-    return Summary(
-        id=row.id,
-        title=row.title,
-        kind=row.kind,
-        status=row.status,
-        severity=row.severity,
-        started_at=row.started_at,
-        updated_at=row.updated_at,
-        tags=[t.tag for t in row.tags],
-        services=[s.service for s in row.services],
-        visibility=row.visibility,
-    )
 
 
 def _to_document(session: Session, row: PostmortemRow) -> Document:

@@ -23,7 +23,9 @@ Action items
     are read and taken out of the title. Priorities: P0 = critical/urgent/highest/blocker, P1 =
     high, P2 = medium/normal/low/lowest. A table's columns (Action/Item/Task, Owner/Assignee/Who,
     Priority, Due/Due date, Status/State, Ticket/Link/Bug #) give the same fields; a ticket is kept
-    in the title in parentheses. Empty items (the ``-`` placeholder) are not items.
+    in the title in parentheses. A column headed exactly "Kind" gives the item's kind (fix,
+    prevention, detection, mitigation, process, documentation); it is written only when some
+    item has a kind. Empty items (the ``-`` placeholder) are not items.
 """
 
 from __future__ import annotations
@@ -36,7 +38,13 @@ from datetime import date, datetime, tzinfo
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from kintsugi.postmortems.document import ActionItem, ActionItemStatus, Priority, TimelineEvent
+from kintsugi.postmortems.document import (
+    ActionItem,
+    ActionItemKind,
+    ActionItemStatus,
+    Priority,
+    TimelineEvent,
+)
 from kintsugi.postmortems.timeparse import (
     DATE_VALUE,
     When,
@@ -352,6 +360,15 @@ _PRIORITY_HEADER = re.compile(r"\b(?:priority|prio|pri)\b")
 _DUE_HEADER = re.compile(r"\b(?:due|deadline|target|eta|when)\b")
 _STATUS_HEADER = re.compile(r"\b(?:status|state|done|complete|completed)\b")
 _TICKET_HEADER = re.compile(r"\b(?:ticket|link|issue|bug|jira|pr|tracking|reference|url)\b")
+_KIND_HEADER = re.compile(r"^\s*kind\s*$")
+
+
+def kind_from_text(value: str) -> ActionItemKind | None:
+    """An action item kind from its name (case-insensitive); None when it is not one."""
+    try:
+        return ActionItemKind(value.strip().lower())
+    except ValueError:
+        return None
 
 
 def priority_from_text(value: str) -> Priority | None:
@@ -403,6 +420,7 @@ class _ItemFields:
     priority: Priority | None = None
     due: date | None = None
     status: ActionItemStatus | None = None
+    kind: ActionItemKind | None = None
 
 
 def _take(pattern: re.Pattern[str], text: str) -> tuple[re.Match[str] | None, str]:
@@ -464,6 +482,7 @@ def _item(fields: _ItemFields, default: ActionItemStatus) -> ActionItem:
         priority=fields.priority,
         due=fields.due,
         status=fields.status or default,
+        kind=fields.kind,
     )
 
 
@@ -478,6 +497,7 @@ def _table_items(table: _Table, default: ActionItemStatus) -> list[ActionItem]:
         ("due", _DUE_HEADER),
         ("status", _STATUS_HEADER),
         ("ticket", _TICKET_HEADER),
+        ("kind", _KIND_HEADER),
     ):
         index = _column(header, pattern, taken)
         columns[name] = index
@@ -512,6 +532,7 @@ def _table_items(table: _Table, default: ActionItemStatus) -> list[ActionItem]:
         status = status_from_text(cell(row, "status"))
         if status:
             fields.status = status
+        fields.kind = kind_from_text(cell(row, "kind"))
         items.append(_item(fields, default))
     return items
 
@@ -582,6 +603,7 @@ def render_action_items(items: Sequence[ActionItem]) -> str:
         item.owner is None
         and item.priority is None
         and item.due is None
+        and item.kind is None
         and item.status in (ActionItemStatus.OPEN, ActionItemStatus.COMPLETED)
         for item in items
     )
@@ -591,7 +613,10 @@ def render_action_items(items: Sequence[ActionItem]) -> str:
             for item in items
         ]
         return "\n".join(lines) + "\n"
+    with_kind = any(item.kind is not None for item in items)
     lines = ["| Action | Owner | Priority | Due | Status |", "| --- | --- | --- | --- | --- |"]
+    if with_kind:
+        lines = [lines[0] + " Kind |", lines[1] + " --- |"]
     for item in items:
         cells = [
             _escape_cell(item.title),
@@ -600,5 +625,7 @@ def render_action_items(items: Sequence[ActionItem]) -> str:
             item.due.isoformat() if item.due else "",
             _STATUS_TEXT[item.status],
         ]
+        if with_kind:
+            cells.append(item.kind.value if item.kind else "")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -1,4 +1,5 @@
-"""Document templates: the full post-mortem, the lightweight one (SEV3) and the pre-mortem."""
+"""Document templates: the full post-mortem, the lightweight one (SEV3), the pre-mortem and
+the near miss (reported without an incident)."""
 
 from __future__ import annotations
 
@@ -77,10 +78,27 @@ PREMORTEM: Sequence[Guide] = (
     ),
 )
 
+NEAR_MISS: Sequence[Guide] = (
+    ("summary", "Summary", "What nearly went wrong, and what would it have hit?"),
+    ("detection", "Detection", "Who or what noticed it, and how early."),
+    (
+        "contributing_factors",
+        "Contributing Factors",
+        "What in the system or process let it get this close.",
+    ),
+    ("lessons_learned", "Lessons Learned", "What we now know that we did not before."),
+    (
+        "action_items",
+        "Action Items",
+        "| Action | Owner | Priority | Due |\n| --- | --- | --- | --- |\n| | | | |",
+    ),
+)
+
 TEMPLATES: dict[str, tuple[Kind, Sequence[Guide]]] = {
     "postmortem": (Kind.POSTMORTEM, POSTMORTEM),
     "lightweight": (Kind.POSTMORTEM, LIGHTWEIGHT),
     "premortem": (Kind.PREMORTEM, PREMORTEM),
+    "near_miss": (Kind.NEAR_MISS, NEAR_MISS),
 }
 
 

@@ -17,7 +17,7 @@ from kintsugi.core.errors import InputError, KintsugiError
 from kintsugi.core.types import utcnow
 from kintsugi.timeline.durations import Durations, changes_before_detection, compute_durations
 from kintsugi.timeline.events import Event
-from kintsugi.timeline.merge import DEFAULT_FOLD_WINDOW, merge
+from kintsugi.timeline.merge import DEFAULT_FOLD_WINDOW, merge_lists
 from kintsugi.timeline.secrets import redact
 from kintsugi.timeline.sources.alertmanager import AlertmanagerSource
 from kintsugi.timeline.sources.base import IncidentTimes, RetryPolicy, Source, Window
@@ -303,7 +303,7 @@ def build(
         else:
             streams.append(outcome)
             counts[source.spec] = len(outcome)
-    events = list(merge(streams, fold_window=fold_window))
+    events = merge_lists(streams, fold_window=fold_window)
     durations = compute_durations(
         events,
         started_at=incident.started_at if incident else None,

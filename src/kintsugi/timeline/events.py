@@ -109,17 +109,30 @@ class AlertKey:
 
     @classmethod
     def of(cls, name: str, labels: dict[str, str] | None = None) -> AlertKey:
-        """Key of alert ``name``; ``alertname`` and Prometheus' ``alertstate`` are dropped."""
+        """Key of alert ``name``; ``alertname`` and Prometheus' ``alertstate`` are dropped.
+
+        Equal keys are shared (a few hundred alerts fire thousands of times): less memory,
+        and folding reads the same few objects.
+        """
         items = frozenset(
             (k, str(v)) for k, v in (labels or {}).items() if k not in ("alertname", "alertstate")
         )
-        return cls(name.strip().lower(), items)
+        key = cls(name.strip().lower(), items)
+        shared = _SHARED_KEYS.setdefault(key, key)
+        if len(_SHARED_KEYS) > _SHARED_KEYS_LIMIT:
+            _SHARED_KEYS.clear()  # bounded: a long-running server sees many alerts
+        return shared
 
     def matches(self, other: AlertKey) -> bool:
+        """Same name, and one label set contains the other."""
         if self.name != other.name:
             return False
         mine, theirs = self.labels, other.labels
-        return mine == theirs or mine <= theirs or theirs <= mine
+        return mine <= theirs if len(mine) <= len(theirs) else theirs <= mine
+
+
+_SHARED_KEYS: dict[AlertKey, AlertKey] = {}
+_SHARED_KEYS_LIMIT = 100_000
 
 
 def parse_time(value: Any) -> datetime:

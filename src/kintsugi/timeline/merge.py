@@ -5,9 +5,10 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import chain
 from operator import attrgetter
+from typing import cast
 
 from kintsugi.timeline.events import Event, Ref
 
@@ -15,6 +16,8 @@ DEFAULT_FOLD_WINDOW = timedelta(minutes=5)
 """How far apart two sources' reports of the same alert may be and still fold into one event."""
 
 _at = attrgetter("at")
+_new_ref = tuple.__new__
+_END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 
 
 def merge(
@@ -39,52 +42,92 @@ def merge_lists(
     """``merge`` for lists in memory: the same result as the streaming merge.
 
     The lists are concatenated and sorted (timsort merges the sorted runs in C, and is stable,
-    so ties keep the lists' order); folding then only looks at the events about alerts.
+    so ties keep the lists' order); one pass then folds the events about alerts, and the
+    absorbed ones are dropped in C.
     """
     events = list(chain.from_iterable(lists))
     events.sort(key=_at)
-    alerts = [e for e in events if e.alert is not None]
-    if len(alerts) < 2:
+    if not _fold_in_place(events, fold_window):
         return events
-    absorbed = _fold_in_place(alerts, fold_window)
-    if not absorbed:
-        return events
-    return [e for e in events if e.alert is None or id(e) not in absorbed]
+    # An Event is always true (no __len__ or __bool__): filter(None) drops only the absorbed.
+    return list(filter(None, cast("list[Event | None]", events)))
 
 
-def _fold_in_place(alerts: list[Event], window: timedelta) -> set[int]:
-    """Fold time-ordered alert events as ``fold_duplicates`` does; the ids of those absorbed."""
-    held: dict[tuple[str, str], list[Event]] = {}
-    absorbed: list[int] = []
-    for event in alerts:
+def _fold_in_place(events: list[Event], window: timedelta) -> bool:
+    """Fold time-ordered ``events`` as ``fold_duplicates`` does, in one pass.
+
+    An absorbed event's place becomes None; returns whether any was absorbed. Each held event
+    keeps the time it stops being a candidate, and ``absorb`` is written out: this loop runs
+    once per event of a large timeline.
+    """
+    # kind -> alert name -> [(until, event)] in time order: the events that may still absorb
+    held: dict[str, dict[str, list[tuple[datetime, Event]]]] = {}
+    absorbed = False
+    holes = cast("list[Event | None]", events)
+    for position, event in enumerate(events):
         alert = event.alert
-        assert alert is not None
-        slot = (event.kind, alert.name)
-        candidates = held.get(slot)
-        if candidates is None:
-            held[slot] = [event]
+        if alert is None:
             continue
-        horizon = event.at - window
-        if candidates[0].at < horizon:
+        by_name = held.get(event.kind)
+        if by_name is None:
+            held[event.kind] = {alert.name: [(_until(event.at, window), event)]}
+            continue
+        candidates = by_name.get(alert.name)
+        if candidates is None:
+            by_name[alert.name] = [(_until(event.at, window), event)]
+            continue
+        at = event.at
+        if candidates[0][0] < at:
             stale = 1
-            while stale < len(candidates) and candidates[stale].at < horizon:
+            while stale < len(candidates) and candidates[stale][0] < at:
                 stale += 1
             del candidates[:stale]
         source = event.source
-        for candidate in reversed(candidates):
-            if candidate.source == source or (
-                candidate.refs and source in [ref.source for ref in candidate.refs]
-            ):
+        labels = alert.labels
+        for _, target in reversed(candidates):
+            if target.source == source:
                 continue
-            other = candidate.alert
+            refs = target.refs
+            if refs and _reported_by(refs, source):
+                continue
+            other = target.alert
             assert other is not None
-            if alert.matches(other):
-                absorb(candidate, event)
-                absorbed.append(id(event))
+            theirs = other.labels
+            if labels <= theirs if len(labels) <= len(theirs) else theirs <= labels:
+                # absorb(target, event), written out
+                refs.append(_new_ref(Ref, (source, event.source_id, event.link)))
+                if event.refs:
+                    refs.extend(event.refs)
+                if not target.actor and event.actor:
+                    target.actor = event.actor
+                if not target.detail and event.detail:
+                    target.detail = event.detail
+                if not target.link and event.link:
+                    target.link = event.link
+                if len(labels) > len(theirs):
+                    target.alert = alert
+                holes[position] = None
+                absorbed = True
                 break
         else:
-            candidates.append(event)
-    return set(absorbed)
+            try:
+                candidates.append((at + window, event))
+            except OverflowError:  # the end of time
+                candidates.append((_END_OF_TIME, event))
+    return absorbed
+
+
+def _until(at: datetime, window: timedelta) -> datetime:
+    """When an event at ``at`` stops being a candidate for folding."""
+    try:
+        return at + window
+    except OverflowError:  # the end of time
+        return _END_OF_TIME
+
+
+def _reported_by(refs: list[Ref], source: str) -> bool:
+    """Whether one of ``refs`` is a report by ``source``."""
+    return any(ref.source == source for ref in refs)
 
 
 def fold_duplicates(
@@ -137,7 +180,7 @@ def _find_match(candidates: list[Event], event: Event) -> Event | None:
     for candidate in reversed(candidates):
         if candidate.source == source:
             continue
-        if candidate.refs and source in [ref.source for ref in candidate.refs]:
+        if candidate.refs and _reported_by(candidate.refs, source):
             continue
         other = candidate.alert
         assert other is not None
@@ -162,7 +205,8 @@ def _release(held: dict[tuple[str, str], list[Event]], event: Event) -> None:
 
 def absorb(target: Event, duplicate: Event) -> None:
     """Record ``duplicate`` as another report of ``target``."""
-    target.refs.append(Ref(duplicate.source, duplicate.source_id, duplicate.link))
+    # tuple.__new__ skips the named tuple's Python-level __new__ (this runs once per fold)
+    target.refs.append(_new_ref(Ref, (duplicate.source, duplicate.source_id, duplicate.link)))
     if duplicate.refs:
         target.refs.extend(duplicate.refs)
     if not target.actor and duplicate.actor:

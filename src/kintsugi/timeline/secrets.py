@@ -47,6 +47,28 @@ _PATTERNS: tuple[tuple[str, str, int], ...] = (
 _COMPILED = tuple(
     (label, re.compile(pattern, re.DOTALL), group) for label, pattern, group in _PATTERNS
 )
+# Lowercase text every match of the pattern at the same index contains: for ASCII text, a
+# pattern runs only when one of its hints is there (a few ``in`` tests instead of a regex pass).
+_HINTS: tuple[tuple[str, ...], ...] = (
+    ("private key",),
+    ("xox",),
+    ("xapp-",),
+    ("hooks.slack.com/",),
+    ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+    ("github_pat_",),
+    ("akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "anpa", "anva", "aipa"),
+    ("aiza",),
+    ("_live_", "_test_"),
+    ("eyj",),
+    ("bearer", "geniekey", "basic"),
+    ("token",),
+    ("authorization",),
+    ("@",),
+    ("pass", "pwd", "secret", "token", "key", "credential"),
+)
+_HINTED = tuple(
+    (hint, index) for index, hints in enumerate(_HINTS) for hint in dict.fromkeys(hints)
+)
 _QUICK = re.compile(
     r"(?i)xox|xapp|hooks\.slack|gh[pousr]_|github_pat|AKIA|ASIA|A[BCGIR][A-Z]A|AN[PV]A|AIza|_live_|"
     r"_test_|eyJ|bearer|geniekey|basic|token|authorization|://|pass|pwd|secret|key|credential|"
@@ -75,9 +97,17 @@ def redact(text: str, known: Iterable[str] = ()) -> str:
     for secret in known:
         if secret and len(secret) >= 4 and secret in text:
             text = text.replace(secret, REDACTED)
-    if not _QUICK.search(text):
-        return text
-    for _label, pattern, group in _COMPILED:
+    if text.isascii():
+        lowered = text.lower()
+        wanted = {index for hint, index in _HINTED if hint in lowered}
+        if not wanted:
+            return text
+        patterns = [entry for index, entry in enumerate(_COMPILED) if index in wanted]
+    else:  # (?i) also matches some non-ASCII letters ("ſ" for "s"): ask the regex
+        if not _QUICK.search(text):
+            return text
+        patterns = list(_COMPILED)
+    for _label, pattern, group in patterns:
         text = pattern.sub(lambda m, g=group: _replace(m, g), text)  # type: ignore[misc]
     return text
 

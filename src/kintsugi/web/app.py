@@ -38,12 +38,17 @@ ROUTERS = (
     "kintsugi.timeline.pages",
     "kintsugi.actions.api",
     "kintsugi.actions.pages",
+    "kintsugi.meetings.api",
+    "kintsugi.meetings.pages",
     "kintsugi.rca.api",
     "kintsugi.rca.pages",
     "kintsugi.library.api",
     "kintsugi.library.pages",
+    "kintsugi.metrics.api",
+    "kintsugi.metrics.pages",
     "kintsugi.web.pages",
     "kintsugi.web.admin_pages",
+    "kintsugi.handbook.api",
 )
 OPTIONAL_ROUTERS = ("kintsugi.language.api",)
 

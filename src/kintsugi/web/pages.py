@@ -117,21 +117,38 @@ def create(
 
 
 @router.get("/postmortems/{id}", response_class=HTMLResponse)
-def document_page(request: Request, id: str, db: Db, viewer: CurrentPrincipal) -> Response:
+def document_page(
+    request: Request,
+    id: str,
+    db: Db,
+    viewer: CurrentPrincipal,
+    published_below_checklist: bool = False,
+) -> Response:
     with db.begin() as session:
         doc = service.get_document(session, id, viewer)
-        return _document_page(request, session, doc)
+        return _document_page(request, session, doc, below_checklist=published_below_checklist)
 
 
 def _document_page(
-    request: Request, session: Session, doc: Document, *, error: str | None = None
+    request: Request,
+    session: Session,
+    doc: Document,
+    *,
+    error: str | None = None,
+    below_checklist: bool = False,
 ) -> Response:
     findings = []
     if doc.status == Status.IN_REVIEW:
         from kintsugi.language.linter import blocking_findings
 
         findings = blocking_findings(doc, service.roster(session))
-    context = {"doc": doc, "next": _next_statuses(doc), "findings": findings, "error": error}
+    context = {
+        "doc": doc,
+        "next": _next_statuses(doc),
+        "findings": findings,
+        "error": error,
+        "below_checklist": below_checklist and doc.status == Status.PUBLISHED,
+    }
     return _page(request, "postmortems/show.html", context, 422 if error else 200)
 
 
@@ -301,6 +318,7 @@ def status_change(
         target = Status(status)
     except ValueError:
         raise InputError(f"unknown status {status!r}", field="status") from None
+    warnings: list[str] = []
     try:
         with db.begin() as session:
             doc = service.change_status(
@@ -310,12 +328,14 @@ def status_change(
                 viewer,
                 base_version=base_version,
                 override_reason=override_reason or None,
+                warnings=warnings,
             )
     except service.PublishBlockedError as exc:
         with db.begin() as session:
             current = service.get_document(session, id, viewer)
             return _document_page(request, session, current, error=exc.message)
-    return RedirectResponse(f"/postmortems/{doc.id}", status_code=303)
+    flag = "?published_below_checklist=1" if warnings else ""
+    return RedirectResponse(f"/postmortems/{doc.id}{flag}", status_code=303)
 
 
 @router.post("/preview", response_class=HTMLResponse)

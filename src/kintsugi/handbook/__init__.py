@@ -1,0 +1,1 @@
+"""The handbook (policy and guides), facilitator training, and sharing what was learned."""

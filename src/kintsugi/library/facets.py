@@ -1,0 +1,331 @@
+"""Ranking and facet counts of a search in one pass over its matches.
+
+A search that matches half of a 100,000-document library would otherwise read every match
+twice: once to rank (the full-text engine's own score) and once more, joined with the
+post-mortems and their tags, to count the facets. Instead the engine gives every match with
+its score once, and the rest is done in memory against a per-process copy of the few columns
+that visibility, the filters and the facets need (:class:`FacetColumns`).
+
+The copy is kept exact: ``updated_at`` is set on every UPDATE, and before each use the copy
+checks the rows stamped since its ``floor`` (the last ``MARGIN`` of time, which covers
+transactions that commit out of the order of their timestamps) with one aggregate, reloading
+those whose ``(updated_at, version)`` differ from its own when the aggregate has changed. Visibility follows
+:func:`kintsugi.postmortems.access.visible_to` exactly, with the viewer's grants read live; the
+hits shown are checked against ``visible_to`` in SQL once more before they are returned.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import chain
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from kintsugi.core.sqlfuncs import epoch
+from kintsugi.core.types import utcnow
+from kintsugi.people.principal import Principal, Role
+from kintsugi.postmortems.document import Severity, Status
+from kintsugi.postmortems.models import AccessGrantRow, PostmortemRow, ServiceRow, TagRow
+
+MARGIN = timedelta(minutes=2)
+"""Longer than any transaction that writes post-mortems runs (and than clocks drift apart)."""
+STEP = timedelta(minutes=1)
+SEVERITIES: tuple[str | None, ...] = (None, *(s.value for s in Severity))
+STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
+VISIBILITIES = ("organisation", "team", "restricted")
+_CHUNK = 500
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The filters of a search in stored form (None: any)."""
+
+    severity: str | None = None
+    status: str | None = None
+    year: int | None = None
+    tag: str | None = None
+    service: str | None = None
+
+
+@dataclass
+class Counted:
+    """A page of (pk, score), the total, and the facet counts of every visible match."""
+
+    page: list[tuple[int, float]]
+    total: int
+    facets: dict[str, dict[str, int]]
+
+
+class FacetColumns:
+    """What visibility, filters and facets need of every post-mortem, as arrays by pk."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.size = 0
+        self.severity = np.zeros(0, dtype=np.int8)
+        self.status = np.zeros(0, dtype=np.int8)
+        self.year = np.zeros(0, dtype=np.int16)
+        self.visibility = np.zeros(0, dtype=np.int8)
+        self.team = np.zeros(0, dtype=np.int64)
+        self.alive = np.zeros(0, dtype=np.bool_)
+        self.stamp: dict[int, tuple[datetime, int]] = {}
+        self.labels: dict[str, dict[int, tuple[str, ...]]] = {"tag": {}, "service": {}}
+        self.members: dict[str, dict[str, set[int]]] = {"tag": {}, "service": {}}
+        self._arrays: dict[tuple[str, str], IntArray] = {}
+        self.floor: datetime | None = None
+        self.signature: tuple[Any, ...] = ()
+
+    # ------------------------------------------------------------------------- loading
+
+    def refresh(self, session: Session, now: datetime | None = None) -> None:
+        """Bring the copy up to date with the database (call with ``lock`` held).
+
+        Every change with ``updated_at`` before ``floor`` is in the copy; the rows from the floor
+        on are re-read whenever their signature (how many, the newest, the sum of their times)
+        differs from the one last seen, and at least once a ``STEP`` so that the floor follows
+        the clock and the window stays small.
+        """
+        now = now or utcnow()
+        if self.floor is None:
+            self._reload(session, None)
+        else:
+            signature = self._signature(session, self.floor)
+            if signature == self.signature and now - MARGIN < self.floor + STEP:
+                return
+            r = PostmortemRow
+            recent = session.execute(
+                select(r.pk, r.updated_at, r.version).where(r.updated_at >= self.floor)
+            ).all()
+            changed = [
+                int(pk)
+                for pk, updated_at, version in recent
+                if self.stamp.get(int(pk)) != (_utc(updated_at), int(version))
+            ]
+            for start in range(0, len(changed), _CHUNK):
+                self._reload(session, changed[start : start + _CHUNK])
+        # a change stamped before now - MARGIN has committed by now (no transaction is longer),
+        # and every committed change from the old floor on has just been read
+        self.floor = max(self.floor or now - MARGIN, now - MARGIN)
+        self.signature = self._signature(session, self.floor)
+
+    def _signature(self, session: Session, floor: datetime) -> tuple[Any, ...]:
+        r = PostmortemRow
+        total = func.sum(epoch(r.updated_at))
+        row = session.execute(
+            select(func.count(), func.max(r.updated_at), total).where(r.updated_at >= floor)
+        ).one()
+        return tuple(row)
+
+    def _reload(self, session: Session, pks: list[int] | None) -> None:
+        r = PostmortemRow
+        statement = select(
+            r.pk, r.updated_at, r.version, r.severity, r.status, r.started_at, r.created_at,
+            r.visibility, r.team_id, r.deleted_at,
+        )  # fmt: skip
+        if pks is not None:
+            statement = statement.where(r.pk.in_(pks))
+        self._store(session.execute(statement).all())
+        self._load_labels(session, "tag", TagRow.postmortem_pk, TagRow.tag, pks)
+        self._load_labels(session, "service", ServiceRow.postmortem_pk, ServiceRow.service, pks)
+
+    def _grow(self, size: int) -> None:
+        if size <= self.size:
+            return
+        size = max(size, int(self.size * 1.5) + 64)
+        for name in ("severity", "status", "year", "visibility", "team", "alive"):
+            old = getattr(self, name)
+            new = np.zeros(size, dtype=old.dtype)
+            new[: self.size] = old
+            setattr(self, name, new)
+        self.size = size
+
+    def _store(self, rows: Sequence[Any]) -> None:
+        if not rows:
+            return
+        self._grow(max(int(row.pk) for row in rows) + 1)
+        for row in rows:
+            pk = int(row.pk)
+            updated_at = _utc(row.updated_at)
+            self.stamp[pk] = (updated_at, int(row.version))
+            self.severity[pk] = SEVERITIES.index(row.severity) if row.severity in SEVERITIES else 0
+            self.status[pk] = STATUSES.index(row.status) if row.status in STATUSES else -1
+            self.year[pk] = _utc(row.started_at or row.created_at).year
+            self.visibility[pk] = (
+                VISIBILITIES.index(row.visibility) if row.visibility in VISIBILITIES else 2
+            )
+            self.team[pk] = -1 if row.team_id is None else int(row.team_id)
+            self.alive[pk] = row.deleted_at is None
+
+    def _load_labels(
+        self, session: Session, facet: str, key: Any, value: Any, pks: list[int] | None
+    ) -> None:
+        found: dict[int, list[str]] = {pk: [] for pk in pks} if pks is not None else {}
+        statement = select(key, value)
+        if pks is not None:
+            statement = statement.where(key.in_(pks))
+        for pk, label in session.execute(statement):
+            found.setdefault(int(pk), []).append(str(label))
+        labels, members = self.labels[facet], self.members[facet]
+        for pk, new in found.items():
+            old = labels.get(pk, ())
+            for label in set(old) - set(new):
+                members[label].discard(pk)
+                self._arrays.pop((facet, label), None)
+            for label in set(new) - set(old):
+                members.setdefault(label, set()).add(pk)
+                self._arrays.pop((facet, label), None)
+            labels[pk] = tuple(new)
+
+    def holders(self, facet: str, label: str) -> IntArray:
+        """The pks that carry ``label`` (a tag or a service), as a sorted array."""
+        key = (facet, label)
+        if key not in self._arrays:
+            pks = self.members[facet].get(label, set())
+            self._arrays[key] = np.array(sorted(pks), dtype=np.int64)
+        return self._arrays[key]
+
+    # ------------------------------------------------------------------------- counting
+
+    def visible(self, pks: IntArray, viewer: Principal, granted: Iterable[int]) -> BoolArray:
+        """Which of ``pks`` the viewer may see (as ``visible_to`` decides)."""
+        inside = pks < self.size
+        pks = np.where(inside, pks, 0)
+        alive = self.alive[pks] & inside
+        if viewer.is_system or viewer.role == Role.ADMIN:
+            return alive
+        if viewer.user_id is None:
+            return np.zeros(len(pks), dtype=np.bool_)
+        visibility = self.visibility[pks]
+        shown = visibility == 0
+        if viewer.team_ids:
+            teams = np.array(sorted(viewer.team_ids), dtype=np.int64)
+            shown |= (visibility == 1) & np.isin(self.team[pks], teams)
+        grants = np.fromiter(granted, dtype=np.int64)
+        if len(grants):
+            shown |= np.isin(pks, grants)
+        result: BoolArray = alive & shown
+        return result
+
+    def wanted(self, pks: IntArray, wanted: Wanted) -> BoolArray:
+        """Which of ``pks`` pass the filters."""
+        keep = np.ones(len(pks), dtype=np.bool_)
+        if wanted.severity is not None:
+            keep &= self.severity[pks] == SEVERITIES.index(wanted.severity)
+        if wanted.status is not None:
+            keep &= self.status[pks] == STATUSES.index(wanted.status)
+        if wanted.year is not None:
+            keep &= self.year[pks] == wanted.year
+        if wanted.tag is not None:
+            keep &= np.isin(pks, self.holders("tag", wanted.tag))
+        if wanted.service is not None:
+            keep &= np.isin(pks, self.holders("service", wanted.service))
+        return keep
+
+    def facets(self, pks: IntArray) -> dict[str, dict[str, int]]:
+        """Counts per value of each facet over the documents ``pks``."""
+        counts: dict[str, dict[str, int]] = {}
+        severity = np.bincount(self.severity[pks], minlength=len(SEVERITIES))
+        counts["severity"] = {
+            (value or "none"): int(n) for value, n in zip(SEVERITIES, severity, strict=True) if n
+        }
+        status = self.status[pks]
+        known = status[status >= 0]
+        by_status = np.bincount(known, minlength=len(STATUSES))
+        counts["status"] = {
+            value: int(n) for value, n in zip(STATUSES, by_status, strict=True) if n
+        }
+        years, year_counts = np.unique(self.year[pks], return_counts=True)
+        counts["year"] = {str(int(y)): int(n) for y, n in zip(years, year_counts, strict=True)}
+        matched = np.zeros(self.size, dtype=np.bool_)
+        matched[pks] = True
+        for facet in ("tag", "service"):
+            found: dict[str, int] = {}
+            for label in self.members[facet]:
+                holders = self.holders(facet, label)
+                if len(holders):
+                    n = int(np.count_nonzero(matched[holders]))
+                    if n:
+                        found[label] = n
+            counts[facet] = found
+        return counts
+
+
+_COLUMNS: weakref.WeakKeyDictionary[Engine, FacetColumns] = weakref.WeakKeyDictionary()
+_COLUMNS_LOCK = threading.Lock()
+
+
+def columns_for(session: Session) -> FacetColumns:
+    """The process's copy for the session's database."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with _COLUMNS_LOCK:
+        found = _COLUMNS.get(engine)
+        if found is None:
+            found = _COLUMNS[engine] = FacetColumns()
+        return found
+
+
+def granted_pks(session: Session, viewer: Principal) -> list[int]:
+    """The documents shared with ``viewer`` by name."""
+    if viewer.user_id is None or viewer.is_system or viewer.role == Role.ADMIN:
+        return []
+    return [
+        int(pk)
+        for pk in session.scalars(
+            select(AccessGrantRow.postmortem_pk).where(AccessGrantRow.user_id == viewer.user_id)
+        )
+    ]
+
+
+def rank_and_count(
+    session: Session,
+    viewer: Principal,
+    matches: Sequence[tuple[int, float]],
+    wanted: Wanted,
+    *,
+    limit: int,
+    offset: int,
+) -> Counted:
+    """The page of the best visible matches (score, then newest pk first) and the facets."""
+    flat = np.fromiter(chain.from_iterable(matches), dtype=np.float64, count=2 * len(matches))
+    pairs = flat.reshape(-1, 2)  # pks are exact in a float64
+    pks: IntArray = pairs[:, 0].astype(np.int64)
+    scores: FloatArray = pairs[:, 1]
+    granted = granted_pks(session, viewer)
+    columns = columns_for(session)
+    with columns.lock:
+        columns.refresh(session)
+        keep = columns.visible(pks, viewer, granted)
+        pks, scores = pks[keep], scores[keep]
+        keep = columns.wanted(pks, wanted)
+        pks, scores = pks[keep], scores[keep]
+        facets = columns.facets(pks)
+    page = [(int(pks[i]), float(scores[i])) for i in _best(pks, scores, offset + limit)[offset:]]
+    return Counted(page=page, total=len(pks), facets=facets)
+
+
+def _best(pks: IntArray, scores: FloatArray, count: int) -> IntArray:
+    """Indexes of the ``count`` best (highest score, then highest pk), best first."""
+    candidates = np.arange(len(pks))
+    if count < len(pks):  # only what can make the page, ties at the cut included
+        cut = np.partition(scores, len(scores) - count)[len(scores) - count]
+        candidates = np.flatnonzero(scores >= cut)
+    order = np.lexsort((-pks[candidates], -scores[candidates]))[:count]
+    best: IntArray = candidates[order]
+    return best

@@ -1,0 +1,96 @@
+"""Meeting times as people write them ("2026-12-03 14:00 Europe/Copenhagen") and the deadline
+for holding the review after an incident."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kintsugi.core.errors import InputError
+
+_WHEN = re.compile(
+    r"\s*(?P<date>\d{4}-\d{2}-\d{2})[ T](?P<time>\d{1,2}:\d{2})(?::00)?(?:\s+(?P<zone>\S+))?\s*"
+)
+DEADLINES = {"SEV1": timedelta(hours=48), "SEV2": timedelta(hours=48), "SEV3": timedelta(days=7)}
+
+
+def zone(name: str, *, field: str = "timezone") -> ZoneInfo:
+    """The IANA time zone ``name``, or an InputError naming ``field``."""
+    try:
+        if not name or name.startswith(("/", ".")) or ".." in name:
+            raise ValueError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InputError(
+            f"unknown time zone {name!r} (use an IANA name such as Europe/Copenhagen)",
+            field=field,
+        ) from None
+
+
+def parse_when(
+    text: str, default_zone: str = "UTC", *, field: str = "when"
+) -> tuple[datetime, str]:
+    """``"YYYY-MM-DD HH:MM [Zone]"`` as (the moment in UTC, the zone's name)."""
+    match = _WHEN.fullmatch(text or "")
+    if not match:
+        raise InputError(
+            f"{text!r} is not a time; write it as 'YYYY-MM-DD HH:MM Zone', "
+            "e.g. '2026-12-03 14:00 Europe/Copenhagen'",
+            field=field,
+        )
+    zone_name = match.group("zone") or default_zone
+    tz = zone(zone_name, field=field)
+    try:
+        local = datetime.strptime(f"{match.group('date')} {match.group('time')}", "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise InputError(f"{text!r} is not a valid date and time", field=field) from None
+    return local.replace(tzinfo=tz).astimezone(UTC), zone_name
+
+
+def local_time(at: datetime, tz: str) -> datetime:
+    """``at`` in the zone ``tz`` (UTC when the zone is unknown)."""
+    try:
+        return at.astimezone(ZoneInfo(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        return at.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class DeadlineCheck:
+    """When the review should happen by, and whether the chosen time misses it."""
+
+    deadline: datetime | None
+    missed: bool
+    message: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "missed": self.missed,
+            "message": self.message,
+        }
+
+
+def check_deadline(
+    severity: str | None, resolved_at: datetime | None, starts_at: datetime, tz: str = "UTC"
+) -> DeadlineCheck:
+    """SEV1/SEV2 reviews within 48 hours of resolution, SEV3 (or unknown) within a week."""
+    limit = DEADLINES.get(severity or "SEV3", DEADLINES["SEV3"])
+    label = "48 hours" if limit == DEADLINES["SEV1"] else "a week"
+    if resolved_at is None:
+        return DeadlineCheck(None, False, "no resolution time recorded: no deadline to check")
+    deadline = resolved_at + limit
+    shown = local_time(deadline, tz).strftime("%Y-%m-%d %H:%M %Z")
+    sev = severity or "an incident without severity"
+    if starts_at > deadline:
+        late = starts_at - deadline
+        hours = int(late.total_seconds() // 3600)
+        return DeadlineCheck(
+            deadline,
+            True,
+            f"{sev} reviews should be held within {label} of resolution (by {shown}); "
+            f"this time is {hours} h late",
+        )
+    return DeadlineCheck(deadline, False, f"within the deadline ({label}: by {shown})")

@@ -1,0 +1,91 @@
+"""Trend charts of the metrics, drawn server side with matplotlib (no pyplot, no display):
+SVG for the page and export, PNG for export. Each chart has its title, labelled axes, the
+points of every month with data, the target as a dashed line and the latest value marked."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from kintsugi.metrics.service import Metric
+
+FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
+LINE = "#1f5f99"
+TARGET = "#b3261e"
+UNIT_LABELS = {
+    "percent": "Percent",
+    "hours": "Hours",
+    "minutes": "Minutes",
+    "sessions/month": "Sessions in the month",
+    "items": "Items completed",
+}
+
+
+def _month_label(period: str) -> str:
+    return datetime.strptime(period, "%Y-%m").strftime("%b\n%Y")
+
+
+def render_chart(metric: Metric, months: list[str], fmt: str) -> bytes:
+    """The trend of ``metric`` over ``months`` (``YYYY-MM``) as SVG or PNG bytes."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown chart format {fmt!r}")
+    figure = Figure(figsize=(7.2, 3.4), dpi=110, layout="constrained")
+    axes = figure.add_subplot()
+    positions = {month: index for index, month in enumerate(months)}
+    points = [(positions[p], v) for p, v in metric.trend if p in positions]
+    if points:
+        xs, ys = zip(*points, strict=True)
+        axes.plot(xs, ys, color=LINE, marker="o", linewidth=2, markersize=5, label="Actual")
+        last_x, last_y = points[-1]
+        axes.annotate(
+            f"{last_y:g}",
+            (last_x, last_y),
+            textcoords="offset points",
+            xytext=(0, 8),
+            ha="center",
+            fontsize=10,
+            color=LINE,
+        )
+    else:
+        axes.text(
+            0.5, 0.5, "No data in this period", transform=axes.transAxes,
+            ha="center", va="center", fontsize=11, color="#555555",
+        )  # fmt: skip
+    if metric.target is not None:
+        axes.axhline(
+            metric.target,
+            color=TARGET,
+            linestyle="--",
+            linewidth=1.5,
+            zorder=3,  # over the data: a target of 0 stays visible under a line at 0
+            label=f"Target {'≥' if metric.higher_is_better else '≤'} {metric.target:g}",
+        )
+    top = max([v for _x, v in points] + [metric.target or 0, 1.0])
+    if metric.unit == "percent":
+        axes.set_ylim(0, 110)
+    else:
+        axes.set_ylim(0, top * 1.2)
+    counts = metric.unit in ("items", "sessions/month")
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=counts))
+    step = max(1, (len(months) + 11) // 12)
+    ticks = list(range(0, len(months), step))
+    axes.set_xticks(ticks, [_month_label(months[i]) for i in ticks], fontsize=9)
+    axes.set_xlim(-0.5, max(len(months) - 0.5, 0.5))
+    axes.set_title(metric.title, fontsize=13, loc="left")
+    axes.set_xlabel("Month (UTC)", fontsize=10)
+    axes.set_ylabel(UNIT_LABELS.get(metric.unit, metric.unit), fontsize=10)
+    axes.tick_params(axis="y", labelsize=9)
+    axes.grid(axis="y", color="#dddddd", linewidth=0.8)
+    axes.spines[["top", "right"]].set_visible(False)
+    if points or metric.target is not None:
+        # above the plot, right of the title: never over the lines
+        axes.legend(
+            loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=9, frameon=False, ncols=2
+        )
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {}
+    figure.savefig(buffer, format=fmt, metadata=metadata)
+    return buffer.getvalue()

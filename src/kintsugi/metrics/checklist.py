@@ -1,0 +1,424 @@
+"""The guide's post-mortem quality checklist, checked from the data where it can be and by a
+reviewer where it cannot.
+
+Each item is *passed*, *failed* or *needs review*, with why. Items that only a person can
+judge (the summary is clear, leadership reviewed it, completion verified, impact measured) and
+automatic items the data cannot settle take a reviewer's answer (``set_answer``, editors);
+an automatic pass or fail stands. The score is the share of items passed (0-100);
+publishing warns below the policy's ``checklist.publish_warning_score``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from kintsugi.core.errors import InputError, PermissionDeniedError
+from kintsugi.core.types import utcnow
+from kintsugi.metrics.deadlines import deadline_of
+from kintsugi.metrics.models import ChecklistAnswerRow
+from kintsugi.metrics.policy import Policy
+from kintsugi.metrics.queries import DOCUMENTATION_WORDS
+from kintsugi.people.principal import Principal, Role
+from kintsugi.postmortems.document import (
+    ActionItem,
+    ActionItemKind,
+    ActionItemStatus,
+    Document,
+    Kind,
+    Status,
+)
+
+PASSED, FAILED, NEEDS_REVIEW = "passed", "failed", "needs_review"
+ANSWERS = (PASSED, FAILED)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    key: str
+    group: str  # content, process, follow_up
+    label: str
+
+
+ITEMS: tuple[ItemSpec, ...] = (
+    ItemSpec("executive_summary", "content", "Executive summary is clear"),
+    ItemSpec("timeline_complete", "content", "Timeline is complete"),
+    ItemSpec("root_causes_analysed", "content", "Root causes are analysed"),
+    ItemSpec("contributing_factors", "content", "Contributing factors are identified"),
+    ItemSpec("what_went_well", "content", "What went well is recorded"),
+    ItemSpec(
+        "action_items_actionable",
+        "content",
+        "Action items are specific, with owners, due dates and priorities",
+    ),
+    ItemSpec("within_deadline", "process", "Written within the deadline"),
+    ItemSpec("responders_participated", "process", "All responders participated"),
+    ItemSpec("blameless_language", "process", "Blameless language throughout"),
+    ItemSpec("reviewed_by_leadership", "process", "Reviewed by leadership"),
+    ItemSpec("published", "process", "Published"),
+    ItemSpec("in_library", "process", "In the library"),
+    ItemSpec("items_tracked", "follow_up", "Action items are tracked"),
+    ItemSpec("status_updates", "follow_up", "Action items have status updates"),
+    ItemSpec("completion_verified", "follow_up", "Completion is verified"),
+    ItemSpec("impact_measured", "follow_up", "Impact of the changes is measured"),
+    ItemSpec("documentation_updated", "follow_up", "Documentation is updated"),
+)
+KEYS = tuple(item.key for item in ITEMS)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One checklist item's outcome."""
+
+    key: str
+    group: str
+    label: str
+    state: str
+    why: str
+    answered_by: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "group": self.group,
+            "label": self.label,
+            "state": self.state,
+            "why": self.why,
+            "answered_by": self.answered_by,
+        }
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """The checklist of one post-mortem."""
+
+    postmortem_id: str
+    results: list[Result]
+    minimum: float
+
+    @property
+    def score(self) -> float:
+        passed = sum(1 for r in self.results if r.state == PASSED)
+        return round(passed / len(self.results) * 100, 1) if self.results else 0.0
+
+    @property
+    def below_minimum(self) -> bool:
+        return self.score < self.minimum
+
+    def count(self, state: str) -> int:
+        return sum(1 for r in self.results if r.state == state)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.postmortem_id,
+            "score": self.score,
+            "minimum": self.minimum,
+            "below_minimum": self.below_minimum,
+            "passed": self.count(PASSED),
+            "failed": self.count(FAILED),
+            "needs_review": self.count(NEEDS_REVIEW),
+            "items": [r.to_json() for r in self.results],
+        }
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the automatic checks read besides the document."""
+
+    has_analysis: bool
+    in_library: bool
+    published_at: datetime | None
+    attendance: set[str] | None
+    lint_findings: int
+    item_updates: int  # items whose status changed since they were created
+
+
+def _written(doc: Document, key: str) -> bool:
+    section = doc.section(key)
+    return bool(section and _COMMENT.sub("", section.markdown).strip(" \n|-"))
+
+
+def is_documentation(item: ActionItem) -> bool:
+    """Of kind documentation, or without a kind and worded so (see DOCUMENTATION_WORDS)."""
+    if item.kind is not None:
+        return item.kind == ActionItemKind.DOCUMENTATION
+    title = item.title.lower()
+    return any(word in title for word in DOCUMENTATION_WORDS)
+
+
+def _automatic(doc: Document, facts: Facts, policy: Policy, now: datetime) -> dict[str, Result]:
+    found: dict[str, tuple[str, str]] = {}
+    items = doc.action_items
+
+    found["executive_summary"] = (
+        (NEEDS_REVIEW, "a summary is written; a reviewer judges whether it is clear")
+        if _written(doc, "summary")
+        else (FAILED, "the summary section is missing or empty")
+    )
+    timed = [e for e in doc.timeline if e.at is not None]
+    milestones = [
+        name
+        for name, value in (("start", doc.started_at), ("resolution", doc.resolved_at))
+        if value is None
+    ]
+    if len(timed) < 2:
+        found["timeline_complete"] = (FAILED, f"{len(timed)} timed event(s); at least 2 needed")
+    elif milestones:
+        found["timeline_complete"] = (FAILED, f"the {' and '.join(milestones)} time is missing")
+    else:
+        found["timeline_complete"] = (PASSED, f"{len(timed)} timed events, start and resolution")
+    if facts.has_analysis:
+        found["root_causes_analysed"] = (PASSED, "a root cause analysis is stored")
+    elif _written(doc, "root_cause"):
+        found["root_causes_analysed"] = (
+            NEEDS_REVIEW,
+            "root causes are written but there is no structured analysis",
+        )
+    else:
+        found["root_causes_analysed"] = (FAILED, "no root cause analysis or section")
+    found["contributing_factors"] = (
+        (PASSED, "the contributing factors section is written")
+        if _written(doc, "contributing_factors")
+        else (FAILED, "no contributing factors section")
+    )
+    found["what_went_well"] = (
+        (PASSED, "the what went well section is written")
+        if _written(doc, "what_went_well")
+        else (FAILED, "no what went well section")
+    )
+    lacking = [i for i in items if not (i.owner and i.due and i.priority)]
+    if not items:
+        found["action_items_actionable"] = (FAILED, "there are no action items")
+    elif lacking:
+        found["action_items_actionable"] = (
+            FAILED,
+            f"{len(lacking)} of {len(items)} items lack an owner, due date or priority",
+        )
+    else:
+        found["action_items_actionable"] = (
+            NEEDS_REVIEW,
+            "every item has an owner, due date and priority; a reviewer judges if specific",
+        )
+
+    deadline = deadline_of(
+        policy.deadlines, doc.severity.value if doc.severity else None, doc.resolved_at
+    )
+    if doc.kind != Kind.POSTMORTEM or deadline is None:
+        found["within_deadline"] = (PASSED, "no deadline applies")
+    elif facts.published_at is not None and doc.status == Status.PUBLISHED:
+        on_time = facts.published_at <= deadline
+        found["within_deadline"] = (
+            (PASSED if on_time else FAILED),
+            f"published {'before' if on_time else 'after'} the deadline {deadline:%Y-%m-%d %H:%M} UTC",
+        )
+    elif now > deadline:
+        found["within_deadline"] = (FAILED, f"past the deadline {deadline:%Y-%m-%d %H:%M} UTC")
+    else:
+        found["within_deadline"] = (
+            NEEDS_REVIEW,
+            f"not published yet; due by {deadline:%Y-%m-%d %H:%M} UTC",
+        )
+    responders = {a.strip().lower() for a in [e.actor for e in doc.timeline if e.actor]}
+    if facts.attendance is None:
+        found["responders_participated"] = (NEEDS_REVIEW, "no meeting attendance recorded")
+    elif not responders:
+        found["responders_participated"] = (NEEDS_REVIEW, "the timeline names no responders")
+    else:
+        attended = {a.strip().lower() for a in facts.attendance}
+        missing = sorted(responders - attended)
+        found["responders_participated"] = (
+            (FAILED, f"not at the meeting: {', '.join(missing)}")
+            if missing
+            else (PASSED, f"all {len(responders)} responders attended")
+        )
+    found["blameless_language"] = (
+        (PASSED, "the language linter finds nothing")
+        if facts.lint_findings == 0
+        else (FAILED, f"{facts.lint_findings} blameful-language finding(s)")
+    )
+    found["reviewed_by_leadership"] = (NEEDS_REVIEW, "a reviewer records this")
+    found["published"] = (
+        (PASSED, "published")
+        if doc.status == Status.PUBLISHED
+        else (FAILED, f"status is {doc.status.value.replace('_', ' ')}")
+    )
+    if doc.status != Status.PUBLISHED:
+        found["in_library"] = (FAILED, "not published yet, so not in the library")
+    elif facts.in_library:
+        found["in_library"] = (PASSED, "published and indexed in the library")
+    else:
+        found["in_library"] = (FAILED, "not indexed in the library")
+
+    stored = [i for i in items if i.id is not None]
+    found["items_tracked"] = (
+        (PASSED, f"{len(stored)} action item(s) tracked")
+        if stored
+        else (FAILED, "no action items are tracked")
+    )
+    moved = sum(1 for i in items if i.status != ActionItemStatus.OPEN)
+    if not items:
+        found["status_updates"] = (FAILED, "there are no action items")
+    elif moved or facts.item_updates:
+        found["status_updates"] = (PASSED, f"{moved} of {len(items)} items have moved on")
+    else:
+        found["status_updates"] = (FAILED, "every item is still open with no update")
+    open_items = [
+        i for i in items if i.status in (ActionItemStatus.OPEN, ActionItemStatus.IN_PROGRESS)
+    ]
+    found["completion_verified"] = (
+        (NEEDS_REVIEW, "every item is done; a reviewer verifies the result")
+        if items and not open_items
+        else (FAILED, f"{len(open_items)} item(s) not done yet")
+        if items
+        else (FAILED, "there are no action items")
+    )
+    found["impact_measured"] = (NEEDS_REVIEW, "a reviewer records this")
+    docs = [i for i in items if is_documentation(i)]
+    done_docs = [i for i in docs if i.status == ActionItemStatus.COMPLETED]
+    if done_docs:
+        found["documentation_updated"] = (PASSED, f"{len(done_docs)} documentation item(s) done")
+    elif docs:
+        found["documentation_updated"] = (FAILED, f"{len(docs)} documentation item(s) not done")
+    else:
+        found["documentation_updated"] = (NEEDS_REVIEW, "no documentation action item")
+    return {spec.key: Result(spec.key, spec.group, spec.label, *found[spec.key]) for spec in ITEMS}
+
+
+def evaluate(
+    doc: Document,
+    facts: Facts,
+    answers: dict[str, tuple[str, str | None, str]],
+    policy: Policy,
+    now: datetime,
+) -> Checklist:
+    """The checklist of ``doc``: automatic results, then reviewer answers where they apply."""
+    results = []
+    for key, result in _automatic(doc, facts, policy, now).items():
+        answer = answers.get(key)
+        if result.state == NEEDS_REVIEW and answer is not None:
+            state, note, by = answer
+            why = f"reviewer: {note}" if note else f"answered by {by}"
+            result = Result(result.key, result.group, result.label, state, why, by)
+        results.append(result)
+    return Checklist(doc.id or "", results, policy.checklist.publish_warning_score)
+
+
+# ----------------------------------------------------------------------------- with the database
+
+
+def load_answers(session: Session, pk: int) -> dict[str, tuple[str, str | None, str]]:
+    """The reviewer answers of one post-mortem: key -> (answer, note, who)."""
+    rows = session.scalars(select(ChecklistAnswerRow).where(ChecklistAnswerRow.postmortem_pk == pk))
+    return {r.item: (r.answer, r.note, r.answered_by) for r in rows}
+
+
+def gather_facts(session: Session, pk: int, doc: Document) -> Facts:
+    """Everything the automatic checks read from the other slices."""
+    from kintsugi.actions.models import ActionItemHistoryRow, ActionItemRow
+    from kintsugi.language.linter import blocking_findings
+    from kintsugi.library.models import LibraryDocumentRow
+    from kintsugi.postmortems.models import PostmortemRow
+    from kintsugi.postmortems.service import roster
+    from kintsugi.rca.models import AnalysisRow
+
+    try:
+        from kintsugi.meetings.service import attendance as meeting_attendance
+    except ImportError:
+        attendance = None
+    else:
+        attendance = meeting_attendance(session, pk)
+    updates = session.scalar(
+        select(ActionItemHistoryRow.item_id)
+        .join(ActionItemRow, ActionItemRow.id == ActionItemHistoryRow.item_id)
+        .where(ActionItemRow.postmortem_pk == pk, ActionItemHistoryRow.kind != "created")
+        .limit(1)
+    )
+    return Facts(
+        has_analysis=session.get(AnalysisRow, pk) is not None,
+        in_library=session.get(LibraryDocumentRow, pk) is not None,
+        published_at=session.scalar(
+            select(PostmortemRow.published_at).where(PostmortemRow.pk == pk)
+        ),
+        attendance=attendance,
+        lint_findings=len(blocking_findings(doc, roster(session))),
+        item_updates=1 if updates is not None else 0,
+    )
+
+
+def check_document(
+    session: Session, id: str, viewer: Principal, policy: Policy, *, now: datetime | None = None
+) -> Checklist:
+    """The checklist of post-mortem ``id`` (which ``viewer`` must be allowed to see)."""
+    from kintsugi.postmortems.service import find_row, get_document
+
+    row = find_row(session, id, viewer)
+    doc = get_document(session, row.id, viewer)
+    return evaluate(
+        doc, gather_facts(session, row.pk, doc), load_answers(session, row.pk), policy,
+        now or utcnow(),
+    )  # fmt: skip
+
+
+def set_answer(
+    session: Session,
+    id: str,
+    key: str,
+    answer: str | None,
+    actor: Principal,
+    *,
+    note: str | None = None,
+) -> None:
+    """Record (or with ``answer=None`` clear) a reviewer's answer; editors and above."""
+    from kintsugi.postmortems.service import find_row
+
+    if not actor.has_role(Role.EDITOR):
+        raise PermissionDeniedError("answering the quality checklist needs the editor role")
+    if key not in KEYS:
+        raise InputError(f"unknown checklist item {key!r}; one of {', '.join(KEYS)}", field="item")
+    if answer is not None and answer not in ANSWERS:
+        raise InputError(f"answer must be one of {', '.join(ANSWERS)}", field="answer")
+    if note is not None and (len(note) > 2000 or "\x00" in note):
+        raise InputError("the note is longer than 2000 characters or not text", field="note")
+    row = find_row(session, id, actor)
+    session.execute(
+        delete(ChecklistAnswerRow).where(
+            ChecklistAnswerRow.postmortem_pk == row.pk, ChecklistAnswerRow.item == key
+        )
+    )
+    if answer is not None:
+        session.add(
+            ChecklistAnswerRow(
+                postmortem_pk=row.pk,
+                item=key,
+                answer=answer,
+                note=(note or "").strip() or None,
+                answered_by=actor.username[:80],
+                answered_at=utcnow(),
+            )
+        )
+    session.flush()
+
+
+def publish_warning(session: Session, pk: int, doc: Document) -> str | None:
+    """The warning publishing gives when ``doc`` (about to be published) scores below the
+    policy's minimum; None when it does not."""
+    from kintsugi.metrics.policy import effective_policy
+
+    try:
+        policy = effective_policy(session)
+    except InputError as exc:  # never block publishing on a bad policy file
+        return f"the quality checklist was not checked: {exc}"
+    checklist = evaluate(
+        doc, gather_facts(session, pk, doc), load_answers(session, pk), policy, utcnow()
+    )
+    if not checklist.below_minimum:
+        return None
+    failed = [r.label.lower() for r in checklist.results if r.state == FAILED][:3]
+    detail = f"; failed: {', '.join(failed)}" if failed else ""
+    return f"quality checklist score {checklist.score:g}% is below {checklist.minimum:g}%{detail}"

@@ -1,0 +1,156 @@
+"""Post-mortem deadlines: which incidents are past the time the policy gives them.
+
+A post-mortem (kind ``postmortem``; not pre-mortems or near misses) is *overdue* when it is not
+published and more than its severity's deadline has passed since the incident was resolved.
+An unresolved incident has no deadline yet, nor has a severity the policy gives none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kintsugi.core.sqlfuncs import epoch
+from kintsugi.metrics.policy import Deadlines
+from kintsugi.metrics.queries import PM, Scope, deadline_seconds, document_conditions
+from kintsugi.people import service as people
+from kintsugi.people.principal import Principal
+from kintsugi.postmortems.document import Status
+from kintsugi.postmortems.models import AuthorRow
+
+
+@dataclass(frozen=True)
+class OverduePostmortem:
+    """A post-mortem past its deadline."""
+
+    pk: int
+    id: str
+    title: str
+    severity: str | None
+    status: str
+    visibility: str
+    team: str | None
+    resolved_at: datetime
+    deadline: datetime
+    authors: list[str]
+
+    def overdue_by(self, now: datetime) -> timedelta:
+        return now - self.deadline
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity,
+            "status": self.status,
+            "team": self.team,
+            "resolved_at": self.resolved_at.isoformat(),
+            "deadline": self.deadline.isoformat(),
+            "overdue_hours": round(self.overdue_by(now).total_seconds() / 3600, 1),
+            "authors": self.authors,
+        }
+
+
+def overdue_postmortems(
+    session: Session,
+    viewer: Principal,
+    deadlines: Deadlines,
+    now: datetime,
+    *,
+    team: str | None = None,
+    service: str | None = None,
+    limit: int | None = None,
+) -> list[OverduePostmortem]:
+    """Post-mortems ``viewer`` may see that are past their deadline, most overdue first
+    (the first ``limit`` of them when given)."""
+    query = _overdue_query(session, viewer, deadlines, now, team=team, service=service)
+    if limit is not None:
+        query = query.limit(limit)
+    return _described(session, deadlines, list(session.execute(query)))
+
+
+def count_overdue(
+    session: Session,
+    viewer: Principal,
+    deadlines: Deadlines,
+    now: datetime,
+    *,
+    team: str | None = None,
+    service: str | None = None,
+) -> int:
+    """How many post-mortems ``overdue_postmortems`` would list."""
+    query = _overdue_query(session, viewer, deadlines, now, team=team, service=service)
+    return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+def _overdue_query(
+    session: Session,
+    viewer: Principal,
+    deadlines: Deadlines,
+    now: datetime,
+    *,
+    team: str | None,
+    service: str | None,
+) -> Any:
+    deadline = deadline_seconds(deadlines)
+    scope = Scope(since=now, until=now, team=team, service=service)
+    return (
+        select(
+            PM.pk, PM.id, PM.title, PM.severity, PM.status, PM.visibility, PM.team_id,
+            PM.resolved_at,
+        )
+        .where(
+            *document_conditions(session, viewer, scope, by_time=False),
+            PM.status != Status.PUBLISHED.value,
+            PM.resolved_at.is_not(None),
+            deadline.is_not(None),
+            now.timestamp() - epoch(PM.resolved_at) > deadline,
+        )
+        .order_by(epoch(PM.resolved_at) + deadline, PM.pk)
+    )  # fmt: skip
+
+
+def _described(session: Session, deadlines: Deadlines, rows: list[Any]) -> list[OverduePostmortem]:
+    authors: dict[int, list[str]] = {}
+    pks = [row.pk for row in rows]
+    for start in range(0, len(pks), 500):
+        for pk, name in session.execute(
+            select(AuthorRow.postmortem_pk, AuthorRow.name)
+            .where(AuthorRow.postmortem_pk.in_(pks[start : start + 500]))
+            .order_by(AuthorRow.postmortem_pk, AuthorRow.position)
+        ):
+            authors.setdefault(pk, []).append(name)
+    teams = {t.id: t.name for t in people.list_teams(session)}
+    result = []
+    for row in rows:
+        hours = deadlines.hours_for(row.severity)
+        assert hours is not None  # the query keeps only documents with a deadline
+        result.append(
+            OverduePostmortem(
+                pk=row.pk,
+                id=row.id,
+                title=row.title,
+                severity=row.severity,
+                status=row.status,
+                visibility=row.visibility,
+                team=teams.get(row.team_id) if row.team_id else None,
+                resolved_at=row.resolved_at,
+                deadline=row.resolved_at + timedelta(hours=hours),
+                authors=authors.get(row.pk, []),
+            )
+        )
+    return result
+
+
+def deadline_of(
+    deadlines: Deadlines, severity: str | None, resolved_at: datetime | None
+) -> datetime | None:
+    """When a post-mortem is due: resolution plus its severity's deadline (None: no deadline)."""
+    hours = deadlines.hours_for(severity)
+    if resolved_at is None or hours is None:
+        return None
+    return resolved_at + timedelta(hours=hours)
