@@ -199,3 +199,37 @@ def test_the_window_follows_the_clock(sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
         columns.refresh(session, now=later)
     assert SEVERITIES[columns.severity[pk]] == "SEV3"
+
+
+def test_root_cause_categories_are_a_facet_and_a_filter(sessions: sessionmaker[Session]) -> None:
+    from kintsugi.rca import service as rca
+    from kintsugi.rca.model import Analysis
+
+    viewer = user(sessions, "viewer")
+    deploy = add(sessions, "Cache stampede after a deploy")
+    add(sessions, "Cache eviction storm")
+    hidden = add(sessions, "Cache config pushed", visibility=Visibility.RESTRICTED)
+
+    def categorise(id: str, category: str) -> None:
+        factor = {"text": "the change", "classification": "primary", "category": category}
+        with sessions.begin() as session:
+            rca.save_analysis(
+                session, id, Analysis.model_validate({"factors": [factor]}), SYSTEM,
+                base_version=None,
+            )  # fmt: skip
+
+    with sessions() as session:  # the copy of the facets is filled before the analyses
+        assert "cause" not in {k for k, v in search(session, viewer, "cache").facets.items() if v}
+    categorise(deploy, "deploy")
+    categorise(hidden, "deploy")
+    with sessions() as session:
+        result = search(session, viewer, "cache")
+        assert {c.value: c.count for c in result.facets["cause"]} == {"deploy": 1}
+        only = search(session, viewer, "cache", SearchFilters(cause="deploy"))
+        assert [h.id for h in only.hits] == [deploy] and only.total == 1
+        assert _one_pass(session, viewer, "cache", SearchFilters(cause="deploy")) == _reference(
+            session, viewer, "cache", SearchFilters(cause="deploy")
+        )
+        browsed = search(session, SYSTEM, "", SearchFilters(cause="deploy"))
+        assert {h.id for h in browsed.hits} == {deploy, hidden}
+        assert {c.value: c.count for c in browsed.facets["cause"]} == {"deploy": 2}

@@ -60,7 +60,7 @@ def test_search_api_returns_results_facets_and_snippets(
     assert partner["date"] == "2024-06-01" and partner["tags"] == ["tls"]
     assert "<mark>certificate</mark>" in partner["snippet"] or "<mark>" in partner["snippet"]
     assert "<overnight>" not in partner["snippet"]
-    assert set(body["facets"]) == {"tag", "service", "severity", "year", "status"}
+    assert set(body["facets"]) == {"tag", "service", "severity", "year", "status", "cause"}
 
     filtered = client.get(
         "/api/v1/search", params={"q": "certificate", "severity": "SEV1", "year": 2024}

@@ -169,3 +169,50 @@ def test_long_ids_and_names_fit_their_columns(sessions: sessionmaker[Session]) -
     assert len(stored) == 1
     assert stored[0].source_id is not None and len(stored[0].source_id) == 200
     assert stored[0].actor == "a" * 200
+
+
+def test_saving_the_document_keeps_the_ids_of_unchanged_events(
+    sessions: sessionmaker[Session],
+) -> None:
+    doc = Document(
+        title="Checkout outage",
+        timeline=[
+            TimelineEvent(at=at(0), text="Deploy of checkout 4.2"),
+            TimelineEvent(at=at(5), text="Error rate alert fired"),
+            TimelineEvent(at=at(30), text="Rolled back"),
+        ],
+    )
+    with transaction(sessions) as session:
+        id = postmortems.create_document(session, doc, SYSTEM).id
+        assert id is not None
+
+    def ids() -> dict[str, int]:
+        with sessions() as session:
+            rows = session.execute(select(TimelineEventRow.text, TimelineEventRow.id)).all()
+            return {text: event_id for text, event_id in rows}
+
+    before = ids()
+    with transaction(sessions) as session:
+        current = postmortems.get_document(session, id, SYSTEM)
+        changed = current.model_copy(
+            update={
+                "timeline": [
+                    TimelineEvent(at=at(-5), text="Config change merged"),
+                    *current.timeline[:2],
+                    TimelineEvent(at=at(31), text="Rolled back to 4.1"),
+                ]
+            }
+        )
+        postmortems.update_document(session, id, changed, SYSTEM, base_version=current.version)
+    after = ids()
+    assert after["Deploy of checkout 4.2"] == before["Deploy of checkout 4.2"]
+    assert after["Error rate alert fired"] == before["Error rate alert fired"]
+    assert "Rolled back" not in after and "Rolled back to 4.1" in after
+    with sessions() as session:
+        texts = [e.text for e in postmortems.get_document(session, id, SYSTEM).timeline]
+    assert texts == [
+        "Config change merged",
+        "Deploy of checkout 4.2",
+        "Error rate alert fired",
+        "Rolled back to 4.1",
+    ]

@@ -56,6 +56,35 @@ def test_update_with_stale_version_is_409_with_both_versions(client: TestClient)
     assert client.get(f"/api/v1/postmortems/{doc['id']}").json()["title"] == "Renamed"
 
 
+def test_an_update_keeps_what_it_does_not_mention(client: TestClient) -> None:
+    doc = _create(
+        client,
+        visibility="restricted",
+        access=["admin"],
+        sections=[{"key": "summary", "heading": "Summary", "markdown": "Emails were late."}],
+        action_items=[{"title": "Add backoff", "owner": "Jonas", "priority": "P1"}],
+    )
+    renamed = client.put(
+        f"/api/v1/postmortems/{doc['id']}", json={"title": "Renamed", "base_version": 1}
+    ).json()
+    assert renamed["title"] == "Renamed" and renamed["visibility"] == "restricted"
+    assert renamed["access"] == ["admin"] and renamed["tags"] == ["queues"]
+    assert renamed["sections"] == doc["sections"]
+    assert [a["title"] for a in renamed["action_items"]] == ["Add backoff"]
+
+    # Markdown replaces the content; who may see it changes only when something says so
+    markdown = "# Rewritten\n\n## Summary\n\nEmails were late for an hour.\n"
+    rewritten = client.put(
+        f"/api/v1/postmortems/{doc['id']}", json={"markdown": markdown, "base_version": 2}
+    ).json()
+    assert rewritten["title"] == "Rewritten" and rewritten["visibility"] == "restricted"
+    opened = client.put(
+        f"/api/v1/postmortems/{doc['id']}",
+        json={"markdown": "---\nvisibility: organisation\n---\n" + markdown, "base_version": 3},
+    ).json()
+    assert opened["visibility"] == "organisation" and opened["title"] == "Rewritten"
+
+
 def test_status_transitions(client: TestClient) -> None:
     doc = _create(client)
     url = f"/api/v1/postmortems/{doc['id']}/status"

@@ -67,6 +67,9 @@ def search_command(
     ] = "",
     tag: Annotated[str | None, typer.Option("--tag", help="Only with this tag.")] = None,
     service: Annotated[str | None, typer.Option("--service", help="Only this service.")] = None,
+    cause: Annotated[
+        str | None, typer.Option("--cause", help="Only with this root-cause category.")
+    ] = None,
     severity: Annotated[str | None, typer.Option("--severity", help="SEV1, SEV2 or SEV3.")] = None,
     year: Annotated[int | None, typer.Option("--year", help="Only incidents of this year.")] = None,
     status: Annotated[
@@ -78,7 +81,9 @@ def search_command(
     db: DbOption = None,
 ) -> None:
     """Search the post-mortems: ranked results with highlighted snippets, and facets."""
-    filters = SearchFilters(tag=tag, service=service, severity=severity, year=year, status=status)
+    filters = SearchFilters(
+        tag=tag, service=service, severity=severity, year=year, status=status, cause=cause
+    )
     ctx = context(db)
     with ctx.sessions() as session:
         result = search(session, SYSTEM, query, filters, limit=limit, offset=offset)

@@ -34,6 +34,7 @@ from kintsugi.core.types import utcnow
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.document import Severity, Status
 from kintsugi.postmortems.models import AccessGrantRow, PostmortemRow, ServiceRow, TagRow
+from kintsugi.rca.models import CauseCategoryRow
 
 MARGIN = timedelta(minutes=2)
 """Longer than any transaction that writes post-mortems runs (and than clocks drift apart)."""
@@ -41,6 +42,7 @@ STEP = timedelta(minutes=1)
 SEVERITIES: tuple[str | None, ...] = (None, *(s.value for s in Severity))
 STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 VISIBILITIES = ("organisation", "team", "restricted")
+LABELS = ("tag", "service", "cause")  # facets a document can carry several values of
 _CHUNK = 500
 
 IntArray = npt.NDArray[np.int64]
@@ -61,6 +63,7 @@ class Wanted:
     year: int | None = None
     tag: str | None = None
     service: str | None = None
+    cause: str | None = None
 
 
 @dataclass
@@ -85,8 +88,8 @@ class FacetColumns:
         self.team = np.zeros(0, dtype=np.int64)
         self.alive = np.zeros(0, dtype=np.bool_)
         self.stamp: dict[int, tuple[datetime, int]] = {}
-        self.labels: dict[str, dict[int, tuple[str, ...]]] = {"tag": {}, "service": {}}
-        self.members: dict[str, dict[str, set[int]]] = {"tag": {}, "service": {}}
+        self.labels: dict[str, dict[int, tuple[str, ...]]] = {f: {} for f in LABELS}
+        self.members: dict[str, dict[str, set[int]]] = {f: {} for f in LABELS}
         self._arrays: dict[tuple[str, str], IntArray] = {}
         self.floor: datetime | None = None
         self.signature: tuple[Any, ...] = ()
@@ -143,6 +146,8 @@ class FacetColumns:
         self._store(session.execute(statement).all())
         self._load_labels(session, "tag", TagRow.postmortem_pk, TagRow.tag, pks)
         self._load_labels(session, "service", ServiceRow.postmortem_pk, ServiceRow.service, pks)
+        causes = CauseCategoryRow
+        self._load_labels(session, "cause", causes.postmortem_pk, causes.category, pks)
 
     def _grow(self, size: int) -> None:
         if size <= self.size:
@@ -235,6 +240,8 @@ class FacetColumns:
             keep &= np.isin(pks, self.holders("tag", wanted.tag))
         if wanted.service is not None:
             keep &= np.isin(pks, self.holders("service", wanted.service))
+        if wanted.cause is not None:
+            keep &= np.isin(pks, self.holders("cause", wanted.cause))
         return keep
 
     def facets(self, pks: IntArray) -> dict[str, dict[str, int]]:
@@ -254,7 +261,7 @@ class FacetColumns:
         counts["year"] = {str(int(y)): int(n) for y, n in zip(years, year_counts, strict=True)}
         matched = np.zeros(self.size, dtype=np.bool_)
         matched[pks] = True
-        for facet in ("tag", "service"):
+        for facet in LABELS:
             found: dict[str, int] = {}
             for label in self.members[facet]:
                 holders = self.holders(facet, label)

@@ -25,6 +25,7 @@ FACET_TITLES = {
     "severity": "Severity",
     "year": "Year",
     "status": "Status",
+    "cause": "Root-cause category",
 }
 
 
@@ -56,10 +57,12 @@ def library_page(
     severity: str = "",
     year: str = "",
     status: str = "",
+    cause: str = "",
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     params = {"q": q, "tag": tag, "service": service, "severity": severity, "year": year}
     params["status"] = status
+    params["cause"] = cause
     error: str | None = None
     result: SearchResult | None = None
     with db() as session:
@@ -70,6 +73,7 @@ def library_page(
                 severity=severity or None,
                 year=_year(year),
                 status=status or None,
+                cause=cause or None,
             )
             result = library_search.search(
                 session, viewer, q, filters, limit=PAGE_SIZE, offset=offset

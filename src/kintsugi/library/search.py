@@ -8,6 +8,7 @@ totals, facet counts and snippets only ever come from documents the viewer may s
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -39,11 +40,12 @@ from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.document import Severity, Status
 from kintsugi.postmortems.models import PostmortemRow, ServiceRow, TagRow
+from kintsugi.rca.models import CauseCategoryRow
 
 AnySelect = Select[*tuple[Any, ...]]
 MAX_LIMIT = 100
 FACET_LIMIT = 30
-FACETS = ("tag", "service", "severity", "year", "status")
+FACETS = ("tag", "service", "severity", "year", "status", "cause")
 SNIPPET_TOKENS = 24
 TITLE_WEIGHT, SUMMARY_WEIGHT, KEYWORDS_WEIGHT, BODY_WEIGHT = 10.0, 5.0, 5.0, 1.0
 """bm25 column weights on SQLite (PostgreSQL: title and keywords A, summary B, body C)."""
@@ -58,6 +60,8 @@ class SearchFilters:
     severity: str | None = None
     year: int | None = None
     status: str | None = None
+    cause: str | None = None
+    """A root-cause category (from the post-mortems' root cause analyses)."""
 
     def normalised(self) -> SearchFilters:
         """The same filters checked and in stored form (raises InputError on a bad value)."""
@@ -79,6 +83,7 @@ class SearchFilters:
             severity=severity,
             year=self.year,
             status=status,
+            cause=(self.cause or "").strip().lower() or None,
         )
 
     def to_json(self) -> dict[str, object]:
@@ -172,11 +177,13 @@ def search(
     counts: dict[str, list[FacetCount]] = {}
     if node is not None and facets:
         # rank and count in one pass over the matches (see kintsugi.library.facets)
+        # the filters narrow the matches in SQL, so that only those are scored (as the engine
+        # would); visibility and the facet counts are then done in memory
         counted = rank_and_count(
             session,
             viewer,
-            engine.every_match(session),
-            Wanted(filters.severity, filters.status, filters.year, filters.tag, filters.service),
+            engine.every_match(session, _filter_conditions(filters)),
+            Wanted(),
             limit=limit,
             offset=offset,
         )
@@ -241,7 +248,9 @@ class _Engine(Protocol):
 
     def snippets(self, session: Session, pks: list[int]) -> dict[int, str]: ...
 
-    def every_match(self, session: Session) -> list[tuple[int, float]]: ...
+    def every_match(
+        self, session: Session, conditions: list[ColumnElement[bool]]
+    ) -> Sequence[tuple[int, float]]: ...
 
 
 def _engine_for(session: Session, node: Node | None) -> _Engine:
@@ -267,7 +276,9 @@ class _NoMatch:
     def snippets(self, session: Session, pks: list[int]) -> dict[int, str]:  # pragma: no cover
         return _summaries(session, pks)
 
-    def every_match(self, session: Session) -> list[tuple[int, float]]:  # pragma: no cover
+    def every_match(  # pragma: no cover
+        self, session: Session, conditions: list[ColumnElement[bool]]
+    ) -> Sequence[tuple[int, float]]:
         raise AssertionError("browsing is not ranked")
 
 
@@ -288,9 +299,13 @@ class _Fts5:
     def _score(self) -> ColumnElement[float]:
         return -func.bm25(_FTS5_NAME, TITLE_WEIGHT, SUMMARY_WEIGHT, KEYWORDS_WEIGHT, BODY_WEIGHT)
 
-    def every_match(self, session: Session) -> list[tuple[int, float]]:
-        query = select(_FTS5.c.rowid, self._score()).select_from(_FTS5).where(self.match())
-        return _pairs(session, query)
+    def every_match(
+        self, session: Session, conditions: list[ColumnElement[bool]]
+    ) -> Sequence[tuple[int, float]]:
+        query = select(_FTS5.c.rowid, self._score()).select_from(_FTS5)
+        if conditions:
+            query = query.join(PostmortemRow, PostmortemRow.pk == _FTS5.c.rowid)
+        return _pairs(session, query.where(self.match(), *conditions))
 
     def scored(self, conditions: list[ColumnElement[bool]]) -> AnySelect:
         score = self._score()
@@ -333,10 +348,14 @@ class _Postgres:
     def join(self, query: AnySelect) -> AnySelect:
         return query.join(_TSV, _TSV.c.postmortem_pk == PostmortemRow.pk).where(self.match())
 
-    def every_match(self, session: Session) -> list[tuple[int, float]]:
+    def every_match(
+        self, session: Session, conditions: list[ColumnElement[bool]]
+    ) -> Sequence[tuple[int, float]]:
         score = func.ts_rank_cd(_TSV.c.document, self.tsquery(), 1)
-        query = select(_TSV.c.postmortem_pk, score).select_from(_TSV).where(self.match())
-        return _pairs(session, query)
+        query = select(_TSV.c.postmortem_pk, score).select_from(_TSV)
+        if conditions:
+            query = query.join(PostmortemRow, PostmortemRow.pk == _TSV.c.postmortem_pk)
+        return _pairs(session, query.where(self.match(), *conditions))
 
     def scored(self, conditions: list[ColumnElement[bool]]) -> AnySelect:
         score = func.ts_rank_cd(_TSV.c.document, self.tsquery(), 1)
@@ -363,10 +382,10 @@ class _Postgres:
         return {int(r[0]): _best_snippet(r[1], r[2], r[3]) for r in rows}
 
 
-def _pairs(session: Session, query: AnySelect) -> list[tuple[int, float]]:
+def _pairs(session: Session, query: AnySelect) -> Sequence[tuple[int, float]]:
     """Every (pk, score) row of ``query``, straight from the driver (tens of thousands)."""
-    result = session.execute(query)
-    rows: list[tuple[int, float]] = result.cursor.fetchall()  # type: ignore[attr-defined]
+    result = session.connection().execute(query)  # Core: the driver's cursor, no ORM rows
+    rows: Sequence[tuple[int, float]] = result.cursor.fetchall()
     result.close()
     return rows
 
@@ -397,6 +416,14 @@ def _filter_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
         conditions.append(
             PostmortemRow.pk.in_(
                 select(ServiceRow.postmortem_pk).where(ServiceRow.service == filters.service)
+            )
+        )
+    if filters.cause:
+        conditions.append(
+            PostmortemRow.pk.in_(
+                select(CauseCategoryRow.postmortem_pk).where(
+                    CauseCategoryRow.category == filters.cause
+                )
             )
         )
     if filters.year is not None:
@@ -510,6 +537,7 @@ def _facets(
     n = func.count()
     tag_key = TagRow.tag.concat(literal_column("''"))
     service_key = ServiceRow.service.concat(literal_column("''"))
+    cause_key = CauseCategoryRow.category.concat(literal_column("''"))
     parts = [
         select(literal("severity"), cast(hits.c.severity, String), n).group_by(hits.c.severity),
         select(literal("status"), cast(hits.c.status, String), n).group_by(hits.c.status),
@@ -524,6 +552,10 @@ def _facets(
         .select_from(hits)
         .join(ServiceRow, ServiceRow.postmortem_pk == hits.c.pk)
         .group_by(service_key),
+        select(literal("cause"), cause_key, n)
+        .select_from(hits)
+        .join(CauseCategoryRow, CauseCategoryRow.postmortem_pk == hits.c.pk)
+        .group_by(cause_key),
     ]
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     for facet, value, count in session.execute(union_all(*parts)):
@@ -544,6 +576,7 @@ def _ordered_facets(counts: dict[str, dict[str, int]]) -> dict[str, list[FacetCo
     return {
         "tag": top(counts["tag"]),
         "service": top(counts["service"]),
+        "cause": top(counts["cause"]),
         "severity": [FacetCount(k, v) for k, v in sorted(counts["severity"].items())],
         "year": [FacetCount(k, v) for k, v in sorted(counts["year"].items(), reverse=True)],
         "status": [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import frontmatter
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -249,13 +250,36 @@ def create_postmortem(body: DocumentIn, db: Db, viewer: CurrentPrincipal) -> dic
     responses={409: {"description": "Changed since base_version; body has the current version"}},
 )
 def update_postmortem(id: str, body: UpdateIn, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
-    """Replace a post-mortem's content; refused with 409 when base_version is stale."""
-    doc = _to_document(body)
+    """Change a post-mortem; refused with 409 when base_version is stale.
+
+    Fields left out keep their stored values. With ``markdown``, the Markdown is the content,
+    and who may see the document (visibility, team, access) changes only when the request or
+    the Markdown's front matter says so.
+    """
     with db.begin() as session:
         current = service.get_document(session, id, viewer)
+        doc = _updated_document(body, current)
         doc.status = current.status
         updated = service.update_document(session, id, doc, viewer, base_version=body.base_version)
         return document_json(updated)
+
+
+ACCESS_FIELDS = ("visibility", "team", "access")
+
+
+def _updated_document(body: UpdateIn, current: Document) -> Document:
+    """The document an update asks for: ``current`` with what the request changes."""
+    given = body.model_fields_set - {"base_version", "markdown", "template"}
+    if body.markdown is not None or body.template:
+        doc = _to_document(body)
+        stated = set(frontmatter.loads(body.markdown).metadata) if body.markdown else set()
+        kept = {f: getattr(current, f) for f in ACCESS_FIELDS if f not in given | stated}
+        return doc.model_copy(update=kept)
+    changes = body.model_dump(include=given)
+    try:
+        return Document.model_validate({**current.model_dump(), **changes})
+    except ValidationError as exc:
+        raise input_error_from(exc) from None
 
 
 @router.post("/{id}/status", response_model=StatusOut)

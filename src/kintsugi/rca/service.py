@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -39,7 +39,7 @@ from kintsugi.rca.model import (
     assign_ids,
     item_text,
 )
-from kintsugi.rca.models import AnalysisRow, AnalysisVersionRow, LinkRow
+from kintsugi.rca.models import AnalysisRow, AnalysisVersionRow, CauseCategoryRow, LinkRow
 from kintsugi.rca.taxonomy import Category
 from kintsugi.rca.validation import Advice
 
@@ -302,6 +302,7 @@ def save_analysis(
                 for item_id, target, kind in links
             ],
         )
+    store_cause_categories(session, row.pk, analysis)
     session.execute(
         insert(AnalysisVersionRow),
         [
@@ -547,6 +548,41 @@ class Recurrence:
         }
 
 
+def cause_items(analysis: Analysis) -> dict[str, list[str]]:
+    """The texts of the root causes and factors of ``analysis``, by their cause category."""
+    causes: dict[str, list[str]] = {}
+    for _, item in analysis.items():
+        category: str | None = getattr(item, "category", None)
+        counted = category is not None and (
+            getattr(item, "root_cause", False)
+            or hasattr(item, "classification")
+            or hasattr(item, "parent")
+        )
+        if counted and category is not None:
+            causes.setdefault(category, []).append(item_text(item))
+    return causes
+
+
+def store_cause_categories(session: Session, postmortem_pk: int, analysis: Analysis) -> None:
+    """Keep the post-mortem's cause categories (searchable) in step with its analysis.
+
+    The post-mortem counts as changed (``updated_at``), so that copies of its facets refresh.
+    """
+    session.execute(delete(CauseCategoryRow).where(CauseCategoryRow.postmortem_pk == postmortem_pk))
+    categories = sorted(cause_items(analysis))
+    if categories:
+        session.execute(
+            insert(CauseCategoryRow),
+            [{"postmortem_pk": postmortem_pk, "category": c} for c in categories],
+        )
+    session.execute(
+        update(PostmortemRow)
+        .where(PostmortemRow.pk == postmortem_pk)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
 def recurring_causes(
     session: Session, viewer: Principal, *, min_count: int = 2
 ) -> list[Recurrence]:
@@ -560,17 +596,7 @@ def recurring_causes(
     )
     found: dict[str, list[tuple[str, str, list[str]]]] = {}
     for pm_id, title, data in rows:
-        analysis = Analysis.model_validate(data)
-        causes: dict[str, list[str]] = {}
-        for _, item in analysis.items():
-            category: str | None = getattr(item, "category", None)
-            counted = category is not None and (
-                getattr(item, "root_cause", False)
-                or hasattr(item, "classification")
-                or hasattr(item, "parent")
-            )
-            if counted and category is not None:
-                causes.setdefault(category, []).append(item_text(item))
+        causes = cause_items(Analysis.model_validate(data))
         for category, texts in causes.items():
             found.setdefault(category, []).append((pm_id, title, texts))
     labels = taxonomy.labels(session)

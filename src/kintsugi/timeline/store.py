@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from kintsugi.postmortems.document import TimelineEvent
@@ -58,25 +58,65 @@ def replace_document_events(
 ) -> list[TimelineEvent]:
     """Replace the events that came from the document's text; keep fetched and hand-edited ones.
 
+    An event the text still has, unchanged, keeps its stored row and id (root cause analyses
+    cite events by id); the others are deleted and the new ones inserted.
     Returns the post-mortem's whole timeline afterwards.
     """
-    if not is_new:
-        session.execute(
-            delete(TimelineEventRow).where(
-                TimelineEventRow.postmortem_pk == postmortem_pk,
-                TimelineEventRow.source == DOCUMENT_SOURCE,
-                TimelineEventRow.edited.is_(False),
-            )
-        )
     written = [e for e in events if e.source == DOCUMENT_SOURCE]
-    if written:
-        session.execute(
-            insert(TimelineEventRow),
-            [_document_row(postmortem_pk, n, event) for n, event in enumerate(written)],
-        )
+    rows = [_document_row(postmortem_pk, n, event) for n, event in enumerate(written)]
+    if not is_new:
+        rows = _keep_unchanged(session, postmortem_pk, rows)
+    if rows:
+        session.execute(insert(TimelineEventRow), rows)
     if is_new:
         return sorted(written, key=lambda e: (e.at is None, e.at or _EPOCH))
     return load_events(session, postmortem_pk)
+
+
+def _event_key(row: dict[str, object]) -> tuple[object, ...]:
+    at = row["at"]
+    if isinstance(at, datetime):
+        at = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+    return (at, row["precision"], row["text"], row["actor"], row["source_id"], row["kind"])
+
+
+def _keep_unchanged(
+    session: Session, postmortem_pk: int, wanted: list[dict[str, object]]
+) -> list[dict[str, object]]:
+    """Reconcile the stored document events with ``wanted``; the rows still to insert."""
+    t = TimelineEventRow
+    stored = session.execute(
+        select(t.id, t.position, t.at, t.precision, t.text, t.actor, t.source_id, t.kind).where(
+            t.postmortem_pk == postmortem_pk, t.source == DOCUMENT_SOURCE, t.edited.is_(False)
+        )
+    ).all()
+    by_key: dict[tuple[object, ...], list[tuple[int, int]]] = {}
+    for found in stored:
+        by_key.setdefault(_event_key(found._asdict()), []).append((found.id, found.position))
+    to_insert: list[dict[str, object]] = []
+    moved: list[dict[str, object]] = []
+    kept: set[int] = set()
+    for row in wanted:
+        same = by_key.get(_event_key(row))
+        if same:
+            id, position = same.pop(0)
+            kept.add(id)
+            if position != row["position"]:
+                moved.append({"event_id": id, "new_position": row["position"]})
+        else:
+            to_insert.append(row)
+    gone = [found.id for found in stored if found.id not in kept]
+    for start in range(0, len(gone), 500):
+        session.execute(delete(t).where(t.id.in_(gone[start : start + 500])))
+    if moved:
+        table: Table = TimelineEventRow.__table__  # type: ignore[assignment]
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("event_id"))
+            .values(position=bindparam("new_position")),
+            moved,
+        )
+    return to_insert
 
 
 def insert_document_events(
