@@ -163,3 +163,28 @@ def test_held_by_month_and_attendance(sessions: sessionmaker[Session]) -> None:
             session, since=datetime(2026, 12, 6, tzinfo=UTC), until=until
         ) == [("2026-12", 1)]
         assert service.attendance(session, pk) == {"Ana", "ana", "Tomás"}
+
+
+def test_one_person_is_invited_once_and_attends_by_username(
+    sessions: sessionmaker[Session],
+) -> None:
+    make_person(sessions, "tomas", email="tomas@example.com", display_name="Tomás Ferreira")
+    make_doc(sessions)
+    meeting = plan(
+        sessions,
+        participants=[
+            Participant(name="tomas", role="facilitator"),
+            Participant(name="Tomás Ferreira", role="responder"),
+            Participant(name="Alice", role="responder"),
+        ],
+    )
+    assert [(p.name, p.role) for p in meeting.participants] == [
+        ("tomas", "facilitator"),
+        ("Alice", "responder"),
+    ]
+    with sessions.begin() as session:
+        live.start_session(session, SYSTEM, meeting.id)
+        live.finish_session(session, SYSTEM, meeting.id, attended=["TOMAS"])
+    with sessions() as session:
+        found = service.get_meeting(session, meeting.id, SYSTEM)
+    assert {p.name: p.attended for p in found.participants} == {"tomas": True, "Alice": False}

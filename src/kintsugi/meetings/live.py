@@ -25,6 +25,7 @@ from kintsugi.meetings.service import (
     require_planner,
 )
 from kintsugi.people.principal import Principal
+from kintsugi.people.service import usernames_by_id
 from kintsugi.postmortems.document import Document, Priority, Section, TimelineEvent
 
 MAX_NOTE = 10_000
@@ -409,8 +410,12 @@ def finish_session(
             run.ended_at = now
     if attended is not None:
         wanted = {a.strip().lower() for a in attended}
-        for p in session.scalars(select(ParticipantRow).where(ParticipantRow.meeting_id == row.id)):
-            p.attended = p.name.lower() in wanted
+        rows = session.scalars(select(ParticipantRow).where(ParticipantRow.meeting_id == row.id))
+        participants = list(rows)
+        usernames = usernames_by_id(session, [p.user_id for p in participants if p.user_id])
+        for p in participants:
+            username = usernames.get(p.user_id, "") if p.user_id else ""
+            p.attended = p.name.lower() in wanted or username.lower() in wanted
     row.status = HELD
     row.held_at = now
     row.started_at = row.started_at or now

@@ -272,13 +272,16 @@ def _clean_participants(session: Session, given: Sequence[Participant]) -> list[
             )
         if name.lower() in seen:
             continue
-        seen.add(name.lower())
         username, email = resolve_person(session, name)
+        username = p.username or username
+        if username and f"@{username.lower()}" in seen:
+            continue  # the same person under another name (a display name, a username)
+        seen.update({name.lower(), *([f"@{username.lower()}"] if username else [])})
         result.append(
             Participant(
                 name=name[:200],
                 role=p.role,
-                username=p.username or username,
+                username=username,
                 email=p.email or email,
                 attended=p.attended,
             )
