@@ -5,6 +5,7 @@ points of every month with data, the target as a dashed line and the latest valu
 from __future__ import annotations
 
 import io
+import math
 from datetime import datetime
 
 from matplotlib.figure import Figure
@@ -37,8 +38,13 @@ def render_chart(metric: Metric, months: list[str], fmt: str) -> bytes:
     positions = {month: index for index, month in enumerate(months)}
     points = [(positions[p], v) for p, v in metric.trend if p in positions]
     if points:
-        xs, ys = zip(*points, strict=True)
-        axes.plot(xs, ys, color=LINE, marker="o", linewidth=2, markersize=5, label="Actual")
+        # a month without data is a gap in the line, not a slope between its neighbours
+        by_month = dict(points)
+        ys = [by_month.get(x, math.nan) for x in range(len(months))]
+        axes.plot(
+            range(len(months)), ys, color=LINE, marker="o", linewidth=2, markersize=5,
+            label="Actual",
+        )  # fmt: skip
         last_x, last_y = points[-1]
         axes.annotate(
             f"{last_y:g}",
