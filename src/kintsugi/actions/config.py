@@ -17,11 +17,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-CHANNELS = ("email", "slack", "sns")
-
-
-def _names(value: str) -> list[str]:
-    return [part.strip().lower() for part in value.split(",") if part.strip()]
+from kintsugi.notify.channels import check_channel_list, name_list
 
 
 class ActionSettings(BaseSettings):
@@ -42,7 +38,7 @@ class ActionSettings(BaseSettings):
     @field_validator("reminder_days_before")
     @classmethod
     def _days(cls, value: str) -> str:
-        for part in _names(value):
+        for part in name_list(value):
             if not part.isdigit() or not 0 < int(part) <= 365:
                 raise ValueError(f"{part!r} is not a number of days (1-365)")
         return value
@@ -50,22 +46,19 @@ class ActionSettings(BaseSettings):
     @field_validator("reminder_channels", "digest_channels")
     @classmethod
     def _channels(cls, value: str) -> str:
-        unknown = [name for name in _names(value) if name not in CHANNELS]
-        if unknown:
-            raise ValueError(f"unknown channel(s) {', '.join(unknown)}; use {', '.join(CHANNELS)}")
-        return value
+        return check_channel_list(value)
 
     @property
     def days_before(self) -> list[int]:
-        return sorted({int(part) for part in _names(self.reminder_days_before)})
+        return sorted({int(part) for part in name_list(self.reminder_days_before)})
 
     @property
     def reminder_channel_names(self) -> list[str]:
-        return _names(self.reminder_channels)
+        return name_list(self.reminder_channels)
 
     @property
     def digest_channel_names(self) -> list[str]:
-        return _names(self.digest_channels)
+        return name_list(self.digest_channels)
 
 
 class TrackerSettings(BaseSettings):

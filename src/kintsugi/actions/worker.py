@@ -29,12 +29,10 @@ from kintsugi.actions.models import NotificationDeliveryRow
 from kintsugi.actions.reminders import Notice
 from kintsugi.core.types import utcnow
 from kintsugi.notify.base import Channel, Message
-from kintsugi.notify.channels import configured_channels
+from kintsugi.notify.channels import BROADCAST, configured_channels
 from kintsugi.notify.config import NotifySettings
 from kintsugi.notify.deliver import FAILED, SENT, Outcome
 from kintsugi.notify.recipients import owner_emails
-
-BROADCAST = ("slack", "sns")  # channels everyone in the channel/topic can read
 
 # Other slices' scheduled jobs: each module has ``run_due(worker, now, report) -> None`` and
 # sends through ``Worker.send`` so that every message keeps the exactly-once guarantee.

@@ -6,36 +6,16 @@ that drops one is refused (the meetings, RCA and linter links would break).
 
 from __future__ import annotations
 
+from kintsugi.meetings.agenda import part_keys
+from kintsugi.rca.model import TECHNIQUES
+
 PAGES: tuple[str, ...] = ("policy", "rca", "facilitation", "learning")
 
-# the post-mortem meeting's agenda parts, then the pre-mortem's
-MEETING_PARTS: tuple[str, ...] = (
-    "welcome",
-    "overview",
-    "what-happened",
-    "root-causes",
-    "went-well",
-    "could-improve",
-    "action-items",
-    "closing",
-)
-PREMORTEM_PARTS: tuple[str, ...] = (
-    "scenario",
-    "story",
-    "premortem-causes",
-    "preventions",
-    "premortem-actions",
-)
+# the post-mortem meeting's agenda parts, then the pre-mortem's (kintsugi.meetings.agenda)
+MEETING_PARTS: tuple[str, ...] = tuple(part_keys("postmortem"))
+PREMORTEM_PARTS: tuple[str, ...] = tuple(part_keys("premortem"))
 # the seven techniques, by the field names of kintsugi.rca.model.Analysis
-RCA_TECHNIQUES: tuple[str, ...] = (
-    "five_whys",
-    "fishbone",
-    "changes",
-    "timeline",
-    "factors",
-    "causal_tree",
-    "barriers",
-)
+RCA_TECHNIQUES: tuple[str, ...] = TECHNIQUES
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "policy": (

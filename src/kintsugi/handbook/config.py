@@ -17,12 +17,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-CHANNELS = ("email", "slack", "sns")
-BROADCAST = ("slack", "sns")
-
-
-def _names(value: str) -> list[str]:
-    return [part.strip().lower() for part in value.split(",") if part.strip()]
+from kintsugi.notify.channels import check_channel_list, name_list
 
 
 class SharingSettings(BaseSettings):
@@ -39,14 +34,11 @@ class SharingSettings(BaseSettings):
     @field_validator("learning_channels")
     @classmethod
     def _channels(cls, value: str) -> str:
-        unknown = [name for name in _names(value) if name not in CHANNELS]
-        if unknown:
-            raise ValueError(f"unknown channel(s) {', '.join(unknown)}; use {', '.join(CHANNELS)}")
-        return value
+        return check_channel_list(value)
 
     @property
     def channel_names(self) -> list[str]:
-        return _names(self.learning_channels)
+        return name_list(self.learning_channels)
 
     @property
     def recipients(self) -> list[str]:

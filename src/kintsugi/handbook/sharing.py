@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kintsugi.handbook.config import BROADCAST
 from kintsugi.notify.base import Message
+from kintsugi.notify.channels import BROADCAST
 from kintsugi.notify.recipients import owner_emails
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems import service as postmortems

@@ -40,6 +40,7 @@ from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.document import Severity, Status
 from kintsugi.postmortems.models import PostmortemRow, ServiceRow, TagRow
+from kintsugi.postmortems.service import labels_of
 from kintsugi.rca.models import CauseCategoryRow
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -484,8 +485,8 @@ def _hits(
         statement = statement.where(visible_to(viewer))
     rows = {int(r.pk): r for r in session.execute(statement)}
     page = [(pk, score) for pk, score in page if pk in rows]
-    tags = _labels(session, TagRow.postmortem_pk, TagRow.tag, pks)
-    services = _labels(session, ServiceRow.postmortem_pk, ServiceRow.service, pks)
+    tags = labels_of(session, TagRow.postmortem_pk, TagRow.tag, pks)
+    services = labels_of(session, ServiceRow.postmortem_pk, ServiceRow.service, pks)
     hits = []
     for pk, score in page:
         row = rows[pk]
@@ -504,13 +505,6 @@ def _hits(
             )
         )
     return hits
-
-
-def _labels(session: Session, key: Any, value: Any, pks: list[int]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = {}
-    for pk, label in session.execute(select(key, value).where(key.in_(pks)).order_by(key, value)):
-        found.setdefault(int(pk), []).append(label)
-    return found
 
 
 _STATUS_ORDER = {s.value: i for i, s in enumerate(Status)}

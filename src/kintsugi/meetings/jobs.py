@@ -15,6 +15,7 @@ from kintsugi.meetings.followups import KINDS, due_reminders
 from kintsugi.meetings.models import FollowUpRow, MeetingPostmortemRow, MeetingRow, ParticipantRow
 from kintsugi.meetings.when import local_time
 from kintsugi.notify.base import Message
+from kintsugi.notify.channels import BROADCAST
 from kintsugi.notify.recipients import owner_emails
 from kintsugi.postmortems.models import PostmortemRow
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from kintsugi.actions.worker import RunReport, Worker
 
 CHANNELS = ["email", "slack", "sns"]
-BROADCAST = ("slack", "sns")
 
 
 def reminder_message(

@@ -16,6 +16,7 @@ from kintsugi.core.errors import InputError
 from kintsugi.metrics.deadlines import OverduePostmortem, overdue_postmortems
 from kintsugi.metrics.policy import effective_policy
 from kintsugi.notify.base import Message
+from kintsugi.notify.channels import BROADCAST
 from kintsugi.notify.deliver import SENT
 from kintsugi.notify.recipients import owner_emails
 from kintsugi.people.principal import SYSTEM
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from kintsugi.actions.worker import RunReport, Worker
 
 JOB = "metrics"
-BROADCAST = ("slack", "sns")
 
 
 def reminder_key(pm: OverduePostmortem, now: datetime) -> str:

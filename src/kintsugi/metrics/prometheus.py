@@ -127,7 +127,7 @@ def exposition(session: Session, viewer: Principal, policy: Policy, *, now: date
             session,
             Scope(scope.since, scope.until, None if team_name in ("all", "none") else team_name),
         )
-        if held is not None and team_name != "none":
+        if team_name != "none":
             sessions.add_metric([team_name], sum(c for _m, c in held) / (len(held) or 1))
     families.append(sessions)
 

@@ -206,7 +206,7 @@ class Parts:
     acks: dict[GroupKey, tuple[float, ...]]
     near: dict[GroupKey, tuple[float, ...]]
     recurrence: RecurrenceResult
-    sessions: list[tuple[str, int]] | None
+    sessions: list[tuple[str, int]]
     trained: list[tuple[str, int]] = field(default_factory=list)
 
     # Each figure for the groups ``pick`` chooses.
@@ -274,13 +274,10 @@ def _by_group(values: list[tuple[GroupKey, float]]) -> dict[GroupKey, list[float
     return grouped
 
 
-def learning_sessions(session: Session, scope: Scope) -> list[tuple[str, int]] | None:
-    """Held post-mortem meetings and other learning sessions per month (None: the meetings
-    slice is not installed)."""
-    try:
-        from kintsugi.meetings.service import held_by_month
-    except ImportError:
-        return None
+def learning_sessions(session: Session, scope: Scope) -> list[tuple[str, int]]:
+    """Held post-mortem meetings and other learning sessions per month."""
+    from kintsugi.meetings.service import held_by_month
+
     held = dict(held_by_month(session, since=scope.since, until=scope.until, team=scope.team))
     return [(month, int(held.get(month, 0))) for month in months_of(scope)]
 
@@ -411,8 +408,7 @@ def build_metrics(parts: Parts, policy: Policy, pick: Pick = _everything) -> lis
             "Learning sessions per month",
             "Post-mortem meetings held and other learning sessions recorded, per month: the "
             "mean over the months of the period. The breakdown counts the people who passed "
-            "the facilitator self-check in the period (organisation-wide)."
-            + ("" if sessions is not None else " (the meetings slice is not installed)"),
+            "the facilitator self-check in the period (organisation-wide).",
             targets.learning_sessions_per_month,
             True,
             sessions_current,

@@ -10,6 +10,20 @@ from kintsugi.notify.slack import SlackBotChannel, SlackWebhookChannel
 from kintsugi.notify.sns import SnsChannel
 
 CHANNEL_NAMES = ("email", "slack", "sns")
+BROADCAST = ("slack", "sns")  # channels everyone in the channel/topic can read
+
+
+def name_list(value: str) -> list[str]:
+    """A comma-separated setting as its lowercase parts (``"email, Slack"`` -> two names)."""
+    return [part.strip().lower() for part in value.split(",") if part.strip()]
+
+
+def check_channel_list(value: str) -> str:
+    """``value`` unchanged when it names only known channels; ValueError otherwise."""
+    unknown = [name for name in name_list(value) if name not in CHANNEL_NAMES]
+    if unknown:
+        raise ValueError(f"unknown channel(s) {', '.join(unknown)}; use {', '.join(CHANNEL_NAMES)}")
+    return value
 
 
 def configured_channels(settings: NotifySettings) -> dict[str, Channel]:

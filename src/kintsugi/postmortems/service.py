@@ -168,8 +168,8 @@ def list_documents(
         query = query.limit(limit)
     rows = session.execute(query).all()
     pks = [row.pk for row in rows]
-    tags = _labels_of(session, TagRow.postmortem_pk, TagRow.tag, pks)
-    services = _labels_of(session, ServiceRow.postmortem_pk, ServiceRow.service, pks)
+    tags = labels_of(session, TagRow.postmortem_pk, TagRow.tag, pks)
+    services = labels_of(session, ServiceRow.postmortem_pk, ServiceRow.service, pks)
     return [
         Summary(
             id=row.id,
@@ -187,7 +187,7 @@ def list_documents(
     ]
 
 
-def _labels_of(session: Session, key: Any, value: Any, pks: list[int]) -> dict[int, list[str]]:
+def labels_of(session: Session, key: Any, value: Any, pks: list[int]) -> dict[int, list[str]]:
     """Tags (or services) of the documents ``pks``, each list in alphabetical order."""
     found: dict[int, list[str]] = {}
     for start in range(0, len(pks), 500):

@@ -253,6 +253,12 @@ class Link(_Strict):
         return value
 
 
+TECHNIQUES: tuple[str, ...] = (
+    "five_whys", "fishbone", "changes", "timeline", "factors", "causal_tree", "barriers",
+)  # fmt: skip
+"""The seven techniques, by their field names in :class:`Analysis`."""
+
+
 class Analysis(_Strict):
     """The whole root cause analysis of one post-mortem."""
 

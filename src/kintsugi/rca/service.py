@@ -26,7 +26,7 @@ from kintsugi.postmortems.document import ActionItem, Document
 from kintsugi.postmortems.history import VersionInfo
 from kintsugi.postmortems.models import PostmortemRow
 from kintsugi.rca import evidence as timeline_view
-from kintsugi.rca import taxonomy, validation
+from kintsugi.rca import model, taxonomy, validation
 from kintsugi.rca.evidence import StoredEvent, TimelineSummary
 from kintsugi.rca.model import (
     Analysis,
@@ -448,17 +448,7 @@ def update_analysis(
     )
 
 
-TECHNIQUES = (
-    "problem",
-    "five_whys",
-    "fishbone",
-    "changes",
-    "timeline",
-    "factors",
-    "causal_tree",
-    "barriers",
-    "links",
-)
+TECHNIQUES = ("problem", *model.TECHNIQUES, "links")
 
 
 def replace_technique(
