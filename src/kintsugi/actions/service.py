@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from kintsugi.actions import history
@@ -23,14 +23,24 @@ from kintsugi.postmortems.document import ActionItem, ActionItemStatus
 DOCUMENT_ACTOR = "document"
 
 
+_ITEMS_OF = (  # plain rows, and built once: documents are read on every request
+    select(
+        ActionItemRow.id,
+        ActionItemRow.title,
+        ActionItemRow.owner,
+        ActionItemRow.priority,
+        ActionItemRow.due,
+        ActionItemRow.status,
+        ActionItemRow.kind,
+    )
+    .where(ActionItemRow.postmortem_pk == bindparam("pk", type_=Integer))
+    .order_by(ActionItemRow.position, ActionItemRow.id)
+)
+
+
 def load_items(session: Session, postmortem_pk: int) -> list[ActionItem]:
     """The action items of one post-mortem, in document order."""
-    rows = session.scalars(
-        select(ActionItemRow)
-        .where(ActionItemRow.postmortem_pk == postmortem_pk)
-        .order_by(ActionItemRow.position, ActionItemRow.id)
-    )
-    return [_to_item(row) for row in rows]
+    return [_to_item(row) for row in session.execute(_ITEMS_OF, {"pk": postmortem_pk})]
 
 
 def sync_document_items(
@@ -206,7 +216,8 @@ def _title_key(title: str) -> str:
     return " ".join(title.lower().split())
 
 
-def _to_item(row: ActionItemRow) -> ActionItem:
+def _to_item(row: Any) -> ActionItem:
+    """The item of an ActionItemRow, or of a row with its columns."""
     return ActionItem.model_validate(
         {
             "id": row.id,

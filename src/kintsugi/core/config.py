@@ -14,6 +14,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KINTSUGI_", extra="ignore")
 
     database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the database")
+    database_pool_size: int = Field(
+        20,
+        ge=1,
+        le=500,
+        description="Database connections each server process keeps open (PostgreSQL)",
+    )
     base_url: str = Field("http://127.0.0.1:8000", description="Public address of the web app")
     default_timezone: str = Field("UTC", description="Zone for times a document does not qualify")
     cookie_secure: bool = Field(False, description="Send cookies only over HTTPS")

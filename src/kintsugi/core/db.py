@@ -63,15 +63,24 @@ def _begin_sqlite(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+DEFAULT_POOL_SIZE = 20
+"""PostgreSQL connections an engine keeps open (and may open as many more for a burst)."""
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite runs in WAL mode with foreign keys enforced."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        kwargs.pop("pool_size", None)  # SQLite: SQLAlchemy's own choice of pool
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # connections kept open: a server handles dozens of requests at once, and a connection
+    # opened and closed per request costs PostgreSQL a new backend process each time
+    kwargs.setdefault("pool_size", DEFAULT_POOL_SIZE)
+    kwargs.setdefault("max_overflow", DEFAULT_POOL_SIZE)
     return create_engine(url, **kwargs)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,6 +45,8 @@ STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 VISIBILITIES = ("organisation", "team", "restricted")
 LABELS = ("tag", "service", "cause")  # facets a document can carry several values of
 _CHUNK = 500
+CHANGE_LOG = 256
+"""Refreshes remembered by ``FacetColumns.changed_since``."""
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -93,6 +96,9 @@ class FacetColumns:
         self._arrays: dict[tuple[str, str], IntArray] = {}
         self.floor: datetime | None = None
         self.signature: tuple[Any, ...] = ()
+        # what changed at each refresh that found changes, for caches built on this copy
+        self.generation = 0
+        self.changes: deque[tuple[int, frozenset[int]]] = deque(maxlen=CHANGE_LOG)
 
     # ------------------------------------------------------------------------- loading
 
@@ -107,6 +113,8 @@ class FacetColumns:
         now = now or utcnow()
         if self.floor is None:
             self._reload(session, None)
+            self.generation += 1
+            self.changes.clear()  # a cache older than this generation starts again
         else:
             signature = self._signature(session, self.floor)
             if signature == self.signature and now - MARGIN < self.floor + STEP:
@@ -122,10 +130,21 @@ class FacetColumns:
             ]
             for start in range(0, len(changed), _CHUNK):
                 self._reload(session, changed[start : start + _CHUNK])
+            if changed:
+                self.generation += 1
+                self.changes.append((self.generation, frozenset(changed)))
         # a change stamped before now - MARGIN has committed by now (no transaction is longer),
         # and every committed change from the old floor on has just been read
         self.floor = max(self.floor or now - MARGIN, now - MARGIN)
         self.signature = self._signature(session, self.floor)
+
+    def changed_since(self, generation: int) -> frozenset[int] | None:
+        """The pks changed after ``generation``; None when the log no longer reaches back."""
+        if generation == self.generation:
+            return frozenset()
+        if not self.changes or self.changes[0][0] > generation + 1:
+            return None
+        return frozenset().union(*(pks for g, pks in self.changes if g > generation))
 
     def _signature(self, session: Session, floor: datetime) -> tuple[Any, ...]:
         r = PostmortemRow
@@ -310,14 +329,37 @@ def rank_and_count(
     offset: int,
 ) -> Counted:
     """The page of the best visible matches (score, then newest pk first) and the facets."""
+    pks, scores = as_arrays(matches)
+    columns = columns_for(session)
+    session.connection()  # before the lock: never wait for the pool while holding it
+    with columns.lock:
+        columns.refresh(session)
+    return count_matches(session, viewer, columns, pks, scores, wanted, limit=limit, offset=offset)
+
+
+def as_arrays(matches: Sequence[tuple[int, float]]) -> tuple[IntArray, FloatArray]:
+    """(pks, scores) of an engine's (pk, score) rows."""
     flat = np.fromiter(chain.from_iterable(matches), dtype=np.float64, count=2 * len(matches))
     pairs = flat.reshape(-1, 2)  # pks are exact in a float64
     pks: IntArray = pairs[:, 0].astype(np.int64)
-    scores: FloatArray = pairs[:, 1]
+    scores: FloatArray = pairs[:, 1].copy()
+    return pks, scores
+
+
+def count_matches(
+    session: Session,
+    viewer: Principal,
+    columns: FacetColumns,
+    pks: IntArray,
+    scores: FloatArray,
+    wanted: Wanted,
+    *,
+    limit: int,
+    offset: int,
+) -> Counted:
+    """``rank_and_count`` for matches as arrays, against a ``columns`` just refreshed."""
     granted = granted_pks(session, viewer)
-    columns = columns_for(session)
     with columns.lock:
-        columns.refresh(session)
         keep = columns.visible(pks, viewer, granted)
         pks, scores = pks[keep], scores[keep]
         keep = columns.wanted(pks, wanted)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.actions.models import ActionItemRow
 from kintsugi.core.types import utcnow
+from kintsugi.library import matches
 from kintsugi.library.models import LibraryDocumentRow, LibraryVectorRow
 from kintsugi.library.text import clean, plain_text, truncate
 from kintsugi.postmortems.document import Document
@@ -200,6 +201,7 @@ def store_texts(session: Session, texts: Sequence[tuple[int, IndexText]]) -> Non
 
 def remove_document(session: Session, postmortem_pk: int) -> None:
     """Take one post-mortem out of the index (and its vector)."""
+    matches.clear_after_commit(session)  # its post-mortem is gone: nothing else tells them
     session.execute(
         delete(LibraryDocumentRow).where(LibraryDocumentRow.postmortem_pk == postmortem_pk)
     )
@@ -225,4 +227,5 @@ def reindex_all(
                 reindex_document(session, pk)
         if progress:
             progress(start + len(batch), len(pks))
+    matches.clear_all()  # other processes (a running server) follow within matches.MAX_AGE
     return len(pks)

@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError
 from kintsugi.library.ddl import FTS_TABLE, TEXT_CONFIG
-from kintsugi.library.facets import Wanted, rank_and_count
+from kintsugi.library.facets import Wanted, columns_for, count_matches
+from kintsugi.library.matches import cache_for
 from kintsugi.library.models import LibraryDocumentRow
 from kintsugi.library.query import Node, parse_query, to_fts5, to_tsquery
 from kintsugi.library.text import MARK_END, MARK_START, excerpt
@@ -180,16 +181,25 @@ def search(
         # rank and count in one pass over the matches (see kintsugi.library.facets)
         # the filters narrow the matches in SQL, so that only those are scored (as the engine
         # would); visibility and the facet counts are then done in memory
-        counted = rank_and_count(
-            session,
-            viewer,
-            engine.every_match(session, _filter_conditions(filters)),
-            Wanted(),
-            limit=limit,
-            offset=offset,
+        columns = columns_for(session)
+        session.connection()  # before the lock: never wait for the pool while holding it
+        with columns.lock:
+            columns.refresh(session)
+        conditions = _filter_conditions(filters)
+
+        def match(only: frozenset[int] | None) -> Sequence[tuple[int, float]]:
+            narrowed = conditions if only is None else [*conditions, PostmortemRow.pk.in_(only)]
+            return engine.every_match(session, narrowed)
+
+        key = (type(engine).__name__, node, filters)
+        cache = cache_for(columns)
+        matched, scores = cache.matches(columns, key, match, partial=engine.scores_alone)
+        counted = count_matches(
+            session, viewer, columns, matched, scores, Wanted(), limit=limit, offset=offset
         )
         pks = [pk for pk, _ in counted.page]
-        hits = _hits(session, counted.page, engine.snippets(session, pks), viewer)
+        snippets = cache.snippets(key, pks, lambda missing: engine.snippets(session, missing))
+        hits = _hits(session, counted.page, snippets, viewer)
         return SearchResult(
             query=query,
             filters=filters,
@@ -241,6 +251,9 @@ def render_snippet(raw: str) -> str:
 
 
 class _Engine(Protocol):
+    scores_alone: bool
+    """Whether a document's score depends on that document alone (not on the others)."""
+
     def match(self) -> ColumnElement[bool]: ...
 
     def scored(self, conditions: list[ColumnElement[bool]]) -> AnySelect: ...
@@ -265,6 +278,8 @@ def _engine_for(session: Session, node: Node | None) -> _Engine:
 class _NoMatch:
     """Browsing: every indexed document."""
 
+    scores_alone = True
+
     def match(self) -> ColumnElement[bool]:
         return literal_column("1") == literal_column("1")
 
@@ -288,6 +303,8 @@ _FTS5_NAME: ColumnElement[Any] = literal_column(FTS_TABLE)
 
 
 class _Fts5:
+    scores_alone = False  # BM25 weighs each word by how many documents have it
+
     def __init__(self, node: Node) -> None:
         self.expression = to_fts5(node)
 
@@ -337,6 +354,8 @@ _HEADLINE_OPTIONS = (
 
 
 class _Postgres:
+    scores_alone = True  # ts_rank_cd reads the one document only
+
     def __init__(self, node: Node) -> None:
         self.node = node
 

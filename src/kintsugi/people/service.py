@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import Integer, String, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from kintsugi.audit import service as audit
@@ -342,33 +342,37 @@ def revoke_token(session: Session, actor: Principal, token_id: int) -> None:
     )
 
 
+_TOKEN_PRINCIPAL = (
+    select(
+        ApiToken.id,
+        ApiToken.scope,
+        ApiToken.last_used_at,
+        ApiToken.revoked_at,
+        User.id.label("user_id"),
+        User.username,
+        User.role,
+        User.is_active,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("hash", type_=String))
+)
+_TEAMS_OF = select(TeamMember.team_id).where(
+    TeamMember.user_id == bindparam("user_id", type_=Integer)
+)
+
+
 def principal_for_token(session: Session, secret: str) -> Principal | None:
     """The principal a bearer token stands for, or None when unknown, revoked or inactive."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    # plain columns, not ORM objects: this runs on every API request
-    found = session.execute(
-        select(
-            ApiToken.id,
-            ApiToken.scope,
-            ApiToken.last_used_at,
-            ApiToken.revoked_at,
-            User.id.label("user_id"),
-            User.username,
-            User.role,
-            User.is_active,
-        )
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _sha256(secret))
-    ).one_or_none()
+    # plain columns from statements built once: this runs on every API request
+    found = session.execute(_TOKEN_PRINCIPAL, {"hash": _sha256(secret)}).one_or_none()
     if found is None or found.revoked_at is not None or not found.is_active:
         return None
     now = utcnow()
     if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
         session.execute(update(ApiToken).where(ApiToken.id == found.id).values(last_used_at=now))
-    team_ids = frozenset(
-        session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == found.user_id))
-    )
+    team_ids = frozenset(session.scalars(_TEAMS_OF, {"user_id": found.user_id}))
     return Principal(
         user_id=found.user_id,
         username=found.username,

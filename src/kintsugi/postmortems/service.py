@@ -5,6 +5,7 @@ Every read takes the ``viewer`` and every write the ``actor``; visibility is enf
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -12,7 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,7 +38,7 @@ from kintsugi.core.types import utcnow
 from kintsugi.library import index as library_index
 from kintsugi.people import service as people
 from kintsugi.people.principal import Principal, Role
-from kintsugi.postmortems.access import visible_to
+from kintsugi.postmortems.access import Shape, visibility_shape, visible_to, visible_with
 from kintsugi.postmortems.document import (
     STATUS_TRANSITIONS,
     Document,
@@ -140,9 +153,39 @@ def find_row(session: Session, id: str, viewer: Principal) -> PostmortemRow:
     )
 
 
+_HEAD_COLUMNS = (
+    PostmortemRow.pk,
+    PostmortemRow.id,
+    PostmortemRow.title,
+    PostmortemRow.kind,
+    PostmortemRow.status,
+    PostmortemRow.severity,
+    PostmortemRow.started_at,
+    PostmortemRow.detected_at,
+    PostmortemRow.resolved_at,
+    PostmortemRow.timezone,
+    PostmortemRow.visibility,
+    PostmortemRow.team_id,
+    PostmortemRow.extra,
+    PostmortemRow.version,
+)
+
+
+@functools.cache
+def _head_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
+    """The columns of post-mortem ``:id`` when visible (built once per shape of viewer)."""
+    id = bindparam("id", type_=String)
+    return select(*_HEAD_COLUMNS).where(visible_with(shape), PostmortemRow.id == id)
+
+
 def get_document(session: Session, id: str, viewer: Principal) -> Document:
     """The whole document ``id`` as the viewer may see it."""
-    return _to_document(session, find_row(session, id, viewer))
+    # plain rows, not ORM objects: the pages and the API read documents on every request
+    shape, params = visibility_shape(viewer)
+    head = session.execute(_head_statement(shape), {**params, "id": id}).one_or_none()
+    if head is None:  # an id prefix, or an error naming why not
+        return _to_document(session, find_row(session, id, viewer))
+    return _document_of(session, head)
 
 
 def list_documents(
@@ -539,7 +582,14 @@ def _write(
         row.detected_at = doc.detected_at
         row.resolved_at = doc.resolved_at
         row.timezone = doc.timezone
-        grant_ids = _apply_access(session, row, doc, actor, is_new=is_new)
+        stored_children = None if is_new else _stored_children(session, row.pk)
+        grant_ids = _apply_access(
+            session,
+            row,
+            doc,
+            actor,
+            before_grants=None if stored_children is None else stored_children[AccessGrantRow],
+        )
         row.extra = dict(doc.extra)
         row.updated_at = now
     row_id = row.id  # the instance is expired if the flush fails
@@ -556,10 +606,11 @@ def _write(
             f"post-mortem {row_id!r} is being saved by someone else right now; try again"
         ) from None
     pk = row.pk
-    if not is_new:
-        for table in CHILD_TABLES:
-            session.execute(delete(table).where(table.postmortem_pk == pk))
     for child, rows in _child_rows(pk, doc, grant_ids).items():
+        if stored_children is not None:
+            if _same_children(child, stored_children[child], rows):
+                continue  # most saves change a section or two: leave the rest alone
+            session.execute(delete(child).where(child.postmortem_pk == pk))  # type: ignore[attr-defined]
         _insert(session, child, rows)
     if not is_new:
         session.expire(row, ["tags", "services", "authors", "sections", "grants"])
@@ -613,44 +664,68 @@ def _child_rows(
     }
 
 
+def _stored_children(session: Session, pk: int) -> dict[type[Base], list[Any]]:
+    """What the child tables hold for ``pk``, in the form ``_same_children`` compares."""
+    stored: dict[type[Base], list[Any]] = {table: [] for table in CHILD_TABLES}
+    tables = {"tag": TagRow, "service": ServiceRow, "author": AuthorRow, "grant": AccessGrantRow}
+    for part, text, number in session.execute(_LABELS_OF, {"pk": pk}):
+        stored[tables[part]].append(number if part == "grant" else text)
+    stored[SectionRow] = [tuple(r) for r in session.execute(_SECTIONS_OF, {"pk": pk})]
+    return stored
+
+
+def _same_children(table: type[Base], stored: list[Any], rows: list[dict[str, Any]]) -> bool:
+    """Whether the new ``rows`` of ``table`` say what is ``stored`` already."""
+    if table is SectionRow:
+        return stored == [(r["key"], r["heading"], r["level"], r["markdown"]) for r in rows]
+    if table is AuthorRow:
+        return stored == [r["name"] for r in rows]
+    column = {TagRow: "tag", ServiceRow: "service", AccessGrantRow: "user_id"}[table]
+    return sorted(stored) == sorted(r[column] for r in rows)
+
+
 def _insert(session: Session, table: type[Base], rows: list[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(table), rows)
 
 
 def _apply_access(
-    session: Session, row: PostmortemRow, doc: Document, actor: Principal, *, is_new: bool
+    session: Session,
+    row: PostmortemRow,
+    doc: Document,
+    actor: Principal,
+    *,
+    before_grants: list[Any] | None,
 ) -> list[int]:
-    """Set visibility and team, return the granted user ids; audit any change of who may see."""
+    """Set visibility and team, return the granted user ids; audit any change of who may see.
+
+    ``before_grants``: the user ids granted until now (None for a new document).
+    """
     team_id = people.team_id(session, doc.team)
     if doc.visibility == Visibility.TEAM and team_id is None:
         raise InputError("team visibility needs a team", field="team")
     grant_ids = people.user_ids(session, doc.access)
     if doc.visibility == Visibility.RESTRICTED and actor.user_id and actor.user_id not in grant_ids:
         grant_ids.append(actor.user_id)  # never lock yourself out of what you restrict
-    before = (row.visibility, row.team_id)
+    seen_by = (row.visibility, row.team_id)
     row.visibility = doc.visibility.value
     row.team_id = team_id
-    if is_new:
+    if before_grants is None:
         if doc.visibility != Visibility.ORGANISATION:
             audit.record(session, actor, "visibility_changed", row.id, after=row.visibility)
         return grant_ids
-    before_grants = set(
-        session.scalars(
-            select(AccessGrantRow.user_id).where(AccessGrantRow.postmortem_pk == row.pk)
-        )
-    )
-    if before != (row.visibility, row.team_id):
+    before = set(before_grants)
+    if seen_by != (row.visibility, row.team_id):
         audit.record(
             session,
             actor,
             "visibility_changed",
             row.id,
-            before=before[0],
+            before=seen_by[0],
             after=row.visibility,
             team=doc.team,
         )
-    added, removed = set(grant_ids) - before_grants, before_grants - set(grant_ids)
+    added, removed = set(grant_ids) - before, before - set(grant_ids)
     names = people.usernames_by_id(session, added | removed)
     if added:
         audit.record(
@@ -676,32 +751,70 @@ def _unique(values: Sequence[str]) -> list[str]:
 
 
 def _to_document(session: Session, row: PostmortemRow) -> Document:
+    return _document_of(session, row)
+
+
+_LABELS = ("tag", "service", "author", "grant")
+
+
+def _labels_statement() -> Select[str, str, int]:
+    """Tags, services, authors and access grants of post-mortem ``:pk``, in one round trip."""
+    pk = bindparam("pk", type_=Integer)
+    parts = union_all(
+        select(literal("tag"), TagRow.tag, literal(0)).where(TagRow.postmortem_pk == pk),
+        select(literal("service"), ServiceRow.service, literal(0)).where(
+            ServiceRow.postmortem_pk == pk
+        ),
+        select(literal("author"), AuthorRow.name, AuthorRow.position).where(
+            AuthorRow.postmortem_pk == pk
+        ),
+        select(literal("grant"), literal(""), AccessGrantRow.user_id).where(
+            AccessGrantRow.postmortem_pk == pk
+        ),
+    ).subquery()
+    return select(parts.c[0], parts.c[1], parts.c[2]).order_by(parts.c[0], parts.c[2], parts.c[1])
+
+
+# built once: a statement built per call costs more to key for the statement cache than to run
+_LABELS_OF = _labels_statement()
+_SECTIONS_OF = (
+    select(SectionRow.key, SectionRow.heading, SectionRow.level, SectionRow.markdown)
+    .where(SectionRow.postmortem_pk == bindparam("pk", type_=Integer))
+    .order_by(SectionRow.position)
+)
+
+
+def _document_of(session: Session, head: Any) -> Document:
+    """The document whose ``postmortems`` columns are ``head`` (a row or a PostmortemRow)."""
+    pk = head.pk
+    labels: dict[str, list[Any]] = {name: [] for name in _LABELS}
+    for part, text, number in session.execute(_LABELS_OF, {"pk": pk}):
+        labels[part].append(number if part == "grant" else text)
+    sections = session.execute(_SECTIONS_OF, {"pk": pk})
     return Document.model_validate(
         {
-            "id": row.id,
-            "title": row.title,
-            "kind": row.kind,
-            "status": row.status,
-            "severity": row.severity,
-            "started_at": row.started_at,
-            "detected_at": row.detected_at,
-            "resolved_at": row.resolved_at,
-            "timezone": row.timezone,
-            "tags": [t.tag for t in row.tags],
-            "services": [s.service for s in row.services],
-            "authors": [a.name for a in row.authors],
+            "id": head.id,
+            "title": head.title,
+            "kind": head.kind,
+            "status": head.status,
+            "severity": head.severity,
+            "started_at": head.started_at,
+            "detected_at": head.detected_at,
+            "resolved_at": head.resolved_at,
+            "timezone": head.timezone,
+            "tags": labels["tag"],
+            "services": labels["service"],
+            "authors": labels["author"],
             "sections": [
-                Section(key=s.key, heading=s.heading, level=s.level, markdown=s.markdown)
-                for s in row.sections
+                Section(key=key, heading=heading, level=level, markdown=markdown)
+                for key, heading, level, markdown in sections
             ],
-            "timeline": timeline.load_events(session, row.pk),
-            "action_items": actions.load_items(session, row.pk),
-            "visibility": row.visibility,
-            "team": people.team_name(session, row.team_id),
-            "access": sorted(
-                people.usernames_by_id(session, [g.user_id for g in row.grants]).values()
-            ),
-            "extra": dict(row.extra or {}),
-            "version": row.version,
+            "timeline": timeline.load_events(session, pk),
+            "action_items": actions.load_items(session, pk),
+            "visibility": head.visibility,
+            "team": people.team_name(session, head.team_id),
+            "access": sorted(people.usernames_by_id(session, labels["grant"]).values()),
+            "extra": dict(head.extra or {}),
+            "version": head.version,
         }
     )

@@ -17,7 +17,7 @@ DEFAULT_FOLD_WINDOW = timedelta(minutes=5)
 
 _at = attrgetter("at")
 _new_ref = tuple.__new__
-_END_OF_TIME = datetime.max.replace(tzinfo=UTC)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def merge(
@@ -56,12 +56,12 @@ def merge_lists(
 def _fold_in_place(events: list[Event], window: timedelta) -> bool:
     """Fold time-ordered ``events`` as ``fold_duplicates`` does, in one pass.
 
-    An absorbed event's place becomes None; returns whether any was absorbed. Each held event
-    keeps the time it stops being a candidate, and ``absorb`` is written out: this loop runs
-    once per event of a large timeline.
+    An absorbed event's place becomes None; returns whether any was absorbed. ``absorb`` is
+    written out: this loop runs once per event of a large timeline (and is compiled, see
+    ``pyproject.toml``: plain method calls and no bound-method aliases compile best).
     """
-    # kind -> alert name -> [(until, event)] in time order: the events that may still absorb
-    held: dict[str, dict[str, list[tuple[datetime, Event]]]] = {}
+    # kind -> alert name -> the events, in time order, that may still absorb
+    held: dict[str, dict[str, list[Event]]] = {}
     absorbed = False
     holes = cast("list[Event | None]", events)
     for position, event in enumerate(events):
@@ -70,21 +70,30 @@ def _fold_in_place(events: list[Event], window: timedelta) -> bool:
             continue
         by_name = held.get(event.kind)
         if by_name is None:
-            held[event.kind] = {alert.name: [(_until(event.at, window), event)]}
+            held[event.kind] = {alert.name: [event]}
             continue
         candidates = by_name.get(alert.name)
         if candidates is None:
-            by_name[alert.name] = [(_until(event.at, window), event)]
+            by_name[alert.name] = [event]
             continue
         at = event.at
-        if candidates[0][0] < at:
+        # a candidate at c is stale once c + window < at, that is c < at - window (exact:
+        # whole microseconds); when at - window is before the start of time none is stale
+        try:
+            horizon = at - window
+        except OverflowError:
+            horizon = _EARLIEST
+        if candidates[0].at < horizon:
             stale = 1
-            while stale < len(candidates) and candidates[stale][0] < at:
+            while stale < len(candidates) and candidates[stale].at < horizon:
                 stale += 1
-            del candidates[:stale]
+            if stale == 1:
+                candidates.pop(0)
+            else:
+                del candidates[:stale]
         source = event.source
         labels = alert.labels
-        for _, target in reversed(candidates):
+        for target in reversed(candidates):
             if target.source == source:
                 continue
             refs = target.refs
@@ -93,7 +102,9 @@ def _fold_in_place(events: list[Event], window: timedelta) -> bool:
             other = target.alert
             assert other is not None
             theirs = other.labels
-            if labels <= theirs if len(labels) <= len(theirs) else theirs <= labels:
+            if labels is theirs or (
+                labels <= theirs if len(labels) <= len(theirs) else theirs <= labels
+            ):
                 # absorb(target, event), written out
                 refs.append(_new_ref(Ref, (source, event.source_id, event.link)))
                 if event.refs:
@@ -110,19 +121,8 @@ def _fold_in_place(events: list[Event], window: timedelta) -> bool:
                 absorbed = True
                 break
         else:
-            try:
-                candidates.append((at + window, event))
-            except OverflowError:  # the end of time
-                candidates.append((_END_OF_TIME, event))
+            candidates.append(event)
     return absorbed
-
-
-def _until(at: datetime, window: timedelta) -> datetime:
-    """When an event at ``at`` stops being a candidate for folding."""
-    try:
-        return at + window
-    except OverflowError:  # the end of time
-        return _END_OF_TIME
 
 
 def _reported_by(refs: list[Ref], source: str) -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Integer, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from kintsugi.postmortems.document import TimelineEvent
@@ -22,14 +23,41 @@ _TIMELINE_ORDER = (
 )
 
 
+_EVENT_COLUMNS = (
+    TimelineEventRow.postmortem_pk,
+    TimelineEventRow.at,
+    TimelineEventRow.text,
+    TimelineEventRow.actor,
+    TimelineEventRow.source,
+    TimelineEventRow.precision,
+    TimelineEventRow.source_id,
+    TimelineEventRow.kind,
+)
+"""What a TimelineEvent is made of: read as plain rows (documents are read on every request)."""
+
+
+_EVENTS_OF = (  # built once: building a statement per call costs more than running it
+    select(*_EVENT_COLUMNS)
+    .where(TimelineEventRow.postmortem_pk == bindparam("pk", type_=Integer))
+    .order_by(*_TIMELINE_ORDER)
+)
+
+
+_STORED_EVENTS_OF = (
+    select(
+        *_EVENT_COLUMNS,
+        TimelineEventRow.id,
+        TimelineEventRow.position,
+        TimelineEventRow.edited,
+    )
+    .where(TimelineEventRow.postmortem_pk == bindparam("pk", type_=Integer))
+    .order_by(*_TIMELINE_ORDER)
+)
+
+
 def load_events(session: Session, postmortem_pk: int) -> list[TimelineEvent]:
     """Every stored event of one post-mortem, in timeline order."""
-    rows = session.scalars(
-        select(TimelineEventRow)
-        .where(TimelineEventRow.postmortem_pk == postmortem_pk)
-        .order_by(*_TIMELINE_ORDER)
-    )
-    return [_to_event(row) for row in rows]
+    return [_to_event(row) for row in session.execute(_EVENTS_OF, {"pk": postmortem_pk})]
 
 
 def load_events_for(
@@ -39,8 +67,8 @@ def load_events_for(
     result: dict[int, list[TimelineEvent]] = {pk: [] for pk in postmortem_pks}
     if not postmortem_pks:
         return result
-    rows = session.scalars(
-        select(TimelineEventRow)
+    rows = session.execute(
+        select(*_EVENT_COLUMNS)
         .where(TimelineEventRow.postmortem_pk.in_(postmortem_pks))
         .order_by(TimelineEventRow.postmortem_pk, *_TIMELINE_ORDER)
     )
@@ -64,12 +92,16 @@ def replace_document_events(
     """
     written = [e for e in events if e.source == DOCUMENT_SOURCE]
     rows = [_document_row(postmortem_pk, n, event) for n, event in enumerate(written)]
-    if not is_new:
-        rows = _keep_unchanged(session, postmortem_pk, rows)
+    if is_new:
+        if rows:
+            session.execute(insert(TimelineEventRow), rows)
+        return sorted(written, key=lambda e: (e.at is None, e.at or _EPOCH))
+    before = session.execute(_STORED_EVENTS_OF, {"pk": postmortem_pk}).all()
+    rows, changed = _keep_unchanged(session, before, rows)
     if rows:
         session.execute(insert(TimelineEventRow), rows)
-    if is_new:
-        return sorted(written, key=lambda e: (e.at is None, e.at or _EPOCH))
+    if not rows and not changed:  # the timeline is as it was (most saves edit other sections)
+        return [_to_event(row) for row in before]
     return load_events(session, postmortem_pk)
 
 
@@ -81,15 +113,15 @@ def _event_key(row: dict[str, object]) -> tuple[object, ...]:
 
 
 def _keep_unchanged(
-    session: Session, postmortem_pk: int, wanted: list[dict[str, object]]
-) -> list[dict[str, object]]:
-    """Reconcile the stored document events with ``wanted``; the rows still to insert."""
+    session: Session, before: Sequence[Any], wanted: list[dict[str, object]]
+) -> tuple[list[dict[str, object]], bool]:
+    """Reconcile the stored document events with ``wanted``.
+
+    ``before``: every stored event of the post-mortem (``_STORED_EVENTS_OF``). Returns the rows
+    still to insert, and whether any stored event was deleted or moved.
+    """
     t = TimelineEventRow
-    stored = session.execute(
-        select(t.id, t.position, t.at, t.precision, t.text, t.actor, t.source_id, t.kind).where(
-            t.postmortem_pk == postmortem_pk, t.source == DOCUMENT_SOURCE, t.edited.is_(False)
-        )
-    ).all()
+    stored = [r for r in before if r.source == DOCUMENT_SOURCE and not r.edited]
     by_key: dict[tuple[object, ...], list[tuple[int, int]]] = {}
     for found in stored:
         by_key.setdefault(_event_key(found._asdict()), []).append((found.id, found.position))
@@ -106,6 +138,7 @@ def _keep_unchanged(
         else:
             to_insert.append(row)
     gone = [found.id for found in stored if found.id not in kept]
+    changed = bool(gone or moved)
     for start in range(0, len(gone), 500):
         session.execute(delete(t).where(t.id.in_(gone[start : start + 500])))
     if moved:
@@ -116,7 +149,7 @@ def _keep_unchanged(
             .values(position=bindparam("new_position")),
             moved,
         )
-    return to_insert
+    return to_insert, changed
 
 
 def insert_document_events(
@@ -155,7 +188,8 @@ def _document_row(postmortem_pk: int, position: int, event: TimelineEvent) -> di
     }
 
 
-def _to_event(row: TimelineEventRow) -> TimelineEvent:
+def _to_event(row: Any) -> TimelineEvent:
+    """The event of a row with ``_EVENT_COLUMNS`` (or a TimelineEventRow)."""
     return TimelineEvent(
         at=row.at,
         text=row.text,

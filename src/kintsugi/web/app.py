@@ -96,7 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url=None,  # Swagger UI would load scripts from a CDN; the schema is at /openapi.json
         redoc_url=None,
     )
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
