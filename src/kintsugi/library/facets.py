@@ -319,24 +319,6 @@ def granted_pks(session: Session, viewer: Principal) -> list[int]:
     ]
 
 
-def rank_and_count(
-    session: Session,
-    viewer: Principal,
-    matches: Sequence[tuple[int, float]],
-    wanted: Wanted,
-    *,
-    limit: int,
-    offset: int,
-) -> Counted:
-    """The page of the best visible matches (score, then newest pk first) and the facets."""
-    pks, scores = as_arrays(matches)
-    columns = columns_for(session)
-    session.connection()  # before the lock: never wait for the pool while holding it
-    with columns.lock:
-        columns.refresh(session)
-    return count_matches(session, viewer, columns, pks, scores, wanted, limit=limit, offset=offset)
-
-
 def as_arrays(matches: Sequence[tuple[int, float]]) -> tuple[IntArray, FloatArray]:
     """(pks, scores) of an engine's (pk, score) rows."""
     flat = np.fromiter(chain.from_iterable(matches), dtype=np.float64, count=2 * len(matches))
@@ -357,7 +339,10 @@ def count_matches(
     limit: int,
     offset: int,
 ) -> Counted:
-    """``rank_and_count`` for matches as arrays, against a ``columns`` just refreshed."""
+    """The page of the best visible matches (score, then newest pk first) and the facets.
+
+    ``columns`` must have been refreshed in this transaction, just before.
+    """
     granted = granted_pks(session, viewer)
     with columns.lock:
         keep = columns.visible(pks, viewer, granted)

@@ -184,7 +184,7 @@ def get_document(session: Session, id: str, viewer: Principal) -> Document:
     shape, params = visibility_shape(viewer)
     head = session.execute(_head_statement(shape), {**params, "id": id}).one_or_none()
     if head is None:  # an id prefix, or an error naming why not
-        return _to_document(session, find_row(session, id, viewer))
+        return _document_of(session, find_row(session, id, viewer))
     return _document_of(session, head)
 
 
@@ -497,14 +497,14 @@ def change_status(
     _check_version(session, row, base_version)
     current = Status(row.status)
     if status == current:
-        return _to_document(session, row)
+        return _document_of(session, row)
     if status not in STATUS_TRANSITIONS[current]:
         allowed = ", ".join(s.value for s in sorted(STATUS_TRANSITIONS[current]))
         raise InputError(
             f"cannot move from {current.value} to {status.value} (from {current.value}: {allowed})",
             field="status",
         )
-    doc = _to_document(session, row)
+    doc = _document_of(session, row)
     doc.status = status
     change = f"status {current.value} -> {status.value}"
     if status == Status.PUBLISHED:
@@ -549,7 +549,7 @@ def _check_version(session: Session, row: PostmortemRow, base_version: int | Non
     if base_version is not None and base_version != row.version:
         raise ConflictError(
             f"post-mortem {row.id!r} changed since version {base_version} (now {row.version})",
-            current=_to_document(session, row),
+            current=_document_of(session, row),
         )
 
 
@@ -748,10 +748,6 @@ def _unique(values: Sequence[str]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- mapping
-
-
-def _to_document(session: Session, row: PostmortemRow) -> Document:
-    return _document_of(session, row)
 
 
 _LABELS = ("tag", "service", "author", "grant")
