@@ -165,11 +165,14 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+_TEAMS_OF = select(TeamMember.team_id).where(  # built once: read on every request
+    TeamMember.user_id == bindparam("user_id", type_=Integer)
+)
+
+
 def principal_for(session: Session, user: User, *, read_only: bool = False) -> Principal:
     """The Principal of a user, with their teams."""
-    team_ids = frozenset(
-        session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
-    )
+    team_ids = frozenset(session.scalars(_TEAMS_OF, {"user_id": user.id}))
     return Principal(
         user_id=user.id,
         username=user.username,
@@ -355,9 +358,6 @@ _TOKEN_PRINCIPAL = (
     )
     .join(User, User.id == ApiToken.user_id)
     .where(ApiToken.token_hash == bindparam("hash", type_=String))
-)
-_TEAMS_OF = select(TeamMember.team_id).where(
-    TeamMember.user_id == bindparam("user_id", type_=Integer)
 )
 
 

@@ -34,16 +34,7 @@ _EVENT_COLUMNS = (
     TimelineEventRow.kind,
 )
 """What a TimelineEvent is made of: read as plain rows (documents are read on every request)."""
-
-
 _EVENTS_OF = (  # built once: building a statement per call costs more than running it
-    select(*_EVENT_COLUMNS)
-    .where(TimelineEventRow.postmortem_pk == bindparam("pk", type_=Integer))
-    .order_by(*_TIMELINE_ORDER)
-)
-
-
-_STORED_EVENTS_OF = (
     select(
         *_EVENT_COLUMNS,
         TimelineEventRow.id,
@@ -53,6 +44,8 @@ _STORED_EVENTS_OF = (
     .where(TimelineEventRow.postmortem_pk == bindparam("pk", type_=Integer))
     .order_by(*_TIMELINE_ORDER)
 )
+"""Every event of post-mortem ``:pk`` in timeline order (ids, positions and ``edited`` too, for
+saves that reconcile the document's events)."""
 
 
 def load_events(session: Session, postmortem_pk: int) -> list[TimelineEvent]:
@@ -96,7 +89,7 @@ def replace_document_events(
         if rows:
             session.execute(insert(TimelineEventRow), rows)
         return sorted(written, key=lambda e: (e.at is None, e.at or _EPOCH))
-    before = session.execute(_STORED_EVENTS_OF, {"pk": postmortem_pk}).all()
+    before = session.execute(_EVENTS_OF, {"pk": postmortem_pk}).all()
     rows, changed = _keep_unchanged(session, before, rows)
     if rows:
         session.execute(insert(TimelineEventRow), rows)
@@ -117,7 +110,7 @@ def _keep_unchanged(
 ) -> tuple[list[dict[str, object]], bool]:
     """Reconcile the stored document events with ``wanted``.
 
-    ``before``: every stored event of the post-mortem (``_STORED_EVENTS_OF``). Returns the rows
+    ``before``: every stored event of the post-mortem (``_EVENTS_OF``). Returns the rows
     still to insert, and whether any stored event was deleted or moved.
     """
     t = TimelineEventRow
