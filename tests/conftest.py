@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.migrations import upgrade
+from tests.support.browser import browser  # noqa: F401 - one Playwright per test process
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = (ROOT.parent / "shared" / "corpus").resolve()

@@ -1,14 +1,13 @@
-"""Browser fixtures: a real `kintsugi serve` and Debian's Chromium driven by Playwright."""
+"""Browser fixtures: a real `kintsugi serve` and a signed-in page (the ``browser`` fixture is
+shared by every test process, see ``tests/support/browser.py``)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy.orm import Session
 
 from kintsugi.core.db import make_engine
@@ -18,31 +17,6 @@ from kintsugi.people.principal import SYSTEM, Role
 from tests.support.servers import start_kintsugi, stop
 
 PASSWORD = "browser-test-password"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str:
-    found = os.environ.get("KINTSUGI_CHROMIUM") or shutil.which("chromium")
-    if not found:
-        pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
-    return found
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from kintsugi.core.config import Settings
 from kintsugi.core.db import make_engine, make_sessionmaker
@@ -21,7 +21,6 @@ from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems.document import Severity
 from kintsugi.web.app import create_app
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
 
 from .helpers import add
 
@@ -61,11 +60,10 @@ def base_url(tmp_path: Path) -> Iterator[str]:
     app.state.engine.dispose()
 
 
-def test_search_as_you_type(base_url: str) -> None:
+def test_search_as_you_type(browser: Browser, base_url: str) -> None:
     problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=base_url)
+    context = browser.new_context(base_url=base_url)
+    try:
         tab: Page = context.new_page()
         tab.on("pageerror", lambda e: problems.append(str(e)))
         tab.on(
@@ -89,5 +87,6 @@ def test_search_as_you_type(base_url: str) -> None:
         assert "q=traef" in tab.url  # the search is in the address, to share or go back to
         tab.fill("#library-q", "(dns")
         expect(tab.locator("p.error")).to_contain_text("without a matching ')'")
-        browser.close()
+    finally:
+        context.close()
     assert problems == [], problems

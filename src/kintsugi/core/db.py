@@ -60,7 +60,15 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A deferred transaction that reads and then writes fails at once (SQLITE_BUSY_SNAPSHOT,
+    # which busy_timeout does not wait out) when another connection committed in between; a
+    # transaction begun IMMEDIATE takes the write lock first, waiting for it, and then reads.
+    immediate = connection.get_execution_options().get(WRITES, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITES = "kintsugi_writes"
+"""Execution option: this engine's transactions write (on SQLite they begin IMMEDIATE)."""
 
 
 DEFAULT_POOL_SIZE = 20
@@ -84,9 +92,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """A session factory bound to ``engine``; objects stay usable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
+    """A session factory bound to ``engine``; objects stay usable after commit.
+
+    ``writes``: the sessions' transactions are meant to write, so on SQLite they take the write
+    lock when they begin (waiting up to the busy timeout for another writer) instead of failing
+    when another connection wrote between their first read and their first write. Readers are
+    not held up: in WAL mode they read beside the one writer.
+    """
+    bind = engine.execution_options(**{WRITES: True}) if writes else engine
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from kintsugi.library import search as library_search
 from kintsugi.library.similar import METHODS, similar
-from kintsugi.web.deps import CurrentPrincipal, Db
+from kintsugi.web.deps import CurrentPrincipal, Db, WritingDb
 
 router = APIRouter(prefix="/api/v1", tags=["library"])
 
@@ -41,7 +41,7 @@ def search(
 @router.get("/postmortems/{id}/similar")
 def similar_incidents(
     id: str,
-    db: Db,
+    db: WritingDb,
     viewer: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
     method: Annotated[str, Query(pattern="^(" + "|".join(METHODS) + ")$")] = "auto",

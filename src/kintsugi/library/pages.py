@@ -14,7 +14,7 @@ from kintsugi.core.errors import InputError
 from kintsugi.library import search as library_search
 from kintsugi.library.search import FACETS, SearchFilters, SearchResult
 from kintsugi.library.similar import similar
-from kintsugi.web.deps import CurrentPrincipal, Db
+from kintsugi.web.deps import CurrentPrincipal, Db, WritingDb
 from kintsugi.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -125,7 +125,7 @@ def page_css() -> Response:
 def similar_fragment(
     request: Request,
     id: str,
-    db: Db,
+    db: WritingDb,
     viewer: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> Response:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Integer, String, bindparam, delete, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from kintsugi.audit import service as audit
@@ -371,7 +372,13 @@ def principal_for_token(session: Session, secret: str) -> Principal | None:
         return None
     now = utcnow()
     if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
-        session.execute(update(ApiToken).where(ApiToken.id == found.id).values(last_used_at=now))
+        try:
+            session.execute(
+                update(ApiToken).where(ApiToken.id == found.id).values(last_used_at=now)
+            )
+        except OperationalError as exc:  # SQLite: another connection wrote since this read
+            if "locked" not in str(exc.orig):
+                raise  # the last-used time is advisory: a later request records it
     team_ids = frozenset(session.scalars(_TEAMS_OF, {"user_id": found.user_id}))
     return Principal(
         user_id=found.user_id,

@@ -26,7 +26,7 @@ from kintsugi.postmortems.document import (
 from kintsugi.postmortems.export import FORMATS, document_json
 from kintsugi.postmortems.markdown import parse_markdown
 from kintsugi.postmortems.templates import new_document
-from kintsugi.web.deps import CurrentPrincipal, Db
+from kintsugi.web.deps import CurrentPrincipal, Db, WritingDb
 
 router = APIRouter(prefix="/api/v1/postmortems", tags=["post-mortems"])
 
@@ -305,7 +305,7 @@ def change_status(id: str, body: StatusIn, db: Db, viewer: CurrentPrincipal) -> 
 @router.get("/{id}/export", response_class=Response)
 def export_postmortem(
     id: str,
-    db: Db,
+    db: WritingDb,
     viewer: CurrentPrincipal,
     format: Annotated[str, Query(pattern="^(md|json|html)$")] = "md",
 ) -> Response:

@@ -100,6 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    app.state.writing_sessions = make_sessionmaker(engine, writes=True)
     app.state.language_roster = _roster
     app.add_middleware(AuthMiddleware, sessions=app.state.sessions)
     app.add_middleware(SecurityHeaders)

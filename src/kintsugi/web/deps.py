@@ -10,10 +10,27 @@ from sqlalchemy.orm import Session, sessionmaker
 from kintsugi.people.principal import Principal
 from kintsugi.web.auth import require_principal
 
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def get_sessions(request: Request) -> sessionmaker[Session]:
-    """The app's session factory."""
+    """The app's session factory: one whose transactions write for requests that change
+    things (on SQLite they take the write lock as they begin), the plain one for reads."""
+    if request.method in READING_METHODS:
+        return get_reading_sessions(request)
+    return get_writing_sessions(request)
+
+
+def get_reading_sessions(request: Request) -> sessionmaker[Session]:
+    """The session factory for transactions that only read."""
     factory: sessionmaker[Session] = request.app.state.sessions
+    return factory
+
+
+def get_writing_sessions(request: Request) -> sessionmaker[Session]:
+    """The session factory for transactions that write, whatever the request's method (a GET
+    that stores a computed value too)."""
+    factory: sessionmaker[Session] = request.app.state.writing_sessions
     return factory
 
 
@@ -23,4 +40,5 @@ def client_ip(request: Request) -> str | None:
 
 
 Db = Annotated[sessionmaker[Session], Depends(get_sessions)]
+WritingDb = Annotated[sessionmaker[Session], Depends(get_writing_sessions)]
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]

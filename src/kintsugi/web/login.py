@@ -14,7 +14,7 @@ from kintsugi.core.types import utcnow
 from kintsugi.people import service as people
 from kintsugi.people.models import User
 from kintsugi.web.auth import SESSION_COOKIE, identity
-from kintsugi.web.deps import Db, client_ip
+from kintsugi.web.deps import Db, WritingDb, client_ip, get_reading_sessions
 from kintsugi.web.oidc import OidcClient, OidcError, Pending
 from kintsugi.web.templating import templates
 
@@ -43,8 +43,8 @@ def _oidc(request: Request) -> OidcClient:
     return client
 
 
-def _login_page(request: Request, db: Db, *, error: str | None, status_code: int) -> Response:
-    with db() as session:
+def _login_page(request: Request, *, error: str | None, status_code: int) -> Response:
+    with get_reading_sessions(request)() as session:
         has_users = people.users_exist(session)
     return templates.TemplateResponse(
         request,
@@ -60,10 +60,10 @@ def _login_page(request: Request, db: Db, *, error: str | None, status_code: int
 
 
 @router.get("/login")
-def login_page(request: Request, db: Db) -> Response:
+def login_page(request: Request) -> Response:
     if identity(request) is not None:
         return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
-    return _login_page(request, db, error=None, status_code=200)
+    return _login_page(request, error=None, status_code=200)
 
 
 def _signed_in(request: Request, db: Db, user: User, next_path: str, how: str) -> Response:
@@ -96,25 +96,25 @@ def login(
     ip = client_ip(request)
     limit = _settings(request).sign_in_attempts_per_15min
     since = utcnow() - RATE_WINDOW
+    user = None
     with db.begin() as session:
         recent = max(
             audit.count_since(session, "sign_in_failed", since, actor=username),
             audit.count_since(session, "sign_in_failed", since, ip=ip),
         )
-        if recent >= limit:
-            return _login_page(
-                request,
-                db,
-                error="Too many failed sign-ins. Wait 15 minutes and try again.",
-                status_code=429,
-            )
-        user = people.authenticate(session, username, password)
-        if user is None:
-            audit.record(session, username, "sign_in_failed", username, ip=ip)
-    if user is None:
+        blocked = recent >= limit
+        if not blocked:
+            user = people.authenticate(session, username, password)
+            if user is None:
+                audit.record(session, username, "sign_in_failed", username, ip=ip)
+    if blocked:
         return _login_page(
-            request, db, error="Unknown username or wrong password.", status_code=401
+            request,
+            error="Too many failed sign-ins. Wait 15 minutes and try again.",
+            status_code=429,
         )
+    if user is None:
+        return _login_page(request, error="Unknown username or wrong password.", status_code=401)
     return _signed_in(request, db, user, next, "password")
 
 
@@ -153,7 +153,7 @@ def oidc_start(request: Request, next: str = "/postmortems") -> Response:
 
 
 @router.get("/auth/oidc/callback", name="oidc_callback")
-def oidc_callback(request: Request, db: Db, code: str = "", state: str = "") -> Response:
+def oidc_callback(request: Request, db: WritingDb, code: str = "", state: str = "") -> Response:
     raw, _, next_path = (request.cookies.get(OIDC_COOKIE) or "").partition("|")
     pending = Pending.from_cookie(raw)
     if pending is None or not code:

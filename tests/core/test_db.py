@@ -1,0 +1,82 @@
+"""SQLite transactions that write take the write lock as they begin, so a write never fails
+because another connection committed between the transaction's first read and its first write."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from kintsugi.core.db import make_engine, make_sessionmaker
+
+
+def _engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path / 'k.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+        connection.execute(text("INSERT INTO counter VALUES (0)"))
+    return engine
+
+
+def _read_then_write_around(sessions, other_sessions) -> list[str]:  # type: ignore[no-untyped-def]
+    """Read in one transaction, let another connection add one meanwhile, then add one."""
+    failures: list[str] = []
+
+    def other() -> None:
+        try:
+            with other_sessions.begin() as session:
+                session.execute(text("UPDATE counter SET n = n + 1"))
+        except OperationalError as exc:
+            failures.append(f"other: {exc.orig}")
+
+    with sessions.begin() as session:
+        before = session.execute(text("SELECT n FROM counter")).scalar_one()
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=0.5)  # the other writer commits now, or waits for this one
+        try:
+            session.execute(text("UPDATE counter SET n = :n"), {"n": before + 1})
+        except OperationalError as exc:
+            failures.append(f"this: {exc.orig}")
+    thread.join()
+    return failures
+
+
+def test_a_writing_transaction_is_not_refused_when_another_commits_after_its_read(
+    tmp_path: Path,
+) -> None:
+    engine = _engine(tmp_path)
+    writing = make_sessionmaker(engine, writes=True)
+
+    assert _read_then_write_around(writing, writing) == []
+
+    with engine.connect() as connection:  # both increments landed, one after the other
+        assert connection.execute(text("SELECT n FROM counter")).scalar_one() == 2
+
+
+def test_a_reading_transaction_begins_deferred(tmp_path: Path) -> None:
+    """The plain factory's transactions do not hold the write lock (readers do not queue behind
+    writers); a read-then-write in one is what the writing factory is for."""
+    engine = _engine(tmp_path)
+
+    failures = _read_then_write_around(make_sessionmaker(engine), make_sessionmaker(engine))
+
+    assert failures == ["this: database is locked"]
+    with engine.connect() as connection:  # the refused write left the other one's alone
+        assert connection.execute(text("SELECT n FROM counter")).scalar_one() == 1
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_requests_that_change_things_get_the_writing_sessions(method: str) -> None:
+    from types import SimpleNamespace
+
+    from kintsugi.web.deps import get_sessions
+
+    state = SimpleNamespace(sessions="reading", writing_sessions="writing")
+    request = SimpleNamespace(method=method, app=SimpleNamespace(state=state))
+
+    assert get_sessions(request) == "writing"  # type: ignore[arg-type]
+    assert get_sessions(SimpleNamespace(method="GET", app=request.app)) == "reading"  # type: ignore[arg-type]
