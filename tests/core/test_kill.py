@@ -67,10 +67,16 @@ def test_import_killed_midway_keeps_a_consistent_database(tmp_path: Path, db_url
         assert process.poll() is None, "the import finished before it could be interrupted"
         assert time.monotonic() < deadline
         time.sleep(0.05)
+    parsers = _children(process.pid)
+    assert parsers, "the import parses in worker processes"
     process.send_signal(signal.SIGKILL)
     process.wait()
     stored = _count(db_url)
     assert 0 < stored < 800
+    deadline = time.monotonic() + 15
+    while alive := [pid for pid in parsers if _running(pid)]:  # they end with the import
+        assert time.monotonic() < deadline, f"parsing workers {alive} outlived the import"
+        time.sleep(0.1)
     _assert_consistent(db_url)
     again = subprocess.run(
         [KINTSUGI, "import", str(tmp_path / "docs"), "--db", db_url], capture_output=True, text=True
@@ -78,6 +84,27 @@ def test_import_killed_midway_keeps_a_consistent_database(tmp_path: Path, db_url
     assert again.returncode == 0, again.stderr
     assert f"updated {stored}" in again.stdout
     assert _count(db_url) == 800
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 @pytest.fixture

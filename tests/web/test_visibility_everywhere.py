@@ -21,7 +21,8 @@ TEAM_SECRET = "zqxteamonly"
 def _markdown(marker: str) -> str:
     # the id is neutral: error pages echo the id a client asked for, which is no leak
     return (
-        f"---\nid: hidden-{len(marker)}\n---\n# Breach {marker}\n\n## Summary\n\nCredentials {marker} were exposed.\n\n"
+        f"---\nid: hidden-{len(marker)}\ntags: [{marker}-tag]\nservices: [{marker}-service]\n---\n"
+        f"# Breach {marker}\n\n## Summary\n\nCredentials {marker} were exposed.\n\n"
         "## Timeline\n\nAll times in UTC.\n\n| Time | Event | Actor |\n| --- | --- | --- |\n"
         f"| 2026-03-01 10:00 | Key {marker} leaked | {marker}-bot |\n\n"
         "## Action Items\n\n| Action | Owner | Priority | Due |\n| --- | --- | --- | --- |\n"

@@ -20,6 +20,12 @@ class Settings(BaseSettings):
         le=500,
         description="Database connections each server process keeps open (PostgreSQL)",
     )
+    web_threads: int = Field(
+        6,
+        ge=1,
+        le=1000,
+        description="Requests each server process works on at once (more wait their turn)",
+    )
     base_url: str = Field("http://127.0.0.1:8000", description="Public address of the web app")
     default_timezone: str = Field("UTC", description="Zone for times a document does not qualify")
     cookie_secure: bool = Field(False, description="Send cookies only over HTTPS")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -105,8 +107,25 @@ def _parsed(files: list[Path], default_timezone: str) -> Iterator[Document | Inp
     if len(files) < PARALLEL_FROM or workers < 2:
         yield from map(_read_or_error, jobs)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("spawn"),
+        initializer=_end_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         yield from pool.map(_read_or_error, jobs, chunksize=16)
+
+
+def _end_with_parent(parent: int, every: float = 0.5) -> None:
+    """In a parsing worker: exit once the importing process is gone (killed, say), instead of
+    waiting for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 def import_paths(

@@ -22,8 +22,10 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
+    union,
     union_all,
 )
 from sqlalchemy.exc import OperationalError
@@ -269,20 +271,26 @@ def _filtered(query: Q, filters: Filters) -> Q:
 
 def facet_values(session: Session, viewer: Principal) -> dict[str, list[str]]:
     """The tags, services and severities in use among visible documents (for filter menus)."""
-    visible_pks = select(PostmortemRow.pk).where(visible_to(viewer))
-    tags = session.scalars(
-        select(TagRow.tag)
-        .where(TagRow.postmortem_pk.in_(visible_pks))
-        .distinct()
-        .order_by(TagRow.tag)
+    shape, params = visibility_shape(viewer)
+    found: dict[str, list[str]] = {"tags": [], "services": []}
+    for facet, value in session.execute(_facets_statement(shape), params):
+        found[facet].append(value)
+    return found
+
+
+@functools.cache
+def _facets_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
+    """("tags" or "services", value) of the visible documents, each once, in order (built once
+    per shape of viewer: the list page reads them on every request)."""
+    visible_pks = select(PostmortemRow.pk).where(visible_with(shape))
+    tags = select(literal_column("'tags'", String).label("facet"), TagRow.tag.label("value")).where(
+        TagRow.postmortem_pk.in_(visible_pks)
     )
-    services = session.scalars(
-        select(ServiceRow.service)
-        .where(ServiceRow.postmortem_pk.in_(visible_pks))
-        .distinct()
-        .order_by(ServiceRow.service)
+    services = select(literal_column("'services'", String), ServiceRow.service).where(
+        ServiceRow.postmortem_pk.in_(visible_pks)
     )
-    return {"tags": list(tags), "services": list(services)}
+    both = union(tags, services).subquery()  # UNION: each (facet, value) once
+    return select(both.c.facet, both.c.value).order_by(both.c.facet, both.c.value)
 
 
 # ----------------------------------------------------------------------------- writing

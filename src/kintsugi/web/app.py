@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -88,7 +91,15 @@ class SecurityHeaders:
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the app on the database that ``settings`` names (migrated by the caller)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # request handlers run in a thread pool; its size bounds the requests worked on at once
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         dependencies=[Depends(csrf_protect)],
         title="Kintsugi",
         version=__version__,
