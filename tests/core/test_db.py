@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request
 
 from kintsugi.core.db import make_engine, make_sessionmaker
 
 
-def _engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+def _engine(tmp_path: Path) -> Engine:
     engine = make_engine(f"sqlite:///{tmp_path / 'k.db'}")
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
@@ -21,7 +24,9 @@ def _engine(tmp_path: Path):  # type: ignore[no-untyped-def]
     return engine
 
 
-def _read_then_write_around(sessions, other_sessions) -> list[str]:  # type: ignore[no-untyped-def]
+def _read_then_write_around(
+    sessions: sessionmaker[Session], other_sessions: sessionmaker[Session]
+) -> list[str]:
     """Read in one transaction, let another connection add one meanwhile, then add one."""
     failures: list[str] = []
 
@@ -70,13 +75,15 @@ def test_a_reading_transaction_begins_deferred(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-def test_requests_that_change_things_get_the_writing_sessions(method: str) -> None:
-    from types import SimpleNamespace
-
+def test_requests_that_change_things_get_the_writing_sessions(tmp_path: Path, method: str) -> None:
     from kintsugi.web.deps import get_sessions
 
-    state = SimpleNamespace(sessions="reading", writing_sessions="writing")
-    request = SimpleNamespace(method=method, app=SimpleNamespace(state=state))
+    engine = _engine(tmp_path)
+    reading, writing = make_sessionmaker(engine), make_sessionmaker(engine, writes=True)
+    app = SimpleNamespace(state=SimpleNamespace(sessions=reading, writing_sessions=writing))
 
-    assert get_sessions(request) == "writing"  # type: ignore[arg-type]
-    assert get_sessions(SimpleNamespace(method="GET", app=request.app)) == "reading"  # type: ignore[arg-type]
+    def request(method: str) -> Request:
+        return Request({"type": "http", "method": method, "app": app, "headers": []})
+
+    assert get_sessions(request(method)) is writing
+    assert get_sessions(request("GET")) is reading

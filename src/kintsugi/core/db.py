@@ -59,16 +59,16 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITES = "kintsugi_writes"
+"""Execution option: this engine's transactions write (on SQLite they begin IMMEDIATE)."""
+
+
 def _begin_sqlite(connection: Any) -> None:
     # A deferred transaction that reads and then writes fails at once (SQLITE_BUSY_SNAPSHOT,
     # which busy_timeout does not wait out) when another connection committed in between; a
     # transaction begun IMMEDIATE takes the write lock first, waiting for it, and then reads.
     immediate = connection.get_execution_options().get(WRITES, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-WRITES = "kintsugi_writes"
-"""Execution option: this engine's transactions write (on SQLite they begin IMMEDIATE)."""
 
 
 DEFAULT_POOL_SIZE = 20
