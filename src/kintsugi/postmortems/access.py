@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Integer, and_, bindparam, exists, false, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    and_,
+    bindparam,
+    exists,
+    false,
+    or_,
+    select,
+)
 
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.models import AccessGrantRow, PostmortemRow
@@ -18,24 +28,8 @@ from kintsugi.postmortems.models import AccessGrantRow, PostmortemRow
 
 def visible_to(viewer: Principal) -> ColumnElement[bool]:
     """SQL condition on PostmortemRow: not deleted and visible to ``viewer``."""
-    alive = PostmortemRow.deleted_at.is_(None)
-    if viewer.is_system or viewer.role == Role.ADMIN:
-        return alive
-    if viewer.user_id is None:
-        return false()
-    organisation = PostmortemRow.visibility == "organisation"
-    team = (
-        and_(PostmortemRow.visibility == "team", PostmortemRow.team_id.in_(viewer.team_ids))
-        if viewer.team_ids
-        else false()
-    )
-    granted = exists(
-        select(AccessGrantRow.user_id).where(
-            AccessGrantRow.postmortem_pk == PostmortemRow.pk,
-            AccessGrantRow.user_id == viewer.user_id,
-        )
-    )
-    return and_(alive, or_(organisation, team, granted))
+    shape, values = visibility_shape(viewer)
+    return _condition(shape, values)
 
 
 Shape = Literal["all", "none", "user", "member"]
@@ -58,24 +52,36 @@ def visibility_shape(viewer: Principal) -> tuple[Shape, dict[str, Any]]:
 
 def visible_with(shape: Shape) -> ColumnElement[bool]:
     """The condition of ``visibility_shape``, with bound parameters for the viewer."""
+    return _condition(shape, None)
+
+
+def _condition(shape: Shape, values: dict[str, Any] | None) -> ColumnElement[bool]:
+    """The condition of ``shape``: its parameters bound to ``values``, or left to the caller
+    (None) for a statement built once."""
+
+    def param(name: str, **options: Any) -> BindParameter[Any]:
+        if values is None:
+            return bindparam(name, **options)
+        return bindparam(name, values[name], unique=True, **options)  # one per use
+
     alive = PostmortemRow.deleted_at.is_(None)
     if shape == "all":
         return alive
     if shape == "none":
         return false()
-    viewer_id = bindparam("viewer_id", type_=Integer)
     organisation = PostmortemRow.visibility == "organisation"
     team = (
         and_(
             PostmortemRow.visibility == "team",
-            PostmortemRow.team_id.in_(bindparam("viewer_teams", expanding=True)),
+            PostmortemRow.team_id.in_(param("viewer_teams", expanding=True)),
         )
         if shape == "member"
         else false()
     )
     granted = exists(
         select(AccessGrantRow.user_id).where(
-            AccessGrantRow.postmortem_pk == PostmortemRow.pk, AccessGrantRow.user_id == viewer_id
+            AccessGrantRow.postmortem_pk == PostmortemRow.pk,
+            AccessGrantRow.user_id == param("viewer_id", type_=Integer),
         )
     )
     return and_(alive, or_(organisation, team, granted))

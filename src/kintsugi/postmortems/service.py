@@ -22,7 +22,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     or_,
     select,
     union,
@@ -283,10 +282,10 @@ def _facets_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
     """("tags" or "services", value) of the visible documents, each once, in order (built once
     per shape of viewer: the list page reads them on every request)."""
     visible_pks = select(PostmortemRow.pk).where(visible_with(shape))
-    tags = select(literal_column("'tags'", String).label("facet"), TagRow.tag.label("value")).where(
+    tags = select(literal("tags").label("facet"), TagRow.tag.label("value")).where(
         TagRow.postmortem_pk.in_(visible_pks)
     )
-    services = select(literal_column("'services'", String), ServiceRow.service).where(
+    services = select(literal("services"), ServiceRow.service).where(
         ServiceRow.postmortem_pk.in_(visible_pks)
     )
     both = union(tags, services).subquery()  # UNION: each (facet, value) once
@@ -674,12 +673,14 @@ def _child_rows(
 
 def _stored_children(session: Session, pk: int) -> dict[type[Base], list[Any]]:
     """What the child tables hold for ``pk``, in the form ``_same_children`` compares."""
-    stored: dict[type[Base], list[Any]] = {table: [] for table in CHILD_TABLES}
-    tables = {"tag": TagRow, "service": ServiceRow, "author": AuthorRow, "grant": AccessGrantRow}
-    for part, text, number in session.execute(_LABELS_OF, {"pk": pk}):
-        stored[tables[part]].append(number if part == "grant" else text)
-    stored[SectionRow] = [tuple(r) for r in session.execute(_SECTIONS_OF, {"pk": pk})]
-    return stored
+    labels = _labels(session, pk)
+    return {
+        TagRow: labels["tag"],
+        ServiceRow: labels["service"],
+        AuthorRow: labels["author"],
+        AccessGrantRow: labels["grant"],
+        SectionRow: [tuple(r) for r in session.execute(_SECTIONS_OF, {"pk": pk})],
+    }
 
 
 def _same_children(table: type[Base], stored: list[Any], rows: list[dict[str, Any]]) -> bool:
@@ -788,12 +789,18 @@ _SECTIONS_OF = (
 )
 
 
-def _document_of(session: Session, head: Any) -> Document:
-    """The document whose ``postmortems`` columns are ``head`` (a row or a PostmortemRow)."""
-    pk = head.pk
+def _labels(session: Session, pk: int) -> dict[str, list[Any]]:
+    """Tags, services and authors (text) and access grants (user ids) of post-mortem ``pk``."""
     labels: dict[str, list[Any]] = {name: [] for name in _LABELS}
     for part, text, number in session.execute(_LABELS_OF, {"pk": pk}):
         labels[part].append(number if part == "grant" else text)
+    return labels
+
+
+def _document_of(session: Session, head: Any) -> Document:
+    """The document whose ``postmortems`` columns are ``head`` (a row or a PostmortemRow)."""
+    pk = head.pk
+    labels = _labels(session, pk)
     sections = session.execute(_SECTIONS_OF, {"pk": pk})
     return Document.model_validate(
         {
