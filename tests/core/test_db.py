@@ -3,6 +3,7 @@ because another connection committed between the transaction's first read and it
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -85,5 +86,50 @@ def test_requests_that_change_things_get_the_writing_sessions(tmp_path: Path, me
     def request(method: str) -> Request:
         return Request({"type": "http", "method": method, "app": app, "headers": []})
 
-    assert get_sessions(request(method)) is writing
-    assert get_sessions(request("GET")) is reading
+    assert asyncio.run(get_sessions(request(method))) is writing
+    assert asyncio.run(get_sessions(request("GET"))) is reading
+
+
+def _backend_pid(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_that_died_while_idle_is_replaced(postgres_url: str) -> None:
+    """The server ended the connection while it sat in the pool (a restart, an idle timeout):
+    the next transaction gets a new one instead of an error."""
+    # any idle time counts as long (the default is 10 s)
+    engine = make_engine(postgres_url, ping_after=0.0, pool_size=1, max_overflow=0)
+    try:
+        first = _backend_pid(engine)
+        other = make_engine(postgres_url)
+        with other.connect() as killer:
+            killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        other.dispose()
+        assert _backend_pid(engine) != first
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_in_steady_use_is_not_tested_again(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No extra round trip before each transaction of a busy server; one after idle time."""
+    from kintsugi.core import db
+
+    pings: list[object] = []
+    monkeypatch.setattr(db, "_ping", lambda connection: pings.append(connection))
+    busy = make_engine(postgres_url, pool_size=1, max_overflow=0)
+    idle = make_engine(postgres_url, ping_after=0.0, pool_size=1, max_overflow=0)
+    try:
+        for _ in range(3):
+            _backend_pid(busy)
+        assert pings == []
+        for _ in range(3):
+            _backend_pid(idle)
+        assert len(pings) == 2  # the first checkout opened the connection: nothing to test
+    finally:
+        busy.dispose()
+        idle.dispose()

@@ -47,11 +47,13 @@ def serve(app: ASGIApp, port: int | None = None) -> Iterator[str]:
 KINTSUGI = str(Path(sys.executable).with_name("kintsugi"))
 
 
-def start_kintsugi(db_url: str, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
+def start_kintsugi(
+    db_url: str, port: int | None = None, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str]:
     """`kintsugi serve` on ``db_url`` as a subprocess, once it answers; (process, base URL)."""
     port = port or free_port()
     process = subprocess.Popen(
-        [KINTSUGI, "serve", "--port", str(port), "--db", db_url],
+        [KINTSUGI, "serve", "--port", str(port), "--workers", str(workers), "--db", db_url],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

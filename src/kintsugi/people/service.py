@@ -356,18 +356,22 @@ _TOKEN_PRINCIPAL = (
         User.username,
         User.role,
         User.is_active,
+        TeamMember.team_id,
     )
     .join(User, User.id == ApiToken.user_id)
+    .outerjoin(TeamMember, TeamMember.user_id == User.id)
     .where(ApiToken.token_hash == bindparam("hash", type_=String))
 )
+"""The token, its user and the user's teams (one row per team, or one with no team), in one
+round trip: this runs on every API request."""
 
 
 def principal_for_token(session: Session, secret: str) -> Principal | None:
     """The principal a bearer token stands for, or None when unknown, revoked or inactive."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    # plain columns from statements built once: this runs on every API request
-    found = session.execute(_TOKEN_PRINCIPAL, {"hash": _sha256(secret)}).one_or_none()
+    rows = session.execute(_TOKEN_PRINCIPAL, {"hash": _sha256(secret)}).all()
+    found = rows[0] if rows else None
     if found is None or found.revoked_at is not None or not found.is_active:
         return None
     now = utcnow()
@@ -379,12 +383,11 @@ def principal_for_token(session: Session, secret: str) -> Principal | None:
         except OperationalError as exc:  # SQLite: another connection wrote since this read
             if "locked" not in str(exc.orig):
                 raise  # the last-used time is advisory: a later request records it
-    team_ids = frozenset(session.scalars(_TEAMS_OF, {"user_id": found.user_id}))
     return Principal(
         user_id=found.user_id,
         username=found.username,
         role=Role(found.role),
-        team_ids=team_ids,
+        team_ids=frozenset(row.team_id for row in rows if row.team_id is not None),
         read_only=found.scope != "write",
     )
 
@@ -407,19 +410,38 @@ def start_session(session: Session, user: User) -> tuple[str, str]:
     return token, csrf
 
 
+_SESSION_PRINCIPAL = (
+    select(
+        WebSession.expires_at,
+        WebSession.csrf_token,
+        User.id.label("user_id"),
+        User.username,
+        User.role,
+        User.is_active,
+        TeamMember.team_id,
+    )
+    .join(User, User.id == WebSession.user_id)
+    .outerjoin(TeamMember, TeamMember.user_id == User.id)
+    .where(WebSession.id == bindparam("id", type_=String))
+)
+"""A web session, its user and the user's teams in one round trip (every page view)."""
+
+
 def resolve_session(session: Session, token: str) -> tuple[Principal, str] | None:
     """(principal, CSRF token) of a live session cookie, else None."""
-    found = session.execute(
-        select(WebSession, User)
-        .join(User, User.id == WebSession.user_id)
-        .where(WebSession.id == _sha256(token))
-    ).one_or_none()
-    if found is None:
+    rows = session.execute(_SESSION_PRINCIPAL, {"id": _sha256(token)}).all()
+    if not rows:
         return None
-    web_session, user = found
-    if web_session.expires_at <= utcnow() or not user.is_active:
+    found = rows[0]
+    if found.expires_at <= utcnow() or not found.is_active:
         return None
-    return principal_for(session, user), web_session.csrf_token
+    principal = Principal(
+        user_id=found.user_id,
+        username=found.username,
+        role=Role(found.role),
+        team_ids=frozenset(row.team_id for row in rows if row.team_id is not None),
+    )
+    return principal, found.csrf_token
 
 
 def end_session(session: Session, token: str) -> None:

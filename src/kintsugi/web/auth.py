@@ -88,8 +88,9 @@ def identity(request: Request) -> Identity | None:
     return found
 
 
-def require_principal(request: Request) -> Principal:
-    """The signed-in principal; AuthenticationRequired otherwise."""
+async def require_principal(request: Request) -> Principal:
+    """The signed-in principal; AuthenticationRequired otherwise (``async``: it never waits,
+    and FastAPI would run a plain function dependency in the thread pool)."""
     found = identity(request)
     if found is None:
         raise AuthenticationRequired("sign in first (a session cookie or a bearer token)")

@@ -18,7 +18,7 @@ def serve(
     db: DbOption = None,
 ) -> None:
     """Serve the web app and the API (migrating the database first)."""
-    import uvicorn
+    from kintsugi.web import server
 
     ctx = context(db)
     ctx.engine  # noqa: B018 - connects and migrates before the workers start
@@ -26,15 +26,7 @@ def serve(
     err_console.print(
         f"Kintsugi on http://{host}:{port} (database {_display(ctx.settings.database_url)})"
     )
-    uvicorn.run(
-        "kintsugi.web.asgi:app_factory",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        proxy_headers=True,
-    )
+    server.serve(host, port, workers)
 
 
 def _display(url: str) -> str:

@@ -13,12 +13,16 @@ from kintsugi.web.auth import require_principal
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_sessions(request: Request) -> sessionmaker[Session]:
+async def get_sessions(request: Request) -> sessionmaker[Session]:
     """The app's session factory: one whose transactions write for requests that change
-    things (on SQLite they take the write lock as they begin), the plain one for reads."""
+    things (on SQLite they take the write lock as they begin), the plain one for reads.
+
+    The dependencies here are ``async`` because they never wait: FastAPI runs a plain
+    function dependency in the thread pool, a hop between threads on every request.
+    """
     if request.method in READING_METHODS:
         return get_reading_sessions(request)
-    return get_writing_sessions(request)
+    return _writing_sessions(request)
 
 
 def get_reading_sessions(request: Request) -> sessionmaker[Session]:
@@ -27,9 +31,13 @@ def get_reading_sessions(request: Request) -> sessionmaker[Session]:
     return factory
 
 
-def get_writing_sessions(request: Request) -> sessionmaker[Session]:
+async def get_writing_sessions(request: Request) -> sessionmaker[Session]:
     """The session factory for transactions that write, whatever the request's method (a GET
     that stores a computed value too)."""
+    return _writing_sessions(request)
+
+
+def _writing_sessions(request: Request) -> sessionmaker[Session]:
     factory: sessionmaker[Session] = request.app.state.writing_sessions
     return factory
 
