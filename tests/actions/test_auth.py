@@ -15,7 +15,7 @@ PASSWORD = "correct horse battery staple"
 
 def test_tokens_sessions_and_csrf(sqlite_url: str) -> None:
     app = actions_app(sqlite_url)
-    sessions = app.state.sessions
+    sessions = app.state.writing_sessions
     make_postmortem(sessions, "Outage", [ActionItem(title="Fix it", owner="ana")])
     with sessions.begin() as session:
         people.create_user(session, SYSTEM, "eve", role=Role.EDITOR, password=PASSWORD)

@@ -3,10 +3,11 @@ because another connection committed between the transaction's first read and it
 
 from __future__ import annotations
 
-import asyncio
 import threading
+from collections.abc import Coroutine
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any, TypeVar, cast
 
 import pytest
 from sqlalchemy import Engine, text
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
 from kintsugi.core.db import make_engine, make_sessionmaker
+
+T = TypeVar("T")
 
 
 def _engine(tmp_path: Path) -> Engine:
@@ -81,13 +84,23 @@ def test_requests_that_change_things_get_the_writing_sessions(tmp_path: Path, me
 
     engine = _engine(tmp_path)
     reading, writing = make_sessionmaker(engine), make_sessionmaker(engine, writes=True)
-    app = SimpleNamespace(state=SimpleNamespace(sessions=reading, writing_sessions=writing))
+    app = SimpleNamespace(state=SimpleNamespace(reading_sessions=reading, writing_sessions=writing))
 
     def request(method: str) -> Request:
         return Request({"type": "http", "method": method, "app": app, "headers": []})
 
-    assert asyncio.run(get_sessions(request(method))) is writing
-    assert asyncio.run(get_sessions(request("GET"))) is reading
+    assert _without_waiting(get_sessions(request(method))) is writing
+    assert _without_waiting(get_sessions(request("GET"))) is reading
+
+
+def _without_waiting(coroutine: Coroutine[Any, Any, T]) -> T:
+    """The result of a coroutine that never waits (no event loop: a test process may have
+    one running already, Playwright's)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return cast(T, done.value)
+    raise AssertionError("the coroutine waited")
 
 
 def _backend_pid(engine: Engine) -> int:
@@ -133,3 +146,47 @@ def test_a_connection_in_steady_use_is_not_tested_again(
     finally:
         busy.dispose()
         idle.dispose()
+
+
+def test_a_reading_session_refuses_to_write(db_url: str) -> None:
+    from kintsugi.core.db import ADVISORY_WRITE, WriteInReadingSession
+
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE IF NOT EXISTS noted (n INTEGER)"))
+            connection.execute(text("DELETE FROM noted"))
+        reading = make_sessionmaker(engine, reads_only=True)
+        with reading() as session:
+            assert session.execute(text("SELECT count(*) FROM noted")).scalar_one() == 0
+            with pytest.raises(WriteInReadingSession, match="INSERT INTO noted"):
+                session.execute(text("INSERT INTO noted VALUES (1)"))
+        with reading.begin() as session:  # a write that may be lost, said so
+            session.execute(text("INSERT INTO noted VALUES (2)"), execution_options=ADVISORY_WRITE)
+        with make_sessionmaker(engine)() as session:
+            assert session.execute(text("SELECT n FROM noted")).scalars().all() == [2]
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE noted"))
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_reading_sessions_on_postgresql_skip_begin_and_commit(postgres_url: str) -> None:
+    """Each statement on its own (at READ COMMITTED a transaction's reads see no more than
+    that): ``now()``, the transaction's start, moves on between two statements."""
+    import time
+
+    engine = make_engine(postgres_url)
+    try:
+        for factory, each_statement_alone in (
+            (make_sessionmaker(engine, reads_only=True), True),
+            (make_sessionmaker(engine), False),
+        ):
+            with factory() as session:
+                first = session.execute(text("SELECT now()")).scalar_one()
+                time.sleep(0.01)
+                second = session.execute(text("SELECT now()")).scalar_one()
+            assert (second > first) is each_statement_alone
+    finally:
+        engine.dispose()

@@ -30,7 +30,7 @@ def app(db_url: str) -> Iterator[FastAPI]:
 
 @pytest.fixture
 def app_sessions(app: FastAPI) -> sessionmaker[Session]:
-    factory: sessionmaker[Session] = app.state.sessions
+    factory: sessionmaker[Session] = app.state.writing_sessions
     return factory
 
 

@@ -189,7 +189,7 @@ def rca_app(database_url: str) -> FastAPI:
 def app(db_url: str) -> Iterator[FastAPI]:
     """The app with the test post-mortem and a restricted one (id ``secret``)."""
     application = rca_app(db_url)
-    with application.state.sessions.begin() as session:
+    with application.state.writing_sessions.begin() as session:
         postmortems.create_document(session, make_document(), SYSTEM)
         secret = make_document().model_copy(
             update={"id": "secret", "visibility": Visibility.RESTRICTED, "access": []}
@@ -201,6 +201,6 @@ def app(db_url: str) -> Iterator[FastAPI]:
 
 def make_token(app: FastAPI, username: str, role: Role, scope: str = "write") -> str:
     """A bearer token for a new user with ``role``."""
-    with app.state.sessions.begin() as session:
+    with app.state.writing_sessions.begin() as session:
         people.create_user(session, SYSTEM, username, role=role)
         return people.create_token(session, SYSTEM, username, "tests", scope).secret

@@ -25,7 +25,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 def _version(app: FastAPI) -> int:
-    with app.state.sessions.begin() as session:
+    with app.state.writing_sessions.begin() as session:
         return service.get_analysis(session, PM_ID, SYSTEM, lint=False).version
 
 
@@ -53,7 +53,7 @@ def test_an_htmx_edit_adds_a_why_step(app: FastAPI, client: TestClient) -> None:
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="rca-whys"')
     assert 'id="rca-version" name="base_version" value="1" hx-swap-oob="true"' in response.text
-    with app.state.sessions.begin() as session:
+    with app.state.writing_sessions.begin() as session:
         view = service.get_analysis(session, PM_ID, SYSTEM)
         chain = view.analysis.five_whys[0]
         event = next(e for e in view.events if e.text.startswith("Queue consumer"))
@@ -67,7 +67,7 @@ def test_an_htmx_edit_adds_a_why_step(app: FastAPI, client: TestClient) -> None:
         headers=HTMX,
     )  # fmt: skip
     assert response.status_code == 200 and "The prefetch was lowered" in response.text
-    with app.state.sessions.begin() as session:
+    with app.state.writing_sessions.begin() as session:
         steps = service.get_analysis(session, PM_ID, SYSTEM).analysis.five_whys[0].steps
     assert steps[0].root_cause and steps[0].category == "config-change"
     assert steps[0].evidence[0].event_id == event.id
@@ -75,7 +75,7 @@ def test_an_htmx_edit_adds_a_why_step(app: FastAPI, client: TestClient) -> None:
 
 
 def service_history(app: FastAPI) -> list[str]:
-    with app.state.sessions.begin() as session:
+    with app.state.writing_sessions.begin() as session:
         return [v.change for v in service.versions(session, PM_ID, SYSTEM)]
 
 
@@ -124,7 +124,7 @@ def test_without_javascript_a_form_post_redirects_back(client: TestClient) -> No
 
 def test_links_and_deletes_through_forms(app: FastAPI, client: TestClient) -> None:
     client.post(f"/api/v1/postmortems/{PM_ID}/rca/import", json=full_analysis())
-    with app.state.sessions.begin() as session:
+    with app.state.writing_sessions.begin() as session:
         view = service.get_analysis(session, PM_ID, SYSTEM)
     alert_item = next(a for a in view.action_items if a.title.startswith("Alert on"))
     linked = client.post(
@@ -139,7 +139,7 @@ def test_links_and_deletes_through_forms(app: FastAPI, client: TestClient) -> No
         f"{PAGE}/tree/delete", data={"item": "node-1", "base_version": "2"}, headers=HTMX
     )
     assert deleted.status_code == 200
-    with app.state.sessions.begin() as session:
+    with app.state.writing_sessions.begin() as session:
         view = service.get_analysis(session, PM_ID, SYSTEM)
     assert [(n.id, n.parent) for n in view.analysis.causal_tree] == [("node-2", None)]
     assert {(link.target) for link in view.analysis.links} >= {"fish-2"}

@@ -33,7 +33,7 @@ def clients(
     ):
         app.include_router(timeline_api.router)  # until the web app mounts it itself
     tokens = {}
-    with app.state.sessions.begin() as session:
+    with app.state.writing_sessions.begin() as session:
         postmortems.create_document(
             session,
             Document(

@@ -28,7 +28,7 @@ def app(db_url: str) -> Iterator[FastAPI]:
 @pytest.fixture
 def app_sessions(app: FastAPI) -> sessionmaker[Session]:
     """The app's own session factory, for setting up data directly."""
-    factory: sessionmaker[Session] = app.state.sessions
+    factory: sessionmaker[Session] = app.state.writing_sessions
     return factory
 
 

@@ -30,8 +30,8 @@ LABELS = sorted(_operations(create_app(Settings(database_url="sqlite://"))))
 @pytest.mark.parametrize("label", LABELS)
 def test_api_operation_conforms_to_its_schema(label: str, sqlite_url: str) -> None:
     app = create_app(Settings(database_url=sqlite_url))
-    load_demo(app.state.sessions)
-    with app.state.sessions.begin() as session:
+    load_demo(app.state.writing_sessions)
+    with app.state.writing_sessions.begin() as session:
         people.create_user(session, SYSTEM, "fuzzer", role=Role.ADMIN)
         token = people.create_token(session, SYSTEM, "fuzzer", "fuzz", "write").secret
     operation = _operations(app)[label]

@@ -209,7 +209,7 @@ def test_openid_connect_sign_in_creates_a_viewer(sqlite_url: str, provider: Oidc
             # signing in again maps to the same person
             browser.cookies.clear()
             assert _oidc_round_trip(browser).status_code == 303
-        with app.state.sessions() as session:
+        with app.state.writing_sessions() as session:
             users = list(session.scalars(select(User)))
         assert [(u.username, u.role, u.email) for u in users] == [
             ("grace", "viewer", "grace@example.com")

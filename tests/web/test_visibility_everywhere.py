@@ -40,7 +40,7 @@ def world(app: FastAPI, make_user: Callable[..., str]) -> dict[str, str]:
         "outsider": make_user("otto", Role.EDITOR),
         "viewer": make_user("vera", Role.VIEWER),
     }
-    sessions: sessionmaker[Session] = app.state.sessions
+    sessions: sessionmaker[Session] = app.state.writing_sessions
     with sessions.begin() as session:
         people.create_team(session, SYSTEM, "security")
         people.add_member(session, SYSTEM, "security", "mo")

@@ -73,6 +73,35 @@ def _begin_sqlite(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+READS_ONLY = "kintsugi_reads_only"
+"""Execution option: this engine only reads (statements that write are refused)."""
+
+
+class WriteInReadingSession(RuntimeError):
+    """A statement that writes, run in a session made for reading: a bug, not a user error."""
+
+
+def _refuse_writes(
+    connection: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+) -> None:
+    options = context.execution_options if context is not None else connection._execution_options
+    if options.get(READS_ONLY) and _writes(statement):
+        raise WriteInReadingSession(f"a reading session may not run: {statement[:80]}")
+
+
+ADVISORY_WRITE = {READS_ONLY: False}
+"""Execution options for a write that a reading session may make: it does not matter if it
+is lost, and on PostgreSQL it commits on its own (a token's last-used time)."""
+
+
+_WRITING_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "TRUNCATE", "CREATE",
+                       "DROP", "ALTER")  # fmt: skip
+
+
+def _writes(statement: str) -> bool:
+    return statement.lstrip()[:8].upper().startswith(_WRITING_STATEMENTS)
+
+
 DEFAULT_POOL_SIZE = 20
 """PostgreSQL connections an engine keeps open (and may open as many more for a burst)."""
 
@@ -89,12 +118,14 @@ def make_engine(url: str, *, ping_after: float | None = None, **kwargs: Any) -> 
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
+        event.listen(engine, "before_cursor_execute", _refuse_writes)
         return engine
     # connections kept open: a server handles dozens of requests at once, and a connection
     # opened and closed per request costs PostgreSQL a new backend process each time
     kwargs.setdefault("pool_size", DEFAULT_POOL_SIZE)
     kwargs.setdefault("max_overflow", DEFAULT_POOL_SIZE)
     engine = create_engine(url, **kwargs)
+    event.listen(engine, "before_cursor_execute", _refuse_writes)
     ping_when_idle(engine, PING_AFTER_IDLE if ping_after is None else ping_after)
     return engine
 
@@ -136,16 +167,48 @@ def _ping(dbapi_connection: Any) -> None:
         cursor.execute("SELECT 1")
 
 
-def make_sessionmaker(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
+def make_sessionmaker(
+    engine: Engine, *, writes: bool = False, reads_only: bool = False
+) -> sessionmaker[Session]:
     """A session factory bound to ``engine``; objects stay usable after commit.
 
     ``writes``: the sessions' transactions are meant to write, so on SQLite they take the write
     lock when they begin (waiting up to the busy timeout for another writer) instead of failing
     when another connection wrote between their first read and their first write. Readers are
     not held up: in WAL mode they read beside the one writer.
+
+    ``reads_only``: the sessions only read, and a statement that writes raises
+    WriteInReadingSession. On PostgreSQL they run without BEGIN and COMMIT (autocommit): at
+    READ COMMITTED each statement sees the data as of its own start, in a transaction or not,
+    and the two round trips cost more than many of the reads. On SQLite a transaction keeps
+    its reads on one snapshot, as before.
     """
-    bind = engine.execution_options(**{WRITES: True}) if writes else engine
+    if writes and reads_only:
+        raise ValueError("a session factory either writes or only reads")
+    options: dict[str, Any] = {}
+    if writes:
+        options[WRITES] = True
+    elif reads_only:
+        options[READS_ONLY] = True
+        if not is_sqlite(engine):
+            options["isolation_level"] = "AUTOCOMMIT"
+    bind = engine.execution_options(**options) if options else engine
     return sessionmaker(bind, expire_on_commit=False)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A part of the caller's transaction that an error undoes alone (SAVEPOINT).
+
+    In a reading session on PostgreSQL each statement stands alone (autocommit): a failed one
+    leaves nothing to undo, and there is no transaction to set a savepoint in.
+    """
+    options = session.connection().get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        yield
+        return
+    with session.begin_nested():
+        yield
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from kintsugi.core.db import savepoint
 from kintsugi.core.errors import KintsugiError
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.document import Document
@@ -90,7 +91,7 @@ def _related(
     except ImportError:  # the library slice is not installed
         return []
     try:
-        with session.begin_nested():
+        with savepoint(session):
             found = similar(session, viewer, doc.id, limit=3, method="lexical")
     except KintsugiError:
         return []

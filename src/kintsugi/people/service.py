@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from kintsugi.audit import service as audit
+from kintsugi.core.db import ADVISORY_WRITE
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from kintsugi.core.types import utcnow
 from kintsugi.people.models import ApiToken, ExternalIdentity, Team, TeamMember, User, WebSession
@@ -378,7 +379,8 @@ def principal_for_token(session: Session, secret: str) -> Principal | None:
     if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
         try:
             session.execute(
-                update(ApiToken).where(ApiToken.id == found.id).values(last_used_at=now)
+                update(ApiToken).where(ApiToken.id == found.id).values(last_used_at=now),
+                execution_options=ADVISORY_WRITE,  # the caller may be a reading session
             )
         except OperationalError as exc:  # SQLite: another connection wrote since this read
             if "locked" not in str(exc.orig):

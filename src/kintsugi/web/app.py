@@ -110,10 +110,10 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = make_sessionmaker(engine)
+    app.state.reading_sessions = make_sessionmaker(engine, reads_only=True)
     app.state.writing_sessions = make_sessionmaker(engine, writes=True)
     app.state.language_roster = _roster
-    app.add_middleware(AuthMiddleware, sessions=app.state.sessions)
+    app.add_middleware(AuthMiddleware, sessions=app.state.reading_sessions)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module_name in ROUTERS:
@@ -140,7 +140,7 @@ def _roster(request: Request) -> list[str]:
     """The organisation's people, so that the language linter recognises their names."""
     from kintsugi.postmortems.service import roster
 
-    with request.app.state.sessions() as session:
+    with request.app.state.reading_sessions() as session:
         return roster(session)
 
 

@@ -27,7 +27,7 @@ async def get_sessions(request: Request) -> sessionmaker[Session]:
 
 def get_reading_sessions(request: Request) -> sessionmaker[Session]:
     """The session factory for transactions that only read."""
-    factory: sessionmaker[Session] = request.app.state.sessions
+    factory: sessionmaker[Session] = request.app.state.reading_sessions
     return factory
 
 
