@@ -84,7 +84,8 @@ class WriteInReadingSession(RuntimeError):
 def _refuse_writes(
     connection: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
 ) -> None:
-    options = context.execution_options if context is not None else connection._execution_options
+    # the statement's own options over the connection's (ADVISORY_WRITE)
+    options = context.execution_options if context else connection.get_execution_options()
     if options.get(READS_ONLY) and _writes(statement):
         raise WriteInReadingSession(f"a reading session may not run: {statement[:80]}")
 

@@ -57,8 +57,7 @@ def _fold_in_place(events: list[Event], window: timedelta) -> bool:
     """Fold time-ordered ``events`` as ``fold_duplicates`` does, in one pass.
 
     An absorbed event's place becomes None; returns whether any was absorbed. ``absorb`` is
-    written out: this loop runs once per event of a large timeline (and is compiled, see
-    ``pyproject.toml``: plain method calls and no bound-method aliases compile best).
+    written out: this loop runs once per event of a large timeline.
     """
     # kind -> alert name -> the events, in time order, that may still absorb
     held: dict[str, dict[str, list[Event]]] = {}
