@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Integer, String, bindparam, delete, select, update
+from sqlalchemy import Integer, Select, String, bindparam, delete, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -347,22 +348,42 @@ def revoke_token(session: Session, actor: Principal, token_id: int) -> None:
     )
 
 
-_TOKEN_PRINCIPAL = (
-    select(
-        ApiToken.id,
-        ApiToken.scope,
-        ApiToken.last_used_at,
-        ApiToken.revoked_at,
-        User.id.label("user_id"),
-        User.username,
-        User.role,
-        User.is_active,
-        TeamMember.team_id,
+def _with_user_and_teams(*columns: Any, user_id: Any) -> Select[*tuple[Any, ...]]:
+    """``columns`` beside the user ``user_id`` names and their teams: one row per team, or one
+    row with no team (``_principal_of`` reads them)."""
+    return (
+        select(
+            *columns,
+            User.id.label("user_id"),
+            User.username,
+            User.role,
+            User.is_active,
+            TeamMember.team_id,
+        )
+        .join(User, User.id == user_id)
+        .outerjoin(TeamMember, TeamMember.user_id == User.id)
     )
-    .join(User, User.id == ApiToken.user_id)
-    .outerjoin(TeamMember, TeamMember.user_id == User.id)
-    .where(ApiToken.token_hash == bindparam("hash", type_=String))
-)
+
+
+def _principal_of(rows: Sequence[Any], *, read_only: bool = False) -> Principal:
+    """The principal of the rows of a statement built by ``_with_user_and_teams``."""
+    found = rows[0]
+    return Principal(
+        user_id=found.user_id,
+        username=found.username,
+        role=Role(found.role),
+        team_ids=frozenset(row.team_id for row in rows if row.team_id is not None),
+        read_only=read_only,
+    )
+
+
+_TOKEN_PRINCIPAL = _with_user_and_teams(
+    ApiToken.id,
+    ApiToken.scope,
+    ApiToken.last_used_at,
+    ApiToken.revoked_at,
+    user_id=ApiToken.user_id,
+).where(ApiToken.token_hash == bindparam("hash", type_=String))
 """The token, its user and the user's teams (one row per team, or one with no team), in one
 round trip: this runs on every API request."""
 
@@ -385,13 +406,7 @@ def principal_for_token(session: Session, secret: str) -> Principal | None:
         except OperationalError as exc:  # SQLite: another connection wrote since this read
             if "locked" not in str(exc.orig):
                 raise  # the last-used time is advisory: a later request records it
-    return Principal(
-        user_id=found.user_id,
-        username=found.username,
-        role=Role(found.role),
-        team_ids=frozenset(row.team_id for row in rows if row.team_id is not None),
-        read_only=found.scope != "write",
-    )
+    return _principal_of(rows, read_only=found.scope != "write")
 
 
 # ----------------------------------------------------------------------------- web sessions
@@ -412,20 +427,9 @@ def start_session(session: Session, user: User) -> tuple[str, str]:
     return token, csrf
 
 
-_SESSION_PRINCIPAL = (
-    select(
-        WebSession.expires_at,
-        WebSession.csrf_token,
-        User.id.label("user_id"),
-        User.username,
-        User.role,
-        User.is_active,
-        TeamMember.team_id,
-    )
-    .join(User, User.id == WebSession.user_id)
-    .outerjoin(TeamMember, TeamMember.user_id == User.id)
-    .where(WebSession.id == bindparam("id", type_=String))
-)
+_SESSION_PRINCIPAL = _with_user_and_teams(
+    WebSession.expires_at, WebSession.csrf_token, user_id=WebSession.user_id
+).where(WebSession.id == bindparam("id", type_=String))
 """A web session, its user and the user's teams in one round trip (every page view)."""
 
 
@@ -437,13 +441,7 @@ def resolve_session(session: Session, token: str) -> tuple[Principal, str] | Non
     found = rows[0]
     if found.expires_at <= utcnow() or not found.is_active:
         return None
-    principal = Principal(
-        user_id=found.user_id,
-        username=found.username,
-        role=Role(found.role),
-        team_ids=frozenset(row.team_id for row in rows if row.team_id is not None),
-    )
-    return principal, found.csrf_token
+    return _principal_of(rows), found.csrf_token
 
 
 def end_session(session: Session, token: str) -> None:
