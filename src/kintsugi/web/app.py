@@ -26,7 +26,6 @@ from kintsugi.web.auth import (
     login_redirect_target,
 )
 from kintsugi.web.templating import templates
-from kintsugi.web.warmup import warm_up
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -97,7 +96,6 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # request handlers run in a thread pool; its size bounds the requests worked on at once
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
-        await anyio.to_thread.run_sync(warm_up, engine, settings.web_threads)
         yield
 
     app = FastAPI(
