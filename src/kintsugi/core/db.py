@@ -84,7 +84,7 @@ class WriteInReadingSession(RuntimeError):
 def _refuse_writes(
     connection: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
 ) -> None:
-    # the statement's own options over the connection's (ADVISORY_WRITE)
+    # listens on reading binds only; the statement's own options may allow it (ADVISORY_WRITE)
     options = context.execution_options if context else connection.get_execution_options()
     if options.get(READS_ONLY) and _writes(statement):
         raise WriteInReadingSession(f"a reading session may not run: {statement[:80]}")
@@ -107,11 +107,14 @@ DEFAULT_POOL_SIZE = 20
 """PostgreSQL connections an engine keeps open (and may open as many more for a burst)."""
 
 
-def make_engine(url: str, *, ping_after: float | None = None, **kwargs: Any) -> Engine:
+PING_AFTER_IDLE = 10.0
+"""Seconds a pooled connection may sit unused before it is tested again as it is handed out."""
+
+
+def make_engine(url: str, *, ping_after: float = PING_AFTER_IDLE, **kwargs: Any) -> Engine:
     """Create an engine; SQLite runs in WAL mode with foreign keys enforced.
 
-    ``ping_after``: PostgreSQL connections idle that many seconds are tested before use
-    (``PING_AFTER_IDLE`` when None).
+    ``ping_after``: PostgreSQL connections idle that many seconds are tested before use.
     """
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -119,20 +122,14 @@ def make_engine(url: str, *, ping_after: float | None = None, **kwargs: Any) -> 
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
-        event.listen(engine, "before_cursor_execute", _refuse_writes)
         return engine
     # connections kept open: a server handles dozens of requests at once, and a connection
     # opened and closed per request costs PostgreSQL a new backend process each time
     kwargs.setdefault("pool_size", DEFAULT_POOL_SIZE)
     kwargs.setdefault("max_overflow", DEFAULT_POOL_SIZE)
     engine = create_engine(url, **kwargs)
-    event.listen(engine, "before_cursor_execute", _refuse_writes)
-    ping_when_idle(engine, PING_AFTER_IDLE if ping_after is None else ping_after)
+    ping_when_idle(engine, ping_after)
     return engine
-
-
-PING_AFTER_IDLE = 10.0
-"""Seconds a pooled connection may sit unused before it is tested again as it is handed out."""
 
 
 def ping_when_idle(engine: Engine, after: float = PING_AFTER_IDLE) -> None:
@@ -194,6 +191,8 @@ def make_sessionmaker(
         if not is_sqlite(engine):
             options["isolation_level"] = "AUTOCOMMIT"
     bind = engine.execution_options(**options) if options else engine
+    if reads_only:  # listeners on an execution_options copy stay on that copy
+        event.listen(bind, "before_cursor_execute", _refuse_writes)
     return sessionmaker(bind, expire_on_commit=False)
 
 

@@ -18,6 +18,8 @@ import uvicorn
 from uvicorn.supervisors.multiprocess import Multiprocess
 
 APP = "kintsugi.web.asgi:app_factory"
+BACKLOG = 2048
+"""Connections the kernel queues for a worker (uvicorn's default)."""
 
 
 def serve(host: str, port: int, workers: int) -> None:
@@ -38,13 +40,13 @@ class _Address(socket.socket):
     becomes a new socket listening on the same address, one for each worker.
     """
 
-    backlog = 2048
+    backlog = BACKLOG
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (listening_socket, (self.family, self.getsockname(), self.backlog))
 
 
-def reserve(host: str, port: int, *, backlog: int = 2048) -> _Address:
+def reserve(host: str, port: int, *, backlog: int = BACKLOG) -> _Address:
     """Bind ``host:port`` (port 0 picks a free one) for workers that listen on it themselves.
 
     Raises OSError naming the address when it is taken.
