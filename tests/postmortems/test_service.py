@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.audit import service as audit
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from kintsugi.library.models import LibraryDocumentRow
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Principal, Role
 from kintsugi.postmortems import history, service
@@ -104,6 +106,126 @@ def test_stale_update_is_refused_and_nothing_changes(sessions: sessionmaker[Sess
         assert service.get_document(session, doc.id, SYSTEM).title == "First edit"
         versions = session.scalars(select(VersionRow.version).order_by(VersionRow.version))
         assert list(versions) == [1, 2]
+
+
+def _statements_on(engine: Engine, table: str) -> list[str]:
+    """Collects the statements that name ``table`` while the test runs (SQL text, lower case)."""
+    seen: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _collect(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if table in statement.lower():
+            seen.append(statement.lower())
+
+    return seen
+
+
+def test_edit_reads_the_stored_document_once(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        doc = service.create_document(session, _doc(), SYSTEM)
+    assert doc.id
+    seen = {t: _statements_on(engine, t) for t in ("postmortem_sections", "timeline_events")}
+    seen["action_items"] = _statements_on(engine, "from action_items")
+    read: list[Document] = []
+
+    def retitle(current: Document) -> Document:
+        read.append(current)
+        return current.model_copy(update={"title": "Retitled"})
+
+    with sessions.begin() as session:
+        stored = service.edit_document(session, doc.id, retitle, SYSTEM, base_version=1)
+    assert [d.title for d in read] == ["Database failover"]
+    assert read[0].sections == doc.sections and read[0].tags == doc.tags
+    assert stored.title == "Retitled" and stored.version == 2
+    # one read of the sections, events and items, and none written: only the title changed
+    assert {t: [s.split()[0] for s in statements] for t, statements in seen.items()} == {
+        "postmortem_sections": ["select"],
+        "timeline_events": ["select"],
+        "action_items": ["select"],
+    }
+    assert stored.timeline == doc.timeline and stored.action_items == doc.action_items
+    with sessions.begin() as session:
+        again = service.get_document(session, doc.id, SYSTEM)
+        assert again.model_dump(exclude={"title", "version"}) == doc.model_dump(
+            exclude={"title", "version"}
+        )
+        # the search index holds the new title, in one row
+        pk = session.scalar(select(PostmortemRow.pk).where(PostmortemRow.id == doc.id))
+        titles = session.scalars(
+            select(LibraryDocumentRow.title).where(LibraryDocumentRow.postmortem_pk == pk)
+        )
+        assert list(titles) == ["Retitled"]
+
+
+def test_edit_writes_what_the_edit_changed(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        doc = service.create_document(session, _doc(), SYSTEM)
+    assert doc.id
+
+    def rework(current: Document) -> Document:
+        return current.model_copy(
+            update={
+                "tags": ["database"],
+                "sections": [
+                    *current.sections,
+                    Section(key="impact", heading="Impact", markdown="Orders failed."),
+                ],
+            }
+        )
+
+    with sessions.begin() as session:
+        service.edit_document(session, doc.id, rework, SYSTEM, base_version=1)
+    with sessions.begin() as session:
+        stored = service.get_document(session, doc.id, SYSTEM)
+    assert stored.tags == ["database"]
+    assert [s.key for s in stored.sections] == ["summary", "timeline", "impact"]
+    assert stored.version == 2
+
+
+def test_edit_that_changes_the_document_in_place_is_stored(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        doc = service.create_document(session, _doc(), SYSTEM)
+    assert doc.id
+
+    def in_place(current: Document) -> Document:
+        current.timeline.append(TimelineEvent(text="Replica promoted"))
+        current.timeline[0].text = "Primary stops answering"
+        current.action_items[0].status = ActionItemStatus.COMPLETED
+        return current
+
+    with sessions.begin() as session:
+        service.edit_document(session, doc.id, in_place, SYSTEM, base_version=1)
+    with sessions.begin() as session:
+        stored = service.get_document(session, doc.id, SYSTEM)
+    assert [e.text for e in stored.timeline][0] == "Primary stops answering"
+    assert "Replica promoted" in [e.text for e in stored.timeline]
+    assert stored.action_items[0].status == ActionItemStatus.COMPLETED
+
+
+def test_stale_edit_is_refused_with_the_stored_document(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        doc = service.create_document(session, _doc(), SYSTEM)
+        assert doc.id
+        service.update_document(
+            session, doc.id, doc.model_copy(update={"title": "First"}), SYSTEM, base_version=1
+        )
+    with pytest.raises(ConflictError) as caught, sessions.begin() as session:
+        service.edit_document(
+            session,
+            doc.id,
+            lambda current: current.model_copy(update={"title": "Late"}),
+            SYSTEM,
+            base_version=1,
+        )
+    current = caught.value.current
+    assert isinstance(current, Document)
+    assert (current.title, current.version) == ("First", 2)
+    with sessions.begin() as session:
+        assert service.get_document(session, doc.id, SYSTEM).title == "First"
 
 
 def test_action_items_keep_their_ids_across_updates(sessions: sessionmaker[Session]) -> None:
@@ -346,3 +468,20 @@ def test_bulk_creation_stores_what_one_by_one_creation_stores(
 
     assert [comparable(d) for d in bulk] == [comparable(d) for d in single]
     assert single_history == 2 * bulk_history
+
+
+def test_tags_and_services_of_many_documents_in_alphabetical_order(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        one = service.create_document(
+            session, _doc("One", tags=["zeta", "alpha"], services=["web", "api"]), SYSTEM
+        )
+        two = service.create_document(session, _doc("Two", tags=["beta"], services=[]), SYSTEM)
+        bare = service.create_document(session, _doc("Bare", tags=[], services=[]), SYSTEM)
+        pk = {id: n for id, n in session.execute(select(PostmortemRow.id, PostmortemRow.pk))}
+        # more pks than one statement takes, most of them of no document
+        asked = [*range(10_000, 11_200), pk[one.id], pk[two.id], pk[bare.id]]
+        tags, services = service.tags_and_services(session, asked)
+    assert tags == {pk[one.id]: ["alpha", "zeta"], pk[two.id]: ["beta"]}
+    assert services == {pk[one.id]: ["api", "web"]}

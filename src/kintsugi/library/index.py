@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, delete, insert, select
+from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.actions.models import ActionItemRow
@@ -162,8 +162,20 @@ def reindex_documents(
 
 
 def store_text(session: Session, postmortem_pk: int, text: IndexText) -> None:
-    """Replace the indexed text of one post-mortem (the triggers update the engine's index)."""
-    store_texts(session, [(postmortem_pk, text)])
+    """Replace the indexed text of one post-mortem (the triggers update the engine's index).
+
+    An UPDATE of the row in place (an INSERT the first time): one statement where
+    ``store_texts`` needs two, on every save.
+    """
+    row = LibraryDocumentRow
+    values = _row_values(text, utcnow())
+    updated = session.execute(
+        update(row).where(row.postmortem_pk == postmortem_pk).values(values),
+        execution_options={"synchronize_session": False},
+    )
+    if not updated.rowcount:  # type: ignore[attr-defined]
+        session.execute(insert(row).values(postmortem_pk=postmortem_pk, **values))
+    _drop_stale_vectors(session, {postmortem_pk: text.embedding_hash()})
 
 
 def store_texts(session: Session, texts: Sequence[tuple[int, IndexText]]) -> None:
@@ -175,23 +187,27 @@ def store_texts(session: Session, texts: Sequence[tuple[int, IndexText]]) -> Non
     session.execute(delete(LibraryDocumentRow).where(LibraryDocumentRow.postmortem_pk.in_(pks)))
     session.execute(
         insert(LibraryDocumentRow),
-        [
-            {
-                "postmortem_pk": pk,
-                "year": text.year,
-                "indexed_at": now,
-                "title": text.title,
-                "summary": text.summary,
-                "keywords": text.keywords,
-                "body": text.body,
-            }
-            for pk, text in texts
-        ],
+        [{"postmortem_pk": pk, **_row_values(text, now)} for pk, text in texts],
     )
-    wanted = {pk: text.embedding_hash() for pk, text in texts}
+    _drop_stale_vectors(session, {pk: text.embedding_hash() for pk, text in texts})
+
+
+def _row_values(text: IndexText, now: datetime) -> dict[str, object]:
+    return {
+        "year": text.year,
+        "indexed_at": now,
+        "title": text.title,
+        "summary": text.summary,
+        "keywords": text.keywords,
+        "body": text.body,
+    }
+
+
+def _drop_stale_vectors(session: Session, wanted: dict[int, str]) -> None:
+    """Drop the stored vectors computed from other text than ``wanted`` (pk -> text hash)."""
     stored = session.execute(
         select(LibraryVectorRow.postmortem_pk, LibraryVectorRow.text_hash).where(
-            LibraryVectorRow.postmortem_pk.in_(pks)
+            LibraryVectorRow.postmortem_pk.in_(list(wanted))
         )
     )
     stale = [pk for pk, hash_ in stored if wanted[pk] != hash_]

@@ -41,7 +41,7 @@ from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.document import Severity, Status
 from kintsugi.postmortems.models import PostmortemRow, ServiceRow, TagRow
-from kintsugi.postmortems.service import labels_of
+from kintsugi.postmortems.service import tags_and_services
 from kintsugi.rca.models import CauseCategoryRow
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -504,8 +504,7 @@ def _hits(
         statement = statement.where(visible_to(viewer))
     rows = {int(r.pk): r for r in session.execute(statement)}
     page = [(pk, score) for pk, score in page if pk in rows]
-    tags = labels_of(session, TagRow.postmortem_pk, TagRow.tag, pks)
-    services = labels_of(session, ServiceRow.postmortem_pk, ServiceRow.service, pks)
+    tags, services = tags_and_services(session, pks)
     hits = []
     for pk, score in page:
         row = rows[pk]

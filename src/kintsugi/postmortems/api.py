@@ -256,11 +256,14 @@ def update_postmortem(id: str, body: UpdateIn, db: Db, viewer: CurrentPrincipal)
     and who may see the document (visibility, team, access) changes only when the request or
     the Markdown's front matter says so.
     """
-    with db.begin() as session:
-        current = service.get_document(session, id, viewer)
+
+    def edit(current: Document) -> Document:
         doc = _updated_document(body, current)
         doc.status = current.status
-        updated = service.update_document(session, id, doc, viewer, base_version=body.base_version)
+        return doc
+
+    with db.begin() as session:
+        updated = service.edit_document(session, id, edit, viewer, base_version=body.base_version)
         return document_json(updated)
 
 

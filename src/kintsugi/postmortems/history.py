@@ -89,20 +89,21 @@ def restore(
 ) -> Document:
     """Make the content of ``version`` current again, as a new version (nothing is lost)."""
     old = snapshot(session, id, version, actor)
-    current = service.get_document(session, id, actor)
-    assert current.id is not None
-    restored = old.model_copy(
-        update={
-            "id": current.id,
-            "status": current.status,
-            "visibility": current.visibility,
-            "team": current.team,
-            "access": current.access,
-        }
-    )
-    return service.update_document(
+
+    def restored(current: Document) -> Document:
+        return old.model_copy(
+            update={
+                "id": current.id,
+                "status": current.status,
+                "visibility": current.visibility,
+                "team": current.team,
+                "access": current.access,
+            }
+        )
+
+    return service.edit_document(
         session,
-        current.id,
+        id,
         restored,
         actor,
         base_version=base_version,

@@ -8,10 +8,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
     Integer,
@@ -42,9 +42,11 @@ from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.access import Shape, visibility_shape, visible_to, visible_with
 from kintsugi.postmortems.document import (
     STATUS_TRANSITIONS,
+    ActionItem,
     Document,
     Section,
     Status,
+    TimelineEvent,
     Visibility,
 )
 from kintsugi.postmortems.models import (
@@ -135,7 +137,8 @@ def _visible(viewer: Principal) -> Select[PostmortemRow]:
 
 def find_row(session: Session, id: str, viewer: Principal) -> PostmortemRow:
     """The row of ``id`` (or of the one id it is a unique prefix of), if the viewer may see it."""
-    row = session.scalars(_visible(viewer).where(PostmortemRow.id == id)).one_or_none()
+    shape, params = visibility_shape(viewer)
+    row = session.scalars(_row_statement(shape), {**params, "id": id}).one_or_none()
     if row is not None:
         return row
     escaped = id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -173,6 +176,14 @@ _HEAD_COLUMNS = (
 
 
 @functools.cache
+def _row_statement(shape: Shape) -> Select[PostmortemRow]:
+    """The row of post-mortem ``:id`` when visible (built once per shape of viewer)."""
+    return select(PostmortemRow).where(
+        visible_with(shape), PostmortemRow.id == bindparam("id", type_=String)
+    )
+
+
+@functools.cache
 def _head_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
     """The columns of post-mortem ``:id`` when visible (built once per shape of viewer)."""
     id = bindparam("id", type_=String)
@@ -198,22 +209,14 @@ def list_documents(
     offset: int = 0,
 ) -> list[Summary]:
     """Documents the viewer may see, newest incident first."""
-    # plain rows, not ORM objects: a list page shows 50 of these on every visit
-    r = PostmortemRow
-    query = select(
-        r.pk, r.id, r.title, r.kind, r.status, r.severity, r.started_at, r.updated_at,
-        r.visibility,
-    ).where(visible_to(viewer))  # fmt: skip
-    query = _filtered(query, filters).order_by(
-        r.started_at.desc().nulls_last(), r.updated_at.desc()
-    )
-    query = query.offset(offset)
+    shape, params = visibility_shape(viewer)
+    given = _filter_values(filters)
+    statement = _list_statement(shape, frozenset(given), limited=limit is not None)
+    values = {**params, **given, "offset": offset}
     if limit is not None:
-        query = query.limit(limit)
-    rows = session.execute(query).all()
-    pks = [row.pk for row in rows]
-    tags = labels_of(session, TagRow.postmortem_pk, TagRow.tag, pks)
-    services = labels_of(session, ServiceRow.postmortem_pk, ServiceRow.service, pks)
+        values["limit"] = limit
+    rows = session.execute(statement, values).all()
+    tags, services = tags_and_services(session, [row.pk for row in rows])
     return [
         Summary(
             id=row.id,
@@ -231,40 +234,100 @@ def list_documents(
     ]
 
 
-def labels_of(session: Session, key: Any, value: Any, pks: list[int]) -> dict[int, list[str]]:
-    """Tags (or services) of the documents ``pks``, each list in alphabetical order."""
-    found: dict[int, list[str]] = {}
+def tags_and_services(
+    session: Session, pks: Sequence[int]
+) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Tags and services of the documents ``pks``, each list in alphabetical order.
+
+    One round trip (per 500 documents) for both: lists and search results show both.
+    """
+    tags: dict[int, list[str]] = {}
+    services: dict[int, list[str]] = {}
     for start in range(0, len(pks), 500):
-        chunk = pks[start : start + 500]
-        rows = session.execute(select(key, value).where(key.in_(chunk)).order_by(key, value))
-        for pk, label in rows:
-            found.setdefault(int(pk), []).append(label)
-    return found
+        chunk = list(pks[start : start + 500])
+        for part, pk, label in session.execute(_TAGS_AND_SERVICES_OF, {"pks": chunk}):
+            (tags if part == "tag" else services).setdefault(int(pk), []).append(label)
+    return tags, services
+
+
+def _tags_and_services_statement() -> Select[str, int, str]:
+    pks = bindparam("pks", expanding=True, type_=Integer)
+    both = union_all(
+        select(literal("tag"), TagRow.postmortem_pk, TagRow.tag).where(
+            TagRow.postmortem_pk.in_(pks)
+        ),
+        select(literal("service"), ServiceRow.postmortem_pk, ServiceRow.service).where(
+            ServiceRow.postmortem_pk.in_(pks)
+        ),
+    ).subquery()
+    return select(both.c[0], both.c[1], both.c[2]).order_by(both.c[0], both.c[1], both.c[2])
+
+
+_TAGS_AND_SERVICES_OF = _tags_and_services_statement()
 
 
 def count_documents(session: Session, viewer: Principal, filters: Filters = Filters()) -> int:
     """How many documents ``list_documents`` would give without a limit."""
-    query = _filtered(select(func.count(PostmortemRow.pk)).where(visible_to(viewer)), filters)
-    return int(session.scalar(query) or 0)
+    shape, params = visibility_shape(viewer)
+    given = _filter_values(filters)
+    statement = _count_statement(shape, frozenset(given))
+    return int(session.scalar(statement, {**params, **given}) or 0)
 
 
-def _filtered(query: Q, filters: Filters) -> Q:
-    if filters.severity:
-        query = query.where(PostmortemRow.severity == filters.severity.upper())
-    if filters.status:
-        query = query.where(PostmortemRow.status == filters.status)
-    if filters.kind:
-        query = query.where(PostmortemRow.kind == filters.kind)
-    if filters.tag:
-        query = query.where(
-            PostmortemRow.pk.in_(select(TagRow.postmortem_pk).where(TagRow.tag == filters.tag))
+# Statements built once per shape of viewer and set of filters, their values bound per call: the
+# list page and the API list run them on every request.
+
+
+@functools.cache
+def _list_statement(
+    shape: Shape, filters: frozenset[str], *, limited: bool
+) -> Select[*tuple[Any, ...]]:
+    r = PostmortemRow
+    query = select(
+        r.pk, r.id, r.title, r.kind, r.status, r.severity, r.started_at, r.updated_at,
+        r.visibility,
+    ).where(visible_with(shape))  # fmt: skip
+    query = _filtered(query, filters).order_by(
+        r.started_at.desc().nulls_last(), r.updated_at.desc()
+    )
+    query = query.offset(bindparam("offset", type_=Integer))
+    if limited:
+        query = query.limit(bindparam("limit", type_=Integer))
+    return query
+
+
+@functools.cache
+def _count_statement(shape: Shape, filters: frozenset[str]) -> Select[int]:
+    query = select(func.count(PostmortemRow.pk)).where(visible_with(shape))
+    return _filtered(query, filters)
+
+
+def _filter_values(filters: Filters) -> dict[str, str]:
+    """The filters that are set, by name, as the statements compare them."""
+    values = {
+        "severity": filters.severity.upper() if filters.severity else None,
+        "status": filters.status,
+        "kind": filters.kind,
+        "tag": filters.tag,
+        "service": filters.service,
+    }
+    return {name: value for name, value in values.items() if value}
+
+
+def _filtered(query: Q, filters: frozenset[str]) -> Q:
+    """``query`` narrowed by the ``filters`` named (their values bound by name)."""
+    r = PostmortemRow
+    for name in ("severity", "status", "kind"):
+        if name in filters:
+            query = query.where(getattr(r, name) == bindparam(name, type_=String))
+    if "tag" in filters:
+        tagged = select(TagRow.postmortem_pk).where(TagRow.tag == bindparam("tag", type_=String))
+        query = query.where(r.pk.in_(tagged))
+    if "service" in filters:
+        serving = select(ServiceRow.postmortem_pk).where(
+            ServiceRow.service == bindparam("service", type_=String)
         )
-    if filters.service:
-        query = query.where(
-            PostmortemRow.pk.in_(
-                select(ServiceRow.postmortem_pk).where(ServiceRow.service == filters.service)
-            )
-        )
+        query = query.where(r.pk.in_(serving))
     return query
 
 
@@ -351,6 +414,34 @@ def update_document(
     row = find_row(session, id, actor)
     _check_version(session, row, base_version)
     return _write(session, row, doc, actor, change=change, items_since=items_since)
+
+
+def edit_document(
+    session: Session,
+    id: str,
+    edit: Callable[[Document], Document],
+    actor: Principal,
+    *,
+    base_version: int | None,
+    change: str = "edited",
+) -> Document:
+    """Store ``edit(current)`` as the new content of ``id``, reading the stored document once.
+
+    ``update_document`` for callers that build the new content from the stored one: the same
+    checks (a stale ``base_version`` is refused with ConflictError), without reading the
+    document again to find what changed.
+    """
+    _require_editor(actor)
+    row = find_row(session, id, actor)
+    current, children = _stored(session, row)
+    _check_version(session, row, base_version, current)
+    # copies: ``edit`` may change the document it is given in place
+    before = Before(
+        children,
+        [event.model_copy() for event in current.timeline],
+        [item.model_copy() for item in current.action_items],
+    )
+    return _write(session, row, edit(current), actor, change=change, before=before)
 
 
 def existing_ids(session: Session, ids: Sequence[str]) -> set[str]:
@@ -552,11 +643,14 @@ def change_status(
     return _write(session, row, doc, actor, change=change)
 
 
-def _check_version(session: Session, row: PostmortemRow, base_version: int | None) -> None:
+def _check_version(
+    session: Session, row: PostmortemRow, base_version: int | None, current: Document | None = None
+) -> None:
+    """ConflictError carrying the stored document (``current`` when read already) when stale."""
     if base_version is not None and base_version != row.version:
         raise ConflictError(
             f"post-mortem {row.id!r} changed since version {base_version} (now {row.version})",
-            current=_document_of(session, row),
+            current=current or _document_of(session, row),
         )
 
 
@@ -571,10 +665,14 @@ def _write(
     *,
     change: str,
     items_since: datetime | None = None,
+    before: Before | None = None,
 ) -> Document:
     """Store ``doc`` as the new content of ``row``, all in the caller's transaction.
 
     Child rows are replaced with bulk statements (imports write thousands of documents).
+    ``before``: what is stored, when the caller read it in this transaction already; timeline
+    events and action items equal to the stored ones are then left as they are without reading
+    them again.
     """
     now = utcnow()
     is_new = row.pk is None
@@ -589,7 +687,10 @@ def _write(
         row.detected_at = doc.detected_at
         row.resolved_at = doc.resolved_at
         row.timezone = doc.timezone
-        stored_children = None if is_new else _stored_children(session, row.pk)
+        if before is not None:
+            stored_children: Children | None = before.children
+        else:
+            stored_children = None if is_new else _stored_children(session, row.pk)
         grant_ids = _apply_access(
             session,
             row,
@@ -621,10 +722,16 @@ def _write(
         _insert(session, child, rows)
     if not is_new:
         session.expire(row, ["tags", "services", "authors", "sections", "grants"])
-    events = timeline.replace_document_events(session, pk, doc.timeline, is_new=is_new)
-    items = actions.sync_document_items(
-        session, pk, doc.action_items, keep_changes_after=items_since
-    )
+    if before is not None and doc.timeline == before.timeline:
+        events = before.timeline  # what is stored: nothing to reconcile
+    else:
+        events = timeline.replace_document_events(session, pk, doc.timeline, is_new=is_new)
+    if before is not None and doc.action_items == before.action_items:
+        items = before.action_items
+    else:
+        items = actions.sync_document_items(
+            session, pk, doc.action_items, keep_changes_after=items_since
+        )
     stored = doc.model_copy(
         update={"id": row.id, "version": row.version, "action_items": items, "timeline": events}
     )
@@ -671,15 +778,22 @@ def _child_rows(
     }
 
 
-def _stored_children(session: Session, pk: int) -> dict[type[Base], list[Any]]:
-    """What the child tables hold for ``pk``, in the form ``_same_children`` compares."""
-    labels = _labels(session, pk)
+Children = dict[type[Base], list[Any]]
+"""What a document's child tables hold, in the form ``_same_children`` compares."""
+
+
+def _stored_children(session: Session, pk: int) -> Children:
+    """What the child tables hold for ``pk``."""
+    return _children(_labels(session, pk), session.execute(_SECTIONS_OF, {"pk": pk}))
+
+
+def _children(labels: dict[str, list[Any]], sections: Iterable[Any]) -> Children:
     return {
         TagRow: labels["tag"],
         ServiceRow: labels["service"],
         AuthorRow: labels["author"],
         AccessGrantRow: labels["grant"],
-        SectionRow: [tuple(r) for r in session.execute(_SECTIONS_OF, {"pk": pk})],
+        SectionRow: [tuple(r) for r in sections],
     }
 
 
@@ -799,10 +913,23 @@ def _labels(session: Session, pk: int) -> dict[str, list[Any]]:
 
 def _document_of(session: Session, head: Any) -> Document:
     """The document whose ``postmortems`` columns are ``head`` (a row or a PostmortemRow)."""
+    return _stored(session, head)[0]
+
+
+class Before(NamedTuple):
+    """What is stored for a document, read earlier in the transaction that writes it."""
+
+    children: Children
+    timeline: list[TimelineEvent]
+    action_items: list[ActionItem]
+
+
+def _stored(session: Session, head: Any) -> tuple[Document, Children]:
+    """``_document_of`` and, from the same reads, what its child tables hold."""
     pk = head.pk
     labels = _labels(session, pk)
-    sections = session.execute(_SECTIONS_OF, {"pk": pk})
-    return Document.model_validate(
+    sections = session.execute(_SECTIONS_OF, {"pk": pk}).all()
+    document = Document.model_validate(
         {
             "id": head.id,
             "title": head.title,
@@ -829,3 +956,4 @@ def _document_of(session: Session, head: Any) -> Document:
             "version": head.version,
         }
     )
+    return document, _children(labels, sections)
