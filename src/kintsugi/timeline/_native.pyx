@@ -1,0 +1,363 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""The timeline's per-event loops, compiled: folding merged events and writing table rows.
+
+Each function gives exactly what its pure Python counterpart gives (merge.py's
+``_fold_pure``, render.py's ``_write_rows_pure``), which stay the reference and the fallback;
+``kintsugi.timeline.speedups`` chooses between them.
+
+A large timeline does not fit in the CPU's caches, and these loops mostly wait for memory:
+each event, and each object its fields point to, is read from RAM. So they read an
+``Event``'s fields straight from its slots, and ask the CPU to fetch the events a few places
+ahead, and then the objects their fields point to, while they work on the current one.
+"""
+
+from cpython.list cimport PyList_GET_ITEM
+from cpython.object cimport PyObject, PyTypeObject
+from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_CheckExact, PyUnicode_GET_LENGTH
+
+from datetime import UTC, datetime, timedelta
+from types import MemberDescriptorType
+
+from kintsugi.timeline.events import Event, Ref
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object text)
+    PyTypeObject *Py_TYPE(PyObject *o)
+    ctypedef struct PyMemberDef:
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef *d_member
+
+cdef extern from *:
+    """
+    #ifndef KINTSUGI_NATIVE_SOURCE
+    #define KINTSUGI_NATIVE_SOURCE ""
+    #endif
+    #if defined(__GNUC__) || defined(__clang__)
+    #define KINTSUGI_PREFETCH(p) __builtin_prefetch(p)
+    #else
+    #define KINTSUGI_PREFETCH(p) ((void)0)
+    #endif
+    """
+    const char *KINTSUGI_NATIVE_SOURCE
+    void _prefetch "KINTSUGI_PREFETCH" (const void *address) noexcept nogil
+
+SOURCE_SHA256 = KINTSUGI_NATIVE_SOURCE.decode("ascii")
+"""SHA-256 of the .pyx this module was built from (setup.py passes it in; "" when unknown)."""
+
+cdef object _EARLIEST = datetime.min.replace(tzinfo=UTC)
+cdef object _LATEST = datetime.max.replace(tzinfo=UTC)
+cdef object _MINUTE = timedelta(minutes=1)
+cdef object _new = tuple.__new__
+
+cdef enum:
+    _AHEAD = 8  # how many events ahead the objects the fields point to are fetched
+
+
+# --- an Event's fields, read from its slots ---------------------------------------------------
+
+cdef Py_ssize_t _offset(str name) except -1:
+    """Where an Event keeps field ``name`` (0 when it is not a slot: then getattr is used)."""
+    descriptor = Event.__dict__.get(name)
+    if type(descriptor) is not MemberDescriptorType:
+        return 0
+    return (<PyMemberDescrObject *>descriptor).d_member.offset
+
+
+cdef PyTypeObject *_EVENT = <PyTypeObject *>Event
+cdef Py_ssize_t _AT = _offset("at")
+cdef Py_ssize_t _SOURCE = _offset("source")
+cdef Py_ssize_t _SOURCE_ID = _offset("source_id")
+cdef Py_ssize_t _TITLE = _offset("title")
+cdef Py_ssize_t _DETAIL = _offset("detail")
+cdef Py_ssize_t _ACTOR = _offset("actor")
+cdef Py_ssize_t _LINK = _offset("link")
+cdef Py_ssize_t _ALERT = _offset("alert")
+cdef Py_ssize_t _REFS = _offset("refs")
+cdef Py_ssize_t[6] _ROW_FIELDS = [_AT, _TITLE, _DETAIL, _ACTOR, _LINK, _REFS]
+cdef Py_ssize_t[4] _FOLD_FIELDS = [_AT, _SOURCE_ID, _LINK, _REFS]
+
+
+cdef inline PyObject *_slot(object event, Py_ssize_t offset) noexcept:
+    """The field at ``offset`` of an exact Event (borrowed; NULL when unset or not an Event)."""
+    if offset == 0 or Py_TYPE(<PyObject *>event) != _EVENT:
+        return NULL
+    return (<PyObject **>((<char *><PyObject *>event) + offset))[0]
+
+
+cdef inline object _get(object event, Py_ssize_t offset, str name):
+    """``getattr(event, name)``, straight from the slot for an Event."""
+    cdef PyObject *value = _slot(event, offset)
+    if value != NULL:
+        return <object>value
+    return getattr(event, name)
+
+
+cdef inline void _prefetch_ahead(list events, Py_ssize_t index, Py_ssize_t *fields,
+                                 int count) noexcept:
+    """Fetch event ``index + 2 * _AHEAD``, and the objects of ``index + _AHEAD``'s fields."""
+    cdef Py_ssize_t size = len(events), field
+    cdef const char *event
+    if index + 2 * _AHEAD < size:
+        event = <const char *>PyList_GET_ITEM(events, index + 2 * _AHEAD)
+        _prefetch(event)
+        _prefetch(event + 64)
+    if index + _AHEAD < size:
+        event = <const char *>PyList_GET_ITEM(events, index + _AHEAD)
+        if Py_TYPE(<PyObject *>event) == _EVENT:
+            for field in range(count):
+                if fields[field]:
+                    _prefetch((<PyObject **>(event + fields[field]))[0])
+
+
+# --- folding ----------------------------------------------------------------------------------
+
+def fold(list events, window):
+    """Fold time-ordered ``events`` as merge.py's ``_fold_pure`` does; returns the kept ones.
+
+    Reuses ``events``' list: the kept events are moved to its front and the rest cut off.
+    """
+    # kind -> alert name -> the events, in time order, that may still absorb
+    cdef dict held = {}
+    cdef Py_ssize_t position = 0, kept = 0
+    while position < len(events):
+        _prefetch_ahead(events, position, _FOLD_FIELDS, 4)
+        event = events[position]
+        # the places from kept to position hold None: an event's own place is let go while
+        # the event is still in the CPU's cache (replacing it later would fetch it again)
+        if _absorbed(held, event, window):
+            events[position] = None
+        else:
+            if kept != position:
+                events[kept] = event
+                events[position] = None
+            kept += 1
+        position += 1
+    del events[kept:]
+    return events
+
+
+cdef bint _absorbed(dict held, event, window) except -1:
+    """Whether an earlier report in ``held`` absorbs ``event``; if not, it may absorb later."""
+    cdef dict by_name
+    cdef list candidates, refs, more
+    cdef Py_ssize_t stale, index
+    alert = _get(event, _ALERT, "alert")
+    if alert is None:
+        return False
+    kind = event.kind
+    by_name = held.get(kind)
+    if by_name is None:
+        held[kind] = {alert.name: [event]}
+        return False
+    name = alert.name
+    candidates = by_name.get(name)
+    if candidates is None:
+        by_name[name] = [event]
+        return False
+    # a candidate at c is stale once c + window < at, that is c < at - window (exact: whole
+    # microseconds); when at - window is before the start of time none is stale
+    try:
+        horizon = _get(event, _AT, "at") - window
+    except OverflowError:
+        horizon = _EARLIEST
+    if _get(candidates[0], _AT, "at") < horizon:
+        stale = 1
+        while stale < len(candidates) and _get(candidates[stale], _AT, "at") < horizon:
+            stale += 1
+        del candidates[:stale]
+    source = event.source
+    labels = alert.labels
+    for index in range(len(candidates) - 1, -1, -1):
+        target = candidates[index]
+        if target.source == source:
+            continue
+        refs = _get(target, _REFS, "refs")
+        if refs and _reported_by(refs, source):
+            continue
+        theirs = target.alert.labels
+        if labels is theirs or (
+            labels <= theirs if len(labels) <= len(theirs) else theirs <= labels
+        ):
+            link = _get(event, _LINK, "link")
+            refs.append(_new(Ref, (source, _get(event, _SOURCE_ID, "source_id"), link)))
+            more = _get(event, _REFS, "refs")
+            if more:
+                refs.extend(more)
+            if not target.actor and event.actor:
+                target.actor = event.actor
+            if not target.detail and event.detail:
+                target.detail = event.detail
+            if not _get(target, _LINK, "link") and link:
+                target.link = link
+            if len(labels) > len(theirs):
+                target.alert = alert
+            return True
+    candidates.append(event)
+    return False
+
+
+cdef bint _reported_by(list refs, source) except -1:
+    for ref in refs:
+        if ref.source == source:
+            return True
+    return False
+
+
+# --- table rows -------------------------------------------------------------------------------
+
+# what a character asks of a row (see render.py): a pipe or whitespace other than the space
+# is escaped in every cell, a bracket in a linked title, one of " ()|<>" in a link
+cdef enum:
+    _BREAK = 1
+    _BRACKET = 2
+    _URL_SPECIAL = 4
+    _NOT_SPACE = 8
+
+
+cdef inline int _flags_of(Py_UCS4 c) noexcept nogil:
+    if c == 0x20:
+        return _URL_SPECIAL
+    if c < 0x80:
+        if c == 0x7C:
+            return _BREAK | _URL_SPECIAL | _NOT_SPACE
+        if 0x09 <= c <= 0x0D or 0x1C <= c <= 0x1F:
+            return _BREAK | _NOT_SPACE
+        if c == 0x5B or c == 0x5D:
+            return _BRACKET | _NOT_SPACE
+        if c == 0x28 or c == 0x29 or c == 0x3C or c == 0x3E:
+            return _URL_SPECIAL | _NOT_SPACE
+        return _NOT_SPACE
+    if (
+        c == 0x85 or c == 0xA0 or c == 0x1680 or 0x2000 <= c <= 0x200A or c == 0x2028
+        or c == 0x2029 or c == 0x202F or c == 0x205F or c == 0x3000
+    ):
+        return _BREAK | _NOT_SPACE
+    return _NOT_SPACE
+
+
+cdef unsigned char _ASCII_FLAGS[128]
+for _code in range(128):
+    _ASCII_FLAGS[_code] = _flags_of(_code)
+
+
+cdef int _scan(str text) noexcept:
+    """The union of ``_flags_of`` over the characters of ``text``."""
+    cdef int flags = 0
+    cdef Py_ssize_t index
+    cdef const unsigned char *ascii
+    cdef Py_UCS4 c
+    if PyUnicode_IS_ASCII(text):
+        ascii = PyUnicode_1BYTE_DATA(text)
+        for index in range(PyUnicode_GET_LENGTH(text)):
+            flags |= _ASCII_FLAGS[ascii[index]]
+        return flags
+    for c in text:
+        flags |= _flags_of(c)
+    return flags
+
+
+def write_rows(events, zone, out, row_rest, Py_ssize_t chunk, Py_ssize_t detail_limit):
+    """Write the table rows of ``events`` to ``out`` as render.py's ``_write_rows_pure`` does.
+
+    ``row_rest(event)`` is the plain definition of a row after its time cell, used for the
+    rows that need escaping or shortening; ``chunk`` rows are written at a time.
+    """
+    cdef _Rows rows = _Rows(zone, out, row_rest, chunk, detail_limit)
+    cdef list batch
+    if type(events) is list:
+        rows.add(events)
+    else:
+        stream = iter(events)
+        while True:
+            batch = [event for _, event in zip(range(chunk), stream)]
+            if not batch:
+                break
+            rows.add(batch)
+    rows.flush()
+    return rows.count
+
+
+cdef class _Rows:
+    """The rows written so far, the current chunk, and the minute last formatted."""
+
+    cdef object zone, out, row_rest, low, high, prefix
+    cdef list lines
+    cdef Py_ssize_t chunk, detail_limit, count
+
+    def __cinit__(self, zone, out, row_rest, Py_ssize_t chunk, Py_ssize_t detail_limit):
+        self.zone = zone
+        self.out = out
+        self.row_rest = row_rest
+        self.chunk = max(chunk, 1)
+        self.detail_limit = detail_limit
+        self.low = self.high = _LATEST
+        self.prefix = ""
+        self.lines = []
+        self.count = 0
+
+    cdef int add(self, list events) except -1:
+        cdef Py_ssize_t index = 0
+        while index < len(events):
+            _prefetch_ahead(events, index, _ROW_FIELDS, 6)
+            self.lines.append(self.row(events[index]))
+            self.count += 1
+            if len(self.lines) >= self.chunk:
+                self.flush()
+            index += 1
+        return 0
+
+    cdef int flush(self) except -1:
+        if self.lines:
+            self.lines.append("")
+            self.out.write("\n".join(self.lines))
+            self.lines = []
+        return 0
+
+    cdef str row(self, event):
+        cdef list refs
+        cdef int title_flags, detail_flags
+        at = _get(event, _AT, "at")
+        if at >= self.high or at < self.low:
+            local = at.astimezone(self.zone)
+            self.low = at - timedelta(seconds=local.second, microseconds=local.microsecond)
+            self.high = self.low + _MINUTE
+            self.prefix = f"| {local.strftime('%Y-%m-%d %H:%M')} | "
+        prefix = self.prefix
+        title = _get(event, _TITLE, "title")
+        detail = _get(event, _DETAIL, "detail")
+        actor = _get(event, _ACTOR, "actor") or ""
+        link = _get(event, _LINK, "link")
+        if not (
+            PyUnicode_CheckExact(title)
+            and PyUnicode_CheckExact(detail)
+            and PyUnicode_CheckExact(actor)
+            and (not link or PyUnicode_CheckExact(link))
+        ):
+            return prefix + self.row_rest(event)
+        title_flags = _scan(<str>title)
+        detail_flags = _scan(<str>detail) if detail else _NOT_SPACE
+        if (
+            not (title_flags & _NOT_SPACE)
+            or not (detail_flags & _NOT_SPACE)
+            or len(<str>detail) > self.detail_limit
+            or (title_flags | detail_flags | _scan(<str>actor)) & _BREAK
+            or (link and (title_flags & _BRACKET or _scan(<str>link) & _URL_SPECIAL))
+        ):
+            return prefix + self.row_rest(event)
+        refs = _get(event, _REFS, "refs")
+        if not refs:
+            sources = event.source
+        elif len(refs) == 1:
+            sources = event.source
+            if refs[0].source != sources:
+                sources = f"{sources}, {refs[0].source}"
+        else:
+            sources = ", ".join(event.sources)
+        if link:
+            if detail:
+                return f"{prefix}[{title}]({link}) — {detail} | {actor} | {sources} |"
+            return f"{prefix}[{title}]({link}) | {actor} | {sources} |"
+        if detail:
+            return f"{prefix}{title} — {detail} | {actor} | {sources} |"
+        return f"{prefix}{title} | {actor} | {sources} |"
