@@ -11,9 +11,24 @@ each event, and each object its fields point to, is read from RAM. So they read 
 ahead, and then the objects their fields point to, while they work on the current one.
 """
 
+from cpython.datetime cimport (
+    PyDateTime_CheckExact,
+    PyDateTime_DATE_GET_TZINFO,
+    datetime_day,
+    datetime_hour,
+    datetime_microsecond,
+    datetime_minute,
+    datetime_month,
+    datetime_second,
+    datetime_year,
+    import_datetime,
+)
 from cpython.list cimport PyList_GET_ITEM
+from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_CheckExact, PyUnicode_GET_LENGTH
+from libc.stdint cimport int64_t
+from libc.string cimport memmove
 
 from datetime import UTC, datetime, timedelta
 from types import MemberDescriptorType
@@ -49,6 +64,10 @@ cdef object _EARLIEST = datetime.min.replace(tzinfo=UTC)
 cdef object _LATEST = datetime.max.replace(tzinfo=UTC)
 cdef object _MINUTE = timedelta(minutes=1)
 cdef object _new = tuple.__new__
+cdef object _MICROSECOND = timedelta(microseconds=1)
+
+import_datetime()
+cdef PyObject *_UTC = <PyObject *>UTC
 
 cdef enum:
     _AHEAD = 8  # how many events ahead the objects the fields point to are fetched
@@ -68,6 +87,7 @@ cdef PyTypeObject *_EVENT = <PyTypeObject *>Event
 cdef Py_ssize_t _AT = _offset("at")
 cdef Py_ssize_t _SOURCE = _offset("source")
 cdef Py_ssize_t _SOURCE_ID = _offset("source_id")
+cdef Py_ssize_t _KIND = _offset("kind")
 cdef Py_ssize_t _TITLE = _offset("title")
 cdef Py_ssize_t _DETAIL = _offset("detail")
 cdef Py_ssize_t _ACTOR = _offset("actor")
@@ -75,7 +95,7 @@ cdef Py_ssize_t _LINK = _offset("link")
 cdef Py_ssize_t _ALERT = _offset("alert")
 cdef Py_ssize_t _REFS = _offset("refs")
 cdef Py_ssize_t[6] _ROW_FIELDS = [_AT, _TITLE, _DETAIL, _ACTOR, _LINK, _REFS]
-cdef Py_ssize_t[4] _FOLD_FIELDS = [_AT, _SOURCE_ID, _LINK, _REFS]
+cdef Py_ssize_t[2] _FOLD_FIELDS = [_AT, _REFS]
 
 
 cdef inline PyObject *_slot(object event, Py_ssize_t offset) noexcept:
@@ -95,9 +115,13 @@ cdef inline object _get(object event, Py_ssize_t offset, str name):
 
 cdef inline void _prefetch_ahead(list events, Py_ssize_t index, Py_ssize_t *fields,
                                  int count) noexcept:
-    """Fetch event ``index + 2 * _AHEAD``, and the objects of ``index + _AHEAD``'s fields."""
+    """Fetch event ``index + 2 * _AHEAD``, and the objects of ``index + _AHEAD``'s fields.
+
+    (Two cache lines of each: the start of a text, or a list's length and items.)
+    """
     cdef Py_ssize_t size = len(events), field
     cdef const char *event
+    cdef const char *value
     if index + 2 * _AHEAD < size:
         event = <const char *>PyList_GET_ITEM(events, index + 2 * _AHEAD)
         _prefetch(event)
@@ -107,25 +131,130 @@ cdef inline void _prefetch_ahead(list events, Py_ssize_t index, Py_ssize_t *fiel
         if Py_TYPE(<PyObject *>event) == _EVENT:
             for field in range(count):
                 if fields[field]:
-                    _prefetch((<PyObject **>(event + fields[field]))[0])
+                    value = <const char *>(<PyObject **>(event + fields[field]))[0]
+                    _prefetch(value)
+                    _prefetch(value + 64)
 
 
 # --- folding ----------------------------------------------------------------------------------
+
+# datetime.min and datetime.max in UTC, as microseconds since 1970 (see _utc_micros)
+cdef int64_t _MIN_MICROS = -62135596800000000
+cdef int64_t _MAX_MICROS = 253402300799999999
+cdef int64_t _WINDOW_LIMIT = 1 << 62
+
+
+cdef inline bint _utc_micros(object at, int64_t *micros) noexcept:
+    """Store ``at`` as microseconds since 1970 when it is a datetime in UTC; else False."""
+    cdef int64_t year, month, era, year_of_era, day_of_year, days
+    if not PyDateTime_CheckExact(at) or PyDateTime_DATE_GET_TZINFO(at) != _UTC:
+        return False
+    year = datetime_year(at)
+    month = datetime_month(at)
+    # days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil); year >= 1
+    if month <= 2:
+        year -= 1
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + datetime_day(at) - 1
+    days = era * 146097 + year_of_era * 365 + year_of_era // 4 - year_of_era // 100
+    days += day_of_year - 719468
+    micros[0] = (
+        ((days * 24 + datetime_hour(at)) * 60 + datetime_minute(at)) * 60 + datetime_second(at)
+    ) * 1000000 + datetime_microsecond(at)
+    return True
+
+
+cdef class _Held:
+    """The events, oldest first, that may still absorb a later report of one alert and kind.
+
+    Holds borrowed references: ``fold``'s list keeps every event it holds (one it kept) alive,
+    so dropping stale ones does not fetch them from memory again. Their times are kept as
+    microseconds when they are datetimes in UTC (``exact``), so that the stale ones are found
+    without reading them either; otherwise their datetimes are compared.
+    """
+
+    cdef PyObject **events
+    cdef int64_t *times
+    cdef Py_ssize_t start, end, capacity
+    cdef bint exact
+
+    def __cinit__(self):
+        self.exact = True
+
+    def __dealloc__(self):
+        PyMem_Free(self.events)
+        PyMem_Free(self.times)
+
+    cdef int append(self, object event, int64_t time) except -1:
+        cdef Py_ssize_t size = self.end - self.start
+        if self.end == self.capacity:
+            if self.start < self.capacity // 2 or self.capacity == 0:  # mostly full: grow
+                self.capacity = max(4, 2 * self.capacity)
+                self.events = <PyObject **>_grow(self.events, self.capacity * sizeof(PyObject *))
+                self.times = <int64_t *>_grow(self.times, self.capacity * sizeof(int64_t))
+            memmove(self.events, self.events + self.start, size * sizeof(PyObject *))
+            memmove(self.times, self.times + self.start, size * sizeof(int64_t))
+            self.start, self.end = 0, size
+        self.events[self.end] = <PyObject *>event
+        self.times[self.end] = time
+        self.end += 1
+        return 0
+
+    cdef int drop_stale(self, object at, int64_t time, bint exact, window,
+                        int64_t window_micros) except -1:
+        """Drop the events more than ``window`` before ``at`` (``time`` when ``exact``)."""
+        cdef int64_t horizon
+        if self.start == self.end:
+            return 0
+        if exact and self.exact:
+            horizon = time - window_micros
+            if _MIN_MICROS <= horizon <= _MAX_MICROS:  # else at - window overflows: none is
+                while self.start < self.end and self.times[self.start] < horizon:
+                    self.start += 1
+            return 0
+        self.exact = False
+        try:
+            horizon_at = at - window
+        except OverflowError:
+            horizon_at = _EARLIEST
+        while self.start < self.end and _at_of(<object>self.events[self.start]) < horizon_at:
+            self.start += 1
+        return 0
+
+
+cdef void *_grow(void *block, size_t size) except NULL:
+    block = PyMem_Realloc(block, size)
+    if block == NULL:
+        raise MemoryError()
+    return block
+
+
+cdef inline object _at_of(object event):
+    return _get(event, _AT, "at")
+
 
 def fold(list events, window):
     """Fold time-ordered ``events`` as merge.py's ``_fold_pure`` does; returns the kept ones.
 
     Reuses ``events``' list: the kept events are moved to its front and the rest cut off.
+    Nothing else may change the list meanwhile.
     """
-    # kind -> alert name -> the events, in time order, that may still absorb
+    # kind -> alert name -> the events that may still absorb
     cdef dict held = {}
     cdef Py_ssize_t position = 0, kept = 0
+    cdef int64_t window_micros = 0
+    cdef bint exact = False
+    if type(window) is timedelta:
+        micros = window // _MICROSECOND
+        exact = -_WINDOW_LIMIT < micros < _WINDOW_LIMIT
+        window_micros = micros if exact else 0
     while position < len(events):
-        _prefetch_ahead(events, position, _FOLD_FIELDS, 4)
+        _prefetch_ahead(events, position, _FOLD_FIELDS, 2)
         event = events[position]
         # the places from kept to position hold None: an event's own place is let go while
         # the event is still in the CPU's cache (replacing it later would fetch it again)
-        if _absorbed(held, event, window):
+        if _absorbed(held, event, window, window_micros, exact):
             events[position] = None
         else:
             if kept != position:
@@ -137,40 +266,32 @@ def fold(list events, window):
     return events
 
 
-cdef bint _absorbed(dict held, event, window) except -1:
+cdef bint _absorbed(dict held, event, window, int64_t window_micros, bint exact) except -1:
     """Whether an earlier report in ``held`` absorbs ``event``; if not, it may absorb later."""
     cdef dict by_name
-    cdef list candidates, refs, more
-    cdef Py_ssize_t stale, index
+    cdef _Held candidates
+    cdef list refs, more
+    cdef Py_ssize_t index
+    cdef int64_t time = 0
     alert = _get(event, _ALERT, "alert")
     if alert is None:
         return False
-    kind = event.kind
+    kind = _get(event, _KIND, "kind")
+    name = alert.name
     by_name = held.get(kind)
     if by_name is None:
-        held[kind] = {alert.name: [event]}
-        return False
-    name = alert.name
+        by_name = held[kind] = {}
     candidates = by_name.get(name)
     if candidates is None:
-        by_name[name] = [event]
-        return False
-    # a candidate at c is stale once c + window < at, that is c < at - window (exact: whole
-    # microseconds); when at - window is before the start of time none is stale
-    try:
-        horizon = _get(event, _AT, "at") - window
-    except OverflowError:
-        horizon = _EARLIEST
-    if _get(candidates[0], _AT, "at") < horizon:
-        stale = 1
-        while stale < len(candidates) and _get(candidates[stale], _AT, "at") < horizon:
-            stale += 1
-        del candidates[:stale]
-    source = event.source
+        candidates = by_name[name] = _Held()
+    at = _at_of(event)
+    exact = exact and _utc_micros(at, &time)
+    candidates.drop_stale(at, time, exact, window, window_micros)
+    source = _get(event, _SOURCE, "source")
     labels = alert.labels
-    for index in range(len(candidates) - 1, -1, -1):
-        target = candidates[index]
-        if target.source == source:
+    for index in range(candidates.end - 1, candidates.start - 1, -1):
+        target = <object>candidates.events[index]
+        if _get(target, _SOURCE, "source") == source:
             continue
         refs = _get(target, _REFS, "refs")
         if refs and _reported_by(refs, source):
@@ -193,7 +314,9 @@ cdef bint _absorbed(dict held, event, window) except -1:
             if len(labels) > len(theirs):
                 target.alert = alert
             return True
-    candidates.append(event)
+    if not exact:
+        candidates.exact = False
+    candidates.append(event, time)
     return False
 
 
@@ -347,9 +470,9 @@ cdef class _Rows:
             return prefix + self.row_rest(event)
         refs = _get(event, _REFS, "refs")
         if not refs:
-            sources = event.source
+            sources = _get(event, _SOURCE, "source")
         elif len(refs) == 1:
-            sources = event.source
+            sources = _get(event, _SOURCE, "source")
             if refs[0].source != sources:
                 sources = f"{sources}, {refs[0].source}"
         else:
