@@ -11,6 +11,7 @@ class _Writer(Protocol):
 
 SOURCE_SHA256: str
 
+def merged(lists: Iterable[list[Event]]) -> list[Event] | None: ...
 def fold(events: list[Event], window: timedelta) -> list[Event]: ...
 def write_rows(
     events: Iterable[Event],

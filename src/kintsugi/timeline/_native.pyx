@@ -27,7 +27,7 @@ from cpython.list cimport PyList_GET_ITEM
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_CheckExact, PyUnicode_GET_LENGTH
-from libc.stdint cimport int64_t
+from libc.stdint cimport INT64_MAX, int64_t
 from libc.string cimport memmove
 
 from datetime import UTC, datetime, timedelta
@@ -96,6 +96,7 @@ cdef Py_ssize_t _ALERT = _offset("alert")
 cdef Py_ssize_t _REFS = _offset("refs")
 cdef Py_ssize_t[6] _ROW_FIELDS = [_AT, _TITLE, _DETAIL, _ACTOR, _LINK, _REFS]
 cdef Py_ssize_t[2] _FOLD_FIELDS = [_AT, _REFS]
+cdef Py_ssize_t[1] _MERGE_FIELDS = [_AT]
 
 
 cdef inline PyObject *_slot(object event, Py_ssize_t offset) noexcept:
@@ -134,6 +135,62 @@ cdef inline void _prefetch_ahead(list events, Py_ssize_t index, Py_ssize_t *fiel
                     value = <const char *>(<PyObject **>(event + fields[field]))[0]
                     _prefetch(value)
                     _prefetch(value + 64)
+
+
+# --- merging ----------------------------------------------------------------------------------
+
+cdef enum:
+    _MERGE_LIMIT = 16  # more lists than this are sorted, not merged
+
+
+def merged(lists):
+    """The events of ``lists``, each in time order, in one list in time order; or None.
+
+    Ties keep the lists' order: the same list as a stable sort of them all by time. None when
+    there are more than 16 lists, one is not a list, is not in time order, or has a time that
+    is not a datetime in UTC: then sort them.
+    """
+    cdef list streams = list(lists), stream, out
+    cdef Py_ssize_t count = len(streams), total = 0, index, which, n
+    cdef Py_ssize_t places[_MERGE_LIMIT]
+    cdef int64_t heads[_MERGE_LIMIT]
+    cdef int64_t time, least
+    if count > _MERGE_LIMIT:
+        return None
+    for index in range(count):
+        stream = streams[index] if type(streams[index]) is list else None
+        if stream is None:
+            return None
+        places[index] = 0
+        heads[index] = INT64_MAX  # none left (every time in UTC is smaller)
+        if len(stream):
+            if not _utc_micros(_at_of(stream[0]), &heads[index]):
+                return None
+        total += len(stream)
+    out = [None] * total
+    for n in range(total):
+        which = 0
+        least = heads[0]
+        for index in range(1, count):
+            if heads[index] < least:  # strictly: a tie goes to the earlier list
+                which = index
+                least = heads[index]
+        stream = <list>PyList_GET_ITEM(streams, which)
+        index = places[which]
+        if index >= len(stream):
+            return None  # a list changed meanwhile
+        _prefetch_ahead(stream, index, _MERGE_FIELDS, 1)
+        event = stream[index]
+        out[n] = event
+        index += 1
+        places[which] = index
+        if index < len(stream):
+            if not _utc_micros(_at_of(stream[index]), &time) or time < least:
+                return None
+            heads[which] = time
+        else:
+            heads[which] = INT64_MAX
+    return out
 
 
 # --- folding ----------------------------------------------------------------------------------

@@ -43,15 +43,18 @@ def merge_lists(
     """``merge`` for lists in memory: the same result as the streaming merge.
 
     The lists are concatenated and sorted (timsort merges the sorted runs in C, and is stable,
-    so ties keep the lists' order); one pass then folds the events about alerts, compiled
-    when the extension is built (``speedups``), else ``_fold_pure``.
+    so ties keep the lists' order); one pass then folds the events about alerts. When the
+    extension is built (``speedups``) both are compiled: the lists are merged rather than
+    sorted when each is in time order (with times in UTC).
     """
-    events = list(chain.from_iterable(lists))
-    events.sort(key=_at)
     native = speedups.native
-    if native is not None:
-        return native.fold(events, fold_window)
-    return _fold_pure(events, fold_window)
+    if native is None:
+        return _fold_pure(sorted(chain.from_iterable(lists), key=_at), fold_window)
+    lists = list(lists)
+    events = native.merged(lists)
+    if events is None:
+        events = sorted(chain.from_iterable(lists), key=_at)
+    return native.fold(events, fold_window)
 
 
 def _fold_pure(events: list[Event], window: timedelta) -> list[Event]:

@@ -27,6 +27,8 @@ class Loops(Protocol):
 
     SOURCE_SHA256: str
 
+    def merged(self, lists: Iterable[list[Event]]) -> list[Event] | None: ...
+
     def fold(self, events: list[Event], window: timedelta) -> list[Event]: ...
 
     def write_rows(
