@@ -33,10 +33,13 @@ from libc.string cimport memmove
 from datetime import UTC, datetime, timedelta
 from types import MemberDescriptorType
 
-from kintsugi.timeline.events import Event, Ref
+from kintsugi.timeline.events import AlertKey, Event, Ref
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object text)
+    bint PyObject_GC_IsTracked(object o)
+    void PyObject_GC_Track(void *o)
+    void PyObject_GC_UnTrack(void *o)
     PyTypeObject *Py_TYPE(PyObject *o)
     ctypedef struct PyMemberDef:
         Py_ssize_t offset
@@ -71,54 +74,59 @@ cdef PyObject *_UTC = <PyObject *>UTC
 
 cdef enum:
     _AHEAD = 8  # how many events ahead the objects the fields point to are fetched
+    _BATCH = 1024  # how many events of an iterator are taken at a time
 
 
 # --- an Event's fields, read from its slots ---------------------------------------------------
 
-cdef Py_ssize_t _offset(str name) except -1:
-    """Where an Event keeps field ``name`` (0 when it is not a slot: then getattr is used)."""
-    descriptor = Event.__dict__.get(name)
+cdef Py_ssize_t _offset(type cls, str name) except -1:
+    """Where a ``cls`` keeps field ``name`` (0 when it is not a slot: then getattr is used)."""
+    descriptor = cls.__dict__.get(name)
     if type(descriptor) is not MemberDescriptorType:
         return 0
     return (<PyMemberDescrObject *>descriptor).d_member.offset
 
 
 cdef PyTypeObject *_EVENT = <PyTypeObject *>Event
-cdef Py_ssize_t _AT = _offset("at")
-cdef Py_ssize_t _SOURCE = _offset("source")
-cdef Py_ssize_t _SOURCE_ID = _offset("source_id")
-cdef Py_ssize_t _KIND = _offset("kind")
-cdef Py_ssize_t _TITLE = _offset("title")
-cdef Py_ssize_t _DETAIL = _offset("detail")
-cdef Py_ssize_t _ACTOR = _offset("actor")
-cdef Py_ssize_t _LINK = _offset("link")
-cdef Py_ssize_t _ALERT = _offset("alert")
-cdef Py_ssize_t _REFS = _offset("refs")
+cdef Py_ssize_t _AT = _offset(Event, "at")
+cdef Py_ssize_t _SOURCE = _offset(Event, "source")
+cdef Py_ssize_t _SOURCE_ID = _offset(Event, "source_id")
+cdef Py_ssize_t _KIND = _offset(Event, "kind")
+cdef Py_ssize_t _TITLE = _offset(Event, "title")
+cdef Py_ssize_t _DETAIL = _offset(Event, "detail")
+cdef Py_ssize_t _ACTOR = _offset(Event, "actor")
+cdef Py_ssize_t _LINK = _offset(Event, "link")
+cdef Py_ssize_t _ALERT = _offset(Event, "alert")
+cdef Py_ssize_t _REFS = _offset(Event, "refs")
+cdef PyTypeObject *_ALERT_KEY = <PyTypeObject *>AlertKey
+cdef Py_ssize_t _NAME = _offset(AlertKey, "name")
+cdef Py_ssize_t _LABELS = _offset(AlertKey, "labels")
 cdef Py_ssize_t[6] _ROW_FIELDS = [_AT, _TITLE, _DETAIL, _ACTOR, _LINK, _REFS]
-cdef Py_ssize_t[2] _FOLD_FIELDS = [_AT, _REFS]
+cdef Py_ssize_t[5] _FOLD_FIELDS = [_AT, _REFS, _DETAIL, _LINK, _SOURCE_ID]
 cdef Py_ssize_t[1] _MERGE_FIELDS = [_AT]
 
 
-cdef inline PyObject *_slot(object event, Py_ssize_t offset) noexcept:
-    """The field at ``offset`` of an exact Event (borrowed; NULL when unset or not an Event)."""
-    if offset == 0 or Py_TYPE(<PyObject *>event) != _EVENT:
-        return NULL
-    return (<PyObject **>((<char *><PyObject *>event) + offset))[0]
+cdef inline object _field(object instance, PyTypeObject *cls, Py_ssize_t offset, str name):
+    """``getattr(instance, name)``, straight from the slot when ``instance`` is exactly a
+    ``cls`` (and the slot is set)."""
+    cdef PyObject *value
+    if offset and Py_TYPE(<PyObject *>instance) == cls:
+        value = (<PyObject **>((<char *><PyObject *>instance) + offset))[0]
+        if value != NULL:
+            return <object>value
+    return getattr(instance, name)
 
 
 cdef inline object _get(object event, Py_ssize_t offset, str name):
-    """``getattr(event, name)``, straight from the slot for an Event."""
-    cdef PyObject *value = _slot(event, offset)
-    if value != NULL:
-        return <object>value
-    return getattr(event, name)
+    """``getattr(event, name)`` for an Event."""
+    return _field(event, _EVENT, offset, name)
 
 
 cdef inline void _prefetch_ahead(list events, Py_ssize_t index, Py_ssize_t *fields,
-                                 int count) noexcept:
+                                 int count, bint long) noexcept:
     """Fetch event ``index + 2 * _AHEAD``, and the objects of ``index + _AHEAD``'s fields.
 
-    (Two cache lines of each: the start of a text, or a list's length and items.)
+    (The first cache line of each, and the second too when ``long``: more of a text.)
     """
     cdef Py_ssize_t size = len(events), field
     cdef const char *event
@@ -134,7 +142,8 @@ cdef inline void _prefetch_ahead(list events, Py_ssize_t index, Py_ssize_t *fiel
                 if fields[field]:
                     value = <const char *>(<PyObject **>(event + fields[field]))[0]
                     _prefetch(value)
-                    _prefetch(value + 64)
+                    if long:
+                        _prefetch(value + 64)
 
 
 # --- merging ----------------------------------------------------------------------------------
@@ -179,7 +188,7 @@ def merged(lists):
         index = places[which]
         if index >= len(stream):
             return None  # a list changed meanwhile
-        _prefetch_ahead(stream, index, _MERGE_FIELDS, 1)
+        _prefetch_ahead(stream, index, _MERGE_FIELDS, 1, False)
         event = stream[index]
         out[n] = event
         index += 1
@@ -306,19 +315,28 @@ def fold(list events, window):
         micros = window // _MICROSECOND
         exact = -_WINDOW_LIMIT < micros < _WINDOW_LIMIT
         window_micros = micros if exact else 0
-    while position < len(events):
-        _prefetch_ahead(events, position, _FOLD_FIELDS, 2)
-        event = events[position]
-        # the places from kept to position hold None: an event's own place is let go while
-        # the event is still in the CPU's cache (replacing it later would fetch it again)
-        if _absorbed(held, event, window, window_micros, exact):
-            events[position] = None
-        else:
-            if kept != position:
-                events[kept] = event
+    # folding makes refs, and so garbage collections: they need not go through the (new, so
+    # often collected) list of a million events each time
+    cdef bint tracked = PyObject_GC_IsTracked(events)
+    if tracked:
+        PyObject_GC_UnTrack(<void *>events)
+    try:
+        while position < len(events):
+            _prefetch_ahead(events, position, _FOLD_FIELDS, 5, False)
+            event = events[position]
+            # the places from kept to position hold None: an event's own place is let go
+            # while the event is in the CPU's cache (replacing it later would fetch it again)
+            if _absorbed(held, event, window, window_micros, exact):
                 events[position] = None
-            kept += 1
-        position += 1
+            else:
+                if kept != position:
+                    events[kept] = event
+                    events[position] = None
+                kept += 1
+            position += 1
+    finally:
+        if tracked:
+            PyObject_GC_Track(<void *>events)
     del events[kept:]
     return events
 
@@ -334,7 +352,7 @@ cdef bint _absorbed(dict held, event, window, int64_t window_micros, bint exact)
     if alert is None:
         return False
     kind = _get(event, _KIND, "kind")
-    name = alert.name
+    name = _field(alert, _ALERT_KEY, _NAME, "name")
     by_name = held.get(kind)
     if by_name is None:
         by_name = held[kind] = {}
@@ -345,7 +363,7 @@ cdef bint _absorbed(dict held, event, window, int64_t window_micros, bint exact)
     exact = exact and _utc_micros(at, &time)
     candidates.drop_stale(at, time, exact, window, window_micros)
     source = _get(event, _SOURCE, "source")
-    labels = alert.labels
+    labels = _field(alert, _ALERT_KEY, _LABELS, "labels")
     for index in range(candidates.end - 1, candidates.start - 1, -1):
         target = <object>candidates.events[index]
         if _get(target, _SOURCE, "source") == source:
@@ -353,18 +371,19 @@ cdef bint _absorbed(dict held, event, window, int64_t window_micros, bint exact)
         refs = _get(target, _REFS, "refs")
         if refs and _reported_by(refs, source):
             continue
-        theirs = target.alert.labels
+        other = _get(target, _ALERT, "alert")
+        theirs = _field(other, _ALERT_KEY, _LABELS, "labels")
         if labels is theirs or (
             labels <= theirs if len(labels) <= len(theirs) else theirs <= labels
         ):
             link = _get(event, _LINK, "link")
-            refs.append(_new(Ref, (source, _get(event, _SOURCE_ID, "source_id"), link)))
+            refs.append(_ref(source, _get(event, _SOURCE_ID, "source_id"), link))
             more = _get(event, _REFS, "refs")
             if more:
                 refs.extend(more)
-            if not target.actor and event.actor:
+            if not _get(target, _ACTOR, "actor") and _get(event, _ACTOR, "actor"):
                 target.actor = event.actor
-            if not target.detail and event.detail:
+            if not _get(target, _DETAIL, "detail") and _get(event, _DETAIL, "detail"):
                 target.detail = event.detail
             if not _get(target, _LINK, "link") and link:
                 target.link = link
@@ -375,6 +394,19 @@ cdef bint _absorbed(dict held, event, window, int64_t window_micros, bint exact)
         candidates.exact = False
     candidates.append(event, time)
     return False
+
+
+cdef object _ref(source, source_id, link):
+    """``Ref(source, source_id, link)``; not tracked by the garbage collector when it holds
+    only texts (which cannot make a cycle: the collector would untrack it later itself)."""
+    ref = _new(Ref, (source, source_id, link))
+    if (
+        PyUnicode_CheckExact(source)
+        and PyUnicode_CheckExact(source_id)
+        and (link is None or PyUnicode_CheckExact(link))
+    ):
+        PyObject_GC_UnTrack(<void *>ref)
+    return ref
 
 
 cdef bint _reported_by(list refs, source) except -1:
@@ -444,16 +476,16 @@ def write_rows(events, zone, out, row_rest, Py_ssize_t chunk, Py_ssize_t detail_
     rows that need escaping or shortening; ``chunk`` rows are written at a time.
     """
     cdef _Rows rows = _Rows(zone, out, row_rest, chunk, detail_limit)
-    cdef list batch
+    cdef list batch = []
     if type(events) is list:
         rows.add(events)
-    else:
-        stream = iter(events)
-        while True:
-            batch = [event for _, event in zip(range(chunk), stream)]
-            if not batch:
-                break
-            rows.add(batch)
+    else:  # a batch of events at a time, so that the next ones can be fetched ahead
+        for event in events:
+            batch.append(event)
+            if len(batch) == _BATCH:
+                rows.add(batch)
+                batch = []
+        rows.add(batch)
     rows.flush()
     return rows.count
 
@@ -479,7 +511,7 @@ cdef class _Rows:
     cdef int add(self, list events) except -1:
         cdef Py_ssize_t index = 0
         while index < len(events):
-            _prefetch_ahead(events, index, _ROW_FIELDS, 6)
+            _prefetch_ahead(events, index, _ROW_FIELDS, 6, True)
             self.lines.append(self.row(events[index]))
             self.count += 1
             if len(self.lines) >= self.chunk:
