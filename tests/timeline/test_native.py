@@ -8,7 +8,8 @@ import io
 import sys
 import warnings
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,6 +72,104 @@ def alerts(source: str, seconds: list[int]) -> list[Event]:
         )
         for s in seconds
     ]
+
+
+# --- merging: the order of a stable sort, or None ----------------------------------------------
+
+ZONED = {
+    "utc": UTC,
+    "paris": ZoneInfo("Europe/Paris"),
+    "plus2": timezone(timedelta(hours=2)),
+}
+EXTREMES = [datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)]
+# one event's time: a few seconds after T0 (ties), anywhere in 1900-2100, or an extreme
+MOMENT = st.one_of(
+    st.integers(0, 5).map(lambda n: T0 + timedelta(seconds=n)),
+    st.integers(-4 * 10**15, 4 * 10**15).map(lambda n: T0 + timedelta(microseconds=n)),
+    st.sampled_from(EXTREMES),
+)
+
+
+def zoned(moment: datetime, zone: str) -> datetime:
+    """``moment`` in ``zone`` (in UTC still when the zone would take it past the end of time)."""
+    try:
+        return moment.astimezone(ZONED[zone])
+    except OverflowError:
+        return moment
+
+
+MERGE_STREAMS = st.lists(
+    st.lists(st.tuples(MOMENT, st.sampled_from(["utc", "utc", "utc", "paris", "plus2"]))),
+    max_size=18,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(MERGE_STREAMS, st.booleans())
+def test_merged_is_the_stable_sort_or_none(
+    specs: list[list[tuple[datetime, str]]], in_order: bool
+) -> None:
+    lists = [
+        [
+            Event(zoned(moment, zone), "s", f"{i}-{j}", Kind.NOTE, "t")
+            for j, (moment, zone) in enumerate(sorted(spec) if in_order else spec)
+        ]
+        for i, spec in enumerate(specs)
+    ]
+    expected = sorted(chain.from_iterable(lists), key=lambda e: e.at)
+    result = native.merged(lists)
+    mergeable = (
+        len(lists) <= 16
+        and all(e.at.tzinfo is UTC for e in expected)
+        and all(all(a.at <= b.at for a, b in pairwise(events)) for events in lists)
+    )
+    if result is None:
+        assert not mergeable
+    else:
+        assert mergeable
+        assert [e.source_id for e in result] == [e.source_id for e in expected]
+
+
+def test_only_lists_of_events_in_utc_are_merged() -> None:
+    class Moment(datetime):
+        pass
+
+    first = alerts("prometheus", [0, 5])
+    assert native.merged([first, alerts("alertmanager", [1])]) is not None
+    assert native.merged(e for e in [first]) is not None
+    assert native.merged([tuple(first)]) is None
+    assert (
+        native.merged([[*first, Event(Moment(2030, 1, 1, tzinfo=UTC), "x", "x", "x", "x")]]) is None
+    )
+    assert native.merged([[Event(datetime(2030, 1, 1), "x", "x", "x", "x")]]) is None
+    assert native.merged([]) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(MERGE_STREAMS, st.sampled_from([timedelta(0), timedelta(hours=1)]))
+def test_native_merge_of_any_times_equals_the_pure_merge(
+    specs: list[list[tuple[datetime, str]]], window: timedelta
+) -> None:
+    results = []
+    for loops in (native, None):
+        lists = [
+            [
+                Event(
+                    zoned(moment, zone),
+                    "s" + str(i % 2),
+                    f"{i}-{j}",
+                    Kind.ALERT,
+                    "t",
+                    alert=AlertKey.of("X"),
+                )
+                for j, (moment, zone) in enumerate(spec)
+            ]
+            for i, spec in enumerate(specs)
+        ]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(speedups, "native", loops)
+            results.append(snapshot(merge.merge_lists(lists, fold_window=window)))
+    assert results[0] == results[1]
 
 
 # --- folding: the same events and the same changes to them -------------------------------------
