@@ -491,11 +491,12 @@ def write_rows(events, zone, out, row_rest, Py_ssize_t chunk, Py_ssize_t detail_
 
 
 cdef class _Rows:
-    """The rows written so far, the current chunk, and the minute last formatted."""
+    """The rows written so far, the current chunk's text in pieces, the minute last formatted."""
 
-    cdef object zone, out, row_rest, low, high, prefix
-    cdef list lines
-    cdef Py_ssize_t chunk, detail_limit, count
+    cdef object zone, out, row_rest, low, high
+    cdef str prefix
+    cdef list pieces
+    cdef Py_ssize_t chunk, detail_limit, count, pending
 
     def __cinit__(self, zone, out, row_rest, Py_ssize_t chunk, Py_ssize_t detail_limit):
         self.zone = zone
@@ -505,29 +506,32 @@ cdef class _Rows:
         self.detail_limit = detail_limit
         self.low = self.high = _LATEST
         self.prefix = ""
-        self.lines = []
-        self.count = 0
+        self.pieces = []
+        self.count = self.pending = 0
 
     cdef int add(self, list events) except -1:
         cdef Py_ssize_t index = 0
         while index < len(events):
             _prefetch_ahead(events, index, _ROW_FIELDS, 6, True)
-            self.lines.append(self.row(events[index]))
+            self.row(events[index])
             self.count += 1
-            if len(self.lines) >= self.chunk:
+            self.pending += 1
+            if self.pending >= self.chunk:
                 self.flush()
             index += 1
         return 0
 
     cdef int flush(self) except -1:
-        if self.lines:
-            self.lines.append("")
-            self.out.write("\n".join(self.lines))
-            self.lines = []
+        if self.pending:
+            self.out.write("".join(self.pieces))
+            del self.pieces[:]
+            self.pending = 0
         return 0
 
-    cdef str row(self, event):
-        cdef list refs
+    cdef int row(self, event) except -1:
+        """Add ``event``'s row (and its line break) to the pieces."""
+        cdef list pieces = self.pieces, refs
+        cdef str title, detail, actor, link
         cdef int title_flags, detail_flags
         at = _get(event, _AT, "at")
         if at >= self.high or at < self.low:
@@ -535,41 +539,57 @@ cdef class _Rows:
             self.low = at - timedelta(seconds=local.second, microseconds=local.microsecond)
             self.high = self.low + _MINUTE
             self.prefix = f"| {local.strftime('%Y-%m-%d %H:%M')} | "
-        prefix = self.prefix
-        title = _get(event, _TITLE, "title")
-        detail = _get(event, _DETAIL, "detail")
-        actor = _get(event, _ACTOR, "actor") or ""
-        link = _get(event, _LINK, "link")
+        pieces.append(self.prefix)
+        title_ = _get(event, _TITLE, "title")
+        detail_ = _get(event, _DETAIL, "detail")
+        actor_ = _get(event, _ACTOR, "actor") or ""
+        link_ = _get(event, _LINK, "link")
         if not (
-            PyUnicode_CheckExact(title)
-            and PyUnicode_CheckExact(detail)
-            and PyUnicode_CheckExact(actor)
-            and (not link or PyUnicode_CheckExact(link))
+            PyUnicode_CheckExact(title_)
+            and PyUnicode_CheckExact(detail_)
+            and PyUnicode_CheckExact(actor_)
+            and (link_ is None or PyUnicode_CheckExact(link_))
         ):
-            return prefix + self.row_rest(event)
-        title_flags = _scan(<str>title)
-        detail_flags = _scan(<str>detail) if detail else _NOT_SPACE
+            return self.plain(event)
+        title, detail, actor, link = <str>title_, <str>detail_, <str>actor_, <str>link_
+        title_flags = _scan(title)
+        detail_flags = _scan(detail) if detail else _NOT_SPACE
         if (
             not (title_flags & _NOT_SPACE)
             or not (detail_flags & _NOT_SPACE)
-            or len(<str>detail) > self.detail_limit
-            or (title_flags | detail_flags | _scan(<str>actor)) & _BREAK
-            or (link and (title_flags & _BRACKET or _scan(<str>link) & _URL_SPECIAL))
+            or len(detail) > self.detail_limit
+            or (title_flags | detail_flags | _scan(actor)) & _BREAK
+            or (link and (title_flags & _BRACKET or _scan(link) & _URL_SPECIAL))
         ):
-            return prefix + self.row_rest(event)
+            return self.plain(event)
         refs = _get(event, _REFS, "refs")
-        if not refs:
-            sources = _get(event, _SOURCE, "source")
-        elif len(refs) == 1:
-            sources = _get(event, _SOURCE, "source")
-            if refs[0].source != sources:
+        sources = _get(event, _SOURCE, "source")
+        if refs:
+            if len(refs) > 1:
+                sources = ", ".join(event.sources)
+            elif refs[0].source != sources:
                 sources = f"{sources}, {refs[0].source}"
-        else:
-            sources = ", ".join(event.sources)
         if link:
+            pieces.append("[")
+            pieces.append(title)
+            pieces.append("](")
+            pieces.append(link)
+            pieces.append(") — " if detail else ")")
+        else:
+            pieces.append(title)
             if detail:
-                return f"{prefix}[{title}]({link}) — {detail} | {actor} | {sources} |"
-            return f"{prefix}[{title}]({link}) | {actor} | {sources} |"
+                pieces.append(" — ")
         if detail:
-            return f"{prefix}{title} — {detail} | {actor} | {sources} |"
-        return f"{prefix}{title} | {actor} | {sources} |"
+            pieces.append(detail)
+        pieces.append(" | ")
+        pieces.append(actor)
+        pieces.append(" | ")
+        pieces.append(sources if PyUnicode_CheckExact(sources) else f"{sources}")
+        pieces.append(" |\n")
+        return 0
+
+    cdef int plain(self, event) except -1:
+        """Add the row as render.py defines it (after the time cell, already added)."""
+        self.pieces.append(self.row_rest(event))
+        self.pieces.append("\n")
+        return 0
