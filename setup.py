@@ -1,7 +1,7 @@
 """Builds the optional compiled timeline loops; everything else is in pyproject.toml.
 
-The extension is optional: where it cannot be compiled the install goes on, and Kintsugi
-runs the same loops in pure Python (``kintsugi.timeline.speedups``).
+The extension is optional: where it cannot be compiled the install goes on (with a warning),
+and Kintsugi runs the same loops in pure Python (``kintsugi.timeline.speedups``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ native = Extension(
     define_macros=[
         ("KINTSUGI_NATIVE_SOURCE", f'"{hashlib.sha256(SOURCE.read_bytes()).hexdigest()}"')
     ],
-    optional=True,
 )
+extensions = cythonize([native], build_dir="build/cython", force=True, quiet=True)
+for extension in extensions:
+    extension.optional = True  # (cythonize does not carry it over)
 
-setup(ext_modules=cythonize([native], build_dir="build/cython", force=True, quiet=True))
+setup(ext_modules=extensions)
