@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
 import io
 import sys
 import warnings
@@ -21,9 +20,10 @@ from hypothesis import strategies as st
 from kintsugi import timeline
 from kintsugi.timeline import merge, render, speedups
 from kintsugi.timeline.events import AlertKey, Event, Kind, Ref
+from tests.timeline.conftest import load_native
 from tests.timeline.helpers import T0
 
-native = importlib.import_module("kintsugi.timeline._native")
+native = load_native()
 
 SOURCE = Path(merge.__file__).with_name("_native.pyx")
 
