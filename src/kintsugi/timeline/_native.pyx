@@ -1,14 +1,15 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""The timeline's per-event loops, compiled: folding merged events and writing table rows.
+"""The timeline's per-event loops, compiled: merging sources, folding alerts, writing rows.
 
-Each function gives exactly what its pure Python counterpart gives (merge.py's
+Each function gives exactly what the pure Python gives (merge.py's stable sort and
 ``_fold_pure``, render.py's ``_write_rows_pure``), which stay the reference and the fallback;
 ``kintsugi.timeline.speedups`` chooses between them.
 
 A large timeline does not fit in the CPU's caches, and these loops mostly wait for memory:
 each event, and each object its fields point to, is read from RAM. So they read an
-``Event``'s fields straight from its slots, and ask the CPU to fetch the events a few places
-ahead, and then the objects their fields point to, while they work on the current one.
+``Event``'s fields straight from its slots, ask the CPU to fetch the events a few places
+ahead, and then the objects their fields point to, while they work on the current one, and
+avoid reading an event again once it is out of the cache.
 """
 
 from cpython.datetime cimport (
