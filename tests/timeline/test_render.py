@@ -12,6 +12,9 @@ from kintsugi.timeline.events import Kind, Ref
 from kintsugi.timeline.render import format_duration, render_markdown, write_table, zone_named
 from tests.timeline.helpers import event
 
+# every test here runs with the compiled loops and with the pure Python ones
+pytestmark = pytest.mark.usefixtures("implementation")
+
 
 def test_markdown_is_the_timeline_section_of_a_postmortem_in_the_incidents_zone() -> None:
     alert = event(3, "prometheus", Kind.ALERT, "Alert firing: HighErrorRate", detail="job=api")

@@ -10,6 +10,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import cast
 
+from kintsugi.timeline import speedups
 from kintsugi.timeline.events import Event, Ref
 
 DEFAULT_FOLD_WINDOW = timedelta(minutes=5)
@@ -42,12 +43,23 @@ def merge_lists(
     """``merge`` for lists in memory: the same result as the streaming merge.
 
     The lists are concatenated and sorted (timsort merges the sorted runs in C, and is stable,
-    so ties keep the lists' order); one pass then folds the events about alerts, and the
-    absorbed ones are dropped in C.
+    so ties keep the lists' order); one pass then folds the events about alerts. When the
+    extension is built (``speedups``) both are compiled: the lists are merged rather than
+    sorted when each is in time order (with times in UTC).
     """
-    events = list(chain.from_iterable(lists))
-    events.sort(key=_at)
-    if not _fold_in_place(events, fold_window):
+    native = speedups.native
+    if native is None:
+        return _fold_pure(sorted(chain.from_iterable(lists), key=_at), fold_window)
+    lists = list(lists)
+    events = native.merged(lists)
+    if events is None:
+        events = sorted(chain.from_iterable(lists), key=_at)
+    return native.fold(events, fold_window)
+
+
+def _fold_pure(events: list[Event], window: timedelta) -> list[Event]:
+    """Fold time-ordered ``events``; the kept ones, in order (``events`` itself when all are)."""
+    if not _fold_in_place(events, window):
         return events
     # An Event is always true (no __len__ or __bool__): filter(None) drops only the absorbed.
     return list(filter(None, cast("list[Event | None]", events)))

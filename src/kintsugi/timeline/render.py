@@ -9,6 +9,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kintsugi.core.errors import InputError
+from kintsugi.timeline import speedups
 from kintsugi.timeline.durations import Durations
 from kintsugi.timeline.events import Event
 
@@ -122,12 +123,24 @@ def _fast_row_ok(event: Event) -> bool:
 def write_table(events: Iterable[Event], zone: ZoneInfo, out: TextIO) -> int:
     """Write the timeline table (header and one row per event) to ``out``; returns the rows.
 
-    Streams, a chunk of rows at a time; each row is exactly ``table_row``. Rows are written
-    without escaping first, and each chunk's texts and links are then checked at once (a few
-    scans in C) for anything that needs escaping; only the rows that do are written again
-    the plain way. Each distinct minute is formatted once.
+    Streams, a chunk of rows at a time; each row is exactly ``table_row``. The rows are
+    written by compiled code when the extension is built (``speedups``), else by
+    ``_write_rows_pure``.
     """
     out.write(HEADER)
+    native = speedups.native
+    if native is not None:
+        return native.write_rows(events, zone, out, _row_rest, _CHUNK, DETAIL_LIMIT)
+    return _write_rows_pure(events, zone, out)
+
+
+def _write_rows_pure(events: Iterable[Event], zone: ZoneInfo, out: TextIO) -> int:
+    """The rows of ``write_table`` (each exactly ``table_row``); returns how many.
+
+    Rows are written without escaping first, and each chunk's texts and links are then
+    checked at once (a few scans in C) for anything that needs escaping; only the rows that
+    do are written again the plain way. Each distinct minute is formatted once.
+    """
     rows = 0
     minute = timedelta(minutes=1)
     low = high = datetime.max.replace(tzinfo=UTC)
