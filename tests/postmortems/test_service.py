@@ -201,7 +201,7 @@ def test_edit_that_changes_the_document_in_place_is_stored(
         service.edit_document(session, doc.id, in_place, SYSTEM, base_version=1)
     with sessions.begin() as session:
         stored = service.get_document(session, doc.id, SYSTEM)
-    assert [e.text for e in stored.timeline][0] == "Primary stops answering"
+    assert stored.timeline[0].text == "Primary stops answering"
     assert "Replica promoted" in [e.text for e in stored.timeline]
     assert stored.action_items[0].status == ActionItemStatus.COMPLETED
 
