@@ -21,7 +21,7 @@ from kintsugi import timeline
 from kintsugi.timeline import merge, render, speedups
 from kintsugi.timeline.events import AlertKey, Event, Kind, Ref
 from tests.timeline.conftest import load_native
-from tests.timeline.helpers import T0
+from tests.timeline.helpers import T0, row_events
 
 native = load_native()
 
@@ -296,24 +296,6 @@ ZONES = st.sampled_from(
         ZoneInfo("America/St_Johns"),
     ]
 )
-
-
-def row_events(specs: list[tuple[Any, ...]]) -> list[Event]:
-    events = []
-    for n, (seconds, title, detail, actor, link, refs, kind) in enumerate(specs):
-        event = Event(
-            at=T0 + timedelta(seconds=seconds, microseconds=n),
-            source="slack",
-            source_id=str(n),
-            kind=kind,
-            title=title,
-            detail=detail,
-            actor=actor,
-            link=link,
-        )
-        event.refs.extend(Ref(source, f"{source}-{n}") for source in refs)
-        events.append(event)
-    return events
 
 
 def table(events: list[Event], zone: ZoneInfo, loops: Any, *, chunk: int, lazy: bool) -> str:

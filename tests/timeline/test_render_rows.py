@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import sys
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kintsugi.timeline import render
-from kintsugi.timeline.events import Event, Kind, Ref
+from kintsugi.timeline.events import Event
 from kintsugi.timeline.render import (
     HEADER,
     cell_text,
@@ -22,7 +21,7 @@ from kintsugi.timeline.render import (
     table_row,
     write_table,
 )
-from tests.timeline.helpers import T0
+from tests.timeline.helpers import row_events
 
 # every test here runs with the compiled loops and with the pure Python ones
 pytestmark = pytest.mark.usefixtures("implementation")
@@ -48,23 +47,8 @@ ZONES = st.sampled_from([ZoneInfo("UTC"), ZoneInfo("Europe/Paris"), ZoneInfo("As
 
 
 def events_of(specs: list[tuple[Any, ...]]) -> list[Event]:
-    events = []
-    for n, (seconds, title, detail, actor, link, refs) in enumerate(
-        sorted(specs, key=lambda s: s[0])
-    ):
-        event = Event(
-            at=T0 + timedelta(seconds=seconds, microseconds=n),
-            source="slack",
-            source_id=str(n),
-            kind=Kind.MESSAGE,
-            title=title,
-            detail=detail,
-            actor=actor,
-            link=link,
-        )
-        event.refs.extend(Ref(source, f"{source}-{n}") for source in refs)
-        events.append(event)
-    return events
+    """``row_events`` of ``specs`` in time order."""
+    return row_events(sorted(specs, key=lambda s: s[0]))
 
 
 def plain_table(events: list[Event], zone: ZoneInfo) -> str:
