@@ -7,7 +7,8 @@ filtered list otherwise) and editing (read, then PUT with the version read; a 40
 stale edit, never an error). Afterwards every acknowledged edit is checked against the
 version history: it must be there, at the version the server acknowledged, so nothing was lost
 or silently overwritten. Anchor: a constant FastAPI endpoint served by the same server with the
-same workers, under the same load.
+same workers, under the same load. The machine's CPU during the run (busy, and stolen by the
+hypervisor) is reported too: a run on a robbed or busy machine is not comparable.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from bench.generate import documents
+from bench.machine import cpu_times, shares
 from kintsugi.core.db import make_engine, make_sessionmaker, refresh_statistics
 from kintsugi.core.migrations import upgrade
 from kintsugi.people import service as people
@@ -263,7 +265,9 @@ def run(quick: bool) -> list[dict[str, Any]]:
         _wait(f"{base}/healthz", server)
         schema = httpx.get(f"{base}/openapi.json").json()
         search_path = "/api/v1/search" if "/api/v1/search" in schema["paths"] else None
+        before = cpu_times()
         result = asyncio.run(_load(base, tokens, ids, seconds, search_path))
+        after = cpu_times()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
@@ -344,4 +348,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
     rows.append(
         {"name": "acknowledged edits lost or overwritten", "value": lost, "unit": "", "target": "0"}
     )
+    if before and after:  # how to read the run: a busy or robbed machine gives worse figures
+        cpu = shares(before, after)
+        rows.append({"name": "machine CPU busy during the run", "value": cpu["busy"], "unit": "%"})
+        rows.append(
+            {"name": "machine CPU stolen by the hypervisor", "value": cpu["steal"], "unit": "%"}
+        )
     return rows
