@@ -245,7 +245,7 @@ def _web(url: str) -> list[dict[str, Any]]:
     from kintsugi.web.app import create_app
 
     app = create_app(Settings(database_url=url))
-    with app.state.sessions.begin() as session:
+    with app.state.writing_sessions.begin() as session:
         people.create_user(session, SYSTEM, "bench", role=Role.ADMIN, password="x" * 12)
         token = people.create_token(session, SYSTEM, "bench", "bench", "read").secret
     rows = []
