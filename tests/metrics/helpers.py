@@ -21,7 +21,6 @@ from kintsugi.postmortems.document import (
     Status,
     Visibility,
 )
-from kintsugi.postmortems.models import PostmortemRow
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
@@ -50,7 +49,7 @@ def incident(
     services: Sequence[str] = (),
     sections: Sequence[Section] = (),
 ) -> Document:
-    """Store an incident; ``published`` stamps it published at that time."""
+    """Store an incident; ``published``: published at that time (as an imported file says)."""
     doc = Document(
         id=id,
         title=f"Incident {id}",
@@ -60,6 +59,7 @@ def incident(
         started_at=at(started) if started else None,
         detected_at=at(detected) if detected else None,
         resolved_at=at(resolved) if resolved else None,
+        published_at=at(published) if published else None,
         team=team,
         visibility=visibility,
         access=list(access),
@@ -69,15 +69,7 @@ def incident(
         sections=list(sections),
     )
     with sessions.begin() as session:
-        stored = postmortems.create_document(session, doc, SYSTEM)
-        if published:
-            session.execute(
-                update(PostmortemRow)
-                .where(PostmortemRow.id == id)
-                .values(published_at=at(published)),
-                execution_options={"synchronize_session": False},
-            )
-    return stored
+        return postmortems.create_document(session, doc, SYSTEM)
 
 
 def complete_items(sessions: sessionmaker[Session], postmortem_id: str, when: str) -> None:

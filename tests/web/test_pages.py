@@ -96,6 +96,20 @@ def test_status_buttons_move_the_document(client: TestClient) -> None:
     assert refused.status_code == 422
 
 
+def test_a_published_document_says_when_it_was_published(client: TestClient) -> None:
+    markdown = (
+        "---\nid: 2024-03-04-backlog\nstatus: published\ntimezone: Europe/Berlin\n"
+        "published_at: 2024-03-07T10:00:00+01:00\n---\n\n# Backlog\n\n## Summary\n\nLate mail.\n"
+    )
+    created = client.post("/api/v1/postmortems", json={"markdown": markdown})
+    assert created.status_code == 201, created.text
+    assert created.json()["published_at"] == "2024-03-07T10:00:00+01:00"
+    page = client.get("/postmortems/2024-03-04-backlog").text
+    assert '<span class="hint" id="published-at">2024-03-07 10:00 CET</span>' in page
+    client.post("/postmortems/2024-03-04-backlog/status", data={"status": "in_review"})
+    assert 'id="published-at"' not in client.get("/postmortems/2024-03-04-backlog").text
+
+
 def test_preview_is_sanitised(client: TestClient) -> None:
     html = client.post(
         "/preview",

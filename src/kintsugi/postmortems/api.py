@@ -70,6 +70,7 @@ class DocumentOut(BaseModel):
     started_at: str | None
     detected_at: str | None
     resolved_at: str | None
+    published_at: str | None
     timezone: str
     visibility: str
     team: str | None

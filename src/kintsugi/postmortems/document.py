@@ -149,6 +149,9 @@ class Document(BaseModel):
     started_at: datetime | None = None
     detected_at: datetime | None = None
     resolved_at: datetime | None = None
+    published_at: datetime | None = None
+    """When it was published (published documents only): set as it is published, or given by
+    an imported file for a post-mortem published before it came to Kintsugi."""
     timezone: str = "UTC"
     tags: list[str] = Field(default_factory=list)
     services: list[str] = Field(default_factory=list)
@@ -162,7 +165,7 @@ class Document(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)
     version: int | None = None
 
-    @field_validator("started_at", "detected_at", "resolved_at")
+    @field_validator("started_at", "detected_at", "resolved_at", "published_at")
     @classmethod
     def _times(cls, value: datetime | None) -> datetime | None:
         return _plausible(value)

@@ -52,6 +52,7 @@ def document_json(doc: Document) -> dict[str, Any]:
         "started_at": _iso(doc.started_at, zone),
         "detected_at": _iso(doc.detected_at, zone),
         "resolved_at": _iso(doc.resolved_at, zone),
+        "published_at": _iso(doc.published_at, zone),
         "timezone": doc.timezone,
         "visibility": doc.visibility.value,
         "team": doc.team,

@@ -16,8 +16,8 @@ Import (:func:`parse_markdown`) reads optional YAML front matter, then the body:
 * Timeline events come from the timeline sections, action items from the action item sections
   (:mod:`kintsugi.postmortems.tables` says how).
 * Front matter: ``id`` (or ``key``), ``title``, ``kind``, ``status``, ``severity``, ``started_at``,
-  ``detected_at``, ``resolved_at``, ``timezone``, ``tags``, ``services``, ``authors``,
-  ``visibility``, ``team``, ``access`` and ``date``; other keys are kept in ``extra``.
+  ``detected_at``, ``resolved_at``, ``published_at``, ``timezone``, ``tags``, ``services``,
+  ``authors``, ``visibility``, ``team``, ``access`` and ``date``; other keys are kept in ``extra``.
 * Without front matter, some fields are found where real documents put them: the kind (a title or
   file name saying "pre-mortem", or "Imagined root causes"/"Preventions" sections), the severity
   (a ``Severity: Major`` line), tags (a ``Category: Kubernetes`` line, as in the dfds "Stats"
@@ -149,6 +149,7 @@ _KNOWN_KEYS = {
     "started_at",
     "detected_at",
     "resolved_at",
+    "published_at",
     "timezone",
     "tags",
     "services",
@@ -735,6 +736,7 @@ def _parse_markdown(text: str, *, source: str | None, default_timezone: str) -> 
     started_at = _datetime_field(fm, "started_at", tz)
     detected_at = _datetime_field(fm, "detected_at", tz)
     resolved_at = _datetime_field(fm, "resolved_at", tz)
+    published_at = _datetime_field(fm, "published_at", tz)
 
     # The document's date, for timelines that give times without one.
     base = find_date(title, need_year=True) or find_date(body.preamble, need_year=True)
@@ -769,6 +771,7 @@ def _parse_markdown(text: str, *, source: str | None, default_timezone: str) -> 
         started_at=started_at,
         detected_at=detected_at or _add(started_at, meta.detection),
         resolved_at=resolved_at or _add(started_at, meta.resolution),
+        published_at=published_at,
         timezone=zone,
         tags=header.tags or ([meta.category] if meta.category else []),
         services=header.services or [],
@@ -857,6 +860,8 @@ def _front_matter(doc: Document) -> str:
         value = getattr(doc, name)
         if value is not None:
             data[name] = local(value)
+    if doc.published_at is not None and doc.status == Status.PUBLISHED:
+        data["published_at"] = local(doc.published_at)
     data["timezone"] = doc.timezone
     for name in ("tags", "services", "authors"):
         values = getattr(doc, name)

@@ -167,6 +167,7 @@ _HEAD_COLUMNS = (
     PostmortemRow.started_at,
     PostmortemRow.detected_at,
     PostmortemRow.resolved_at,
+    PostmortemRow.published_at,
     PostmortemRow.timezone,
     PostmortemRow.visibility,
     PostmortemRow.team_id,
@@ -488,7 +489,7 @@ def create_documents(
                 "version": 1,
                 "created_at": now,
                 "updated_at": now,
-                "published_at": now if doc.status == Status.PUBLISHED else None,
+                "published_at": _published_at(doc, None, now),
             }
         )
     if not rows:
@@ -511,7 +512,14 @@ def create_documents(
         session, list(zip(pks, (d.action_items for d in docs), strict=True))
     )
     stored = [
-        doc.model_copy(update={"version": 1, "timeline": events[pk], "action_items": items[pk]})
+        doc.model_copy(
+            update={
+                "version": 1,
+                "published_at": _published_at(doc, None, now),
+                "timeline": events[pk],
+                "action_items": items[pk],
+            }
+        )
         for pk, doc in zip(pks, docs, strict=True)
     ]
     created_at = utcnow()
@@ -657,6 +665,22 @@ def _check_version(
 CHILD_TABLES = (TagRow, ServiceRow, AuthorRow, SectionRow, AccessGrantRow)
 
 
+def _published_at(doc: Document, row: PostmortemRow | None, now: datetime) -> datetime | None:
+    """The publication time to store for ``doc`` over ``row`` (None: a new document).
+
+    The time the document gives (an imported file's ``published_at``, or the one read with
+    it) wins; a document that becomes published now is published now; otherwise it stays.
+    """
+    stored = row.published_at if row is not None else None
+    if doc.status != Status.PUBLISHED:
+        return stored
+    if doc.published_at is not None:
+        return doc.published_at
+    if row is not None and row.status == Status.PUBLISHED.value and stored is not None:
+        return stored
+    return now
+
+
 def _write(
     session: Session,
     row: PostmortemRow,
@@ -679,8 +703,7 @@ def _write(
     with session.no_autoflush:  # one UPDATE, one version bump
         row.title = doc.title.strip() or row.id
         row.kind = doc.kind.value
-        if row.status != doc.status.value and doc.status == Status.PUBLISHED:
-            row.published_at = now
+        row.published_at = _published_at(doc, row, now)
         row.status = doc.status.value
         row.severity = doc.severity.value if doc.severity else None
         row.started_at = doc.started_at
@@ -732,8 +755,15 @@ def _write(
         items = actions.sync_document_items(
             session, pk, doc.action_items, keep_changes_after=items_since
         )
+    published_at = row.published_at if doc.status == Status.PUBLISHED else None
     stored = doc.model_copy(
-        update={"id": row.id, "version": row.version, "action_items": items, "timeline": events}
+        update={
+            "id": row.id,
+            "version": row.version,
+            "published_at": published_at,
+            "action_items": items,
+            "timeline": events,
+        }
     )
     session.execute(
         insert(VersionRow),
@@ -939,6 +969,8 @@ def _stored(session: Session, head: Any) -> tuple[Document, Children]:
             "started_at": head.started_at,
             "detected_at": head.detected_at,
             "resolved_at": head.resolved_at,
+            # a document taken back to review keeps its row's time, but is not published now
+            "published_at": head.published_at if head.status == Status.PUBLISHED else None,
             "timezone": head.timezone,
             "tags": labels["tag"],
             "services": labels["service"],
