@@ -146,6 +146,7 @@ def test_pages_plan_show_and_print(client: TestClient) -> None:
     assert made.status_code == 303
     shown = client.get(made.headers["location"])
     assert "Deadline missed" in shown.text and "Welcome and ground rules" in shown.text
+    assert "2026-12-03 14:00 CET (Europe/Copenhagen)</dd>" in shown.text  # the document's zone
     assert "/handbook/facilitation#what-happened" in shown.text
     bad = client.post(
         "/meetings/postmortem/checkout-pool", data={"when": "2026-12-03 14:00 Nowhere/Land"}
@@ -168,6 +169,8 @@ def test_pages_plan_show_and_print(client: TestClient) -> None:
     )
     assert learning.status_code == 303
     assert "Weekly review" in client.get("/meetings").text
+    in_utc = client.get(learning.headers["location"]).text
+    assert "2026-12-10 12:00 UTC</dd>" in in_utc  # the zone once, not "UTC (UTC)"
 
 
 def test_participants_are_edited_on_the_meeting_page(client: TestClient) -> None:
