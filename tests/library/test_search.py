@@ -163,6 +163,13 @@ def test_snippets_highlight_matches_and_escape_html(sessions: sessionmaker[Sessi
     assert hit.snippet.replace("<mark>", "").replace("</mark>", "").count("<") == 0
 
 
+def test_a_snippet_reads_a_section_heading_as_a_heading(sessions: sessionmaker[Session]) -> None:
+    add(sessions, "Checkout outage", root_cause="The liveness probe called the database.")
+    with sessions() as session:
+        hit = search(session, SYSTEM, "liveness").hits[0]
+    assert "Root cause: The <mark>liveness</mark> probe" in hit.snippet
+
+
 def test_control_characters_in_documents_cannot_forge_highlights(
     sessions: sessionmaker[Session],
 ) -> None:

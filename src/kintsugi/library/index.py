@@ -78,7 +78,7 @@ def index_text(
         if key in SUMMARY_KEYS and not summary_parts:
             summary_parts.append(text)
         else:
-            body_parts.append(f"{clean(heading)}\n{text}" if text else clean(heading))
+            body_parts.append(_headed(clean(heading), text))
     written = "\n".join(body_parts + summary_parts).lower()
     extras = [clean(t).strip() for t in [*timeline_texts, *action_titles] if t]
     body_parts.extend(e for e in extras if e and e.lower() not in written)
@@ -89,6 +89,15 @@ def index_text(
         body=truncate("\n\n".join(body_parts)),
         year=when.year if when else None,
     )
+
+
+def _headed(heading: str, text: str) -> str:
+    """A section as indexed text: "Root cause: The pool...", so that a snippet spanning the
+    heading reads as a heading (snippets show line breaks as spaces)."""
+    if not text or not heading.strip():
+        return heading or text
+    mark = "" if heading.rstrip()[-1] in ".:?!" else ":"
+    return f"{heading.rstrip()}{mark}\n{text}"
 
 
 def document_text(doc: Document, created_at: datetime | None = None) -> IndexText:
