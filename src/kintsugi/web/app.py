@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kintsugi import __version__
@@ -28,6 +31,7 @@ from kintsugi.web.auth import (
 from kintsugi.web.templating import templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+logger = logging.getLogger(__name__)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
@@ -89,13 +93,21 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the app on the database that ``settings`` names (migrated by the caller)."""
+def create_app(settings: Settings, *, preload_library: bool = False) -> FastAPI:
+    """Build the app on the database that ``settings`` names (migrated by the caller).
+
+    ``preload_library``: as it starts, load the library's in-memory columns in the background
+    (server processes), so that the first search after a start does not wait for them.
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # request handlers run in a thread pool; its size bounds the requests worked on at once
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
+        if preload_library:
+            threading.Thread(
+                target=_preload_library, args=(app.state.reading_sessions,), daemon=True
+            ).start()
         yield
 
     app = FastAPI(
@@ -134,6 +146,15 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def _preload_library(sessions: sessionmaker[Session]) -> None:
+    from kintsugi.library.facets import load_columns
+
+    try:
+        load_columns(sessions)
+    except Exception:  # the first search loads them then, and says what is wrong
+        logger.warning("could not preload the library's columns", exc_info=True)
 
 
 def _roster(request: Request) -> list[str]:
