@@ -307,14 +307,20 @@ def columns_for(session: Session) -> FacetColumns:
         return found
 
 
+def fresh_columns(session: Session) -> FacetColumns:
+    """The process's copy for the session's database, brought up to date with it."""
+    columns = columns_for(session)
+    session.connection()  # before the lock: never wait for the pool while holding it
+    with columns.lock:
+        columns.refresh(session)
+    return columns
+
+
 def load_columns(sessions: sessionmaker[Session]) -> None:
     """Fill the process's copy for the database of ``sessions`` now, so that a server
     process's first search does not wait for it (seconds on a library of 100,000)."""
     with sessions() as session:
-        columns = columns_for(session)
-        session.connection()  # before the lock, as a search does
-        with columns.lock:
-            columns.refresh(session)
+        fresh_columns(session)
 
 
 def granted_pks(session: Session, viewer: Principal) -> list[int]:

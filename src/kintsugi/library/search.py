@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError
 from kintsugi.library.ddl import FTS_TABLE, TEXT_CONFIG
-from kintsugi.library.facets import Wanted, columns_for, count_matches
+from kintsugi.library.facets import Wanted, count_matches, fresh_columns
 from kintsugi.library.matches import cache_for
 from kintsugi.library.models import LibraryDocumentRow
 from kintsugi.library.query import Node, parse_query, to_fts5, to_tsquery
@@ -181,10 +181,7 @@ def search(
         # rank and count in one pass over the matches (see kintsugi.library.facets)
         # the filters narrow the matches in SQL, so that only those are scored (as the engine
         # would); visibility and the facet counts are then done in memory
-        columns = columns_for(session)
-        session.connection()  # before the lock: never wait for the pool while holding it
-        with columns.lock:
-            columns.refresh(session)
+        columns = fresh_columns(session)
         conditions = _filter_conditions(filters)
 
         def match(only: frozenset[int] | None) -> Sequence[tuple[int, float]]:
