@@ -235,9 +235,18 @@ def _touch_every_document(url: str) -> None:
     visibility and facets must see every committed change, ``kintsugi.library.facets``); at rest
     there are few, after a bulk change there are all of them.
     """
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-        stamp = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-        conn.execute("UPDATE postmortems SET updated_at = ?, version = version + 1", (stamp,))
+    from sqlalchemy import update
+
+    from kintsugi.core.db import make_engine
+    from kintsugi.core.types import utcnow
+    from kintsugi.postmortems.models import PostmortemRow
+
+    engine = make_engine(url)
+    with engine.begin() as conn:  # stored as the service stores times (UTCDateTime)
+        conn.execute(
+            update(PostmortemRow).values(updated_at=utcnow(), version=PostmortemRow.version + 1)
+        )
+    engine.dispose()
 
 
 def _token(url: str) -> str:

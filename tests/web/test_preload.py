@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,20 +16,12 @@ from kintsugi.people.principal import SYSTEM
 from kintsugi.postmortems import service
 from kintsugi.postmortems.document import Document
 from kintsugi.web.app import create_app
+from tests.timeline.services import wait_until
 
 
 def _columns(sessions: sessionmaker[Session]) -> FacetColumns:
     with sessions() as session:
         return columns_for(session)
-
-
-def _eventually(check: Callable[[], bool], seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_a_server_process_loads_the_library_as_it_starts(db_url: str) -> None:
@@ -41,7 +32,7 @@ def test_a_server_process_loads_the_library_as_it_starts(db_url: str) -> None:
     assert _columns(sessions).floor is None  # nothing loads before the app starts
 
     with TestClient(app) as client:
-        assert _eventually(lambda: _columns(sessions).floor is not None)
+        wait_until(lambda: _columns(sessions).floor is not None, "the library's columns")
         assert int(_columns(sessions).alive.sum()) == 1
         assert client.get("/healthz").status_code == 200
     app.state.engine.dispose()
@@ -62,4 +53,4 @@ def test_a_database_that_cannot_be_read_does_not_stop_the_start(
     app = create_app(Settings(database_url=url), preload_library=True)
     with caplog.at_level(logging.WARNING, logger="kintsugi.web.app"), TestClient(app) as client:
         assert client.get("/healthz").status_code == 200
-        assert _eventually(lambda: "could not preload" in caplog.text)
+        wait_until(lambda: "could not preload" in caplog.text, "the preload's warning")

@@ -94,10 +94,11 @@ def index_text(
 def _headed(heading: str, text: str) -> str:
     """A section as indexed text: "Root cause: The pool...", so that a snippet spanning the
     heading reads as a heading (snippets show line breaks as spaces)."""
-    if not text or not heading.strip():
+    heading = heading.rstrip()
+    if not heading or not text:
         return heading or text
-    mark = "" if heading.rstrip()[-1] in ".:?!" else ":"
-    return f"{heading.rstrip()}{mark}\n{text}"
+    mark = "" if heading[-1] in ".:?!" else ":"
+    return f"{heading}{mark}\n{text}"
 
 
 def document_text(doc: Document, created_at: datetime | None = None) -> IndexText:

@@ -499,8 +499,8 @@ def create_documents(
     ).all()
     children: dict[type[Base], list[dict[str, Any]]] = {table: [] for table in CHILD_TABLES}
     for pk, doc, granted in zip(pks, docs, grants, strict=True):
-        for table, rows in _child_rows(pk, doc, granted).items():
-            children[table] += rows
+        for table, child_rows in _child_rows(pk, doc, granted).items():
+            children[table] += child_rows
         if doc.visibility != Visibility.ORGANISATION:
             audit.record(session, actor, "visibility_changed", doc.id, after=doc.visibility.value)
     for table, table_rows in children.items():
@@ -515,12 +515,12 @@ def create_documents(
         doc.model_copy(
             update={
                 "version": 1,
-                "published_at": _published_at(doc, None, now),
+                "published_at": row["published_at"],
                 "timeline": events[pk],
                 "action_items": items[pk],
             }
         )
-        for pk, doc in zip(pks, docs, strict=True)
+        for pk, doc, row in zip(pks, docs, rows, strict=True)
     ]
     created_at = utcnow()
     _insert(

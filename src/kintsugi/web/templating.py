@@ -41,6 +41,13 @@ def _when(value: datetime | None, zone: str = "UTC", fmt: str = "%Y-%m-%d %H:%M 
         return value.strftime(fmt)
 
 
+def _when_named(value: datetime | None, zone: str = "UTC") -> str:
+    """``_when`` with the zone's name after it, unless the time already ends with it (UTC)."""
+    shown = _when(value, zone)
+    return shown if shown.endswith(f" {zone}") else f"{shown} ({zone})"
+
+
 templates.env.filters["markdown"] = _markdown
 templates.env.filters["when"] = _when
+templates.env.filters["when_named"] = _when_named
 templates.env.filters["label"] = lambda v: str(v or "-").replace("_", " ")
