@@ -190,3 +190,20 @@ def test_reading_sessions_on_postgresql_skip_begin_and_commit(postgres_url: str)
             assert (second > first) is each_statement_alone
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_tested_after_idle_time_reads_in_autocommit(postgres_url: str) -> None:
+    """The idle test's SELECT left the connection in a transaction, and the reading session
+    could not switch it to autocommit: "can't change 'autocommit' now" (a 500 on the first
+    request to a server idle for 10 s)."""
+    engine = make_engine(postgres_url, ping_after=0.0, pool_size=1, max_overflow=0)
+    reading = make_sessionmaker(engine, reads_only=True)
+    try:
+        with make_sessionmaker(engine).begin() as session:  # in the pool, idle from now on
+            session.execute(text("SELECT 1"))
+        for _ in range(2):
+            with reading.begin() as session:
+                assert session.execute(text("SELECT 2")).scalar_one() == 2
+    finally:
+        engine.dispose()

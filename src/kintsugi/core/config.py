@@ -20,6 +20,11 @@ class Settings(BaseSettings):
         le=500,
         description="Database connections each server process keeps open (PostgreSQL)",
     )
+    database_idle_check_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="Seconds a pooled connection may sit unused before it is tested again",
+    )
     web_threads: int = Field(
         6,
         ge=1,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
@@ -127,6 +128,7 @@ def make_engine(url: str, *, ping_after: float = PING_AFTER_IDLE, **kwargs: Any)
     # opened and closed per request costs PostgreSQL a new backend process each time
     kwargs.setdefault("pool_size", DEFAULT_POOL_SIZE)
     kwargs.setdefault("max_overflow", DEFAULT_POOL_SIZE)
+    kwargs.setdefault("pool_reset_on_return", "rollback")  # every connection back clean
     engine = create_engine(url, **kwargs)
     ping_when_idle(engine, ping_after)
     return engine
@@ -149,6 +151,7 @@ def ping_when_idle(engine: Engine, after: float = PING_AFTER_IDLE) -> None:
     def _test_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         idle_since = record.info.get(_IDLE_SINCE)
         if idle_since is None or time.monotonic() - idle_since < after:
+            _end_transaction(dbapi_connection)  # no round trip unless one was left open
             return
         try:
             _ping(dbapi_connection)
@@ -163,6 +166,17 @@ _IDLE_SINCE = "kintsugi_idle_since"
 def _ping(dbapi_connection: Any) -> None:
     with dbapi_connection.cursor() as cursor:
         cursor.execute("SELECT 1")
+    _end_transaction(dbapi_connection)
+
+
+def _end_transaction(dbapi_connection: Any) -> None:
+    """Roll back a transaction left open on a DBAPI connection (psycopg begins one with the
+    first statement unless in autocommit): a connection handed out inside a transaction
+    cannot be switched to autocommit (the reading sessions), and would see an old snapshot."""
+    info = getattr(dbapi_connection, "info", None)
+    status = getattr(info, "transaction_status", None)
+    if status is not None and status != TransactionStatus.IDLE:
+        dbapi_connection.rollback()
 
 
 def make_sessionmaker(

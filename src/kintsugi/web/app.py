@@ -119,7 +119,11 @@ def create_app(settings: Settings, *, preload_library: bool = False) -> FastAPI:
         docs_url=None,  # Swagger UI would load scripts from a CDN; the schema is at /openapi.json
         redoc_url=None,
     )
-    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        ping_after=settings.database_idle_check_seconds,
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.reading_sessions = make_sessionmaker(engine, reads_only=True)
