@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Iterable, Sequence
@@ -14,11 +15,12 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Integer, Select, String, bindparam, delete, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from kintsugi.audit import service as audit
-from kintsugi.core.db import ADVISORY_WRITE
+from kintsugi.core.db import ADVISORY_WRITE, savepoint
+from kintsugi.core.db_state import write_refusal
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from kintsugi.core.types import utcnow
 from kintsugi.people.models import ApiToken, ExternalIdentity, Team, TeamMember, User, WebSession
@@ -28,6 +30,7 @@ MIN_PASSWORD_LENGTH = 12
 SESSION_LIFETIME = timedelta(hours=12)
 TOKEN_PREFIX = "kts_"
 _hasher = PasswordHasher()
+logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -398,15 +401,24 @@ def principal_for_token(session: Session, secret: str) -> Principal | None:
         return None
     now = utcnow()
     if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
-        try:
+        _note_use(session, found.id, now)
+    return _principal_of(rows, read_only=found.scope != "write")
+
+
+def _note_use(session: Session, token_id: int, now: datetime) -> None:
+    """Record a token's last use, if the database takes it: the time is advisory, and a
+    database that cannot be written (read-only, full) or is busy (SQLite: another connection
+    wrote since this read) must not fail the request; a later request records it."""
+    try:
+        with savepoint(session):
             session.execute(
-                update(ApiToken).where(ApiToken.id == found.id).values(last_used_at=now),
+                update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now),
                 execution_options=ADVISORY_WRITE,  # the caller may be a reading session
             )
-        except OperationalError as exc:  # SQLite: another connection wrote since this read
-            if "locked" not in str(exc.orig):
-                raise  # the last-used time is advisory: a later request records it
-    return _principal_of(rows, read_only=found.scope != "write")
+    except DBAPIError as exc:
+        if write_refusal(exc) is None and "locked" not in str(exc.orig):
+            raise
+        logger.debug("token %s: last use not recorded: %s", token_id, exc.orig)
 
 
 # ----------------------------------------------------------------------------- web sessions

@@ -21,4 +21,5 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "Not found, or not visible to you"},
     409: {"model": ErrorOut, "description": "Changed since the version you started from"},
     422: {"model": ErrorOut, "description": "Invalid input; the message names the field"},
+    503: {"model": ErrorOut, "description": "The database cannot be written (read-only or full)"},
 }

@@ -14,12 +14,14 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kintsugi import __version__
 from kintsugi.core.config import Settings
 from kintsugi.core.db import make_engine, make_sessionmaker
+from kintsugi.core.db_state import refusal_message, write_refusal
 from kintsugi.core.errors import ConflictError, KintsugiError
 from kintsugi.web.api_errors import ERROR_RESPONSES
 from kintsugi.web.auth import (
@@ -39,6 +41,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 ROUTERS = (
+    "kintsugi.web.health",
     "kintsugi.web.login",
     "kintsugi.postmortems.api",
     "kintsugi.timeline.api",
@@ -145,10 +148,6 @@ def create_app(settings: Settings, *, preload_library: bool = False) -> FastAPI:
         _include(app, module.router)
     _install_error_handlers(app)
 
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     return app
 
 
@@ -201,6 +200,19 @@ def _install_error_handlers(app: FastAPI) -> None:
             "error.html",
             {"message": str(exc), "status_code": exc.status_code},
             status_code=exc.status_code,
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def database_refused_write(request: Request, exc: DBAPIError) -> Response:
+        refusal = write_refusal(exc)
+        if refusal is None:
+            raise exc  # a bug or an outage: the server's 500, logged with its traceback
+        logger.warning("a write was refused: %s", exc.orig)
+        message = refusal_message(refusal)
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=503)
+        return templates.TemplateResponse(
+            request, "error.html", {"message": message, "status_code": 503}, 503
         )
 
     @app.exception_handler(OverflowError)

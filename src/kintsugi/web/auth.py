@@ -20,7 +20,7 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # served to anyone as they are: no need to look the caller up in the database
-ANONYMOUS_PREFIXES = ("/static/", "/healthz")
+ANONYMOUS_PREFIXES = ("/static/", "/healthz", "/readyz")
 
 
 class AuthenticationRequired(KintsugiError):
