@@ -25,10 +25,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: ASGIApp, port: int | None = None) -> Iterator[str]:
-    """Serve ``app`` until the block ends; yields its base URL."""
+def serve(app: ASGIApp, port: int | None = None, *, proxy_headers: bool = True) -> Iterator[str]:
+    """Serve ``app`` until the block ends; yields its base URL.
+
+    ``proxy_headers=False``: as ``kintsugi serve`` runs uvicorn (the app reads them itself).
+    """
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="error",
+        lifespan="off",
+        proxy_headers=proxy_headers,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import ipaddress
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///kintsugi.db"
@@ -38,7 +40,40 @@ class Settings(BaseSettings):
     oidc_client_id: str = Field("", description="OpenID Connect client id")
     oidc_client_secret: str = Field("", description="OpenID Connect client secret")
     oidc_auto_create: bool = Field(True, description="Create a viewer on first SSO sign-in")
-    sign_in_attempts_per_15min: int = Field(10, description="Failed sign-ins before a pause")
+    sign_in_attempts_per_15min: int = Field(
+        10, ge=1, description="Failed sign-ins for one username from one address before a pause"
+    )
+    sign_in_attempts_per_address_15min: int = Field(
+        50, ge=1, description="Failed sign-ins from one address, any usernames, before a pause"
+    )
+    sign_in_attempts_per_username_15min: int = Field(
+        100,
+        ge=1,
+        description="Failed sign-ins for one username, any addresses, before only addresses "
+        "without failures may try it",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Addresses or networks (comma-separated) of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; empty: none",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        for entry in proxy_entries(value):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+                ) from None
+        return value
+
+
+def proxy_entries(value: str) -> list[str]:
+    """The addresses and networks of a comma-separated ``trusted_proxies``."""
+    return [entry.strip() for entry in value.split(",") if entry.strip()]
 
 
 def load_settings(database_url: str | None = None) -> Settings:

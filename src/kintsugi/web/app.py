@@ -17,9 +17,10 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from kintsugi import __version__
-from kintsugi.core.config import Settings
+from kintsugi.core.config import Settings, proxy_entries
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.db_state import refusal_message, write_refusal
 from kintsugi.core.errors import ConflictError, KintsugiError
@@ -134,6 +135,9 @@ def create_app(settings: Settings, *, preload_library: bool = False) -> FastAPI:
     app.state.language_roster = _roster
     app.add_middleware(AuthMiddleware, sessions=app.state.reading_sessions)
     app.add_middleware(SecurityHeaders)
+    if proxies := proxy_entries(settings.trusted_proxies):
+        # outermost: everything inside sees the client the trusted proxies name
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module_name in ROUTERS:
         module = importlib.import_module(module_name)

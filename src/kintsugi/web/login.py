@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -16,11 +15,11 @@ from kintsugi.people.models import User
 from kintsugi.web.auth import SESSION_COOKIE, identity
 from kintsugi.web.deps import Db, WritingDb, client_ip, get_reading_sessions
 from kintsugi.web.oidc import OidcClient, OidcError, Pending
+from kintsugi.web.sign_in_limits import SignInLimits, paused, record_failure
 from kintsugi.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 OIDC_COOKIE = "kintsugi_oidc"
-RATE_WINDOW = timedelta(minutes=15)
 
 
 def _safe_next(value: str | None) -> str:
@@ -93,20 +92,15 @@ def login(
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=2000)] = "/postmortems",
 ) -> Response:
-    ip = client_ip(request)
-    limit = _settings(request).sign_in_attempts_per_15min
-    since = utcnow() - RATE_WINDOW
+    ip = client_ip(request) or "unknown"
+    limits = SignInLimits.of(_settings(request))
     user = None
     with db.begin() as session:
-        recent = max(
-            audit.count_since(session, "sign_in_failed", since, actor=username),
-            audit.count_since(session, "sign_in_failed", since, ip=ip),
-        )
-        blocked = recent >= limit
+        blocked = paused(session, limits, username, ip, utcnow())
         if not blocked:
             user = people.authenticate(session, username, password)
             if user is None:
-                audit.record(session, username, "sign_in_failed", username, ip=ip)
+                record_failure(session, username, ip)
     if blocked:
         return _login_page(
             request,

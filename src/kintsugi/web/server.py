@@ -24,7 +24,9 @@ BACKLOG = 2048
 
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the app on ``host:port`` with ``workers`` processes until stopped."""
-    options: dict[str, Any] = {"factory": True, "log_level": "warning", "proxy_headers": True}
+    # proxy headers are read by the app, from KINTSUGI_TRUSTED_PROXIES only (uvicorn's own
+    # default would believe any X-Forwarded-For that reaches it from 127.0.0.1)
+    options: dict[str, Any] = {"factory": True, "log_level": "warning", "proxy_headers": False}
     if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.run(APP, host=host, port=port, workers=workers, **options)
         return
