@@ -194,6 +194,30 @@ def test_tokens_never_reach_failures_or_events(slack: SlackFake, retry: RetryPol
     assert any(e.kind == Kind.MESSAGE and "[REDACTED]" in e.title for e in result.events)
 
 
+def test_secrets_are_redacted_before_titles_are_cut_and_in_actors(
+    slack: SlackFake, retry: RetryPolicy
+) -> None:
+    """A title cut to 160 characters kept the start of a token that no longer had its shape;
+    a bot's name carrying a token was shown as it was."""
+    github = "gh" + "p_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    test_slack.seed(slack)
+    channel = slack.channels["C0123ABCD"]
+    channel.append(
+        slack_message(test_slack.ts(30), "x" * 140 + f" {github} pushed" + "!" * 20, "U1")
+    )
+    channel.append(
+        slack_message(
+            test_slack.ts(31), "deployed", None, subtype="bot_message", username=f"ci {github}"
+        )
+    )
+    result = build([test_slack.source(slack, retry)], Window(at(0), at(60)))
+    text = json.dumps(result.to_json())
+    assert "ghp_" not in text and github[:12] not in text
+    cut = next(e for e in result.events if e.title.startswith("xxx"))
+    assert cut.title.endswith("…") and "[REDACTED]" in cut.title
+    assert next(e for e in result.events if e.title == "deployed").actor == "ci [REDACTED]"
+
+
 def test_sources_stream_page_by_page(
     pagerduty: PagerDutyFake, slack: SlackFake, incidentio: IncidentIoFake, retry: RetryPolicy
 ) -> None:

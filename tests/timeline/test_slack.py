@@ -55,7 +55,7 @@ def test_messages_threads_and_names(slack: SlackFake, retry: RetryPolicy) -> Non
         "Rollback started",
         "error rate dropping",
         "all clear",
-        "Here is the db url postgres://app:s3cr3tpw@db:5432/app",  # redaction is the builder's job
+        "Here is the db url postgres://app:[REDACTED]@db:5432/app",  # redacted, then cut
     ]
     assert [e.actor for e in events] == ["ana", "Ben Okafor", "deploy-bot", "ana", "U404", "ana"]
     assert all(e.kind == Kind.MESSAGE for e in events)

@@ -234,13 +234,14 @@ def failure_of(source: Source, exc: BaseException, secrets: Sequence[str]) -> So
         message = str(exc)
         if not message.startswith(source.spec):
             message = f"{source.spec}: {message}"
-    elif isinstance(exc, KeyError | TypeError | ValueError | AttributeError | IndexError):
+        return SourceFailure(source.spec, redact(message, secrets))
+    said = redact(str(exc), secrets)[:200]  # redacted before it is cut short
+    if isinstance(exc, KeyError | TypeError | ValueError | AttributeError | IndexError):
         message = (
-            f"{source.spec}: answered data of an unexpected shape "
-            f"({type(exc).__name__}: {str(exc)[:200]})"
+            f"{source.spec}: answered data of an unexpected shape ({type(exc).__name__}: {said})"
         )
     else:
-        message = f"{source.spec}: failed ({type(exc).__name__}: {str(exc)[:200]})"
+        message = f"{source.spec}: failed ({type(exc).__name__}: {said})"
     return SourceFailure(source.spec, redact(message, secrets))
 
 
@@ -253,6 +254,8 @@ def collect(source: Source, window: Window, secrets: Sequence[str]) -> list[Even
             event.detail = redact(event.detail, secrets)
         if event.link:
             event.link = redact(event.link, secrets)
+        if event.actor:
+            event.actor = redact(event.actor, secrets)
         events.append(event)
     if not source.ordered:
         events.sort(key=lambda e: e.at)

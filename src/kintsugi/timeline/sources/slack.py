@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from kintsugi.timeline.events import Event, Kind, epoch_to_utc
+from kintsugi.timeline.secrets import redact
 from kintsugi.timeline.sources.base import HttpSource, SourceError, Window, field_of, text_of
 
 PAGE_SIZE = 200
@@ -130,7 +131,9 @@ class SlackSource(HttpSource):
         at = epoch_to_utc(ts)
         if at not in window:
             return None
+        # redact before the title is cut short: a cut secret may no longer have its shape
         text = self._plain(text_of(message, "text")) or _attachment_text(message)
+        text = redact(text, self.secrets())
         first_line = text.strip().splitlines()[0] if text.strip() else "(no text)"
         title = (
             first_line if len(first_line) <= TITLE_LIMIT else first_line[: TITLE_LIMIT - 1] + "…"
