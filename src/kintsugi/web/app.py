@@ -31,6 +31,7 @@ from kintsugi.web.auth import (
     csrf_protect,
     login_redirect_target,
 )
+from kintsugi.web.caching import NoStore
 from kintsugi.web.templating import templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -135,6 +136,7 @@ def create_app(settings: Settings, *, preload_library: bool = False) -> FastAPI:
     app.state.language_roster = _roster
     app.add_middleware(AuthMiddleware, sessions=app.state.reading_sessions)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(NoStore)
     if proxies := proxy_entries(settings.trusted_proxies):
         # outermost: everything inside sees the client the trusted proxies name
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
