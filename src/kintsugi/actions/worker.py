@@ -37,6 +37,7 @@ from kintsugi.notify.recipients import owner_emails
 # Other slices' scheduled jobs: each module has ``run_due(worker, now, report) -> None`` and
 # sends through ``Worker.send`` so that every message keeps the exactly-once guarantee.
 SLICE_JOBS: tuple[str, ...] = (
+    "kintsugi.people.jobs",
     "kintsugi.meetings.jobs",
     "kintsugi.handbook.jobs",
     "kintsugi.metrics.jobs",

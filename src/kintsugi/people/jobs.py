@@ -1,0 +1,34 @@
+"""The worker's people job: delete the web sessions that have expired.
+
+A session past its ``expires_at`` no longer signs anyone in, but its row stayed forever (one
+per sign-in). The worker runs this on every pass; deleting expired rows is the same work
+whichever worker does it, so workers need no claim to share it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from kintsugi.people.service import purge_expired_sessions
+
+JOB = "sessions"
+
+
+class _Worker(Protocol):
+    """What this job needs of the worker (``kintsugi.actions.worker.Worker``)."""
+
+    sessions: sessionmaker[Session]
+
+
+class _Report(Protocol):
+    jobs: dict[str, str]
+
+
+def run_due(worker: _Worker, now: datetime, report: _Report) -> None:
+    """Delete the web sessions expired at ``now``; record how many in ``report.jobs``."""
+    with worker.sessions.begin() as session:
+        purged = purge_expired_sessions(session, now)
+    report.jobs[JOB] = f"{purged} expired web session(s) deleted"
