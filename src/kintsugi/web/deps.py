@@ -43,7 +43,8 @@ def _writing_sessions(request: Request) -> sessionmaker[Session]:
 
 
 def client_ip(request: Request) -> str | None:
-    """The caller's address (as the server sees it)."""
+    """The caller's address: the connection's, or the client a trusted proxy names
+    (``KINTSUGI_TRUSTED_PROXIES``; the app's proxy-headers middleware rewrites it)."""
     return request.client.host if request.client else None
 
 
