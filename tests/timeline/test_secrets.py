@@ -213,6 +213,23 @@ FRAGMENTS = [
     "sk_" + "live_" + "abcdefghijklmnop1234",
     "eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.SflKxwRJSMeKKF2Q",
     "abc123DEF456ghi789",
+    "the password is ",
+    "Passwd for db was: ",
+    "ı",  # (?i) "i" also matches the dotless i
+    "İ",  # and the dotted capital I
+    "aws ",
+    "AWS_SECRET ",
+    AWS_SECRET,
+    NPM,
+    TWILIO,
+    SENDGRID,
+    "AccountKey=",
+    AZURE,
+    OPENAI,
+    GITLAB,
+    STRIPE_WEBHOOK,
+    "MYSQL://root:p@",
+    "ss@db/",
 ]
 
 
