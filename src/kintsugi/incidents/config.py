@@ -5,9 +5,9 @@
   ``POST /api/v1/webhooks/incidentio`` off (every delivery gets 401).
 - ``KINTSUGI_PAGERDUTY_WEBHOOK_SECRET``: the secret of the PagerDuty v3 webhook subscription;
   unset turns ``POST /api/v1/webhooks/pagerduty`` off.
-- ``KINTSUGI_WEBHOOK_TOLERANCE_SECONDS`` (300): how far a Standard Webhooks timestamp may be
-  from now; PagerDuty events older than ``KINTSUGI_PAGERDUTY_WEBHOOK_MAX_AGE_SECONDS``
-  (86400: PagerDuty retries for a while) are refused.
+- incident.io deliveries whose ``webhook-timestamp`` is more than 5 minutes from now are
+  refused (the Standard Webhooks tolerance); PagerDuty events that occurred more than
+  ``KINTSUGI_PAGERDUTY_WEBHOOK_MAX_AGE_SECONDS`` ago (86400) are refused.
 - ``KINTSUGI_WEBHOOK_SOURCES``: extra timeline sources every webhook draft uses
   (comma-separated specs such as ``github:org/repo,alertmanager``).
 - ``KINTSUGI_SEVERITY_MAP``: how vendor severities become SEV1-SEV3, comma-separated
@@ -28,7 +28,6 @@ class IncidentSettings(BaseSettings):
 
     incidentio_webhook_secret: SecretStr | None = None
     pagerduty_webhook_secret: SecretStr | None = None
-    webhook_tolerance_seconds: int = Field(300, ge=1, le=3600)
     pagerduty_webhook_max_age_seconds: int = Field(86400, ge=60, le=7 * 86400)
     webhook_sources: str = ""
     severity_map: str = ""

@@ -97,14 +97,22 @@ def fetch(
     env: Mapping[str, str] | None = None,
     retry: RetryPolicy | None = None,
     now: datetime | None = None,
-) -> Fetched:
-    """Read the incident, the same incident in other systems, and the merged timeline."""
+    require_resolved: bool = False,
+) -> Fetched | None:
+    """Read the incident, the same incident in other systems, and the merged timeline.
+
+    ``require_resolved``: stop (None) after reading an incident that is not resolved yet.
+    """
     vendor, ident = parse_reference(reference)
     primary_spec = f"{vendor}:{ident}"
     extras = [s.strip() for s in extra_sources if s.strip() and s.strip() != primary_spec]
     sources = parse_sources([primary_spec, *extras], env=env, retry=retry)
     severities = SeverityMap(settings.severity_map)
     facts = fetch_facts(sources[0], severities)  # a refused key stops here, named clearly
+    if require_resolved and not facts.resolved:
+        for source in sources:
+            source.close()
+        return None
     failures: list[SourceFailure] = []
     for source in sources[1:]:
         if not is_incident_source(source):
@@ -179,6 +187,7 @@ def draft_incident(
     settings = settings or IncidentSettings()
     now = now or utcnow()
     fetched = fetch(reference, extra_sources, settings=settings, env=env, retry=retry, now=now)
+    assert fetched is not None
     for attempt in (1, 2):
         try:
             with transaction(sessions) as session:
