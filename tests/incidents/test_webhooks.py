@@ -25,6 +25,7 @@ from kintsugi.people.principal import SYSTEM
 from kintsugi.postmortems import service as postmortems
 from kintsugi.web.app import create_app
 from tests.incidents.scenario import INCIDENT_ID, PD_INCIDENT_ID, seed_incidentio, seed_pagerduty
+from tests.notify.fakes import SmtpServer
 from tests.support.servers import serve
 from tests.timeline.fakes.incidentio import IncidentIoFake
 from tests.timeline.fakes.pagerduty import PagerDutyFake
@@ -226,3 +227,34 @@ def test_an_unproven_pagerduty_delivery_gets_401_and_changes_nothing(
     assert answer.status_code == 401, answer.text
     assert stored(db) == ([], [], 0)
     assert pagerduty.requests == []
+
+
+def test_the_owner_is_emailed_when_the_draft_is_made(
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    vendor_env: dict[str, str],
+    incidentio: IncidentIoFake,
+    db: sessionmaker[Session],
+) -> None:
+    seed_incidentio(incidentio)
+    with SmtpServer() as smtp:
+        for name, value in {
+            **vendor_env,
+            "KINTSUGI_INCIDENTIO_WEBHOOK_SECRET": INCIDENTIO_SECRET,
+            "KINTSUGI_SMTP_HOST": "127.0.0.1",
+            "KINTSUGI_SMTP_PORT": str(smtp.port),
+            "KINTSUGI_SMTP_SECURITY": "none",
+        }.items():
+            monkeypatch.setenv(name, value)
+        app = create_app(Settings(database_url=db_url))
+        body = incidentio_body()
+        with serve(app) as url:
+            headers = standard_headers(body, msg_id="msg_owner", timestamp=int(time.time()))
+            answer = post(f"{url}/api/v1/webhooks/incidentio", body, headers)
+        app.state.engine.dispose()
+
+    assert answer.status_code == 200, answer.text
+    assert [n["status"] for n in answer.json()["notified"]] == ["sent"]
+    assert [m.rcpt_tos for m in smtp.received] == [["ana@example.com"]]  # the incident lead
+    text = smtp.received[0].message.get_body(("plain",))
+    assert text is not None and answer.json()["postmortem"] in text.get_content()
