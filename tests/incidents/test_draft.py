@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from kintsugi.core.db import transaction
 from kintsugi.core.errors import ConfigurationError
 from kintsugi.incidents import service
 from kintsugi.incidents.config import IncidentSettings
@@ -26,7 +27,7 @@ from tests.incidents.scenario import (
 )
 from tests.timeline.conftest import Sleeps
 from tests.timeline.fakes.incidentio import IncidentIoFake
-from tests.timeline.fakes.pagerduty import PagerDutyFake
+from tests.timeline.fakes.pagerduty import PagerDutyFake, log_entry
 
 NOW = T0 + timedelta(hours=3)
 REFERENCE = f"incidentio:{INCIDENT_ID}"
@@ -135,3 +136,67 @@ def test_a_rejected_api_key_is_named_with_its_variable(
     with sessions() as session:
         assert postmortems.list_documents(session, SYSTEM) == []
         assert service.list_incidents(session, SYSTEM) == []
+
+
+def test_a_refresh_brings_the_vendors_changes_and_keeps_what_people_wrote(
+    sessions: sessionmaker[Session],
+    incidentio: IncidentIoFake,
+    pagerduty: PagerDutyFake,
+    vendor_env: dict[str, str],
+    retry: RetryPolicy,
+) -> None:
+    seed_incidentio(incidentio)
+    seed_pagerduty(pagerduty)
+    first = run(sessions, vendor_env, retry)
+    doc_id = first.document.id or ""
+
+    def edit(doc):  # type: ignore[no-untyped-def]
+        doc.title = "Card payments failed after the v2.15 deploy"
+        summary = doc.section("summary")
+        summary.markdown += "\n\nA third of card payments failed for an hour."
+        return doc
+
+    with transaction(sessions) as session:
+        postmortems.edit_document(session, doc_id, edit, SYSTEM, base_version=None)
+        before = len(postmortems.get_document(session, doc_id, SYSTEM).timeline)
+    incident = incidentio.incidents[INCIDENT_ID]
+    incident["severity"] = {"id": "sev-m", "name": "Major", "rank": 2}
+    incidentio.updates[INCIDENT_ID].append(
+        {
+            "id": "upd999",
+            "incident_id": INCIDENT_ID,
+            "created_at": "2026-11-30T14:59:00Z",
+            "message": "Error rate back to normal",
+            "new_incident_status": {"id": "s3", "name": "Monitoring", "category": "live"},
+            "updater": {"user": {"id": "u2", "name": "Bo Chen", "email": "bo@example.com"}},
+        }
+    )
+    pagerduty.log_entries[PD_INCIDENT_ID].append(
+        log_entry(
+            "LNOTEX",
+            "annotate_log_entry",
+            "2026-11-30T14:58:00Z",
+            "Note",
+            agent="Cy Okafor",
+            note="Shard 7 drained",
+        )
+    )
+
+    second = run(sessions, vendor_env, retry)
+
+    assert not second.created and second.changed
+    assert second.saved.created == 2
+    doc = second.document
+    assert doc.id == doc_id
+    assert doc.title == "Card payments failed after the v2.15 deploy"  # the person's title
+    assert doc.severity is not None and doc.severity.value == "SEV2"
+    summary = doc.section("summary")
+    assert summary is not None
+    assert summary.markdown.endswith("A third of card payments failed for an hour.")
+    assert "Severity: SEV2 (from Major)" in summary.markdown
+    assert summary.markdown.count("<!-- /kintsugi:incident -->") == 1
+    with sessions() as session:
+        timeline = postmortems.get_document(session, doc_id, SYSTEM).timeline
+        assert service.get_incident(session, SYSTEM, REFERENCE).severity == "SEV2"
+    assert len(timeline) == before + 2
+    assert len({(e.source, e.source_id) for e in timeline}) == len(timeline)

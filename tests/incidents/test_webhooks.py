@@ -258,3 +258,20 @@ def test_the_owner_is_emailed_when_the_draft_is_made(
     assert [m.rcpt_tos for m in smtp.received] == [["ana@example.com"]]  # the incident lead
     text = smtp.received[0].message.get_body(("plain",))
     assert text is not None and answer.json()["postmortem"] in text.get_content()
+
+
+def test_a_delivery_that_failed_is_handled_in_full_when_the_vendor_retries_it(
+    app_url: str, db: sessionmaker[Session], incidentio: IncidentIoFake
+) -> None:
+    body = incidentio_body()
+    headers = standard_headers(body, msg_id="msg_retry", timestamp=int(time.time()))
+
+    failed = post(f"{app_url}/api/v1/webhooks/incidentio", body, headers)  # not in the API yet
+
+    assert failed.status_code >= 400
+    assert "HTTP 404" in failed.json()["detail"]
+    assert stored(db) == ([], [], 0)
+    seed_incidentio(incidentio)
+    retried = standard_headers(body, msg_id="msg_retry", timestamp=int(time.time()))
+    answer = post(f"{app_url}/api/v1/webhooks/incidentio", body, retried)
+    assert answer.status_code == 200 and answer.json()["status"] == "drafted"
