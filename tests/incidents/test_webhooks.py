@@ -21,7 +21,8 @@ from kintsugi.core.config import Settings
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.types import utcnow
 from kintsugi.incidents import service
-from kintsugi.people.principal import SYSTEM
+from kintsugi.people import service as people
+from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems import service as postmortems
 from kintsugi.web.app import create_app
 from tests.incidents.scenario import INCIDENT_ID, PD_INCIDENT_ID, seed_incidentio, seed_pagerduty
@@ -209,6 +210,17 @@ def test_a_pagerduty_incident_resolved_event_drafts_once(
     replay = post(f"{app_url}/api/v1/webhooks/pagerduty", body, pagerduty_headers(body))
     assert replay.json()["status"] == "duplicate"
     assert stored(db) == (docs, incidents, events)
+
+    with db.begin() as session:
+        people.create_user(session, SYSTEM, "viewer", role=Role.VIEWER)
+        token = people.create_token(session, SYSTEM, "viewer", "tests", "read").secret
+    assert httpx.get(f"{app_url}/api/v1/incidents").status_code == 401
+    listed = httpx.get(
+        f"{app_url}/api/v1/incidents", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert [(i["reference"], i["postmortem_id"], i["severity"]) for i in listed] == [
+        (f"pagerduty:{PD_INCIDENT_ID}", docs[0].id, "SEV1")
+    ]
 
 
 @pytest.mark.parametrize("change", ["wrong secret", "no signature", "old event"])
