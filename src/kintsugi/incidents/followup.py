@@ -80,9 +80,13 @@ def ensure_review(
     if deadline is None or resolved is None:
         return None
     participants: list[meetings.Participant] = []
+    organizer = None
     for person in facts.people:
         username, email = meetings.resolve_person(session, person.email or person.name)
-        role = "technical_lead" if facts.lead is not None and person is facts.lead else "responder"
+        is_lead = facts.lead is not None and person is facts.lead
+        if is_lead:
+            organizer = username
+        role = "technical_lead" if is_lead else "responder"
         participants.append(
             meetings.Participant(
                 name=person.name, role=role, username=username, email=email or person.email
@@ -95,6 +99,7 @@ def ensure_review(
         duration_minutes=minutes,
         postmortem_ids=[postmortem_id],
         participants=participants,
+        organizer=organizer,
     )
     view = meetings.plan_meeting(session, actor, plan)
     return Review(view.id, view.starts_at, True)
