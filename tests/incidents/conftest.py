@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from kintsugi.timeline.sources.base import RetryPolicy
-from tests.timeline.conftest import INCIDENTIO_KEY, PAGERDUTY_TOKEN, Sleeps
+from tests.timeline.conftest import GITHUB_TOKEN, INCIDENTIO_KEY, PAGERDUTY_TOKEN, Sleeps
+from tests.timeline.fakes.github import GitHubFake
 from tests.timeline.fakes.incidentio import IncidentIoFake
 from tests.timeline.fakes.pagerduty import PagerDutyFake
 
@@ -36,9 +37,19 @@ def pagerduty() -> Iterator[PagerDutyFake]:
 
 
 @pytest.fixture
-def vendor_env(incidentio: IncidentIoFake, pagerduty: PagerDutyFake) -> dict[str, str]:
+def github() -> Iterator[GitHubFake]:
+    with GitHubFake(GITHUB_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def vendor_env(
+    incidentio: IncidentIoFake, pagerduty: PagerDutyFake, github: GitHubFake
+) -> dict[str, str]:
     """The variables pointing the sources at the fakes, with the right credentials."""
     return {
+        "GITHUB_API_URL": github.url,
+        "GITHUB_TOKEN": GITHUB_TOKEN,
         "INCIDENTIO_API_URL": incidentio.url,
         "INCIDENTIO_API_KEY": INCIDENTIO_KEY,
         "PAGERDUTY_API_URL": pagerduty.url,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.timeline.fakes.github import GitHubFake, deployment, deployment_status
 from tests.timeline.fakes.incidentio import IncidentIoFake, timestamp_value, user_actor
 from tests.timeline.fakes.pagerduty import PagerDutyFake, log_entry
 
@@ -135,3 +136,12 @@ def seed_pagerduty(fake: PagerDutyFake) -> None:
         for i in range(PD_NOTES)
     ]  # fmt: skip
     fake.log_entries[PD_INCIDENT_ID] = entries
+
+
+def seed_github(fake: GitHubFake) -> None:
+    """The payments deploy that started it, by the release bot, twelve minutes before."""
+    fake.deployments["acme/payments"] = [
+        deployment(7001, "9f1c2e3d4b5a69788796a5b4c3d2e1f0a9b8c7d6", "v2.15.0", "production",
+                   at(-12), "release-bot[bot]"),
+    ]  # fmt: skip
+    fake.statuses[7001] = [deployment_status(9001, "success", at(-11), "release-bot[bot]")]

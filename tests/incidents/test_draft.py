@@ -16,16 +16,19 @@ from kintsugi.incidents.draft import draft_incident
 from kintsugi.meetings import service as meetings
 from kintsugi.people.principal import SYSTEM
 from kintsugi.postmortems import service as postmortems
+from kintsugi.postmortems.document import Document, Section
 from kintsugi.timeline.sources.base import RetryPolicy
 from tests.incidents.scenario import (
     INCIDENT_ID,
     PD_INCIDENT_ID,
     PD_NOTES,
     T0,
+    seed_github,
     seed_incidentio,
     seed_pagerduty,
 )
 from tests.timeline.conftest import Sleeps
+from tests.timeline.fakes.github import GitHubFake
 from tests.timeline.fakes.incidentio import IncidentIoFake
 from tests.timeline.fakes.pagerduty import PagerDutyFake, log_entry
 
@@ -38,7 +41,7 @@ def run(sessions: sessionmaker[Session], env: dict[str, str], retry: RetryPolicy
         sessions,
         SYSTEM,
         REFERENCE,
-        extra_sources=[f"pagerduty:{PD_INCIDENT_ID}"],
+        extra_sources=[f"pagerduty:{PD_INCIDENT_ID}", "github:acme/payments"],
         settings=IncidentSettings(),
         env=env,
         retry=retry,
@@ -50,12 +53,24 @@ def test_an_incident_with_its_pagerduty_incident_becomes_a_complete_draft_twice_
     sessions: sessionmaker[Session],
     incidentio: IncidentIoFake,
     pagerduty: PagerDutyFake,
+    github: GitHubFake,
     vendor_env: dict[str, str],
     retry: RetryPolicy,
     sleeps: Sleeps,
 ) -> None:
     seed_incidentio(incidentio)
     seed_pagerduty(pagerduty)
+    seed_github(github)
+    with transaction(sessions) as session:  # an earlier incident of the same kind
+        earlier = postmortems.create_document(
+            session,
+            Document(
+                title="Checkout errors after a payments deploy",
+                sections=[Section(key="summary", heading="Summary",
+                                  markdown="Card payments failed at checkout after a deploy.")],
+            ),
+            SYSTEM,
+        )  # fmt: skip
     incidentio.rate_limit("2", path="/v2/incident_updates")
     pagerduty.rate_limit("3", path=f"/incidents/{PD_INCIDENT_ID}/log_entries")
 
@@ -89,6 +104,10 @@ def test_an_incident_with_its_pagerduty_incident_becomes_a_complete_draft_twice_
     assert doc.authors == ["Ana Lima"]
     assert first.incident["deadline"] == "2026-12-02T15:00:00+00:00"  # SEV1: 48 hours
     assert first.incident["link"] == "https://app.incident.io/acme/incidents/481"
+    assert [c["title"] for c in first.incident["changes_before_detection"]] == [
+        "Deploy v2.15.0@9f1c2e3 to production"
+    ]
+    assert [s["id"] for s in first.incident["similar"]] == [earlier.id]
     assert "<!-- kintsugi:incident" in (
         doc.section("summary").markdown if doc.section("summary") else ""
     )
@@ -117,7 +136,7 @@ def test_an_incident_with_its_pagerduty_incident_becomes_a_complete_draft_twice_
     with sessions() as session:
         again = postmortems.get_document(session, doc.id or "", SYSTEM).timeline
         assert len(meetings.list_meetings(session, SYSTEM, postmortem_id=doc.id)) == 1
-        assert len(postmortems.list_documents(session, SYSTEM)) == 1
+        assert len(postmortems.list_documents(session, SYSTEM)) == 2  # with the earlier one
         assert len(service.list_incidents(session, SYSTEM)) == 1
     assert len(again) == len(events)
 

@@ -113,4 +113,6 @@ def similar_incidents(
     from kintsugi.library.similar import similar
 
     found = similar(session, actor, postmortem_id, limit=5, method="lexical")
-    return [{"id": r.id, "title": r.title, "score": round(r.score, 3)} for r in found.results]
+    # no scores: they move with every word of the draft, and a refresh that finds the same
+    # incidents must not count as a change
+    return [{"id": r.id, "title": r.title} for r in found.results]
