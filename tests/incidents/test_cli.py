@@ -54,6 +54,12 @@ def test_draft_json_is_the_document_with_its_id_and_a_second_run_changes_nothing
         "timeline": {"created": 0, "updated": 0, "unchanged": len(second["timeline"]), "kept": 0},
     }
     assert len(second["timeline"]) == len(first["timeline"])
+    code, out, err = _run(app, "draft", f"incidentio:{INCIDENT_ID}", "--json", "--db", sqlite_url,
+                          env=vendor_env)  # fmt: skip
+    third = json.loads(out)  # without --source: the sources the draft was made with
+    assert code == 0, err
+    assert third["incident"]["sources"] == first["incident"]["sources"]
+    assert third["draft"]["changed"] is False
 
     listed = build_app("incidents")
     code, out, err = _run(listed, "incidents", "list", "--json", "--db", sqlite_url, env={})

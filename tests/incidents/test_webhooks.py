@@ -21,6 +21,7 @@ from kintsugi.core.config import Settings
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.types import utcnow
 from kintsugi.incidents import service
+from kintsugi.incidents.draft import draft_incident
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems import service as postmortems
@@ -287,3 +288,29 @@ def test_a_delivery_that_failed_is_handled_in_full_when_the_vendor_retries_it(
     retried = standard_headers(body, msg_id="msg_retry", timestamp=int(time.time()))
     answer = post(f"{app_url}/api/v1/webhooks/incidentio", body, retried)
     assert answer.status_code == 200 and answer.json()["status"] == "drafted"
+
+
+def test_a_pagerduty_event_refreshes_the_incidentio_draft_that_uses_it(
+    app_url: str,
+    db: sessionmaker[Session],
+    incidentio: IncidentIoFake,
+    pagerduty: PagerDutyFake,
+    vendor_env: dict[str, str],
+) -> None:
+    seed_incidentio(incidentio)
+    seed_pagerduty(pagerduty)
+    drafted = draft_incident(
+        db, SYSTEM, f"incidentio:{INCIDENT_ID}", extra_sources=[f"pagerduty:{PD_INCIDENT_ID}"],
+        env=vendor_env,
+    )  # fmt: skip
+    before = stored(db)
+    body = pagerduty_body("01EVENTOFTHESAMEINCIDENT")
+
+    answer = post(f"{app_url}/api/v1/webhooks/pagerduty", body, pagerduty_headers(body))
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["incident"] == f"incidentio:{INCIDENT_ID}"
+    assert answer.json()["postmortem"] == drafted.document.id
+    assert answer.json()["status"] == "unchanged"
+    assert stored(db)[1:] == before[1:]  # no second incident, no new event
+    assert [d.id for d in stored(db)[0]] == [drafted.document.id]

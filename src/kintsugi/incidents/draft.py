@@ -179,13 +179,20 @@ def draft_incident(
     retry: RetryPolicy | None = None,
     now: datetime | None = None,
 ) -> DraftResult:
-    """Create the incident's post-mortem, or refresh the one it has."""
+    """Create the incident's post-mortem, or refresh the one it has.
+
+    Without ``extra_sources``, a refresh uses the sources the incident's draft was made with.
+    """
     if template not in TEMPLATES:
         raise InputError(
             f"unknown template {template!r}; one of {', '.join(TEMPLATES)}", field="template"
         )
     settings = settings or IncidentSettings()
     now = now or utcnow()
+    vendor, ident = parse_reference(reference)
+    if not extra_sources:
+        with sessions() as session:
+            extra_sources = service.target_of(session, f"{vendor}:{ident}")[1]
     fetched = fetch(reference, extra_sources, settings=settings, env=env, retry=retry, now=now)
     assert fetched is not None
     for attempt in (1, 2):

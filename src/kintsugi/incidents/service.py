@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError, NotFoundError, PermissionDeniedError
@@ -91,6 +92,27 @@ class IncidentRecord:
 def find(session: Session, reference: str) -> IncidentRow | None:
     """The stored incident with ``reference``, if any."""
     return session.scalars(select(IncidentRow).where(IncidentRow.reference == reference)).first()
+
+
+def target_of(session: Session, reference: str) -> tuple[str, list[str]]:
+    """The incident a vendor reference belongs to, and the extra sources its draft uses.
+
+    An incident recorded under its own reference answers for itself; a reference that an
+    incident's draft uses as a source (its PagerDuty page, say) answers for that incident, so
+    that it is never drafted twice. Otherwise the reference stands alone, with no sources.
+    """
+    row = find(session, reference)
+    if row is not None:
+        return row.reference, list(row.sources or [])
+    quoted = json.dumps(reference)
+    for candidate in session.scalars(
+        select(IncidentRow)
+        .where(cast(IncidentRow.sources, String).contains(quoted))
+        .order_by(IncidentRow.id)
+    ):
+        if reference in (candidate.sources or []):
+            return candidate.reference, list(candidate.sources)
+    return reference, []
 
 
 def get_incident(session: Session, viewer: Principal, reference: str) -> IncidentRecord:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kintsugi.core.db import transaction
 from kintsugi.core.errors import InputError
 from kintsugi.core.types import utcnow
+from kintsugi.incidents import service
 from kintsugi.incidents.config import IncidentSettings
 from kintsugi.incidents.draft import DraftResult, fetch, write_draft
 from kintsugi.incidents.models import WebhookDeliveryRow
@@ -172,33 +173,44 @@ def handle(
     with sessions() as session:
         if seen(session, delivery):
             return Handled("duplicate", delivery.reference)
+        target = service.target_of(session, delivery.reference) if delivery.reference else None
     fetched = None
-    if delivery.reference is not None:
+    if target is not None:
+        reference, sources = target
         fetched = fetch(
-            delivery.reference,
-            settings.webhook_source_specs,
+            reference,
+            [*sources, *(s for s in settings.webhook_source_specs if s not in sources)],
             settings=settings,
             env=env,
             retry=retry,
             now=now,
             require_resolved=True,
         )
-    status = "ignored" if delivery.reference is None else "not_resolved"
-    try:
-        with transaction(sessions) as session:
-            if fetched is None:
-                _claim(session, delivery, status, now)
-                return Handled(status, delivery.reference)
-            _claim(session, delivery, "handled", now)
-            result = write_draft(
-                session,
-                webhook_actor(delivery.vendor),
-                fetched,
-                template="postmortem",
-                settings=settings,
-                now=now,
-            )
-    except IntegrityError:
-        return Handled("duplicate", delivery.reference)
+    status = "ignored" if target is None else "not_resolved"
+    result = None
+    for attempt in (1, 2):
+        try:
+            with transaction(sessions) as session:
+                if seen(session, delivery):  # a copy handled while this one was fetching
+                    return Handled("duplicate", delivery.reference)
+                if fetched is None:
+                    _claim(session, delivery, status, now)
+                    return Handled(status, delivery.reference)
+                _claim(session, delivery, "handled", now)
+                result = write_draft(
+                    session,
+                    webhook_actor(delivery.vendor),
+                    fetched,
+                    template="postmortem",
+                    settings=settings,
+                    now=now,
+                )
+            break
+        except IntegrityError:
+            # another delivery stored this one, or drafted the same incident, at the same
+            # moment: the next attempt sees what it wrote
+            if attempt == 2:
+                raise
+    assert result is not None and fetched is not None
     status = "drafted" if result.created else ("refreshed" if result.changed else "unchanged")
-    return Handled(status, delivery.reference, result)
+    return Handled(status, fetched.facts.reference, result)
