@@ -60,6 +60,10 @@ def test_draft_json_is_the_document_with_its_id_and_a_second_run_changes_nothing
     assert code == 0, err
     assert third["incident"]["sources"] == first["incident"]["sources"]
     assert third["draft"]["changed"] is False
+    code, out, err = _run(app, "draft", f"pagerduty:{PD_INCIDENT_ID}", "--json", "--db", sqlite_url,
+                          env=vendor_env)  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["id"] == first["id"]  # a source of that draft: the same document
 
     listed = build_app("incidents")
     code, out, err = _run(listed, "incidents", "list", "--json", "--db", sqlite_url, env={})

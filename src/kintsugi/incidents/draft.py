@@ -190,9 +190,12 @@ def draft_incident(
     settings = settings or IncidentSettings()
     now = now or utcnow()
     vendor, ident = parse_reference(reference)
+    with sessions() as session:
+        reference, stored = service.target_of(session, f"{vendor}:{ident}")
     if not extra_sources:
-        with sessions() as session:
-            extra_sources = service.target_of(session, f"{vendor}:{ident}")[1]
+        extra_sources = stored
+    elif reference != f"{vendor}:{ident}":  # the incident this one is a source of
+        extra_sources = [f"{vendor}:{ident}", *extra_sources]
     fetched = fetch(reference, extra_sources, settings=settings, env=env, retry=retry, now=now)
     assert fetched is not None
     for attempt in (1, 2):
