@@ -117,3 +117,19 @@ def test_incidents_added_by_hand_with_near_misses_and_listed(sqlite_url: str) ->
         app, "incidents", "add", "Bad time", "--started", "yesterday", "--db", sqlite_url, env={}
     )
     assert code == 2 and "--started" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["jira:OPS-1"], "is not an incident reference"),
+        (["incidentio:01HQ", "--template", "premortem"], "--template: one of postmortem"),
+        (["incidentio:01HQ", "--source", "nagios:x"], "'nagios:x' is not a source"),
+    ],
+)
+def test_a_bad_draft_command_is_a_usage_error(
+    app: typer.Typer, sqlite_url: str, args: list[str], expected: str
+) -> None:
+    code, out, err = _run(app, "draft", *args, "--db", sqlite_url, env={})
+    assert code == 2
+    assert expected in " ".join(err.split()) and out == ""

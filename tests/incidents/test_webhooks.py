@@ -314,3 +314,34 @@ def test_a_pagerduty_event_refreshes_the_incidentio_draft_that_uses_it(
     assert answer.json()["status"] == "unchanged"
     assert stored(db)[1:] == before[1:]  # no second incident, no new event
     assert [d.id for d in stored(db)[0]] == [drafted.document.id]
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "expected"),
+    [
+        ({"event_type": "public_incident.incident_updated_v2",
+          "public_incident.incident_updated_v2": [1]}, 422, "names no incident id"),
+        ({"no": "event type"}, 422, "no event_type"),
+        ({"event_type": "public_incident.follow_up_created_v1",
+          "public_incident.follow_up_created_v1": {"id": "f1"}}, 200, "ignored"),
+    ],
+)  # fmt: skip
+def test_signed_deliveries_of_other_shapes_get_clear_answers(
+    payload: dict[str, Any],
+    status: int,
+    expected: str,
+    app_url: str,
+    db: sessionmaker[Session],
+    incidentio: IncidentIoFake,
+) -> None:
+    body = json.dumps(payload).encode()
+    headers = standard_headers(body, msg_id=f"msg_{uuid.uuid4().hex}", timestamp=int(time.time()))
+
+    answer = post(f"{app_url}/api/v1/webhooks/incidentio", body, headers)
+
+    assert answer.status_code == status, answer.text
+    assert expected in answer.text
+    assert stored(db) == ([], [], 0) and incidentio.requests == []
+    if status == 200:  # handled once: the same delivery again is a duplicate
+        again = post(f"{app_url}/api/v1/webhooks/incidentio", body, headers)
+        assert again.json()["status"] == "duplicate"

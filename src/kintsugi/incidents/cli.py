@@ -22,9 +22,10 @@ from kintsugi.core.cli_support import (
 from kintsugi.core.errors import ConfigurationError, InputError
 from kintsugi.incidents import service
 from kintsugi.incidents.config import IncidentSettings
-from kintsugi.incidents.draft import TEMPLATES, draft_incident
+from kintsugi.incidents.draft import TEMPLATES, draft_incident, parse_reference
 from kintsugi.meetings.when import parse_when
 from kintsugi.people.principal import SYSTEM
+from kintsugi.timeline.builder import parse_sources
 
 incidents_app = typer.Typer(
     name="incidents",
@@ -53,6 +54,12 @@ def draft(
 ) -> None:
     """Create the incident's post-mortem, or refresh it: times, timeline, people, deadline,
     owner, review meeting and similar incidents. Running it again never duplicates anything."""
+    try:
+        parse_sources([":".join(parse_reference(incident)), *(source or [])])
+        if template not in TEMPLATES:
+            raise InputError(f"one of {', '.join(TEMPLATES)}", field="--template")
+    except InputError as exc:
+        fail(str(exc), EXIT_USAGE)
     ctx = context(db)
     try:
         settings = IncidentSettings()

@@ -97,8 +97,9 @@ def incidentio_delivery(
     reference = None
     if event_type in INCIDENTIO_EVENTS:
         inner = payload.get(event_type)
-        incident = inner.get("incident") if isinstance(inner, dict) else None
-        ident = (incident if isinstance(incident, dict) else inner or {}).get("id")
+        inner = inner if isinstance(inner, dict) else {}
+        incident = inner.get("incident")
+        ident = (incident if isinstance(incident, dict) else inner).get("id")
         if not isinstance(ident, str) or not ident:
             raise InputError(f"the {event_type} delivery names no incident id", field="id")
         reference = f"incidentio:{ident}"
