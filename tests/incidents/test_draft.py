@@ -16,7 +16,7 @@ from kintsugi.incidents.draft import draft_incident
 from kintsugi.meetings import service as meetings
 from kintsugi.people.principal import SYSTEM
 from kintsugi.postmortems import service as postmortems
-from kintsugi.postmortems.document import Document, Section
+from kintsugi.postmortems.document import Document, Section, Status
 from kintsugi.timeline.sources.base import RetryPolicy
 from tests.incidents.scenario import (
     INCIDENT_ID,
@@ -219,3 +219,31 @@ def test_a_refresh_brings_the_vendors_changes_and_keeps_what_people_wrote(
         assert service.get_incident(session, SYSTEM, REFERENCE).severity == "SEV2"
     assert len(timeline) == before + 2
     assert len({(e.source, e.source_id) for e in timeline}) == len(timeline)
+
+
+def test_a_published_post_mortem_is_left_as_it_was_published(
+    sessions: sessionmaker[Session],
+    incidentio: IncidentIoFake,
+    pagerduty: PagerDutyFake,
+    vendor_env: dict[str, str],
+    retry: RetryPolicy,
+) -> None:
+    seed_incidentio(incidentio)
+    seed_pagerduty(pagerduty)
+    doc = run(sessions, vendor_env, retry).document
+    with transaction(sessions) as session:
+        postmortems.change_status(session, doc.id or "", Status.IN_REVIEW, SYSTEM)
+        published = postmortems.change_status(session, doc.id or "", Status.PUBLISHED, SYSTEM)
+    incidentio.incidents[INCIDENT_ID]["severity"] = {"id": "sev-m", "name": "Major", "rank": 2}
+    pagerduty.log_entries[PD_INCIDENT_ID].append(
+        log_entry("LLATE", "annotate_log_entry", "2026-11-30T14:59:00Z", "Note", agent="Cy Okafor")
+    )
+
+    again = run(sessions, vendor_env, retry)
+
+    assert not again.created and not again.changed
+    with sessions() as session:
+        after = postmortems.get_document(session, doc.id or "", SYSTEM)
+        assert service.get_incident(session, SYSTEM, REFERENCE).severity == "SEV2"  # the record
+    assert after.version == published.version and after.severity == published.severity
+    assert len(after.timeline) == len(published.timeline)

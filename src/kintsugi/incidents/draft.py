@@ -25,7 +25,7 @@ from kintsugi.incidents.severity import SeverityMap
 from kintsugi.incidents.vendors import VENDORS, fetch_facts, is_incident_source
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems import service as postmortems
-from kintsugi.postmortems.document import Document
+from kintsugi.postmortems.document import Document, Status
 from kintsugi.postmortems.export import document_json
 from kintsugi.timeline.builder import (
     DEFAULT_LEAD,
@@ -251,6 +251,9 @@ def write_draft(
         doc = existing
     assert doc.id is not None
     service.store_facts(session, facts, postmortem_id=doc.id, sources=fetched.specs[1:])
+    if doc.status == Status.PUBLISHED:  # what was reviewed and published stays as it was
+        stored = doc.extra.get("incident")
+        return DraftResult(doc, False, False, stored if isinstance(stored, dict) else {})
     saved = save_built_events(session, doc.id, fetched.result.events, actor=actor)
     review = followup.ensure_review(
         session, actor, doc.id, facts, deadline, minutes=settings.review_minutes, now=now
