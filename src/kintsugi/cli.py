@@ -24,6 +24,7 @@ SLICE_CLIS: dict[str, tuple[str, ...]] = {
     "kintsugi.library.cli": ("search", "similar", "library"),
     "kintsugi.metrics.cli": ("metrics", "check"),
     "kintsugi.meetings.cli": ("meeting",),
+    "kintsugi.incidents.cli": ("draft", "incidents"),
     "kintsugi.demo.cli": ("demo",),
     "kintsugi.web.cli": ("serve",),
     "kintsugi.people.cli": ("users", "teams", "tokens"),

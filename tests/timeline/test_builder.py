@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kintsugi.core.errors import InputError
+from kintsugi.core.errors import ConfigurationError, InputError
 from kintsugi.timeline.builder import build, parse_source, parse_sources, resolve_window
 from kintsugi.timeline.events import Kind
 from kintsugi.timeline.sources.alertmanager import AlertmanagerSource
@@ -238,3 +238,17 @@ def test_sources_stream_page_by_page(
     )
     next(updates)
     assert len([p for p in incidentio.paths() if p == "/v2/incident_updates"]) == 1
+
+
+def test_a_refused_key_is_named_instead_of_the_missing_start_time(
+    incidentio: IncidentIoFake, retry: RetryPolicy
+) -> None:
+    test_incidentio.seed(incidentio)
+    env = {"INCIDENTIO_API_URL": incidentio.url, "INCIDENTIO_API_KEY": "inc_" + "revoked"}
+    sources = parse_sources([f"incidentio:{test_incidentio.INCIDENT_ID}"], env=env, retry=retry)
+
+    with pytest.raises(ConfigurationError) as caught:
+        resolve_window(sources, until=at(0))
+
+    assert "check INCIDENTIO_API_KEY" in str(caught.value)
+    assert "--since" not in str(caught.value)

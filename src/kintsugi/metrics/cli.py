@@ -24,7 +24,7 @@ from kintsugi.core.cli_support import (
 from kintsugi.core.errors import ConfigurationError, InputError
 from kintsugi.core.types import utcnow
 from kintsugi.metrics import checklist as checklists
-from kintsugi.metrics.deadlines import overdue_postmortems
+from kintsugi.metrics.deadlines import incidents_without_postmortem, overdue_postmortems
 from kintsugi.metrics.policy import Policy, effective_policy
 from kintsugi.metrics.recurring import find_recurrences
 from kintsugi.metrics.service import Metric, compute_metrics, make_scope
@@ -118,9 +118,16 @@ def overdue(
     with context(db).transaction() as session:
         policy = load_policy(session)
         found = overdue_postmortems(session, SYSTEM, policy.deadlines, now, team=team)
+        unwritten = [] if team else incidents_without_postmortem(session, policy.deadlines, now)
     if json_out:
-        print_json({"as_of": now.isoformat(), "overdue": [pm.to_json(now) for pm in found]})
-    elif not found:
+        print_json(
+            {
+                "as_of": now.isoformat(),
+                "overdue": [pm.to_json(now) for pm in found],
+                "incidents_without_postmortem": [i.to_json(now) for i in unwritten],
+            }
+        )
+    elif not found and not unwritten:
         out_console.print("no post-mortem is past its deadline")
     else:
         table = Table("Post-mortem", "Severity", "Status", "Due", "Overdue", "Authors")
@@ -134,8 +141,18 @@ def overdue(
                 f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} h",
                 escape(", ".join(pm.authors)) or "-",
             )
+        for incident in unwritten:
+            hours = (now - incident.deadline).total_seconds() / 3600
+            table.add_row(
+                escape(incident.reference),
+                incident.severity or "-",
+                "no post-mortem",
+                f"{incident.deadline:%Y-%m-%d %H:%M} UTC",
+                f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} h",
+                escape(incident.lead or "-"),
+            )
         out_console.print(table)
-    if found:
+    if found or unwritten:
         raise typer.Exit(EXIT_PROBLEMS)
 
 

@@ -146,6 +146,53 @@ def _described(session: Session, deadlines: Deadlines, rows: list[Any]) -> list[
     return result
 
 
+@dataclass(frozen=True)
+class OverdueIncident:
+    """A resolved incident past its post-mortem deadline that nobody has opened one for."""
+
+    reference: str
+    title: str
+    severity: str | None
+    resolved_at: datetime
+    deadline: datetime
+    lead: str | None
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        return {
+            "incident": self.reference,
+            "title": self.title,
+            "severity": self.severity,
+            "resolved_at": self.resolved_at.isoformat(),
+            "deadline": self.deadline.isoformat(),
+            "overdue_hours": round((now - self.deadline).total_seconds() / 3600, 1),
+            "lead": self.lead,
+        }
+
+
+def incidents_without_postmortem(
+    session: Session, deadlines: Deadlines, now: datetime
+) -> list[OverdueIncident]:
+    """Recorded incidents past their deadline with no post-mortem at all, most overdue first
+    (those with one are ``overdue_postmortems``' business)."""
+    from kintsugi.incidents.service import incidents_needing_postmortem
+    from kintsugi.postmortems.service import existing_ids
+
+    needing = incidents_needing_postmortem(session)
+    opened = existing_ids(session, [pm for _, pm in needing if pm is not None])
+    found = []
+    for record, postmortem_id in needing:
+        due = deadline_of(deadlines, record.severity, record.resolved_at)
+        if postmortem_id in opened or due is None or due >= now or record.resolved_at is None:
+            continue
+        found.append(
+            OverdueIncident(
+                record.reference, record.title, record.severity, record.resolved_at, due,
+                record.lead,
+            )
+        )  # fmt: skip
+    return sorted(found, key=lambda i: i.deadline)
+
+
 def deadline_of(
     deadlines: Deadlines, severity: str | None, resolved_at: datetime | None
 ) -> datetime | None:

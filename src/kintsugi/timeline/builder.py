@@ -13,14 +13,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from kintsugi.core.errors import InputError, KintsugiError
+from kintsugi.core.errors import ConfigurationError, InputError, KintsugiError
 from kintsugi.core.types import utcnow
 from kintsugi.timeline.durations import Durations, changes_before_detection, compute_durations
 from kintsugi.timeline.events import Event
 from kintsugi.timeline.merge import DEFAULT_FOLD_WINDOW, merge_lists
 from kintsugi.timeline.secrets import redact
 from kintsugi.timeline.sources.alertmanager import AlertmanagerSource
-from kintsugi.timeline.sources.base import IncidentTimes, RetryPolicy, Source, Window
+from kintsugi.timeline.sources.base import (
+    IncidentTimes,
+    RetryPolicy,
+    Source,
+    SourceError,
+    Window,
+)
 from kintsugi.timeline.sources.file import FileSource
 from kintsugi.timeline.sources.github import GitHubSource
 from kintsugi.timeline.sources.incidentio import IncidentIoSource
@@ -169,6 +175,7 @@ def resolve_window(
     """
     now = now or utcnow()
     failures: list[SourceFailure] = []
+    refused: list[SourceFailure] = []
     times: IncidentTimes | None = None
     if since is None or until is None:
         found: list[IncidentTimes] = []
@@ -177,12 +184,16 @@ def resolve_window(
                 got = source.incident_times()
             except Exception as exc:  # one failing source must not stop the others
                 failures.append(failure_of(source, exc, secrets_of(sources)))
+                if isinstance(exc, SourceError) and exc.variable and _refused(exc):
+                    refused.append(failures[-1])
                 continue
             if got is not None:
                 found.append(got)
         times = _combine(found) or fallback
     if since is None:
         start = times.first if times else None
+        if start is None and refused:  # the real cause, not the start time it hid
+            raise ConfigurationError("; ".join(f.message for f in refused))
         if start is None:
             raise InputError(
                 "cannot tell when the incident started: give --since (and --until), or an "
@@ -200,6 +211,11 @@ def resolve_window(
             field="since",
         )
     return Window(since, until), times, failures
+
+
+def _refused(exc: SourceError) -> bool:
+    """Whether the source failed for want of a valid credential (refused, or not set)."""
+    return any(sign in exc.reason for sign in ("HTTP 401", "HTTP 403", "is not set"))
 
 
 def _combine(found: list[IncidentTimes]) -> IncidentTimes | None:

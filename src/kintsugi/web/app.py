@@ -61,6 +61,7 @@ ROUTERS = (
     "kintsugi.web.pages",
     "kintsugi.web.admin_pages",
     "kintsugi.handbook.api",
+    "kintsugi.incidents.api",
 )
 OPTIONAL_ROUTERS = ("kintsugi.language.api",)
 

@@ -1,0 +1,57 @@
+"""Fixtures of the incidents tests: the vendor fakes (real sockets), their environment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from kintsugi.timeline.sources.base import RetryPolicy
+from tests.timeline.conftest import GITHUB_TOKEN, INCIDENTIO_KEY, PAGERDUTY_TOKEN, Sleeps
+from tests.timeline.fakes.github import GitHubFake
+from tests.timeline.fakes.incidentio import IncidentIoFake
+from tests.timeline.fakes.pagerduty import PagerDutyFake
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def retry(sleeps: Sleeps) -> RetryPolicy:
+    """Four attempts, quick timeouts, waits recorded rather than slept."""
+    return RetryPolicy(attempts=4, base_delay=0.5, timeout=5.0, connect_timeout=2.0, sleep=sleeps)
+
+
+@pytest.fixture
+def incidentio() -> Iterator[IncidentIoFake]:
+    with IncidentIoFake(INCIDENTIO_KEY) as fake:
+        yield fake
+
+
+@pytest.fixture
+def pagerduty() -> Iterator[PagerDutyFake]:
+    with PagerDutyFake(PAGERDUTY_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def github() -> Iterator[GitHubFake]:
+    with GitHubFake(GITHUB_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def vendor_env(
+    incidentio: IncidentIoFake, pagerduty: PagerDutyFake, github: GitHubFake
+) -> dict[str, str]:
+    """The variables pointing the sources at the fakes, with the right credentials."""
+    return {
+        "GITHUB_API_URL": github.url,
+        "GITHUB_TOKEN": GITHUB_TOKEN,
+        "INCIDENTIO_API_URL": incidentio.url,
+        "INCIDENTIO_API_KEY": INCIDENTIO_KEY,
+        "PAGERDUTY_API_URL": pagerduty.url,
+        "PAGERDUTY_API_TOKEN": PAGERDUTY_TOKEN,
+    }
