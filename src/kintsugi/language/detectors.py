@@ -12,7 +12,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kintsugi.language import framing
 from kintsugi.language import rewrite as rw
+from kintsugi.language.facts import missing_facts
+from kintsugi.language.questions import object_of, question
 from kintsugi.language.rewrite import Suggestion
 from kintsugi.language.rules import Rule, RuleSet, Trigger, words
 from kintsugi.language.subjects import Agent, Subject, SubjectFinder, looks_like_verb
@@ -68,6 +71,12 @@ _CHECK_VERBS = words(
 _RESPOND_VERBS = frozenset({"respond", "acknowledge", "answer", "react", "escalate", "reply"})
 _THAT = re.compile(r"^(?:that|how|what|which|where|when|whether|why|who)\b", re.IGNORECASE)
 _SIGNAL = re.compile(r"\b(?:page|pages|alert|alerts|alarm|notification|message|call|ping)\b", re.I)
+# what a team can miss that someone should have seen: "we missed the capacity warning"
+_MISSABLE = re.compile(
+    r"\b(?:pages?|alerts?|alarms?|notifications?|messages?|warnings?|notices?|signs?|signals?|"
+    r"emails?|tickets?|typos?|steps?|deprecations?|errors?\s+in)\b",
+    re.I,
+)
 _NEGATION_BEFORE = re.compile(
     r"\b(?:not|no|never|isn't|wasn't|aren't|weren't|isn’t|wasn’t|rather\s+than|instead\s+of|"
     r"without|beyond|nor|myth|avoid(?:ing)?|stop\s+calling|call(?:ing)?\s+it|blam(?:e|ing))\b"
@@ -114,6 +123,25 @@ _NOT_PARTICIPLE = words(
     to for by with from into ability option options control
     """
 )
+
+
+_SO_DID = re.compile(r",?\s+and\s+so\s+(?:did|was|were)\s+(.+)$", re.IGNORECASE)
+_HEAD_END = re.compile(r"\s+(?:of|on|in|for|from|at|to|with|by|about|during)\s", re.IGNORECASE)
+
+
+# acts that take a safeguard away: "who disabled the alert?" asks what made that look safe
+_UNDOING = words(
+    """
+    disable remove edit modify silence turn skip ignore overlook hard-code hardcode comment
+    delete drop
+    """
+)
+
+
+def _be(phrase: str) -> str:
+    """ "were" for a plural noun phrase ("the warnings on the hosts"), else "was"."""
+    head = _HEAD_END.split(phrase, maxsplit=1)[0]
+    return "were" if rw.plural(head) else "was"
 
 
 def _words_after(text: str, count: int = 1) -> list[str]:
@@ -165,6 +193,7 @@ class Detector:
             ("try-harder", "double_check"): self._double_check,
             ("try-harder", "remind"): self._remember,
             ("try-harder", "retrain"): self._retrain,
+            **framing.checks(self),
         }
 
     def known_kinds(self) -> set[tuple[str, str]]:
@@ -204,7 +233,39 @@ class Detector:
             match=phrase, subject=f'"{" ".join(subject.split())}"' if subject else "A person"
         )
         begin = ctx.match.start() if start is None else start
+        if suggestion is not None and suggestion.fixable:
+            suggestion = self._faithful(ctx, suggestion)
         return Hit(rule.id, begin, ctx.match.end(), message, suggestion)
+
+    def _faithful(self, ctx: Context, suggestion: Suggestion) -> Suggestion:
+        """``suggestion``, or a question to ask when it would lose a fact of the sentence.
+
+        The matched blame itself ("operator error") is not a fact to keep.
+        """
+        start, end = ctx.match.span()
+        stated = ctx.original[:start] + " " * (end - start) + ctx.original[end:]
+        keep_roles = ctx.trigger.rule != "try-harder"
+        if not missing_facts(stated, suggestion.text, self.lexicon, keep_roles=keep_roles):
+            return suggestion
+        matched = ctx.original[start:end]
+        return question(ctx.trigger.rule, matched, ctx.original[end:], self.lexicon)
+
+    def _actor(self, ctx: Context, subject: Subject) -> str:
+        """The subject as the object of a verb: "the on-call engineer", "Alice", "us"."""
+        text = " ".join(ctx.original[subject.start : subject.end].split())
+        if not text:
+            return "people"
+        first, _, rest = text.partition(" ")
+        low = first.lower()
+        objects = {"i": "me", "we": "us", "he": "him", "she": "her", "they": "them"}
+        if low in objects and not rest:
+            return objects[low]
+        if low in {"the", "a", "an", "our", "this", "that", "their", "his", "her", "my", "one"}:
+            return low + (" " + rest if rest else "")
+        bare = low.rstrip("s")
+        if not rest and (low in self.lexicon.collective or bare in self.lexicon.roles):
+            return low  # "On-call" and "Ops" are capitalised only as the sentence's first word
+        return text
 
     def _subject(self, ctx: Context) -> Subject:
         return self.finder.before(ctx.masked, ctx.match.start())
@@ -247,10 +308,16 @@ class Detector:
         subject = self._subject(ctx)
         word = ctx.text.lower()
         human = False
+        team = False
         if word.startswith("fail"):
             nxt = _words_after(self._after(ctx))
-            human = bool(nxt) and nxt[0].lower() in _HUMAN_VERBS
+            human = bool(nxt) and rw.base_verb(nxt[0], self.lexicon) in _HUMAN_VERBS
+            team = human  # "we failed to check that backups were restorable"
+        elif word.startswith("miss"):
+            team = bool(_MISSABLE.search(rw.clause_rest(self._after(ctx))))
         allowed = _PERSONS if human else _INDIVIDUAL
+        if team:  # not an unknown capitalised word: "Zed missed the page" may be a system
+            allowed = allowed | {Agent.GENERIC, Agent.COLLECTIVE}
         if subject.agent not in allowed:
             agent = self._passive_agent(ctx) if not word.startswith("fail") else None
             if agent is None or agent.agent not in _PERSONS:
@@ -275,6 +342,8 @@ class Detector:
         return self._lapse(ctx, subject, verb=ctx.match.group("verb"), verb_end=ctx.match.end())
 
     def _adverb(self, ctx: Context) -> Hit | None:
+        if framing.is_belief_verb(self._after(ctx)):
+            return None  # "wrongly assumed" is the hindsight rule's
         subject = self._subject(ctx)
         if subject.agent not in _PERSONS:
             subject, _verb = self.finder.clause_initial(ctx.masked, ctx.match.start())
@@ -342,17 +411,19 @@ class Detector:
         }:
             middle.pop()
         process = rw.process_noun(verb)
+        who = self._actor(ctx, subject)
+        did = verbs[0] if verbs else "used"
+        be = "were" if rw.plural(noun) else "was"
         if not middle and process:
-            clause = f"The {process} process didn't validate the {noun}"
+            clause = f"The {process} process didn't validate the {noun} {who} {did}"
         elif middle:
-            be = "were" if rw.plural(noun) else "was"
             clause = (
-                f"The tooling didn't check that the {noun} {be} right before "
-                f"{rw.gerund(verb)} {' '.join(middle)}"
+                f"The tooling didn't check that the {noun} {be} right before {who} {did} "
+                f"{' '.join(middle)}"
             )
         else:
-            be = "were" if rw.plural(noun) else "was"
-            clause = f"The tooling didn't check that the {noun} {be} right before {rw.gerund(verb)}"
+            it = "them" if rw.plural(noun) else "it"
+            clause = f"The tooling didn't check that the {noun} {be} right before {who} {did} {it}"
         return self._rewrite(ctx, subject, clause)
 
     def _bad_object(self, ctx: Context) -> Hit | None:
@@ -402,6 +473,10 @@ class Detector:
         low = owner.lower()
         if low in {"his", "her"}:
             agent = Agent.INDIVIDUAL
+        elif low in {"my", "our"}:
+            if noun.startswith(("error", "typo")):
+                return None  # "our error budget", "our error rates"
+            agent = Agent.INDIVIDUAL  # self-blame: "this is my fault", "our bad"
         elif low == "their":
             if noun.startswith(("error", "typo")):
                 return None
@@ -453,6 +528,7 @@ class Detector:
         word = ctx.text.lower()
         after = self._after(ctx) if verb_end is None else ctx.original[verb_end:]
         prefix = self._prefix(ctx, subject)
+        who = self._actor(ctx, subject)
         clause: str | None = None
         if verb is None and word.startswith("fail"):
             found = _words_after(after)
@@ -462,63 +538,84 @@ class Detector:
         if word.startswith("forg") or (
             word.startswith("neglect") and after.lstrip().startswith("to ")
         ):
-            rest = rw.clause_rest(re.sub(r"^\s*(?:to|about)\s+", "", after))
+            rest = rw.sentence_rest(re.sub(r"^\s*(?:to|about)\s+", "", after))
             if rest:
-                clause = f"Nothing in the process prompted or automated the step to {rest}"
+                clause = f"Nothing in the process prompted {who} to {rest}"
                 if not after.lstrip().lower().startswith("to "):
-                    clause = f"Nothing in the process prompted or automated {rest}"
+                    clause = f"Nothing in the process reminded {who} of {rest}"
         elif word.startswith(("overlook", "neglect", "ignor")):
-            rest = rw.clause_rest(after)
-            if rest:
+            obj, tail = self._object_and_tail(after)
+            if obj:
                 verb_word = "dismiss" if word.startswith("ignor") else "overlook"
-                clause = f"{rw.capitalise(rest)} was easy to {verb_word}; nothing made it stand out"
+                if word.startswith("ignor") and _SIGNAL.search(obj):
+                    clause = (
+                        f"{rw.capitalise(obj)} went unanswered by {who}{tail}; nothing escalated it"
+                    )
+                else:
+                    clause = (
+                        f"{rw.capitalise(obj)} {_be(obj)} easy for {who} to {verb_word}{tail}; "
+                        "nothing made it stand out"
+                    )
         elif word.startswith("made"):
             mistake = " ".join(_WORD.findall(ctx.text)[1:])
             rest = rw.clause_rest(after)
             clause = f"The tooling and process let {mistake} {rest} through without catching it"
         elif word.startswith("miss"):
-            rest = rw.clause_rest(after)
-            rest = re.split(r"\s+(?:for|until|during)\s+", rest, maxsplit=1)[0]
-            if rest:
-                tail = (
+            obj, tail = self._object_and_tail(after)
+            if obj:
+                advice = (
                     "nothing escalated it when it went unacknowledged"
-                    if _SIGNAL.search(rest)
+                    if _SIGNAL.search(obj)
                     else "nothing made it stand out"
                 )
-                clause = f"{rw.capitalise(rest)} was easy to miss; {tail}"
+                clause = f"{rw.capitalise(obj)} {_be(obj)} easy for {who} to miss{tail}; {advice}"
         elif word.startswith("mis"):
             base = rw.base_verb(word, self.lexicon)
-            rest = rw.clause_rest(after)
-            clause = f"The tooling made it easy to {base} {rest}; nothing validated it"
+            rest = rw.sentence_rest(after)
+            clause = f"The tooling made it easy for {who} to {base} {rest}; nothing validated it"
         elif verb is not None:
-            clause = self._negated_clause(rw.base_verb(verb, self.lexicon), after)
+            clause = self._negated_clause(rw.base_verb(verb, self.lexicon), after, who)
         suggestion = Suggestion(self._compose(prefix, clause)) if clause else self._lapse_advice()
         return self._hit(ctx, suggestion, start=subject.start, subject=subject.text)
 
-    def _negated_clause(self, base: str, after: str) -> str | None:
+    def _object_and_tail(self, after: str) -> tuple[str, str]:
+        """The object of a verb and the rest of its sentence: ("the page", " for 20 minutes")."""
+        full = rw.sentence_rest(after)
+        obj = object_of(after)
+        at = full.find(obj) if obj else -1
+        tail = full[at + len(obj) :] if at >= 0 else ""
+        also = _SO_DID.match(tail)
+        if also:  # "missed the typo, and so did the approver"
+            tail = f", and for {also.group(1)}"
+        return obj, tail.rstrip()
+
+    def _negated_clause(self, base: str, after: str, who: str) -> str | None:
         rest = rw.clause_rest(after)
+        full = rw.sentence_rest(after)
         if base in _SEE_VERBS:
             if not rest:
                 return None
             if _THAT.match(rest):
-                return f"Nothing made it clear {rest}"
-            return f"{rw.capitalise(rest)} wasn't made visible enough to be noticed in time"
+                return f"Nothing made it clear to {who} {full}"
+            obj, tail = self._object_and_tail(after)
+            return f"{rw.capitalise(obj)} wasn't visible enough for {who} to notice{tail}"
         if base in _KNOW_VERBS:
             if not rest:
                 return None
             if _THAT.match(rest):
-                return f"The system didn't make it clear {rest}"
-            return f"Nothing made {rest} clear at the time"
+                return f"The system didn't make it clear to {who} {full}"
+            return f"Nothing made {full} clear to {who} at the time"
         if base == "follow":
-            return f"Following {rest or 'the procedure'} depended on memory; the tooling didn't guide or enforce it"
-        if base in _RESPOND_VERBS:
             return (
-                f"{rw.capitalise(rest or 'the page')} went unacknowledged and nothing escalated it"
+                f"Following {full or 'the procedure'} depended on the memory of {who}; "
+                "the tooling didn't guide or enforce it"
             )
-        full = rw.sentence_rest(after)
+        if base in _RESPOND_VERBS:
+            obj, tail = self._object_and_tail(after)
+            return f"{rw.capitalise(obj or 'the page')} went unanswered by {who}{tail}; nothing escalated it"
         if base in _CHECK_VERBS:
-            return f"The process didn't require or automate {rw.gerund(base)} {full}"
-        return f"The process didn't prompt or automate {rw.gerund(base)} {full}"
+            return f"The process didn't require {who} to {base} {full}"
+        return f"The process didn't prompt {who} to {base} {full}"
 
     def _tooling_allowed(
         self, ctx: Context, subject: Subject, verb_at: int | None = None
@@ -544,13 +641,12 @@ class Detector:
             return self._lapse_advice()
         base = rw.base_verb(verb, self.lexicon)
         marker = ctx.text.lower()
+        who = self._actor(ctx, subject)
         if marker.startswith("without"):
             lacking = marker.split(None, 1)[1]
-            clause = f"The process allowed {rw.gerund(base)} {rest} without {lacking}; make that check part of the pipeline"
+            clause = f"The process let {who} {base} {rest} without {lacking}; make that check part of the pipeline"
         else:
-            clause = (
-                f"The tooling allowed {rw.gerund(base)} {rest} without a safeguard or confirmation"
-            )
+            clause = f"The tooling let {who} {base} {rest} without a safeguard or confirmation"
         return Suggestion(self._compose(self._prefix(ctx, subject), clause))
 
     # -- fault-label ----------------------------------------------------------------
@@ -645,14 +741,15 @@ class Detector:
             return None
         if subject.agent in (Agent.SYSTEM, Agent.OTHER):
             return None
-        rest = rw.clause_rest(after[after.find(words[0]) + len(words[0]) :])
+        rest = rw.sentence_rest(after[after.find(words[0]) + len(words[0]) :])
         base = rw.base_verb(participle, self.lexicon)
+        who = self._actor(ctx, subject)
         if negative:
             clause = f"{subject_text} {participle} {rest}; describe what made that reasonable at the time"
         elif base == "know":
-            clause = f"Nothing made {rest or 'this'} clear at the time"
+            clause = f"Nothing made {rest or 'this'} clear to {who} at the time"
         else:
-            clause = f"Nothing in the process prompted {rw.gerund(base)} {rest} at the time"
+            clause = f"Nothing in the process prompted {who} to {base} {rest} at the time"
         return self._hit(
             ctx,
             Suggestion(self._compose(prefix, clause)),
@@ -806,12 +903,15 @@ class Detector:
         verb = rw.base_verb(words[0], self.lexicon)
         rest = rw.sentence_rest(after[after.find(words[0]) + len(words[0]) :]).rstrip("?")
         aux = ctx.text.lower().split()[1]
+        who = self._actor(ctx, subject)
         if aux.startswith(("was", "were")):
             text = "What made this reasonable at the time?"
-        elif negative:
+        elif subject.agent is Agent.NOBODY:
             text = f"What made it hard to {verb} {rest} at the time?"
+        elif negative:
+            text = f"What made it hard for {who} to {verb} {rest} at the time?"
         else:
-            text = f"What made {rw.gerund(verb)} {rest} seem reasonable at the time?"
+            text = f"What made {rw.gerund(verb)} {rest} seem reasonable to {who} at the time?"
         text = re.sub(r"\s+", " ", text)
         end = subject.end
         hit = self._hit(ctx, Suggestion(text), subject=subject.text)
@@ -834,6 +934,17 @@ class Detector:
         after = self._after(ctx)
         obj = rw.clause_rest(after).rstrip("?").strip()
         base = rw.base_verb(verb_word, self.lexicon)
+        if len(words) > 2 and words[-2].lower() in {"turned", "commented"}:
+            base = f"{rw.base_verb(words[-2], self.lexicon)} {verb_word}"
+        if obj and base.split()[0] in _UNDOING:
+            verb, _, particle = base.partition(" ")
+            doing = f"{rw.gerund(verb)} {particle}".strip()
+            replacement = f"what made {doing} {obj} look reasonable at the time"
+            if sentence_start:
+                return self._hit(ctx, Suggestion(rw.tidy(rw.capitalise(replacement) + "?")))
+            end = ctx.match.end() + (len(after) - len(after.lstrip())) + len(obj)
+            text = rw.replace_span(ctx.original, ctx.match.start(), end, replacement)
+            return self._hit(ctx, Suggestion(rw.tidy(text)))
         if (
             verb_word in {"mistake", "fault", "blame", "responsible"}
             or not obj
