@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kintsugi.core.errors import InputError
-from kintsugi.language.evaluation import digest, load_split
+from kintsugi.language.evaluation import Sample, digest, evaluate, load_split
 
 SPLITS = Path(__file__).with_name("blame_set")
 DEV, TEST = SPLITS / "dev.jsonl", SPLITS / "test.jsonl"
@@ -88,3 +88,25 @@ def test_a_pointer_outside_the_corpus_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load_split(split, tmp_path)
     assert err.value.field == "pointer"
+
+
+def _assert_floor(samples: list[Sample], floor: float = 0.9) -> None:
+    scores = evaluate(samples)
+    misses = [(s.id, s.text) for s in scores.misses]
+    false_alarms = [(s.id, s.text, rules) for s, rules in scores.false_alarms]
+    assert scores.precision >= floor, false_alarms
+    assert scores.recall >= floor, misses
+
+
+@pytest.mark.parametrize("path", [TEST, DEV], ids=["test", "dev"])
+def test_precision_and_recall_on_the_written_sentences(path: Path) -> None:
+    """Always runs: the sentences written for Kintsugi need no corpus."""
+    _assert_floor(load_split(path, None).samples)
+
+
+@pytest.mark.parametrize("path", [TEST, DEV], ids=["test", "dev"])
+def test_precision_and_recall_on_the_whole_split(corpus: Path, path: Path) -> None:
+    """The quality gate: the frozen test split, real sentences included, at 0.90 or more."""
+    split = load_split(path, corpus)
+    assert not split.unresolved
+    _assert_floor(split.samples)
