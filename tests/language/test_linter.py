@@ -286,3 +286,23 @@ def test_linting_any_text_gives_findings_inside_it(parts: list[str]) -> None:
         assert 1 <= finding.line <= finding.end_line <= text.count("\n") + 1
         if finding.fix:
             assert finding.fix.start <= finding.start and finding.end <= finding.fix.end
+
+
+def test_named_texts_are_linted_each_under_its_own_name() -> None:
+    from kintsugi.language.linter import blocking, lint_named_texts
+
+    texts = {
+        "rca#why-1": "The deploy tool did not validate input.\n\nZed missed the page.",
+        "action-item-1": "Engineers should be more careful.",
+        "action-item-2": "   ",
+        "action-item-3": "Add a confirmation step to the cleanup script.",
+    }
+    findings = lint_named_texts(texts, participants=["Zed"])
+    assert [(f.file, f.line, f.rule) for f in findings] == [
+        ("rca#why-1", 3, "person-lapse"),
+        ("action-item-1", 1, "try-harder"),
+    ]
+    assert all(f.guideline for f in findings)
+    assert blocking(findings) == findings
+    as_pairs = lint_named_texts(list(texts.items()))
+    assert [f.file for f in as_pairs] == ["action-item-1"]  # Zed unknown: may be a system
