@@ -3,52 +3,33 @@
 A trigger (a regular expression in rules.yaml) finds a candidate such as "forgot" or
 "should have"; the check for its ``kind`` looks at the sentence around it (who is the
 subject, is it negated, is it a question) and returns a ``Hit`` with a suggested rewrite,
-or None when the sentence is fine.
+or None when the sentence is fine. ``Detector`` holds the person-lapse and fault-label checks
+and gathers the others: hindsight_checks.py (counterfactual, hindsight), asking.py
+(blame-question, try-harder) and framing.py (belief, state, verdicts, wrong targets).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from kintsugi.language import framing
 from kintsugi.language import rewrite as rw
-from kintsugi.language.facts import missing_facts
-from kintsugi.language.questions import object_of, question
+from kintsugi.language.asking import AskingChecks
+from kintsugi.language.check_base import (
+    PEOPLE,
+    PERSONS,
+    WORD,
+    Context,
+    Hit,
+)
+from kintsugi.language.hindsight_checks import HindsightChecks
+from kintsugi.language.questions import object_of
 from kintsugi.language.rewrite import Suggestion
-from kintsugi.language.rules import Rule, RuleSet, Trigger, words
+from kintsugi.language.rules import RuleSet, Trigger, words
 from kintsugi.language.subjects import Agent, Subject, SubjectFinder, looks_like_verb
 
-
-@dataclass(frozen=True)
-class Hit:
-    """Blame found in a sentence: the rule, the span (sentence offsets) and a rewrite."""
-
-    rule: str
-    start: int
-    end: int
-    message: str
-    suggestion: Suggestion | None
-
-
-@dataclass(frozen=True)
-class Context:
-    """One sentence under analysis: masked text (for matching) and original (for rewrites)."""
-
-    masked: str
-    original: str
-    match: re.Match[str]
-    trigger: Trigger
-
-    @property
-    def text(self) -> str:
-        return self.match.group(0)
-
-
 _INDIVIDUAL = frozenset({Agent.INDIVIDUAL})
-_PERSONS = frozenset({Agent.INDIVIDUAL, Agent.GENERIC})
-_PEOPLE = frozenset({Agent.INDIVIDUAL, Agent.GENERIC, Agent.COLLECTIVE, Agent.NAME_GUESS})
 _HUMAN_VERBS = words(
     """
     check notice realise realize follow know test verify read look review see spot catch
@@ -84,58 +65,13 @@ _NEGATION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _NEGATION_AFTER = re.compile(r"^\W*(?:was|is|were|are)?\s*(?:not|n't|never)\b", re.IGNORECASE)
-_REJECTS_TRY_HARDER = re.compile(
-    r"\b(?:rather\s+than|instead\s+of|not\s+(?:just\s+|simply\s+)?(?:by\s+)?(?:ask|asking|rely|"
-    r"relying|tell|telling|expect|expecting|hope|hoping|depend|depending)|no\s+amount\s+of|"
-    r"(?:can't|cannot|can\s+not|don't|do\s+not|won't|shouldn't|should\s+not)\s+(?:just\s+)?"
-    r"(?:rely|depend|count)|without\s+(?:relying|depending|needing|having)|relying\s+on|"
-    r"depend(?:s|ing)?\s+on|instead\s+of\s+relying)\b",
-    re.IGNORECASE,
-)
-_MODAL_BEFORE = re.compile(
-    r"(?:\b(?:should|must|need|needs|have\s+to|has\s+to|will|always|please|to|remember|"
-    r"ensure|ought)\s+(?:\w+\s+)?|^\W*)$",
-    re.IGNORECASE,
-)
-_QUESTION_CONTEXT = re.compile(
-    r"\b(?:find\s+out|figure\s+out|determine|identify|establish|ask(?:ed|ing)?|know|wonder(?:ed)?|"
-    r"investigat(?:e|ed|ing)|work\s+out|track\s+down|find|see|learn|check)\s+$",
-    re.IGNORECASE,
-)
-_FOLLOWING = re.compile(r"\s*(?:when|while|with|to|about|before|around|during|on|for|in)\s+", re.I)
-_PASSIVE_BY = re.compile(r"\s+by\s+", re.IGNORECASE)
-_AUTOMATIC = re.compile(
-    r"\b(?:automatic(?:ally)?|by\s+(?:the\s+)?(?:system|automation|pipeline|ci|monitoring|tool|"
-    r"tooling|script|alert(?:ing)?|job|controller))\b",
-    re.IGNORECASE,
-)
 _DETECTION = re.compile(
     r"(?:the\s+|an\s+|this\s+|any\s+)?(?:incident|outage|issue|problem|alert|page|impact|"
     r"situation|failure|errors?|degradation)\b",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[A-Za-z][\w'’-]*")
-_PARTICIPLE_END = ("ed", "en", "wn", "ne", "ht", "lt", "pt", "nt", "id", "ld", "ck", "un", "ng")
-_NOT_PARTICIPLE = words(
-    """
-    a an the no any some clear clearer more less priority access time been their our its
-    his her my your this that these those one two enough different separate own in on at
-    to for by with from into ability option options control
-    """
-)
-
-
 _SO_DID = re.compile(r",?\s+and\s+so\s+(?:did|was|were)\s+(.+)$", re.IGNORECASE)
 _HEAD_END = re.compile(r"\s+(?:of|on|in|for|from|at|to|with|by|about|during)\s", re.IGNORECASE)
-
-
-# acts that take a safeguard away: "who disabled the alert?" asks what made that look safe
-_UNDOING = words(
-    """
-    disable remove edit modify silence turn skip ignore overlook hard-code hardcode comment
-    delete drop
-    """
-)
 
 
 def _be(phrase: str) -> str:
@@ -145,10 +81,10 @@ def _be(phrase: str) -> str:
 
 
 def _words_after(text: str, count: int = 1) -> list[str]:
-    return _WORD.findall(text)[:count]
+    return WORD.findall(text)[:count]
 
 
-class Detector:
+class Detector(AskingChecks, HindsightChecks):
     """Runs the check for a trigger's kind at one match."""
 
     def __init__(self, ruleset: RuleSet, finder: SubjectFinder) -> None:
@@ -214,92 +150,13 @@ class Detector:
             return None
         return check(Context(masked, original, match, trigger))
 
-    # -- helpers ----------------------------------------------------------------------
-
-    def _rule(self, ctx: Context) -> Rule:
-        return self.ruleset.rules[ctx.trigger.rule]
-
-    def _hit(
-        self,
-        ctx: Context,
-        suggestion: Suggestion | None,
-        *,
-        start: int | None = None,
-        subject: str = "",
-    ) -> Hit:
-        rule = self._rule(ctx)
-        phrase = " ".join(ctx.original[ctx.match.start() : ctx.match.end()].split())
-        message = rule.message.format(
-            match=phrase, subject=f'"{" ".join(subject.split())}"' if subject else "A person"
-        )
-        begin = ctx.match.start() if start is None else start
-        if suggestion is not None and suggestion.fixable:
-            suggestion = self._faithful(ctx, suggestion)
-        return Hit(rule.id, begin, ctx.match.end(), message, suggestion)
-
-    def _faithful(self, ctx: Context, suggestion: Suggestion) -> Suggestion:
-        """``suggestion``, or a question to ask when it would lose a fact of the sentence.
-
-        The matched blame itself ("operator error") is not a fact to keep.
-        """
-        start, end = ctx.match.span()
-        stated = ctx.original[:start] + " " * (end - start) + ctx.original[end:]
-        keep_roles = ctx.trigger.rule != "try-harder"
-        if not missing_facts(stated, suggestion.text, self.lexicon, keep_roles=keep_roles):
-            return suggestion
-        matched = ctx.original[start:end]
-        return question(ctx.trigger.rule, matched, ctx.original[end:], self.lexicon)
-
-    def _actor(self, ctx: Context, subject: Subject) -> str:
-        """The subject as the object of a verb: "the on-call engineer", "Alice", "us"."""
-        text = " ".join(ctx.original[subject.start : subject.end].split())
-        if not text:
-            return "people"
-        first, _, rest = text.partition(" ")
-        low = first.lower()
-        objects = {"i": "me", "we": "us", "he": "him", "she": "her", "they": "them"}
-        if low in objects and not rest:
-            return objects[low]
-        if low in {"the", "a", "an", "our", "this", "that", "their", "his", "her", "my", "one"}:
-            return low + (" " + rest if rest else "")
-        bare = low.rstrip("s")
-        if not rest and (low in self.lexicon.collective or bare in self.lexicon.roles):
-            return low  # "On-call" and "Ops" are capitalised only as the sentence's first word
-        return text
-
-    def _subject(self, ctx: Context) -> Subject:
-        return self.finder.before(ctx.masked, ctx.match.start())
-
-    def _passive_agent(self, ctx: Context) -> Subject | None:
-        by = _PASSIVE_BY.match(ctx.masked, ctx.match.end())
-        if by is None:
-            return None
-        return self.finder.after(ctx.masked, by.end())
-
-    def _prefix(self, ctx: Context, subject: Subject) -> str:
-        prefix = ctx.original[: subject.start]
-        return prefix if prefix.strip(" *_") else ""
-
-    def _compose(self, prefix: str, clause: str) -> str:
-        if prefix:
-            return rw.tidy(prefix + rw.lower_first(clause))
-        return rw.tidy(clause)
-
-    def _rewrite(self, ctx: Context, subject: Subject, clause: str) -> Hit:
-        """A hit from the subject on, suggesting ``clause`` after the sentence's own opening."""
-        suggestion = Suggestion(self._compose(self._prefix(ctx, subject), clause))
-        return self._hit(ctx, suggestion, start=subject.start, subject=subject.text)
-
-    def _after(self, ctx: Context) -> str:
-        return ctx.original[ctx.match.end() :]
-
     # -- person-lapse ---------------------------------------------------------------
 
     def _strong(self, ctx: Context) -> Hit | None:
         subject = self._subject(ctx)
-        if subject.agent not in _PEOPLE:
+        if subject.agent not in PEOPLE:
             agent = self._passive_agent(ctx)
-            if agent is None or agent.agent not in _PERSONS:
+            if agent is None or agent.agent not in PERSONS:
                 return None
             return self._hit(ctx, self._lapse_advice(), subject=agent.text)
         return self._lapse(ctx, subject)
@@ -315,12 +172,12 @@ class Detector:
             team = human  # "we failed to check that backups were restorable"
         elif word.startswith("miss"):
             team = bool(_MISSABLE.search(rw.clause_rest(self._after(ctx))))
-        allowed = _PERSONS if human else _INDIVIDUAL
+        allowed = PERSONS if human else _INDIVIDUAL
         if team:  # not an unknown capitalised word: "Zed missed the page" may be a system
             allowed = allowed | {Agent.GENERIC, Agent.COLLECTIVE}
         if subject.agent not in allowed:
             agent = self._passive_agent(ctx) if not word.startswith("fail") else None
-            if agent is None or agent.agent not in _PERSONS:
+            if agent is None or agent.agent not in PERSONS:
                 return None
             return self._hit(ctx, self._lapse_advice(), subject=agent.text)
         return self._lapse(ctx, subject)
@@ -336,7 +193,7 @@ class Detector:
         ):
             return None
         subject = self._subject(ctx)
-        allowed = _PERSONS if base in _HUMAN_VERBS else _INDIVIDUAL
+        allowed = PERSONS if base in _HUMAN_VERBS else _INDIVIDUAL
         if subject.agent not in allowed:
             return None
         return self._lapse(ctx, subject, verb=ctx.match.group("verb"), verb_end=ctx.match.end())
@@ -345,7 +202,7 @@ class Detector:
         if framing.is_belief_verb(self._after(ctx)):
             return None  # "wrongly assumed" is the hindsight rule's
         subject = self._subject(ctx)
-        if subject.agent not in _PERSONS:
+        if subject.agent not in PERSONS:
             subject, _verb = self.finder.clause_initial(ctx.masked, ctx.match.start())
             if subject.agent not in _INDIVIDUAL:
                 return None
@@ -385,7 +242,7 @@ class Detector:
         if subject.agent not in _INDIVIDUAL or verb_at is None:
             return None
         between = ctx.masked[verb_at : ctx.match.start()]
-        verbs = [w for w in _WORD.findall(between) if w.lower() in self.lexicon.action_verbs]
+        verbs = [w for w in WORD.findall(between) if w.lower() in self.lexicon.action_verbs]
         if not verbs and "using" not in between.lower():
             return None
         verb = rw.base_verb(verbs[0], self.lexicon) if verbs else "use"
@@ -430,7 +287,7 @@ class Detector:
         subject = self._subject(ctx)
         if subject.agent not in _INDIVIDUAL:
             return None
-        words = _WORD.findall(ctx.text)
+        words = WORD.findall(ctx.text)
         base = rw.base_verb(words[0], self.lexicon)
         thing = " ".join(words[-2:] if words[-2].lower() not in {"out"} else words[-1:])
         rest = rw.clause_rest(self._after(ctx))
@@ -440,7 +297,7 @@ class Detector:
 
     def _unaware(self, ctx: Context) -> Hit | None:
         subject = self._subject(ctx)
-        if subject.agent not in _PERSONS:
+        if subject.agent not in PERSONS:
             return None
         rest = rw.clause_rest(re.sub(r"^\s*of\s+", "", self._after(ctx)))
         if _DETECTION.match(rest):
@@ -455,9 +312,9 @@ class Detector:
 
     def _agent_noun(self, ctx: Context) -> Hit | None:
         agent = self.finder.after(ctx.masked, ctx.match.end())
-        noun = _WORD.findall(ctx.text)[0].lower()
+        noun = WORD.findall(ctx.text)[0].lower()
         strong = noun.startswith(("mistake", "blunder", "oversight", "fault", "slip", "lapse"))
-        if agent.agent not in _PERSONS and not (strong and agent.agent is Agent.COLLECTIVE):
+        if agent.agent not in PERSONS and not (strong and agent.agent is Agent.COLLECTIVE):
             return None
         noun = noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
         if noun == "fault":
@@ -468,7 +325,7 @@ class Detector:
         return Hit(hit.rule, hit.start, agent.end, hit.message, hit.suggestion)
 
     def _possessive(self, ctx: Context) -> Hit | None:
-        words = _WORD.findall(ctx.text)
+        words = WORD.findall(ctx.text)
         owner, noun = words[0], words[-1].lower()
         low = owner.lower()
         if low in {"his", "her"}:
@@ -486,7 +343,7 @@ class Detector:
             if not name or name.lower() in {"it", "that", "what", "who", "there", "here"}:
                 return None
             agent = self.finder.classify([name])
-        if agent not in _PERSONS:
+        if agent not in PERSONS:
             return None
         advice = (
             f"Describe the conditions that made the {noun.rstrip('s')} possible, not whose it was."
@@ -494,7 +351,7 @@ class Detector:
         return self._hit(ctx, Suggestion(advice, fixable=False), subject=owner)
 
     def _nobody(self, ctx: Context) -> Hit | None:
-        verb = rw.base_verb(_WORD.findall(ctx.text)[-1], self.lexicon)
+        verb = rw.base_verb(WORD.findall(ctx.text)[-1], self.lexicon)
         obj = rw.clause_rest(self._after(ctx))
         obj = re.split(r"\s+(?:for|until|during|before|after|in|on|at)\s+", obj, maxsplit=1)[0]
         prefix = ctx.original[: ctx.match.start()]
@@ -508,13 +365,6 @@ class Detector:
         else:
             return self._hit(ctx, self._lapse_advice())
         return self._hit(ctx, Suggestion(self._compose(prefix, clause)))
-
-    def _lapse_advice(self) -> Suggestion:
-        return Suggestion(
-            "Describe what the system allowed or failed to catch here (a missing safeguard, "
-            "signal or support), not the person's lapse.",
-            fixable=False,
-        )
 
     def _lapse(
         self,
@@ -557,7 +407,7 @@ class Detector:
                         "nothing made it stand out"
                     )
         elif word.startswith("made"):
-            mistake = " ".join(_WORD.findall(ctx.text)[1:])
+            mistake = " ".join(WORD.findall(ctx.text)[1:])
             rest = rw.clause_rest(after)
             clause = f"The tooling and process let {mistake} {rest} through without catching it"
         elif word.startswith("miss"):
@@ -624,7 +474,7 @@ class Detector:
         if verb_at is None or verb_at > ctx.match.start():
             # the adverb comes before its verb: "accidentally deleted the table"
             after = self._after(ctx)
-            words = _WORD.findall(after)
+            words = WORD.findall(after)
             if not words:
                 return self._lapse_advice()
             verb = words[0]
@@ -632,7 +482,7 @@ class Detector:
         else:
             # the marker comes after: "deleted the table by mistake"
             tokens = ctx.original[verb_at : ctx.match.start()]
-            words = _WORD.findall(tokens)
+            words = WORD.findall(tokens)
             if not words:
                 return self._lapse_advice()
             verb = words[0]
@@ -687,371 +537,3 @@ class Detector:
             replacement = rw.capitalise(replacement)
         text = rw.replace_span(sentence, start, end, replacement)
         return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    # -- counterfactual ---------------------------------------------------------------
-
-    def _should_have(self, ctx: Context) -> Hit | None:
-        after = self._after(ctx)
-        words = _WORD.findall(after)
-        if not words:
-            return None
-        negative = "n't" in ctx.text.lower() or " not" in ctx.text.lower()
-        subject = self._subject(ctx)
-        prefix = self._prefix(ctx, subject)
-        subject_text = " ".join(ctx.original[subject.start : subject.end].split()) or "This"
-        if words[0].lower() == "been":
-            if len(words) < 2:
-                return None
-            participle = words[1].lower()
-            if participle in {"more", "less", "better", "extra"} and len(words) > 2:
-                participle = words[2].lower()
-            human = self._rule(ctx).options.get("pp_human") or []
-            if participle not in human or _AUTOMATIC.search(ctx.masked):
-                return None
-            by = re.search(r"^[^,;:]*?\bby\s+", after)
-            if by is not None:
-                agent = self.finder.after(ctx.masked, ctx.match.end() + by.end())
-                if agent.agent not in _PEOPLE:
-                    return None  # "should have been handled by the retry logic"
-            head = subject_text.split()[-1] if subject_text.split() else "this"
-            plural = (rw.plural(head) and subject.agent is not Agent.OTHER) or head.lower() in {
-                "we",
-                "they",
-                "these",
-                "those",
-            }
-            be = "were" if plural else "was"
-            been_end = ctx.match.end() + after.lower().find("been") + len("been")
-            if participle in {"obvious", "clear", "apparent", "evident"}:
-                verb, tail = f"{be}n't", "at the time; describe what would have surfaced it"
-            elif negative:
-                verb, tail = be, "; describe the pressures that made that reasonable at the time"
-            else:
-                verb, tail = f"{be}n't", "; describe what made that hard at the time"
-            text = rw.replace_span(ctx.original, ctx.match.start(), been_end, verb)
-            text = rw.sentence_rest(text) + (" " if not tail.startswith(";") else "") + tail
-            start = (
-                subject.start
-                if subject.text and subject.agent is not Agent.OTHER
-                else (ctx.match.start())
-            )
-            return self._hit(ctx, Suggestion(rw.tidy(text)), start=start, subject=subject.text)
-        participle = words[0].lower()
-        if not self._is_participle(participle):
-            return None
-        if subject.agent in (Agent.SYSTEM, Agent.OTHER):
-            return None
-        rest = rw.sentence_rest(after[after.find(words[0]) + len(words[0]) :])
-        base = rw.base_verb(participle, self.lexicon)
-        who = self._actor(ctx, subject)
-        if negative:
-            clause = f"{subject_text} {participle} {rest}; describe what made that reasonable at the time"
-        elif base == "know":
-            clause = f"Nothing made {rest or 'this'} clear to {who} at the time"
-        else:
-            clause = f"Nothing in the process prompted {who} to {base} {rest} at the time"
-        return self._hit(
-            ctx,
-            Suggestion(self._compose(prefix, clause)),
-            start=subject.start,
-            subject=subject.text,
-        )
-
-    def _supposed(self, ctx: Context) -> Hit | None:
-        subject = self._subject(ctx)
-        if subject.agent not in _PERSONS:
-            return None
-        rest = rw.clause_rest(self._after(ctx))
-        words = rest.split(" ", 1)
-        if not words or not words[0]:
-            return None
-        base = rw.base_verb(words[0], self.lexicon)
-        clause = (
-            f"Nothing in the process ensured {rw.gerund(base)} {words[1] if len(words) > 1 else ''}"
-        )
-        return self._rewrite(ctx, subject, clause)
-
-    def _is_participle(self, word: str) -> bool:
-        if word in _NOT_PARTICIPLE:
-            return False
-        if word in self.lexicon.irregular_verbs:
-            return True
-        return word.endswith(_PARTICIPLE_END) and len(word) > 3
-
-    def _could_easily(self, ctx: Context) -> Hit | None:
-        words = _WORD.findall(self._after(ctx))
-        lowered = [w.lower() for w in words[:4]]
-        if lowered[:1] == ["been"] and len(lowered) > 1:
-            if lowered[1] in {"much", "a", "far", "worse", "way", "even", "significantly"}:
-                return None
-            verb = rw.base_verb(lowered[1], self.lexicon)
-        elif lowered and lowered[0] == "have" and len(lowered) > 1:
-            verb = rw.base_verb(lowered[1], self.lexicon)
-        elif lowered:
-            verb = rw.base_verb(lowered[0], self.lexicon)
-        else:
-            return None
-        return self._advice_counterfactual(ctx, verb=verb)
-
-    def _advice_counterfactual(self, ctx: Context, verb: str | None = None) -> Hit | None:
-        if verb:
-            text = (
-                f"Describe what made this hard to {verb} at the time, and what would make the "
-                "safe action the easy one."
-            )
-        else:
-            text = (
-                "Describe what made this hard to see at the time, and what would make the safe "
-                "action the easy one."
-            )
-        return self._hit(ctx, Suggestion(text, fixable=False))
-
-    def _if_had(self, ctx: Context) -> Hit | None:
-        verb = ctx.match.group("verb").lower()
-        if verb in {"been", "a", "an", "the", "no", "to", "had", "enough", "more", "any"}:
-            return None
-        if not self._is_participle(verb):
-            return None
-        agent = self.finder.classify(ctx.match.group("np").split())
-        if agent not in _PEOPLE:
-            return None
-        base = rw.base_verb(verb, self.lexicon)
-        obj = rw.clause_rest(ctx.original[ctx.match.end() :])
-        text = (
-            f"Describe what made {rw.gerund(base)} {obj} hard at the time, and what would make "
-            "the safe action the easy one."
-        )
-        return self._hit(ctx, Suggestion(rw.tidy(text), fixable=False))
-
-    # -- hindsight --------------------------------------------------------------------
-
-    def _obviously(self, ctx: Context) -> Hit | None:
-        before = ctx.masked[max(0, ctx.match.start() - 12) : ctx.match.start()].lower()
-        if re.search(r"\b(?:not|n't|n’t)\s*$", before):
-            return None
-        text = rw.replace_span(ctx.original, ctx.match.start(), ctx.match.end(), "")
-        text = re.sub(r",\s*,", ",", text)
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _obvious(self, ctx: Context) -> Hit | None:
-        start = ctx.match.end() - len("obvious")
-        hindsight = "hindsight" in ctx.masked.lower()
-        replacement = "apparent" if hindsight else "apparent only in hindsight"
-        text = rw.replace_span(ctx.original, start, ctx.match.end(), replacement)
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _actually(self, ctx: Context) -> Hit | None:
-        subject = self._subject(ctx)
-        if subject.agent not in _PERSONS:
-            return None
-        end = ctx.match.end()
-        text = rw.replace_span(ctx.original, end - len("actually"), end, "")
-        return self._hit(ctx, Suggestion(rw.tidy(text)), start=subject.start, subject=subject.text)
-
-    def _just_had_to(self, ctx: Context) -> Hit | None:
-        subject = self._subject(ctx)
-        if subject.agent not in (Agent.INDIVIDUAL, Agent.GENERIC, Agent.NAME_GUESS):
-            return None
-        word_end = ctx.match.start() + len(_WORD.findall(ctx.text)[0])
-        text = rw.replace_span(ctx.original, ctx.match.start(), word_end, "")
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _all_had_to(self, ctx: Context) -> Hit | None:
-        agent = self.finder.classify(ctx.match.group("np").split())
-        if agent not in (Agent.INDIVIDUAL, Agent.GENERIC, Agent.NAME_GUESS):
-            return None
-        return self._hit(
-            ctx,
-            Suggestion(
-                "Describe what made this step hard to see at the time, not how easy it looks now.",
-                fixable=False,
-            ),
-        )
-
-    def _simple_check(self, ctx: Context) -> Hit | None:
-        return self._hit(
-            ctx,
-            Suggestion(
-                "Describe which check was missing and why it wasn't in place.", fixable=False
-            ),
-        )
-
-    def _despite(self, ctx: Context) -> Hit | None:
-        return self._hit(
-            ctx,
-            Suggestion(
-                "Describe why going ahead made sense at the time, and what would have made "
-                "the warning stop the action.",
-                fixable=False,
-            ),
-        )
-
-    # -- blame-question -----------------------------------------------------------------
-
-    def _why(self, ctx: Context) -> Hit | None:
-        subject = self.finder.after(ctx.masked, ctx.match.end())
-        if subject.agent not in (Agent.INDIVIDUAL, Agent.GENERIC, Agent.NOBODY):
-            return None
-        after = ctx.original[subject.end :]
-        words = _WORD.findall(after)
-        negative = any(n in ctx.text.lower() for n in ("n't", "not"))
-        if words and words[0].lower() == "not":
-            negative, words = True, words[1:]
-            after = after[after.lower().find("not") + 3 :]
-        if not words:
-            return self._hit(ctx, self._question_advice(), subject=subject.text)
-        verb = rw.base_verb(words[0], self.lexicon)
-        rest = rw.sentence_rest(after[after.find(words[0]) + len(words[0]) :]).rstrip("?")
-        aux = ctx.text.lower().split()[1]
-        who = self._actor(ctx, subject)
-        if aux.startswith(("was", "were")):
-            text = "What made this reasonable at the time?"
-        elif subject.agent is Agent.NOBODY:
-            text = f"What made it hard to {verb} {rest} at the time?"
-        elif negative:
-            text = f"What made it hard for {who} to {verb} {rest} at the time?"
-        else:
-            text = f"What made {rw.gerund(verb)} {rest} seem reasonable to {who} at the time?"
-        text = re.sub(r"\s+", " ", text)
-        end = subject.end
-        hit = self._hit(ctx, Suggestion(text), subject=subject.text)
-        return Hit(hit.rule, hit.start, max(end, hit.end), hit.message, hit.suggestion)
-
-    def _question_advice(self) -> Suggestion:
-        return Suggestion("What conditions allowed this to happen?")
-
-    def _who(self, ctx: Context) -> Hit | None:
-        before = ctx.masked[: ctx.match.start()]
-        sentence_start = not before.strip(" *_#-|:")
-        question = ctx.masked.rstrip(" *_").endswith("?")
-        embedded = bool(_QUESTION_CONTEXT.search(before))
-        if not (sentence_start or embedded or (question and not before.rstrip()[-1:].isalpha())):
-            return None
-        words = _WORD.findall(ctx.text)
-        if words[0].lower() == "whose":
-            return self._hit(ctx, self._question_advice())
-        verb_word = words[-1].lower()
-        after = self._after(ctx)
-        obj = rw.clause_rest(after).rstrip("?").strip()
-        base = rw.base_verb(verb_word, self.lexicon)
-        if len(words) > 2 and words[-2].lower() in {"turned", "commented"}:
-            base = f"{rw.base_verb(words[-2], self.lexicon)} {verb_word}"
-        if obj and base.split()[0] in _UNDOING:
-            verb, _, particle = base.partition(" ")
-            doing = f"{rw.gerund(verb)} {particle}".strip()
-            replacement = f"what made {doing} {obj} look reasonable at the time"
-            if sentence_start:
-                return self._hit(ctx, Suggestion(rw.tidy(rw.capitalise(replacement) + "?")))
-            end = ctx.match.end() + (len(after) - len(after.lstrip())) + len(obj)
-            text = rw.replace_span(ctx.original, ctx.match.start(), end, replacement)
-            return self._hit(ctx, Suggestion(rw.tidy(text)))
-        if (
-            verb_word in {"mistake", "fault", "blame", "responsible"}
-            or not obj
-            or base
-            in {
-                "make",
-                "cause",
-                "do",
-            }
-        ):
-            replacement = "what conditions allowed this to happen"
-        else:
-            noun = rw.process_noun(base)
-            where = f"the {noun} process" if noun else "the process"
-            replacement = f"how {obj} got through {where}"
-        if sentence_start:
-            if replacement.startswith("how "):
-                obj_part = replacement[len("how ") :].replace(" got through ", " get through ", 1)
-                text = f"How did {obj_part}?"
-            else:
-                text = "What conditions allowed this to happen?"
-            return self._hit(ctx, Suggestion(text))
-        end = ctx.match.end() + (len(after) - len(after.lstrip())) + len(obj)
-        text = rw.replace_span(ctx.original, ctx.match.start(), end, replacement)
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _question_phrase(self, ctx: Context) -> Hit | None:
-        return self._hit(ctx, self._question_advice())
-
-    # -- try-harder ------------------------------------------------------------------
-
-    def _rejected(self, ctx: Context) -> bool:
-        return bool(_REJECTS_TRY_HARDER.search(ctx.masked[: ctx.match.start()]))
-
-    def _following(self, ctx: Context) -> str:
-        after = self._after(ctx)
-        match = _FOLLOWING.match(after)
-        if not match:
-            return ""
-        rest = (
-            rw.clause_rest(after[match.end() :])
-            if match.group().strip() != "to"
-            else (rw.sentence_rest(after[match.end() :]))
-        )
-        if match.group().strip().lower() == "to":
-            words = rest.split(" ", 1)
-            if words and words[0]:
-                verb = rw.base_verb(words[0], self.lexicon)
-                rest = rw.gerund(verb) + (" " + words[1] if len(words) > 1 else "")
-        return rest
-
-    def _careful(self, ctx: Context) -> Hit | None:
-        if self._rejected(ctx):
-            return None
-        rest = self._following(ctx)
-        if rest:
-            text = f"Add a safeguard or automation for {rest}, instead of relying on extra care."
-        else:
-            text = (
-                "Add a safeguard or automation so this doesn't rely on people being more careful."
-            )
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _attention(self, ctx: Context) -> Hit | None:
-        if self._rejected(ctx):
-            return None
-        after = self._after(ctx)
-        match = re.match(r"\s*(?:to|on)\s+", after)
-        rest = rw.clause_rest(after[match.end() :]) if match else ""
-        if rest:
-            text = f"Add alerting or a dashboard check for {rest}, so it doesn't rely on attention."
-        else:
-            text = "Add alerting or a check so this doesn't rely on people paying attention."
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _remember(self, ctx: Context) -> Hit | None:
-        if self._rejected(ctx):
-            return None
-        after = rw.sentence_rest(self._after(ctx))
-        words = after.split(" ", 1)
-        if not words or not words[0]:
-            return self._hit(ctx, Suggestion("Automate this step, or add a check for it."))
-        verb = rw.base_verb(words[0], self.lexicon)
-        rest = words[1] if len(words) > 1 else ""
-        text = f"Automate, or add a check for, {rw.gerund(verb)} {rest}."
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _double_check(self, ctx: Context) -> Hit | None:
-        before = ctx.masked[: ctx.match.start()]
-        if not _MODAL_BEFORE.search(before) or self._rejected(ctx):
-            return None
-        rest = rw.sentence_rest(self._after(ctx))
-        text = (
-            f"Add a check or confirmation step for {rest}."
-            if rest
-            else ("Add an automated check or confirmation step instead.")
-        )
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _retrain(self, ctx: Context) -> Hit | None:
-        if self._rejected(ctx):
-            return None
-        return self._hit(
-            ctx,
-            Suggestion(
-                "Change the tooling or process so the right action is the easy one; training "
-                "alone won't prevent a recurrence.",
-                fixable=False,
-            ),
-        )

@@ -21,7 +21,8 @@ from kintsugi.language.rules import words
 from kintsugi.language.subjects import Agent, looks_like_verb
 
 if TYPE_CHECKING:
-    from kintsugi.language.detectors import Context, Detector, Hit
+    from kintsugi.language.check_base import Context, Hit
+    from kintsugi.language.detectors import Detector
 
 Check = Callable[["Context"], "Hit | None"]
 

@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from kintsugi.language.detectors import Detector, Hit
+from kintsugi.language.check_base import Hit
+from kintsugi.language.detectors import Detector
 from kintsugi.language.findings import Finding, Fix
 from kintsugi.language.masking import allowances, front_matter, mask_markdown, mask_plain
 from kintsugi.language.names import People
