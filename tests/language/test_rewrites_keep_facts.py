@@ -44,7 +44,7 @@ def _facts(sentence: str, blame: tuple[int, int]) -> tuple[list[str], set[str]]:
 
 
 def _check(sentence: str) -> int:
-    """Assert every fix of ``sentence`` keeps its facts; the number of fixes checked."""
+    """Assert every fix of ``sentence`` keeps its facts and lints clean; the fixes checked."""
     checked = 0
     for finding in lint_text(sentence, markdown=False):
         assert finding.suggestion, finding
@@ -63,6 +63,7 @@ def _check(sentence: str) -> int:
         assert re.findall(r"\d+", rewrite)[: len(numbers)] == numbers or _in_order(
             numbers, re.findall(r"\d+", rewrite)
         ), (sentence, rewrite)
+        assert lint_text(rewrite, markdown=False) == [], (sentence, rewrite)  # a fix is final
         checked += 1
     return checked
 

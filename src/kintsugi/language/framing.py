@@ -170,7 +170,7 @@ def state_predicative(det: Detector, ctx: Context) -> Hit | None:
 def instead_of(det: Detector, ctx: Context) -> Hit | None:
     """ "The operator ran the script against production instead of staging"."""
     subject, verb_at = det.finder.clause_initial(ctx.masked, ctx.match.start())
-    if verb_at is None or subject.agent not in (Agent.INDIVIDUAL, Agent.NAME_GUESS):
+    if verb_at is None or subject.agent is not Agent.INDIVIDUAL:
         return None
     following = _WORD.findall(ctx.masked[ctx.match.end() : ctx.match.end() + 40])
     first = following[0].lower() if following else ""
