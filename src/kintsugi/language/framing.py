@@ -65,6 +65,7 @@ _REASONED = re.compile(
     r"as\s+(?:the|our|its|their)|on\s+purpose|deliberately)\b",
     re.IGNORECASE,
 )
+_NOTE = re.compile(r"\s+(?:a|an|the)\s+(?:\w+\s+)?(?:comment|note|message|reply|review)s?\b", re.I)
 _BELIEF_VERBS = re.compile(
     r"\s*(?:assum|believ|thought|think|conclud|presum|expect|trust|suppos|understood|took)", re.I
 )
@@ -94,8 +95,11 @@ def fronted_belief(det: Detector, ctx: Context) -> Hit | None:
     # people knew; only a person's, not a team's, reads as hindsight about them
     believing = head.startswith(("believing", "assuming", "thinking")) or "know" in head
     believing = believing or "understand" in head
-    if re.match(r"\s+(?:about|of|through)\b", ctx.masked[ctx.match.end() :], re.I):
+    after = ctx.masked[ctx.match.end() :]
+    if re.match(r"\s+(?:about|of|through)\b", after, re.I):
         return None  # "thinking about the risk"
+    if re.match(r"\s+(?:which|what|where|whether|how|if|why|when|who)\b", after, re.I):
+        return None  # "not knowing which region was affected": uncertainty, not a missed fact
     fronted = not ctx.masked[: ctx.match.start()].strip(" *_#-,;:(")
     if fronted:
         comma = ctx.masked.find(",", ctx.match.end())
@@ -198,6 +202,8 @@ def someone(det: Detector, ctx: Context) -> Hit | None:
     low = verb.lower()
     if low in _NEUTRAL_ACTS or not looks_like_verb(verb, det.lexicon):
         return None
+    if _NOTE.match(ctx.masked, ctx.match.end()):
+        return None  # "someone left a comment in the ticket"
     before = ctx.masked[max(0, ctx.match.start() - 20) : ctx.match.start()]
     if re.search(r"\b(?:if|when|unless|whether|so\s+that|in\s+case)\s+$", before, re.I):
         return None  # "so that someone changed..." is a condition, not a report
