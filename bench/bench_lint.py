@@ -305,12 +305,14 @@ def run(quick: bool) -> list[dict[str, Any]]:
                     higher_is_better=False,
                 )
             )
-    scores = evaluate(load_samples(EVAL_SET))
-    size = len(load_samples(EVAL_SET))
+    samples = load_samples(EVAL_SET, _corpus())
+    scores = evaluate(samples)
+    size = len(samples)
+    note = "" if _corpus() else ", written only: no corpus"
     for name, value in (("precision", scores.precision), ("recall", scores.recall)):
         rows.append(
             _row(
-                f"eval set {name} ({size} sentences)",
+                f"eval set {name} ({size} sentences{note})",
                 value,
                 "ratio",
                 "target",

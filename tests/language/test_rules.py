@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -109,7 +110,9 @@ def _sentences() -> list[str]:
 
     texts = [ex.bad for rule in RULES.rules.values() for ex in rule.examples]
     texts += [sentence for rule in RULES.rules.values() for sentence in rule.ok]
-    texts += [s.text for s in load_samples(ROOT / "tests/language/eval_set.jsonl")]
+    corpus = Path(os.environ.get("KINTSUGI_CORPUS") or ROOT.parent / "shared" / "corpus")
+    eval_set = ROOT / "tests/language/eval_set.jsonl"
+    texts += [s.text for s in load_samples(eval_set, corpus if corpus.is_dir() else None)]
     return texts
 
 

@@ -66,9 +66,10 @@ The JSON API is `POST /api/v1/lint` with `{"text": "...", "participants": [...]}
 The rules are tuned to stay quiet on system subjects ("the monitoring failed to alert"),
 on people named neutrally ("Alice rolled back the release at 10:02") and on quotes.
 `make bench` reports precision and recall on the labelled sentences in
-`tests/language/eval_set.jsonl` (real sentences from published post-mortems, with their
-source, and sentences written for the set, including hard negatives) and on the dev and
-frozen test splits described under [Evaluation](#evaluation).
+`tests/language/eval_set.jsonl` (98 real sentences of published post-mortems, stored as
+pointers into the corpus like the splits below, and 394 sentences written for the set,
+including hard negatives) and on the dev and frozen test splits described under
+[Evaluation](#evaluation).
 
 ## Fixes keep the facts
 

@@ -1,11 +1,10 @@
 """Precision and recall of the linter on a labelled set of sentences (JSON Lines).
 
-Two formats. The original set: each line is
-``{"text", "label": "blameful"|"blameless", "rule"?, "source", "origin"}``.
-A split (``load_split``): each line is ``{"id", "label", "kind", "origin", ...}`` with either
-``"text"`` (a sentence written for Kintsugi) or ``"pointer": {"file", "start", "end",
-"sha256"}`` (a sentence of a real post-mortem in the corpus, by character offsets and the
-SHA-256 of its text, so that the repository keeps no copy of it).
+Each line is ``{"label": "blameful"|"blameless", "id"?, "rule"?, "kind"?, "origin"?, ...}``
+with either ``"text"`` (a sentence written for Kintsugi) or ``"pointer": {"file", "start",
+"end", "sha256"}`` (a sentence of a real post-mortem in the corpus, by character offsets and
+the SHA-256 of its text, so that the repository keeps no copy of it). Pointer rows are read
+only when the corpus is given.
 A sentence counts as flagged when the linter reports any finding in it.
 """
 
@@ -93,30 +92,12 @@ class Scores:
         }
 
 
-def load_samples(path: Path) -> list[Sample]:
-    """Read a labelled set; InputError names the bad line."""
-    samples = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not JSON: {exc.msg}", file=str(path), line=number) from None
-        if not isinstance(data, dict) or data.get("label") not in LABELS:
-            raise InputError("label must be blameful or blameless", file=str(path), line=number)
-        if not isinstance(data.get("text"), str) or not data["text"].strip():
-            raise InputError("text must be a non-empty string", file=str(path), line=number)
-        samples.append(
-            Sample(
-                text=data["text"],
-                label=data["label"],
-                rule=data.get("rule"),
-                source=str(data.get("source", "")),
-                origin=str(data.get("origin", "")),
-            )
-        )
-    return samples
+def load_samples(path: Path, corpus: Path | None = None) -> list[Sample]:
+    """Read a labelled set; rows that point into the corpus need ``corpus`` (else left out).
+
+    InputError names the bad line.
+    """
+    return load_split(path, corpus).samples
 
 
 def digest(text: str) -> str:
@@ -189,15 +170,25 @@ def load_split(path: Path, corpus: Path | None) -> LabelledSplit:
                 text = resolve(pointer, corpus)
             except InputError as exc:
                 raise InputError(f"{row_id}: {exc}", file=str(path), line=number) from None
-            source, origin = pointer.file, "corpus"
+            source, origin = pointer.file, str(data.get("origin") or "corpus")
         else:
             written = data.get("text")
             if not isinstance(written, str) or not written.strip():
                 raise InputError("text must be a non-empty string", file=str(path), line=number)
             text = written
-            source, origin = "written for Kintsugi", "written"
+            source = str(data.get("source") or "written for Kintsugi")
+            origin = str(data.get("origin") or "written")
+        rule = data.get("rule")
         split.samples.append(
-            Sample(text, data["label"], None, source, origin, kind=kind, id=row_id)
+            Sample(
+                text,
+                data["label"],
+                rule if isinstance(rule, str) else None,
+                source,
+                origin,
+                kind=kind,
+                id=row_id,
+            )
         )
     return split
 
