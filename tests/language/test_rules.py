@@ -132,3 +132,9 @@ def test_every_trigger_needs_a_rule_word() -> None:
     with pytest.raises(InputError) as err:
         parse_rules(broken)
     assert "prefilter_words" in str(err.value)
+
+
+def test_every_rule_word_wakes_at_least_one_trigger() -> None:
+    """A rule word that wakes nothing would find sentences and never judge them."""
+    idle = [word for word in RULES.words if not RULES.word_triggers.get(word)]
+    assert idle == []

@@ -352,16 +352,17 @@ class Detector(AskingChecks, HindsightChecks):
 
     def _nobody(self, ctx: Context) -> Hit | None:
         verb = rw.base_verb(WORD.findall(ctx.text)[-1], self.lexicon)
-        obj = rw.clause_rest(self._after(ctx))
-        obj = re.split(r"\s+(?:for|until|during|before|after|in|on|at)\s+", obj, maxsplit=1)[0]
+        obj, tail = self._object_and_tail(self._after(ctx))
         prefix = ctx.original[: ctx.match.start()]
         prefix = prefix if prefix.strip(" *_") else ""
         if verb in _SEE_VERBS and obj:
             clause = (
-                f"{rw.capitalise(obj)} went unnoticed; nothing made it stand out or escalated it"
+                f"{rw.capitalise(obj)} went unnoticed{tail}; nothing made it stand out or "
+                "escalated it"
             )
         elif obj:
-            clause = f"The process didn't require or automate {rw.gerund(verb)} {obj}"
+            rest = rw.sentence_rest(self._after(ctx))
+            clause = f"The process didn't require or automate {rw.gerund(verb)} {rest}"
         else:
             return self._hit(ctx, self._lapse_advice())
         return self._hit(ctx, Suggestion(self._compose(prefix, clause)))

@@ -108,11 +108,18 @@ def fronted_belief(det: Detector, ctx: Context) -> Hit | None:
         agent, who, start = _after_subject(det, ctx, comma + 1)
     else:
         subject, _verb = det.finder.clause_initial(ctx.masked, ctx.match.start())
+        if subject.agent not in _PEOPLE:  # "The engineer, unaware that ..., deleted it"
+            subject = det.finder.before(ctx.masked, ctx.match.start())
         agent, who, start = subject.agent, ctx.original[subject.start : subject.end], subject.start
-    if agent not in (_PERSONS if believing else _PEOPLE):
+    # an unknown capitalised word ("Customers") is no person for a belief
+    if agent not in (_PERSONS if believing else _PEOPLE) or agent is Agent.NAME_GUESS:
         return None
+    who = " ".join(who.split())
+    first_word = who.split(" ", 1)[0].lower()
+    if first_word in {"he", "she", "we", "they", "you", "the", "a", "an", "our", "their", "his"}:
+        who = who[:1].lower() + who[1:]
     text = (
-        f"What did {who.strip() or 'the people involved'} see at the time that made this "
+        f"What did {who or 'the people involved'} see at the time that made this "
         "reasonable, and what would have shown the real state?"
     )
     hit = det._hit(ctx, Suggestion(rw.tidy(text), fixable=False), subject=who)

@@ -292,9 +292,13 @@ def parse_rules(text: str, source: str = "rules.yaml") -> RuleSet:
     word_triggers: dict[str, list[int]] = {w: [] for w in words}
     word_set = set(words)
     longer = {f: [w for w in words if w.startswith(f)] for f in words}
+    phrases = {w: w.split() for w in words if " " in w}
     for index, trigger in enumerate(triggers):
         mapped: set[str] = set()
-        for fragment in _literal_fragments(trigger.pattern):
+        fragments = _literal_fragments(trigger.pattern)
+        # a multi-word rule word ("no one") wakes the triggers that spell all of its words
+        mapped.update(w for w, parts in phrases.items() if all(x in fragments for x in parts))
+        for fragment in fragments:
             # rule words the fragment starts with, and longer rule words it is the start of
             mapped.update(
                 fragment[:n] for n in range(1, len(fragment) + 1) if fragment[:n] in word_set
