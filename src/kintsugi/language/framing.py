@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 Check = Callable[["Context"], "Hit | None"]
 
 _PEOPLE = frozenset({Agent.INDIVIDUAL, Agent.GENERIC, Agent.COLLECTIVE, Agent.NAME_GUESS})
-_PERSONS = frozenset({Agent.INDIVIDUAL, Agent.GENERIC, Agent.NAME_GUESS})
+_PERSONS = frozenset({Agent.INDIVIDUAL, Agent.GENERIC})
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _OBJECT_PRONOUNS = words("me us him her them you myself ourselves")
 # what an "on X" verdict is about: "this is on me", "the outage is on Dave"
@@ -112,7 +113,7 @@ def fronted_belief(det: Detector, ctx: Context) -> Hit | None:
             subject = det.finder.before(ctx.masked, ctx.match.start())
         agent, who, start = subject.agent, ctx.original[subject.start : subject.end], subject.start
     # an unknown capitalised word ("Customers") is no person for a belief
-    if agent not in (_PERSONS if believing else _PEOPLE) or agent is Agent.NAME_GUESS:
+    if agent not in (_PERSONS if believing else _PEOPLE - {Agent.NAME_GUESS}):
         return None
     who = " ".join(who.split())
     first_word = who.split(" ", 1)[0].lower()
@@ -123,7 +124,7 @@ def fronted_belief(det: Detector, ctx: Context) -> Hit | None:
         "reasonable, and what would have shown the real state?"
     )
     hit = det._hit(ctx, Suggestion(rw.tidy(text), fixable=False), subject=who)
-    return type(hit)(hit.rule, min(hit.start, start), hit.end, hit.message, hit.suggestion)
+    return replace(hit, start=min(hit.start, start))
 
 
 def on_person(det: Detector, ctx: Context) -> Hit | None:
@@ -148,7 +149,7 @@ def on_person(det: Detector, ctx: Context) -> Hit | None:
         ),
     )
     end = ctx.original.find(who, ctx.match.end()) + len(who) if who else hit.end
-    return type(hit)(hit.rule, hit.start, max(hit.end, end), hit.message, hit.suggestion)
+    return replace(hit, end=max(hit.end, end))
 
 
 def _state_advice() -> Suggestion:
