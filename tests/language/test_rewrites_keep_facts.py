@@ -107,7 +107,17 @@ def test_without_a_faithful_rewrite_the_suggestion_is_a_question() -> None:
     )
 
 
-ACTORS = ["Marco", "The on-call engineer", "The DBA", "We", "Priya", "Ops", "The reviewer"]
+ACTORS = [
+    "Marco",
+    "The on-call engineer",
+    "The DBA",
+    "We",
+    "Priya",
+    "Ops",
+    "The reviewer",
+    "An exhausted operator",
+    "A careless intern",
+]
 LAPSES = [
     "forgot to drain",
     "failed to check",

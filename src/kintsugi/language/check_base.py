@@ -13,8 +13,17 @@ from kintsugi.language import rewrite as rw
 from kintsugi.language.facts import missing_facts
 from kintsugi.language.questions import question
 from kintsugi.language.rewrite import Suggestion
-from kintsugi.language.rules import Lexicon, Rule, RuleSet, Trigger
+from kintsugi.language.rules import Lexicon, Rule, RuleSet, Trigger, words
 from kintsugi.language.subjects import Agent, Subject, SubjectFinder
+
+# words that label a person's character or state ("careless", "exhausted"): blame, not fact
+LABELS = words(
+    """
+    careless negligent reckless irresponsible incompetent sloppy inattentive complacent lazy
+    exhausted tired fatigued sleepy drowsy distracted overworked inexperienced overconfident
+    clueless frazzled impatient naive unqualified inept forgetful panicked panicking
+    """
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,11 @@ class Context:
 
 PERSONS = frozenset({Agent.INDIVIDUAL, Agent.GENERIC})
 PEOPLE = frozenset({Agent.INDIVIDUAL, Agent.GENERIC, Agent.COLLECTIVE, Agent.NAME_GUESS})
+_LINKING = re.compile(
+    r"\b(?:was|were|is|are|been|being|seemed|felt|got|became)\s+"
+    r"(?:(?:too|very|so|extremely|clearly|quite|really|rather|a\s+bit)\s+)?$",
+    re.IGNORECASE,
+)
 _PASSIVE_BY = re.compile(r"\s+by\s+", re.IGNORECASE)
 WORD = re.compile(r"[A-Za-z][\w'’-]*")
 
@@ -93,7 +107,12 @@ class CheckBase:
 
     def _actor(self, ctx: Context, subject: Subject) -> str:
         """The subject as the object of a verb: "the on-call engineer", "Alice", "us"."""
-        text = " ".join(ctx.original[subject.start : subject.end].split())
+        kept = [
+            w for w in ctx.original[subject.start : subject.end].split() if w.lower() not in LABELS
+        ]  # "an exhausted engineer": the label is the blame, not a fact to keep
+        if len(kept) > 1 and kept[0].lower() in {"a", "an"}:
+            kept[0] = kept[0][0] + ("n" if kept[1][:1].lower() in "aeiou" else "")
+        text = " ".join(kept)
         if not text:
             return "people"
         first, _, rest = text.partition(" ")
@@ -133,6 +152,28 @@ class CheckBase:
 
     def _after(self, ctx: Context) -> str:
         return ctx.original[ctx.match.end() :]
+
+    def _state_advice(self) -> Suggestion:
+        """For a person's state or character given as the explanation: what shaped it."""
+        return Suggestion(
+            "What conditions (hours, pages, handovers, time pressure, tooling) shaped the action "
+            "at the time, and what would have caught it? Describe those, not the person's state.",
+            fixable=False,
+        )
+
+    def _labels_a_person(self, ctx: Context) -> bool:
+        """ "A careless engineer", "the operator was sloppy": a label on a person."""
+        if ctx.text.lower() not in LABELS:
+            return False
+        following = self.finder.after(ctx.masked, ctx.match.end())
+        if following.agent in (Agent.INDIVIDUAL, Agent.GENERIC):
+            return True
+        before = ctx.masked[max(0, ctx.match.start() - 60) : ctx.match.start()]
+        linked = _LINKING.search(before)
+        if linked is None:
+            return False
+        subject = self.finder.before(ctx.masked, ctx.match.start() - len(before) + linked.start())
+        return subject.agent in PEOPLE
 
     def _lapse_advice(self) -> Suggestion:
         return Suggestion(

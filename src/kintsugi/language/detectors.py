@@ -519,6 +519,8 @@ class Detector(AskingChecks, HindsightChecks):
                     fixable=False,
                 ),
             )
+        if self._labels_a_person(ctx):
+            return self._hit(ctx, self._state_advice())
         if ctx.text.lower().startswith("human") and re.match(r"\s*-", self._after(ctx)):
             return None
         options = self._rule(ctx).options

@@ -152,20 +152,12 @@ def on_person(det: Detector, ctx: Context) -> Hit | None:
     return replace(hit, end=max(hit.end, end))
 
 
-def _state_advice() -> Suggestion:
-    return Suggestion(
-        "What conditions (hours, pages, handovers, time pressure, tooling) shaped the action "
-        "at the time, and what would have caught it? Describe those, not the person's state.",
-        fixable=False,
-    )
-
-
 def state(det: Detector, ctx: Context) -> Hit | None:
     """ "An exhausted on-call engineer restarted...": a person's state as the explanation."""
     agent, _who, _start = _after_subject(det, ctx, ctx.match.end())
     if agent not in (Agent.INDIVIDUAL, Agent.GENERIC):
         return None
-    return det._hit(ctx, _state_advice())
+    return det._hit(ctx, det._state_advice())
 
 
 def state_predicative(det: Detector, ctx: Context) -> Hit | None:
@@ -176,7 +168,7 @@ def state_predicative(det: Detector, ctx: Context) -> Hit | None:
     subject = det.finder.before(ctx.masked, ctx.match.start())
     if subject.agent not in _PEOPLE:
         return None
-    return det._hit(ctx, _state_advice(), start=subject.start, subject=subject.text)
+    return det._hit(ctx, det._state_advice(), start=subject.start, subject=subject.text)
 
 
 def instead_of(det: Detector, ctx: Context) -> Hit | None:
