@@ -6,11 +6,15 @@ sentences) and compare MB/s with an anchor measured in the same run: one compile
 regular expression of the rule words scanned over the same text. Both are timed in CPU
 seconds of this process (one core), so other work on the machine does not skew them.
 
-Quality: precision and recall on tests/language/eval_set.jsonl (target 0.9 each).
+Quality: precision and recall on tests/language/eval_set.jsonl and on the dev and frozen
+test splits of tests/language/blame_set/ (target 0.9 each). The splits' real sentences are
+read from the corpus (``KINTSUGI_CORPUS``, by default ../shared/corpus); without it the
+rows say so and count the written sentences only.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import resource
@@ -21,12 +25,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kintsugi.language.evaluation import evaluate, load_samples
+from kintsugi.language.evaluation import evaluate, load_samples, load_split
 from kintsugi.language.linter import Linter
 from kintsugi.language.rules import default_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_SET = ROOT / "tests" / "language" / "eval_set.jsonl"
+SPLITS = ROOT / "tests" / "language" / "blame_set"
 TARGET_MB_PER_S = 2.0
 TARGET_STARTUP_S = 0.5
 TARGET_QUALITY = 0.9
@@ -300,12 +305,14 @@ def run(quick: bool) -> list[dict[str, Any]]:
                     higher_is_better=False,
                 )
             )
-    scores = evaluate(load_samples(EVAL_SET))
-    size = len(load_samples(EVAL_SET))
+    samples = load_samples(EVAL_SET, _corpus())
+    scores = evaluate(samples)
+    size = len(samples)
+    note = "" if _corpus() else ", written only: no corpus"
     for name, value in (("precision", scores.precision), ("recall", scores.recall)):
         rows.append(
             _row(
-                f"eval set {name} ({size} sentences)",
+                f"eval set {name} ({size} sentences{note})",
                 value,
                 "ratio",
                 "target",
@@ -313,6 +320,36 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 TARGET_QUALITY,
             )
         )
+    rows += _split_rows()
+    return rows
+
+
+def _corpus() -> Path | None:
+    setting = os.environ.get("KINTSUGI_CORPUS")
+    path = Path(setting) if setting else ROOT.parent / "shared" / "corpus"
+    return path if path.is_dir() else None
+
+
+def _split_rows() -> list[dict[str, Any]]:
+    """Precision and recall on the dev and frozen test splits."""
+    corpus = _corpus()
+    rows = []
+    for name in ("test", "dev"):
+        split = load_split(SPLITS / f"{name}.jsonl", corpus)
+        scores = evaluate(split.samples)
+        size = len(split.samples)
+        note = "" if corpus else ", written only: no corpus"
+        for measure, value in (("precision", scores.precision), ("recall", scores.recall)):
+            rows.append(
+                _row(
+                    f"{name} split {measure} ({size} sentences{note})",
+                    value,
+                    "ratio",
+                    "target",
+                    TARGET_QUALITY,
+                    TARGET_QUALITY,
+                )
+            )
     return rows
 
 

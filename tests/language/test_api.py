@@ -31,7 +31,7 @@ def test_lint_api_returns_findings_with_offsets_and_fixes(client: TestClient) ->
     assert finding["fix"] == {
         "start": 8,
         "end": len(text),
-        "replacement": "The deployment process didn't validate the version.",
+        "replacement": "The deployment process didn't validate the version John deployed.",
     }
 
 

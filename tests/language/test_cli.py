@@ -49,7 +49,10 @@ def test_text_output_and_exit_code_one_with_findings(
     assert result.exit_code == 1, result.output
     assert f"{path}:3:1: error [person-lapse]" in result.stdout
     assert f"{path}:5:20: error [fault-label]" in result.stdout
-    assert "suggestion: The deployment process didn't validate the version." in result.stdout
+    assert (
+        "suggestion: The deployment process didn't validate the version John deployed."
+        in result.stdout
+    )
     assert "2 findings in 1 file." in result.stdout
 
 
@@ -78,7 +81,7 @@ def test_json_output_is_a_list_of_findings(
             "rule": "person-lapse",
             "severity": "error",
             "message": findings[0]["message"],
-            "suggestion": "The deployment process didn't validate the version.",
+            "suggestion": "The deployment process didn't validate the version John deployed.",
             "guideline": "http://127.0.0.1:8000/handbook/policy#describe-systems-not-people",
         }
 
@@ -109,7 +112,7 @@ def test_fix_rewrites_files_and_reports_what_is_left(
     path = _write(tmp_path, "pm.md", text)
     result = runner.invoke(app, ["lint", "--fix", "--json", str(path)])
     fixed = path.read_text(encoding="utf-8")
-    assert "The deployment process didn't validate the version." in fixed
+    assert "The deployment process didn't validate the version John deployed." in fixed
     assert "The root cause was a gap in the process or tooling." in fixed
     assert result.exit_code == 1  # the advice-only finding remains
     assert [f["rule"] for f in json.loads(result.stdout)] == ["hindsight"]

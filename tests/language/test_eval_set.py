@@ -1,4 +1,8 @@
-"""The labelled evaluation set: well formed, honest about its sources, and passed."""
+"""The labelled evaluation set: well formed, honest about its sources, and passed.
+
+Its real sentences are pointers into the corpus (the repository keeps no copy of them); the
+tests that need their text take the corpus fixture, the others run on the written ones.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,11 @@ def test_the_set_is_balanced_enough_and_every_row_is_complete() -> None:
     blameful = [s for s in samples if s.label == "blameful"]
     blameless = [s for s in samples if s.label == "blameless"]
     assert len(blameful) >= 100 and len(blameless) >= 150
-    assert {s.origin for s in samples} == {"real", "written"}
+    assert {s.origin for s in samples} == {"written"}
     assert len({s.text for s in samples}) == len(samples)
+    rows = [json.loads(line) for line in EVAL_SET.read_text("utf-8").splitlines() if line]
+    real = [row for row in rows if row.get("origin") == "real"]
+    assert len(real) >= 90 and all("pointer" in row and "text" not in row for row in real)
     for sample in blameful:
         assert sample.rule in {
             "person-lapse",
@@ -31,17 +38,23 @@ def test_the_set_is_balanced_enough_and_every_row_is_complete() -> None:
         }
 
 
-def test_real_sentences_are_quoted_verbatim_from_their_source(corpus: Path) -> None:
-    real = [s for s in load_samples(EVAL_SET) if s.origin == "real"]
+def test_real_sentences_point_at_their_source_unchanged(corpus: Path) -> None:
+    real = [s for s in load_samples(EVAL_SET, corpus) if s.origin == "real"]
     assert len(real) >= 90
-    for sample in real:
-        assert sample.source.startswith("shared/corpus/")
-        document = (corpus / sample.source.removeprefix("shared/corpus/")).read_text("utf-8")
-        assert sample.text in document, sample.text
+    for sample in real:  # load_samples checked each sentence's sha256
+        assert sample.text in (corpus / sample.source).read_text("utf-8"), sample.text
 
 
-def test_precision_and_recall_on_the_set_are_at_least_point_nine() -> None:
+def test_precision_and_recall_on_the_written_sentences_are_at_least_point_nine() -> None:
     scores = evaluate(load_samples(EVAL_SET))
+    misses = [s.text for s in scores.misses]
+    false_alarms = [s.text for s, _ in scores.false_alarms]
+    assert scores.precision >= 0.9, false_alarms
+    assert scores.recall >= 0.9, misses
+
+
+def test_precision_and_recall_on_the_set_are_at_least_point_nine(corpus: Path) -> None:
+    scores = evaluate(load_samples(EVAL_SET, corpus))
     misses = [s.text for s in scores.misses]
     false_alarms = [s.text for s, _ in scores.false_alarms]
     assert scores.precision >= 0.9, false_alarms
@@ -52,6 +65,7 @@ def test_flagged_blameful_sentences_mostly_get_the_expected_rule() -> None:
     from kintsugi.language.linter import lint_text
 
     samples = [s for s in load_samples(EVAL_SET) if s.label == "blameful"]
+    assert samples
     right = sum(1 for s in samples if s.rule in {f.rule for f in lint_text(s.text)})
     assert right / len(samples) >= 0.85
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -109,7 +110,9 @@ def _sentences() -> list[str]:
 
     texts = [ex.bad for rule in RULES.rules.values() for ex in rule.examples]
     texts += [sentence for rule in RULES.rules.values() for sentence in rule.ok]
-    texts += [s.text for s in load_samples(ROOT / "tests/language/eval_set.jsonl")]
+    corpus = Path(os.environ.get("KINTSUGI_CORPUS") or ROOT.parent / "shared" / "corpus")
+    eval_set = ROOT / "tests/language/eval_set.jsonl"
+    texts += [s.text for s in load_samples(eval_set, corpus if corpus.is_dir() else None)]
     return texts
 
 
@@ -129,3 +132,9 @@ def test_every_trigger_needs_a_rule_word() -> None:
     with pytest.raises(InputError) as err:
         parse_rules(broken)
     assert "prefilter_words" in str(err.value)
+
+
+def test_every_rule_word_wakes_at_least_one_trigger() -> None:
+    """A rule word that wakes nothing would find sentences and never judge them."""
+    idle = [word for word in RULES.words if not RULES.word_triggers.get(word)]
+    assert idle == []

@@ -3,49 +3,33 @@
 A trigger (a regular expression in rules.yaml) finds a candidate such as "forgot" or
 "should have"; the check for its ``kind`` looks at the sentence around it (who is the
 subject, is it negated, is it a question) and returns a ``Hit`` with a suggested rewrite,
-or None when the sentence is fine.
+or None when the sentence is fine. ``Detector`` holds the person-lapse and fault-label checks
+and gathers the others: hindsight_checks.py (counterfactual, hindsight), asking.py
+(blame-question, try-harder) and framing.py (belief, state, verdicts, wrong targets).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from kintsugi.language import framing
 from kintsugi.language import rewrite as rw
+from kintsugi.language.asking import AskingChecks
+from kintsugi.language.check_base import (
+    PEOPLE,
+    PERSONS,
+    WORD,
+    Context,
+    Hit,
+)
+from kintsugi.language.hindsight_checks import HindsightChecks
+from kintsugi.language.questions import object_of
 from kintsugi.language.rewrite import Suggestion
-from kintsugi.language.rules import Rule, RuleSet, Trigger, words
+from kintsugi.language.rules import RuleSet, Trigger, words
 from kintsugi.language.subjects import Agent, Subject, SubjectFinder, looks_like_verb
 
-
-@dataclass(frozen=True)
-class Hit:
-    """Blame found in a sentence: the rule, the span (sentence offsets) and a rewrite."""
-
-    rule: str
-    start: int
-    end: int
-    message: str
-    suggestion: Suggestion | None
-
-
-@dataclass(frozen=True)
-class Context:
-    """One sentence under analysis: masked text (for matching) and original (for rewrites)."""
-
-    masked: str
-    original: str
-    match: re.Match[str]
-    trigger: Trigger
-
-    @property
-    def text(self) -> str:
-        return self.match.group(0)
-
-
 _INDIVIDUAL = frozenset({Agent.INDIVIDUAL})
-_PERSONS = frozenset({Agent.INDIVIDUAL, Agent.GENERIC})
-_PEOPLE = frozenset({Agent.INDIVIDUAL, Agent.GENERIC, Agent.COLLECTIVE, Agent.NAME_GUESS})
 _HUMAN_VERBS = words(
     """
     check notice realise realize follow know test verify read look review see spot catch
@@ -68,6 +52,12 @@ _CHECK_VERBS = words(
 _RESPOND_VERBS = frozenset({"respond", "acknowledge", "answer", "react", "escalate", "reply"})
 _THAT = re.compile(r"^(?:that|how|what|which|where|when|whether|why|who)\b", re.IGNORECASE)
 _SIGNAL = re.compile(r"\b(?:page|pages|alert|alerts|alarm|notification|message|call|ping)\b", re.I)
+# what a team can miss that someone should have seen: "we missed the capacity warning"
+_MISSABLE = re.compile(
+    r"\b(?:pages?|alerts?|alarms?|notifications?|messages?|warnings?|notices?|signs?|signals?|"
+    r"emails?|tickets?|typos?|steps?|deprecations?|errors?\s+in)\b",
+    re.I,
+)
 _NEGATION_BEFORE = re.compile(
     r"\b(?:not|no|never|isn't|wasn't|aren't|weren't|isn’t|wasn’t|rather\s+than|instead\s+of|"
     r"without|beyond|nor|myth|avoid(?:ing)?|stop\s+calling|call(?:ing)?\s+it|blam(?:e|ing))\b"
@@ -75,52 +65,26 @@ _NEGATION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _NEGATION_AFTER = re.compile(r"^\W*(?:was|is|were|are)?\s*(?:not|n't|never)\b", re.IGNORECASE)
-_REJECTS_TRY_HARDER = re.compile(
-    r"\b(?:rather\s+than|instead\s+of|not\s+(?:just\s+|simply\s+)?(?:by\s+)?(?:ask|asking|rely|"
-    r"relying|tell|telling|expect|expecting|hope|hoping|depend|depending)|no\s+amount\s+of|"
-    r"(?:can't|cannot|can\s+not|don't|do\s+not|won't|shouldn't|should\s+not)\s+(?:just\s+)?"
-    r"(?:rely|depend|count)|without\s+(?:relying|depending|needing|having)|relying\s+on|"
-    r"depend(?:s|ing)?\s+on|instead\s+of\s+relying)\b",
-    re.IGNORECASE,
-)
-_MODAL_BEFORE = re.compile(
-    r"(?:\b(?:should|must|need|needs|have\s+to|has\s+to|will|always|please|to|remember|"
-    r"ensure|ought)\s+(?:\w+\s+)?|^\W*)$",
-    re.IGNORECASE,
-)
-_QUESTION_CONTEXT = re.compile(
-    r"\b(?:find\s+out|figure\s+out|determine|identify|establish|ask(?:ed|ing)?|know|wonder(?:ed)?|"
-    r"investigat(?:e|ed|ing)|work\s+out|track\s+down|find|see|learn|check)\s+$",
-    re.IGNORECASE,
-)
-_FOLLOWING = re.compile(r"\s*(?:when|while|with|to|about|before|around|during|on|for|in)\s+", re.I)
-_PASSIVE_BY = re.compile(r"\s+by\s+", re.IGNORECASE)
-_AUTOMATIC = re.compile(
-    r"\b(?:automatic(?:ally)?|by\s+(?:the\s+)?(?:system|automation|pipeline|ci|monitoring|tool|"
-    r"tooling|script|alert(?:ing)?|job|controller))\b",
-    re.IGNORECASE,
-)
 _DETECTION = re.compile(
     r"(?:the\s+|an\s+|this\s+|any\s+)?(?:incident|outage|issue|problem|alert|page|impact|"
     r"situation|failure|errors?|degradation)\b",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[A-Za-z][\w'’-]*")
-_PARTICIPLE_END = ("ed", "en", "wn", "ne", "ht", "lt", "pt", "nt", "id", "ld", "ck", "un", "ng")
-_NOT_PARTICIPLE = words(
-    """
-    a an the no any some clear clearer more less priority access time been their our its
-    his her my your this that these those one two enough different separate own in on at
-    to for by with from into ability option options control
-    """
-)
+_SO_DID = re.compile(r",?\s+and\s+so\s+(?:did|was|were)\s+(.+)$", re.IGNORECASE)
+_HEAD_END = re.compile(r"\s+(?:of|on|in|for|from|at|to|with|by|about|during)\s", re.IGNORECASE)
+
+
+def _be(phrase: str) -> str:
+    """ "were" for a plural noun phrase ("the warnings on the hosts"), else "was"."""
+    head = _HEAD_END.split(phrase, maxsplit=1)[0]
+    return "were" if rw.plural(head) else "was"
 
 
 def _words_after(text: str, count: int = 1) -> list[str]:
-    return _WORD.findall(text)[:count]
+    return WORD.findall(text)[:count]
 
 
-class Detector:
+class Detector(AskingChecks, HindsightChecks):
     """Runs the check for a trigger's kind at one match."""
 
     def __init__(self, ruleset: RuleSet, finder: SubjectFinder) -> None:
@@ -165,6 +129,7 @@ class Detector:
             ("try-harder", "double_check"): self._double_check,
             ("try-harder", "remind"): self._remember,
             ("try-harder", "retrain"): self._retrain,
+            **framing.checks(self),
         }
 
     def known_kinds(self) -> set[tuple[str, str]]:
@@ -185,60 +150,13 @@ class Detector:
             return None
         return check(Context(masked, original, match, trigger))
 
-    # -- helpers ----------------------------------------------------------------------
-
-    def _rule(self, ctx: Context) -> Rule:
-        return self.ruleset.rules[ctx.trigger.rule]
-
-    def _hit(
-        self,
-        ctx: Context,
-        suggestion: Suggestion | None,
-        *,
-        start: int | None = None,
-        subject: str = "",
-    ) -> Hit:
-        rule = self._rule(ctx)
-        phrase = " ".join(ctx.original[ctx.match.start() : ctx.match.end()].split())
-        message = rule.message.format(
-            match=phrase, subject=f'"{" ".join(subject.split())}"' if subject else "A person"
-        )
-        begin = ctx.match.start() if start is None else start
-        return Hit(rule.id, begin, ctx.match.end(), message, suggestion)
-
-    def _subject(self, ctx: Context) -> Subject:
-        return self.finder.before(ctx.masked, ctx.match.start())
-
-    def _passive_agent(self, ctx: Context) -> Subject | None:
-        by = _PASSIVE_BY.match(ctx.masked, ctx.match.end())
-        if by is None:
-            return None
-        return self.finder.after(ctx.masked, by.end())
-
-    def _prefix(self, ctx: Context, subject: Subject) -> str:
-        prefix = ctx.original[: subject.start]
-        return prefix if prefix.strip(" *_") else ""
-
-    def _compose(self, prefix: str, clause: str) -> str:
-        if prefix:
-            return rw.tidy(prefix + rw.lower_first(clause))
-        return rw.tidy(clause)
-
-    def _rewrite(self, ctx: Context, subject: Subject, clause: str) -> Hit:
-        """A hit from the subject on, suggesting ``clause`` after the sentence's own opening."""
-        suggestion = Suggestion(self._compose(self._prefix(ctx, subject), clause))
-        return self._hit(ctx, suggestion, start=subject.start, subject=subject.text)
-
-    def _after(self, ctx: Context) -> str:
-        return ctx.original[ctx.match.end() :]
-
     # -- person-lapse ---------------------------------------------------------------
 
     def _strong(self, ctx: Context) -> Hit | None:
         subject = self._subject(ctx)
-        if subject.agent not in _PEOPLE:
+        if subject.agent not in PEOPLE:
             agent = self._passive_agent(ctx)
-            if agent is None or agent.agent not in _PERSONS:
+            if agent is None or agent.agent not in PERSONS:
                 return None
             return self._hit(ctx, self._lapse_advice(), subject=agent.text)
         return self._lapse(ctx, subject)
@@ -247,13 +165,19 @@ class Detector:
         subject = self._subject(ctx)
         word = ctx.text.lower()
         human = False
+        team = False
         if word.startswith("fail"):
             nxt = _words_after(self._after(ctx))
-            human = bool(nxt) and nxt[0].lower() in _HUMAN_VERBS
-        allowed = _PERSONS if human else _INDIVIDUAL
+            human = bool(nxt) and rw.base_verb(nxt[0], self.lexicon) in _HUMAN_VERBS
+            team = human  # "we failed to check that backups were restorable"
+        elif word.startswith("miss"):
+            team = bool(_MISSABLE.search(rw.clause_rest(self._after(ctx))))
+        allowed = PERSONS if human else _INDIVIDUAL
+        if team:  # not an unknown capitalised word: "Zed missed the page" may be a system
+            allowed = allowed | {Agent.GENERIC, Agent.COLLECTIVE}
         if subject.agent not in allowed:
             agent = self._passive_agent(ctx) if not word.startswith("fail") else None
-            if agent is None or agent.agent not in _PERSONS:
+            if agent is None or agent.agent not in PERSONS:
                 return None
             return self._hit(ctx, self._lapse_advice(), subject=agent.text)
         return self._lapse(ctx, subject)
@@ -269,14 +193,16 @@ class Detector:
         ):
             return None
         subject = self._subject(ctx)
-        allowed = _PERSONS if base in _HUMAN_VERBS else _INDIVIDUAL
+        allowed = PERSONS if base in _HUMAN_VERBS else _INDIVIDUAL
         if subject.agent not in allowed:
             return None
         return self._lapse(ctx, subject, verb=ctx.match.group("verb"), verb_end=ctx.match.end())
 
     def _adverb(self, ctx: Context) -> Hit | None:
+        if framing.is_belief_verb(self._after(ctx)):
+            return None  # "wrongly assumed" is the hindsight rule's
         subject = self._subject(ctx)
-        if subject.agent not in _PERSONS:
+        if subject.agent not in PERSONS:
             subject, _verb = self.finder.clause_initial(ctx.masked, ctx.match.start())
             if subject.agent not in _INDIVIDUAL:
                 return None
@@ -316,7 +242,7 @@ class Detector:
         if subject.agent not in _INDIVIDUAL or verb_at is None:
             return None
         between = ctx.masked[verb_at : ctx.match.start()]
-        verbs = [w for w in _WORD.findall(between) if w.lower() in self.lexicon.action_verbs]
+        verbs = [w for w in WORD.findall(between) if w.lower() in self.lexicon.action_verbs]
         if not verbs and "using" not in between.lower():
             return None
         verb = rw.base_verb(verbs[0], self.lexicon) if verbs else "use"
@@ -342,24 +268,26 @@ class Detector:
         }:
             middle.pop()
         process = rw.process_noun(verb)
+        who = self._actor(ctx, subject)
+        did = verbs[0] if verbs else "used"
+        be = "were" if rw.plural(noun) else "was"
         if not middle and process:
-            clause = f"The {process} process didn't validate the {noun}"
+            clause = f"The {process} process didn't validate the {noun} {who} {did}"
         elif middle:
-            be = "were" if rw.plural(noun) else "was"
             clause = (
-                f"The tooling didn't check that the {noun} {be} right before "
-                f"{rw.gerund(verb)} {' '.join(middle)}"
+                f"The tooling didn't check that the {noun} {be} right before {who} {did} "
+                f"{' '.join(middle)}"
             )
         else:
-            be = "were" if rw.plural(noun) else "was"
-            clause = f"The tooling didn't check that the {noun} {be} right before {rw.gerund(verb)}"
+            it = "them" if rw.plural(noun) else "it"
+            clause = f"The tooling didn't check that the {noun} {be} right before {who} {did} {it}"
         return self._rewrite(ctx, subject, clause)
 
     def _bad_object(self, ctx: Context) -> Hit | None:
         subject = self._subject(ctx)
         if subject.agent not in _INDIVIDUAL:
             return None
-        words = _WORD.findall(ctx.text)
+        words = WORD.findall(ctx.text)
         base = rw.base_verb(words[0], self.lexicon)
         thing = " ".join(words[-2:] if words[-2].lower() not in {"out"} else words[-1:])
         rest = rw.clause_rest(self._after(ctx))
@@ -369,7 +297,7 @@ class Detector:
 
     def _unaware(self, ctx: Context) -> Hit | None:
         subject = self._subject(ctx)
-        if subject.agent not in _PERSONS:
+        if subject.agent not in PERSONS:
             return None
         rest = rw.clause_rest(re.sub(r"^\s*of\s+", "", self._after(ctx)))
         if _DETECTION.match(rest):
@@ -384,9 +312,9 @@ class Detector:
 
     def _agent_noun(self, ctx: Context) -> Hit | None:
         agent = self.finder.after(ctx.masked, ctx.match.end())
-        noun = _WORD.findall(ctx.text)[0].lower()
+        noun = WORD.findall(ctx.text)[0].lower()
         strong = noun.startswith(("mistake", "blunder", "oversight", "fault", "slip", "lapse"))
-        if agent.agent not in _PERSONS and not (strong and agent.agent is Agent.COLLECTIVE):
+        if agent.agent not in PERSONS and not (strong and agent.agent is Agent.COLLECTIVE):
             return None
         noun = noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
         if noun == "fault":
@@ -397,11 +325,15 @@ class Detector:
         return Hit(hit.rule, hit.start, agent.end, hit.message, hit.suggestion)
 
     def _possessive(self, ctx: Context) -> Hit | None:
-        words = _WORD.findall(ctx.text)
+        words = WORD.findall(ctx.text)
         owner, noun = words[0], words[-1].lower()
         low = owner.lower()
         if low in {"his", "her"}:
             agent = Agent.INDIVIDUAL
+        elif low in {"my", "our"}:
+            if noun.startswith(("error", "typo")):
+                return None  # "our error budget", "our error rates"
+            agent = Agent.INDIVIDUAL  # self-blame: "this is my fault", "our bad"
         elif low == "their":
             if noun.startswith(("error", "typo")):
                 return None
@@ -411,7 +343,7 @@ class Detector:
             if not name or name.lower() in {"it", "that", "what", "who", "there", "here"}:
                 return None
             agent = self.finder.classify([name])
-        if agent not in _PERSONS:
+        if agent not in PERSONS:
             return None
         advice = (
             f"Describe the conditions that made the {noun.rstrip('s')} possible, not whose it was."
@@ -419,27 +351,21 @@ class Detector:
         return self._hit(ctx, Suggestion(advice, fixable=False), subject=owner)
 
     def _nobody(self, ctx: Context) -> Hit | None:
-        verb = rw.base_verb(_WORD.findall(ctx.text)[-1], self.lexicon)
-        obj = rw.clause_rest(self._after(ctx))
-        obj = re.split(r"\s+(?:for|until|during|before|after|in|on|at)\s+", obj, maxsplit=1)[0]
+        verb = rw.base_verb(WORD.findall(ctx.text)[-1], self.lexicon)
+        obj, tail = self._object_and_tail(self._after(ctx))
         prefix = ctx.original[: ctx.match.start()]
         prefix = prefix if prefix.strip(" *_") else ""
         if verb in _SEE_VERBS and obj:
             clause = (
-                f"{rw.capitalise(obj)} went unnoticed; nothing made it stand out or escalated it"
+                f"{rw.capitalise(obj)} went unnoticed{tail}; nothing made it stand out or "
+                "escalated it"
             )
         elif obj:
-            clause = f"The process didn't require or automate {rw.gerund(verb)} {obj}"
+            rest = rw.sentence_rest(self._after(ctx))
+            clause = f"The process didn't require or automate {rw.gerund(verb)} {rest}"
         else:
             return self._hit(ctx, self._lapse_advice())
         return self._hit(ctx, Suggestion(self._compose(prefix, clause)))
-
-    def _lapse_advice(self) -> Suggestion:
-        return Suggestion(
-            "Describe what the system allowed or failed to catch here (a missing safeguard, "
-            "signal or support), not the person's lapse.",
-            fixable=False,
-        )
 
     def _lapse(
         self,
@@ -453,6 +379,7 @@ class Detector:
         word = ctx.text.lower()
         after = self._after(ctx) if verb_end is None else ctx.original[verb_end:]
         prefix = self._prefix(ctx, subject)
+        who = self._actor(ctx, subject)
         clause: str | None = None
         if verb is None and word.startswith("fail"):
             found = _words_after(after)
@@ -462,63 +389,84 @@ class Detector:
         if word.startswith("forg") or (
             word.startswith("neglect") and after.lstrip().startswith("to ")
         ):
-            rest = rw.clause_rest(re.sub(r"^\s*(?:to|about)\s+", "", after))
+            rest = rw.sentence_rest(re.sub(r"^\s*(?:to|about)\s+", "", after))
             if rest:
-                clause = f"Nothing in the process prompted or automated the step to {rest}"
+                clause = f"Nothing in the process prompted {who} to {rest}"
                 if not after.lstrip().lower().startswith("to "):
-                    clause = f"Nothing in the process prompted or automated {rest}"
+                    clause = f"Nothing in the process reminded {who} of {rest}"
         elif word.startswith(("overlook", "neglect", "ignor")):
-            rest = rw.clause_rest(after)
-            if rest:
+            obj, tail = self._object_and_tail(after)
+            if obj:
                 verb_word = "dismiss" if word.startswith("ignor") else "overlook"
-                clause = f"{rw.capitalise(rest)} was easy to {verb_word}; nothing made it stand out"
+                if word.startswith("ignor") and _SIGNAL.search(obj):
+                    clause = (
+                        f"{rw.capitalise(obj)} went unanswered by {who}{tail}; nothing escalated it"
+                    )
+                else:
+                    clause = (
+                        f"{rw.capitalise(obj)} {_be(obj)} easy for {who} to {verb_word}{tail}; "
+                        "nothing made it stand out"
+                    )
         elif word.startswith("made"):
-            mistake = " ".join(_WORD.findall(ctx.text)[1:])
+            mistake = " ".join(WORD.findall(ctx.text)[1:])
             rest = rw.clause_rest(after)
             clause = f"The tooling and process let {mistake} {rest} through without catching it"
         elif word.startswith("miss"):
-            rest = rw.clause_rest(after)
-            rest = re.split(r"\s+(?:for|until|during)\s+", rest, maxsplit=1)[0]
-            if rest:
-                tail = (
+            obj, tail = self._object_and_tail(after)
+            if obj:
+                advice = (
                     "nothing escalated it when it went unacknowledged"
-                    if _SIGNAL.search(rest)
+                    if _SIGNAL.search(obj)
                     else "nothing made it stand out"
                 )
-                clause = f"{rw.capitalise(rest)} was easy to miss; {tail}"
+                clause = f"{rw.capitalise(obj)} {_be(obj)} easy for {who} to miss{tail}; {advice}"
         elif word.startswith("mis"):
             base = rw.base_verb(word, self.lexicon)
-            rest = rw.clause_rest(after)
-            clause = f"The tooling made it easy to {base} {rest}; nothing validated it"
+            rest = rw.sentence_rest(after)
+            clause = f"The tooling made it easy for {who} to {base} {rest}; nothing validated it"
         elif verb is not None:
-            clause = self._negated_clause(rw.base_verb(verb, self.lexicon), after)
+            clause = self._negated_clause(rw.base_verb(verb, self.lexicon), after, who)
         suggestion = Suggestion(self._compose(prefix, clause)) if clause else self._lapse_advice()
         return self._hit(ctx, suggestion, start=subject.start, subject=subject.text)
 
-    def _negated_clause(self, base: str, after: str) -> str | None:
+    def _object_and_tail(self, after: str) -> tuple[str, str]:
+        """The object of a verb and the rest of its sentence: ("the page", " for 20 minutes")."""
+        full = rw.sentence_rest(after)
+        obj = object_of(after)
+        at = full.find(obj) if obj else -1
+        tail = full[at + len(obj) :] if at >= 0 else ""
+        also = _SO_DID.match(tail)
+        if also:  # "missed the typo, and so did the approver"
+            tail = f", and for {also.group(1)}"
+        return obj, tail.rstrip()
+
+    def _negated_clause(self, base: str, after: str, who: str) -> str | None:
         rest = rw.clause_rest(after)
+        full = rw.sentence_rest(after)
         if base in _SEE_VERBS:
             if not rest:
                 return None
             if _THAT.match(rest):
-                return f"Nothing made it clear {rest}"
-            return f"{rw.capitalise(rest)} wasn't made visible enough to be noticed in time"
+                return f"Nothing made it clear to {who} {full}"
+            obj, tail = self._object_and_tail(after)
+            return f"{rw.capitalise(obj)} wasn't visible enough for {who} to notice{tail}"
         if base in _KNOW_VERBS:
             if not rest:
                 return None
             if _THAT.match(rest):
-                return f"The system didn't make it clear {rest}"
-            return f"Nothing made {rest} clear at the time"
+                return f"The system didn't make it clear to {who} {full}"
+            return f"Nothing made {full} clear to {who} at the time"
         if base == "follow":
-            return f"Following {rest or 'the procedure'} depended on memory; the tooling didn't guide or enforce it"
-        if base in _RESPOND_VERBS:
             return (
-                f"{rw.capitalise(rest or 'the page')} went unacknowledged and nothing escalated it"
+                f"Following {full or 'the procedure'} depended on the memory of {who}; "
+                "the tooling didn't guide or enforce it"
             )
-        full = rw.sentence_rest(after)
+        if base in _RESPOND_VERBS:
+            obj, tail = self._object_and_tail(after)
+            return f"{rw.capitalise(obj or 'the page')} went unanswered by {who}{tail}; nothing escalated it"
         if base in _CHECK_VERBS:
-            return f"The process didn't require or automate {rw.gerund(base)} {full}"
-        return f"The process didn't prompt or automate {rw.gerund(base)} {full}"
+            return f"The process didn't require {who} to {base} {full}"
+        return f"The process didn't prompt {who} to {base} {full}"
 
     def _tooling_allowed(
         self, ctx: Context, subject: Subject, verb_at: int | None = None
@@ -527,7 +475,7 @@ class Detector:
         if verb_at is None or verb_at > ctx.match.start():
             # the adverb comes before its verb: "accidentally deleted the table"
             after = self._after(ctx)
-            words = _WORD.findall(after)
+            words = WORD.findall(after)
             if not words:
                 return self._lapse_advice()
             verb = words[0]
@@ -535,7 +483,7 @@ class Detector:
         else:
             # the marker comes after: "deleted the table by mistake"
             tokens = ctx.original[verb_at : ctx.match.start()]
-            words = _WORD.findall(tokens)
+            words = WORD.findall(tokens)
             if not words:
                 return self._lapse_advice()
             verb = words[0]
@@ -544,13 +492,12 @@ class Detector:
             return self._lapse_advice()
         base = rw.base_verb(verb, self.lexicon)
         marker = ctx.text.lower()
+        who = self._actor(ctx, subject)
         if marker.startswith("without"):
             lacking = marker.split(None, 1)[1]
-            clause = f"The process allowed {rw.gerund(base)} {rest} without {lacking}; make that check part of the pipeline"
+            clause = f"The process let {who} {base} {rest} without {lacking}; make that check part of the pipeline"
         else:
-            clause = (
-                f"The tooling allowed {rw.gerund(base)} {rest} without a safeguard or confirmation"
-            )
+            clause = f"The tooling let {who} {base} {rest} without a safeguard or confirmation"
         return Suggestion(self._compose(self._prefix(ctx, subject), clause))
 
     # -- fault-label ----------------------------------------------------------------
@@ -572,6 +519,8 @@ class Detector:
                     fixable=False,
                 ),
             )
+        if self._labels_a_person(ctx):
+            return self._hit(ctx, self._state_advice())
         if ctx.text.lower().startswith("human") and re.match(r"\s*-", self._after(ctx)):
             return None
         options = self._rule(ctx).options
@@ -591,356 +540,3 @@ class Detector:
             replacement = rw.capitalise(replacement)
         text = rw.replace_span(sentence, start, end, replacement)
         return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    # -- counterfactual ---------------------------------------------------------------
-
-    def _should_have(self, ctx: Context) -> Hit | None:
-        after = self._after(ctx)
-        words = _WORD.findall(after)
-        if not words:
-            return None
-        negative = "n't" in ctx.text.lower() or " not" in ctx.text.lower()
-        subject = self._subject(ctx)
-        prefix = self._prefix(ctx, subject)
-        subject_text = " ".join(ctx.original[subject.start : subject.end].split()) or "This"
-        if words[0].lower() == "been":
-            if len(words) < 2:
-                return None
-            participle = words[1].lower()
-            if participle in {"more", "less", "better", "extra"} and len(words) > 2:
-                participle = words[2].lower()
-            human = self._rule(ctx).options.get("pp_human") or []
-            if participle not in human or _AUTOMATIC.search(ctx.masked):
-                return None
-            by = re.search(r"^[^,;:]*?\bby\s+", after)
-            if by is not None:
-                agent = self.finder.after(ctx.masked, ctx.match.end() + by.end())
-                if agent.agent not in _PEOPLE:
-                    return None  # "should have been handled by the retry logic"
-            head = subject_text.split()[-1] if subject_text.split() else "this"
-            plural = (rw.plural(head) and subject.agent is not Agent.OTHER) or head.lower() in {
-                "we",
-                "they",
-                "these",
-                "those",
-            }
-            be = "were" if plural else "was"
-            been_end = ctx.match.end() + after.lower().find("been") + len("been")
-            if participle in {"obvious", "clear", "apparent", "evident"}:
-                verb, tail = f"{be}n't", "at the time; describe what would have surfaced it"
-            elif negative:
-                verb, tail = be, "; describe the pressures that made that reasonable at the time"
-            else:
-                verb, tail = f"{be}n't", "; describe what made that hard at the time"
-            text = rw.replace_span(ctx.original, ctx.match.start(), been_end, verb)
-            text = rw.sentence_rest(text) + (" " if not tail.startswith(";") else "") + tail
-            start = (
-                subject.start
-                if subject.text and subject.agent is not Agent.OTHER
-                else (ctx.match.start())
-            )
-            return self._hit(ctx, Suggestion(rw.tidy(text)), start=start, subject=subject.text)
-        participle = words[0].lower()
-        if not self._is_participle(participle):
-            return None
-        if subject.agent in (Agent.SYSTEM, Agent.OTHER):
-            return None
-        rest = rw.clause_rest(after[after.find(words[0]) + len(words[0]) :])
-        base = rw.base_verb(participle, self.lexicon)
-        if negative:
-            clause = f"{subject_text} {participle} {rest}; describe what made that reasonable at the time"
-        elif base == "know":
-            clause = f"Nothing made {rest or 'this'} clear at the time"
-        else:
-            clause = f"Nothing in the process prompted {rw.gerund(base)} {rest} at the time"
-        return self._hit(
-            ctx,
-            Suggestion(self._compose(prefix, clause)),
-            start=subject.start,
-            subject=subject.text,
-        )
-
-    def _supposed(self, ctx: Context) -> Hit | None:
-        subject = self._subject(ctx)
-        if subject.agent not in _PERSONS:
-            return None
-        rest = rw.clause_rest(self._after(ctx))
-        words = rest.split(" ", 1)
-        if not words or not words[0]:
-            return None
-        base = rw.base_verb(words[0], self.lexicon)
-        clause = (
-            f"Nothing in the process ensured {rw.gerund(base)} {words[1] if len(words) > 1 else ''}"
-        )
-        return self._rewrite(ctx, subject, clause)
-
-    def _is_participle(self, word: str) -> bool:
-        if word in _NOT_PARTICIPLE:
-            return False
-        if word in self.lexicon.irregular_verbs:
-            return True
-        return word.endswith(_PARTICIPLE_END) and len(word) > 3
-
-    def _could_easily(self, ctx: Context) -> Hit | None:
-        words = _WORD.findall(self._after(ctx))
-        lowered = [w.lower() for w in words[:4]]
-        if lowered[:1] == ["been"] and len(lowered) > 1:
-            if lowered[1] in {"much", "a", "far", "worse", "way", "even", "significantly"}:
-                return None
-            verb = rw.base_verb(lowered[1], self.lexicon)
-        elif lowered and lowered[0] == "have" and len(lowered) > 1:
-            verb = rw.base_verb(lowered[1], self.lexicon)
-        elif lowered:
-            verb = rw.base_verb(lowered[0], self.lexicon)
-        else:
-            return None
-        return self._advice_counterfactual(ctx, verb=verb)
-
-    def _advice_counterfactual(self, ctx: Context, verb: str | None = None) -> Hit | None:
-        if verb:
-            text = (
-                f"Describe what made this hard to {verb} at the time, and what would make the "
-                "safe action the easy one."
-            )
-        else:
-            text = (
-                "Describe what made this hard to see at the time, and what would make the safe "
-                "action the easy one."
-            )
-        return self._hit(ctx, Suggestion(text, fixable=False))
-
-    def _if_had(self, ctx: Context) -> Hit | None:
-        verb = ctx.match.group("verb").lower()
-        if verb in {"been", "a", "an", "the", "no", "to", "had", "enough", "more", "any"}:
-            return None
-        if not self._is_participle(verb):
-            return None
-        agent = self.finder.classify(ctx.match.group("np").split())
-        if agent not in _PEOPLE:
-            return None
-        base = rw.base_verb(verb, self.lexicon)
-        obj = rw.clause_rest(ctx.original[ctx.match.end() :])
-        text = (
-            f"Describe what made {rw.gerund(base)} {obj} hard at the time, and what would make "
-            "the safe action the easy one."
-        )
-        return self._hit(ctx, Suggestion(rw.tidy(text), fixable=False))
-
-    # -- hindsight --------------------------------------------------------------------
-
-    def _obviously(self, ctx: Context) -> Hit | None:
-        before = ctx.masked[max(0, ctx.match.start() - 12) : ctx.match.start()].lower()
-        if re.search(r"\b(?:not|n't|n’t)\s*$", before):
-            return None
-        text = rw.replace_span(ctx.original, ctx.match.start(), ctx.match.end(), "")
-        text = re.sub(r",\s*,", ",", text)
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _obvious(self, ctx: Context) -> Hit | None:
-        start = ctx.match.end() - len("obvious")
-        hindsight = "hindsight" in ctx.masked.lower()
-        replacement = "apparent" if hindsight else "apparent only in hindsight"
-        text = rw.replace_span(ctx.original, start, ctx.match.end(), replacement)
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _actually(self, ctx: Context) -> Hit | None:
-        subject = self._subject(ctx)
-        if subject.agent not in _PERSONS:
-            return None
-        end = ctx.match.end()
-        text = rw.replace_span(ctx.original, end - len("actually"), end, "")
-        return self._hit(ctx, Suggestion(rw.tidy(text)), start=subject.start, subject=subject.text)
-
-    def _just_had_to(self, ctx: Context) -> Hit | None:
-        subject = self._subject(ctx)
-        if subject.agent not in (Agent.INDIVIDUAL, Agent.GENERIC, Agent.NAME_GUESS):
-            return None
-        word_end = ctx.match.start() + len(_WORD.findall(ctx.text)[0])
-        text = rw.replace_span(ctx.original, ctx.match.start(), word_end, "")
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _all_had_to(self, ctx: Context) -> Hit | None:
-        agent = self.finder.classify(ctx.match.group("np").split())
-        if agent not in (Agent.INDIVIDUAL, Agent.GENERIC, Agent.NAME_GUESS):
-            return None
-        return self._hit(
-            ctx,
-            Suggestion(
-                "Describe what made this step hard to see at the time, not how easy it looks now.",
-                fixable=False,
-            ),
-        )
-
-    def _simple_check(self, ctx: Context) -> Hit | None:
-        return self._hit(
-            ctx,
-            Suggestion(
-                "Describe which check was missing and why it wasn't in place.", fixable=False
-            ),
-        )
-
-    def _despite(self, ctx: Context) -> Hit | None:
-        return self._hit(
-            ctx,
-            Suggestion(
-                "Describe why going ahead made sense at the time, and what would have made "
-                "the warning stop the action.",
-                fixable=False,
-            ),
-        )
-
-    # -- blame-question -----------------------------------------------------------------
-
-    def _why(self, ctx: Context) -> Hit | None:
-        subject = self.finder.after(ctx.masked, ctx.match.end())
-        if subject.agent not in (Agent.INDIVIDUAL, Agent.GENERIC, Agent.NOBODY):
-            return None
-        after = ctx.original[subject.end :]
-        words = _WORD.findall(after)
-        negative = any(n in ctx.text.lower() for n in ("n't", "not"))
-        if words and words[0].lower() == "not":
-            negative, words = True, words[1:]
-            after = after[after.lower().find("not") + 3 :]
-        if not words:
-            return self._hit(ctx, self._question_advice(), subject=subject.text)
-        verb = rw.base_verb(words[0], self.lexicon)
-        rest = rw.sentence_rest(after[after.find(words[0]) + len(words[0]) :]).rstrip("?")
-        aux = ctx.text.lower().split()[1]
-        if aux.startswith(("was", "were")):
-            text = "What made this reasonable at the time?"
-        elif negative:
-            text = f"What made it hard to {verb} {rest} at the time?"
-        else:
-            text = f"What made {rw.gerund(verb)} {rest} seem reasonable at the time?"
-        text = re.sub(r"\s+", " ", text)
-        end = subject.end
-        hit = self._hit(ctx, Suggestion(text), subject=subject.text)
-        return Hit(hit.rule, hit.start, max(end, hit.end), hit.message, hit.suggestion)
-
-    def _question_advice(self) -> Suggestion:
-        return Suggestion("What conditions allowed this to happen?")
-
-    def _who(self, ctx: Context) -> Hit | None:
-        before = ctx.masked[: ctx.match.start()]
-        sentence_start = not before.strip(" *_#-|:")
-        question = ctx.masked.rstrip(" *_").endswith("?")
-        embedded = bool(_QUESTION_CONTEXT.search(before))
-        if not (sentence_start or embedded or (question and not before.rstrip()[-1:].isalpha())):
-            return None
-        words = _WORD.findall(ctx.text)
-        if words[0].lower() == "whose":
-            return self._hit(ctx, self._question_advice())
-        verb_word = words[-1].lower()
-        after = self._after(ctx)
-        obj = rw.clause_rest(after).rstrip("?").strip()
-        base = rw.base_verb(verb_word, self.lexicon)
-        if (
-            verb_word in {"mistake", "fault", "blame", "responsible"}
-            or not obj
-            or base
-            in {
-                "make",
-                "cause",
-                "do",
-            }
-        ):
-            replacement = "what conditions allowed this to happen"
-        else:
-            noun = rw.process_noun(base)
-            where = f"the {noun} process" if noun else "the process"
-            replacement = f"how {obj} got through {where}"
-        if sentence_start:
-            if replacement.startswith("how "):
-                obj_part = replacement[len("how ") :].replace(" got through ", " get through ", 1)
-                text = f"How did {obj_part}?"
-            else:
-                text = "What conditions allowed this to happen?"
-            return self._hit(ctx, Suggestion(text))
-        end = ctx.match.end() + (len(after) - len(after.lstrip())) + len(obj)
-        text = rw.replace_span(ctx.original, ctx.match.start(), end, replacement)
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _question_phrase(self, ctx: Context) -> Hit | None:
-        return self._hit(ctx, self._question_advice())
-
-    # -- try-harder ------------------------------------------------------------------
-
-    def _rejected(self, ctx: Context) -> bool:
-        return bool(_REJECTS_TRY_HARDER.search(ctx.masked[: ctx.match.start()]))
-
-    def _following(self, ctx: Context) -> str:
-        after = self._after(ctx)
-        match = _FOLLOWING.match(after)
-        if not match:
-            return ""
-        rest = (
-            rw.clause_rest(after[match.end() :])
-            if match.group().strip() != "to"
-            else (rw.sentence_rest(after[match.end() :]))
-        )
-        if match.group().strip().lower() == "to":
-            words = rest.split(" ", 1)
-            if words and words[0]:
-                verb = rw.base_verb(words[0], self.lexicon)
-                rest = rw.gerund(verb) + (" " + words[1] if len(words) > 1 else "")
-        return rest
-
-    def _careful(self, ctx: Context) -> Hit | None:
-        if self._rejected(ctx):
-            return None
-        rest = self._following(ctx)
-        if rest:
-            text = f"Add a safeguard or automation for {rest}, instead of relying on extra care."
-        else:
-            text = (
-                "Add a safeguard or automation so this doesn't rely on people being more careful."
-            )
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _attention(self, ctx: Context) -> Hit | None:
-        if self._rejected(ctx):
-            return None
-        after = self._after(ctx)
-        match = re.match(r"\s*(?:to|on)\s+", after)
-        rest = rw.clause_rest(after[match.end() :]) if match else ""
-        if rest:
-            text = f"Add alerting or a dashboard check for {rest}, so it doesn't rely on attention."
-        else:
-            text = "Add alerting or a check so this doesn't rely on people paying attention."
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _remember(self, ctx: Context) -> Hit | None:
-        if self._rejected(ctx):
-            return None
-        after = rw.sentence_rest(self._after(ctx))
-        words = after.split(" ", 1)
-        if not words or not words[0]:
-            return self._hit(ctx, Suggestion("Automate this step, or add a check for it."))
-        verb = rw.base_verb(words[0], self.lexicon)
-        rest = words[1] if len(words) > 1 else ""
-        text = f"Automate, or add a check for, {rw.gerund(verb)} {rest}."
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _double_check(self, ctx: Context) -> Hit | None:
-        before = ctx.masked[: ctx.match.start()]
-        if not _MODAL_BEFORE.search(before) or self._rejected(ctx):
-            return None
-        rest = rw.sentence_rest(self._after(ctx))
-        text = (
-            f"Add a check or confirmation step for {rest}."
-            if rest
-            else ("Add an automated check or confirmation step instead.")
-        )
-        return self._hit(ctx, Suggestion(rw.tidy(text)))
-
-    def _retrain(self, ctx: Context) -> Hit | None:
-        if self._rejected(ctx):
-            return None
-        return self._hit(
-            ctx,
-            Suggestion(
-                "Change the tooling or process so the right action is the easy one; training "
-                "alone won't prevent a recurrence.",
-                fixable=False,
-            ),
-        )

@@ -66,10 +66,79 @@ The JSON API is `POST /api/v1/lint` with `{"text": "...", "participants": [...]}
 The rules are tuned to stay quiet on system subjects ("the monitoring failed to alert"),
 on people named neutrally ("Alice rolled back the release at 10:02") and on quotes.
 `make bench` reports precision and recall on the labelled sentences in
-`tests/language/eval_set.jsonl` (real sentences from published post-mortems, with their
-source, and sentences written for the set, including hard negatives).
+`tests/language/eval_set.jsonl` (98 real sentences of published post-mortems, stored as
+pointers into the corpus like the splits below, and 394 sentences written for the set,
+including hard negatives) and on the dev and frozen test splits described under
+[Evaluation](#evaluation).
+
+## Fixes keep the facts
+
+A suggested rewrite changes how a sentence frames what happened, never what happened: every
+named system or person, number, duration and time, the roles of the people involved and the
+words that order the events ("before", "after", "first") survive it, numbers in their order
+("On-call ignored the page for 20 minutes" becomes "The page went unanswered by on-call for
+20 minutes; nothing escalated it"). Each fixable suggestion is checked; where no rewrite keeps
+every fact, the suggestion is the question to ask instead ("How did the expiry date come to
+be hard-coded, and what would have caught it?"), and `--fix` leaves the sentence alone.
+
+## Linting several texts
+
+`kintsugi.language.linter.lint_named_texts({"rca#why-1": text, "action-item-1": title},
+participants=..., roster=...)` lints several named texts with one linter (each finding's
+`file` is its text's name); `blocking(findings)` keeps those that block publishing.
 
 ## Rules
+"""
+
+
+_EVALUATION = """
+## Evaluation
+
+The rules are measured on sentences they were not written from. `tests/language/blame_set/`
+holds 379 labelled sentences, 188 blameful and 191 blameless:
+
+- 103 real sentences of the post-mortems in the corpus (`KINTSUGI_CORPUS`, by default
+  `../shared/corpus`), stored as pointers: the file, character offsets and the SHA-256 of the
+  sentence, so that the repository keeps no copy of others' text. A pointer whose text has
+  changed is an error naming the file and line.
+- 276 sentences written for Kintsugi in the styles of public post-mortems (Wikimedia
+  incident reports, Kubernetes and cloud providers' post-incident reviews), none copied.
+  Blameful kinds: a named person or role with a lapse verb, counterfactuals and self-blame,
+  hindsight about what someone believed, character and state, operator-error framing,
+  team-voice lapses, fault labels, blame questions, asking people to try harder, hindsight
+  words. Blameless kinds, chosen to be hard: systems as subjects of the same verbs ("the
+  alert failed to page"), passive descriptions of failures, people named neutrally, quoted
+  chat, and near misses of each blameful pattern.
+
+Each group (label, kind, origin) was halved at random into a dev split (188 sentences) and a
+test split (191). The test split was committed before any rule changed, its SHA-256
+(`9df79306d0ce4a29748bcf01faea1b4810ed1740c7cba7b57c7291740c1b98a2`) is asserted by
+`tests/language/test_blame_set.py`, and rules were developed on the dev split only.
+
+| Set | Sentences | Precision | Recall | Before these rules |
+|---|---|---|---|---|
+| test split (frozen) | 191 | 1.00 | 0.94 | 1.00 / 0.65 |
+| dev split | 188 | 1.00 | 1.00 | 1.00 / 0.66 |
+| `eval_set.jsonl` | 492 | 1.00 | 1.00 | 1.00 / 1.00 |
+
+Four real sentences of `eval_set.jsonl` were relabelled blameful ("we failed to verify that
+KIAM was running", "we wrongly assumed", "we mistakenly thought", "this is again our bad"):
+team-voice lapses, judgements of belief and self-blame are blame by the definition above. On
+their old labels the set scores precision 0.98, recall 1.00.
+
+`test_blame_set.py` asserts precision and recall of at least 0.90 on both splits: the
+written sentences always, the whole splits where the corpus is present.
+
+Throughput (`make bench`, 50 MB of generated post-mortems, CPU time on one core, on a
+shared machine): 4.3 MB/s, 0.37x the anchor (one regular expression of the rule words,
+11.5 MB/s in the same run); before these rules 5.5 MB/s, 0.42x the anchor (13.1 MB/s). Linting
+takes about an eighth longer than before, well within twice the earlier time; linting one
+20 KB file from the command line stays under 0.3 s of CPU.
+
+A second opinion from a classifier over the sentence embeddings of the `similar` extra was
+considered and not added: the rules reach 1.00 on the dev split, so a classifier had nothing
+there to improve measurably, and it would add a model load and an embedding per sentence to
+every lint.
 """
 
 
@@ -89,6 +158,7 @@ def rules_markdown(rules: RuleSet | None = None) -> str:
         if rule.ok:
             parts.append("\nNot flagged:\n\n")
             parts.extend(f"- {sentence}\n" for sentence in rule.ok)
+    parts.append(_EVALUATION)
     return "".join(parts)
 
 

@@ -8,10 +8,11 @@ original text and filtered by ``<!-- kintsugi: allow RULE -->`` comments.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from kintsugi.language.detectors import Detector, Hit
+from kintsugi.language.check_base import Hit
+from kintsugi.language.detectors import Detector
 from kintsugi.language.findings import Finding, Fix
 from kintsugi.language.masking import allowances, front_matter, mask_markdown, mask_plain
 from kintsugi.language.names import People
@@ -274,6 +275,37 @@ def lint_text(
     return linter.lint(text, file=file, markdown=markdown, participants=participants)
 
 
+def lint_named_texts(
+    texts: Mapping[str, str] | Iterable[tuple[str, str]],
+    *,
+    participants: Iterable[str] = (),
+    roster: Iterable[str] = (),
+    systems: Iterable[str] = (),
+    markdown: bool = True,
+    rules: RuleSet | None = None,
+) -> list[Finding]:
+    """Findings in several named texts (an RCA's answers, action items), in the given order.
+
+    Each finding's ``file`` is its text's name ("rca#why-1", "action-item-3"); lines count
+    from 1 in each text. One linter and one set of people serve all the texts.
+    """
+    linter = Linter(rules, roster=roster)
+    people, services = list(participants), list(systems)
+    items = texts.items() if isinstance(texts, Mapping) else texts
+    findings: list[Finding] = []
+    for name, text in items:
+        if text and text.strip():
+            findings += linter.lint(
+                text, file=name, markdown=markdown, participants=people, systems=services
+            )
+    return findings
+
+
+def blocking(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that block publishing until fixed or overridden by a reviewer."""
+    return [f for f in findings if f.severity in BLOCKING_SEVERITIES]
+
+
 def apply_fixes(text: str, findings: Iterable[Finding]) -> tuple[str, int]:
     """``text`` with every fixable finding's sentence rewritten; returns (text, fixes applied).
 
@@ -349,4 +381,4 @@ def blocking_findings(
     doc: Document, roster: Iterable[str] = (), *, rules: RuleSet | None = None
 ) -> list[Finding]:
     """Findings that block publishing ``doc`` until fixed or overridden by a reviewer."""
-    return [f for f in lint_document(doc, roster, rules=rules) if f.severity in BLOCKING_SEVERITIES]
+    return blocking(lint_document(doc, roster, rules=rules))

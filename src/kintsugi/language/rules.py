@@ -32,6 +32,7 @@ class Trigger:
     kind: str
     pattern: str
     regex: re.Pattern[str]
+    wake: tuple[str, ...] = ()  # rule words that wake it beyond its pattern's literal words
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,11 @@ def _rule(data: Any, index: int, source: str) -> Rule:
             raise _fail("each trigger must be a mapping", source, twhere)
         kind = _str(item, "kind", source, twhere)
         pattern = _str(item, "pattern", source, twhere)
-        triggers.append(Trigger(rule_id, kind, pattern, _compile(pattern, source, twhere)))
+        wake = item.get("wake") or []
+        if not isinstance(wake, list) or not all(isinstance(w, str) and w for w in wake):
+            raise _fail("'wake' must be a list of rule words", source, f"{twhere}.wake")
+        regex = _compile(pattern, source, twhere)
+        triggers.append(Trigger(rule_id, kind, pattern, regex, tuple(w.lower() for w in wake)))
     guideline = data.get("guideline", "")
     if not isinstance(guideline, str) or (
         guideline and not re.fullmatch(r"[a-z][a-z0-9-]*#[A-Za-z][A-Za-z0-9_-]*", guideline)
@@ -287,14 +292,26 @@ def parse_rules(text: str, source: str = "rules.yaml") -> RuleSet:
     word_triggers: dict[str, list[int]] = {w: [] for w in words}
     word_set = set(words)
     longer = {f: [w for w in words if w.startswith(f)] for f in words}
+    phrases = {w: w.split() for w in words if " " in w}
     for index, trigger in enumerate(triggers):
         mapped: set[str] = set()
-        for fragment in _literal_fragments(trigger.pattern):
+        fragments = _literal_fragments(trigger.pattern)
+        # a multi-word rule word ("no one") wakes the triggers that spell all of its words
+        mapped.update(w for w, parts in phrases.items() if all(x in fragments for x in parts))
+        for fragment in fragments:
             # rule words the fragment starts with, and longer rule words it is the start of
             mapped.update(
                 fragment[:n] for n in range(1, len(fragment) + 1) if fragment[:n] in word_set
             )
             mapped.update(longer.get(fragment, ()))
+        for word in trigger.wake:
+            if word not in word_set:
+                raise _fail(
+                    f"wake word {word!r} is not one of the prefilter_words",
+                    source,
+                    f"rules.{trigger.rule}.triggers ({trigger.kind})",
+                )
+            mapped.add(word)
         if not mapped:
             raise _fail(
                 "the pattern contains none of the prefilter_words",
