@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tomllib
 import zlib
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from kintsugi.core.errors import InputError, NotFoundError
+from kintsugi.core.errors import ConfigurationError, InputError, NotFoundError
 from kintsugi.library import similar as similar_module
 from kintsugi.library.embeddings import DIMENSION, Embedder, find_model_dir, load_embedder
 from kintsugi.library.models import LibraryVectorRow
@@ -26,6 +28,8 @@ from kintsugi.postmortems.document import Visibility
 from .helpers import add, reindex, user
 
 REFERENCE = Path(__file__).parent / "data" / "minilm_reference.json"
+BEFORE_SWAP = Path(__file__).parent / "data" / "embedding_before_swap.json"
+PYPROJECT = Path(__file__).parents[2] / "pyproject.toml"
 
 
 class WordHashEncoder:
@@ -62,6 +66,41 @@ def test_model_gives_the_vectors_sentence_transformers_gives() -> None:
     # the similarities the sentence-transformers documentation shows for this model
     assert round(float(vectors[0] @ vectors[1]), 4) == 0.6660
     assert round(float(vectors[0] @ vectors[2]), 4) == 0.1046
+
+
+def test_the_packaged_tokenizer_and_reader_give_the_same_ids_and_vectors() -> None:
+    """The ``tokenizers``/``safetensors`` packages replaced a hand-written WordPiece tokenizer
+    and safetensors reader: the ids and vectors those gave are recorded in the data file."""
+    before = json.loads(BEFORE_SWAP.read_text(encoding="utf-8"))
+    model_dir = find_model_dir()
+    assert model_dir is not None
+    embedder = Embedder(model_dir)
+    for case in before["ids"]:
+        assert embedder.tokenizer.encode(case["text"]).ids == case["ids"], case["text"][:60]
+    assert max(len(case["ids"]) for case in before["ids"]) == before["max_tokens"]
+    vectors = embedder.encode([case["text"] for case in before["vectors"]])
+    expected = np.array([case["vector"] for case in before["vectors"]], dtype=np.float32)
+    assert np.abs(vectors - expected).max() < 1e-6
+
+
+def test_the_similar_extra_pins_the_model_libraries() -> None:
+    extra = tomllib.loads(PYPROJECT.read_text())["project"]["optional-dependencies"]["similar"]
+    pinned = {line.split("==")[0]: line for line in extra if "==" in line}
+    assert {"tokenizers", "safetensors"} <= pinned.keys()
+
+
+def test_a_broken_model_folder_is_named_in_the_error(tmp_path: Path) -> None:
+    model_dir = find_model_dir()
+    assert model_dir is not None
+    for name in ("config.json", "tokenizer.json", "model.safetensors"):
+        shutil.copy(model_dir / name, tmp_path / name)
+    (tmp_path / "tokenizer.json").write_text("{}")
+    with pytest.raises(ConfigurationError, match=r"tokenizer\.json"):
+        Embedder(tmp_path)
+    shutil.copy(model_dir / "tokenizer.json", tmp_path / "tokenizer.json")
+    (tmp_path / "model.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(ConfigurationError, match=r"model\.safetensors"):
+        Embedder(tmp_path)
 
 
 def test_similar_incidents_by_meaning_not_shared_words(sessions: sessionmaker[Session]) -> None:
