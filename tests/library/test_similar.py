@@ -130,12 +130,78 @@ def test_similar_incidents_by_meaning_not_shared_words(sessions: sessionmaker[Se
     assert all(abs(n - 1.0) < 1e-4 for n in norms)
 
 
-def test_auto_uses_the_model_when_installed(sessions: sessionmaker[Session]) -> None:
+def test_auto_combines_when_the_model_is_installed(sessions: sessionmaker[Session]) -> None:
     assert load_embedder() is not None
     first = add(sessions, "Queue backlog", summary="Emails piled up in the queue.")
     add(sessions, "Mail delays", summary="Messages waited in the outbound mail queue.")
     with sessions.begin() as session:
-        assert similar(session, SYSTEM, first).method == "embedding"
+        assert similar(session, SYSTEM, first).method == "combined"
+
+
+class TopicEncoder:
+    """A stand-in model that knows synonyms: storage words point one way, others another."""
+
+    name = "test-topic"
+    dimension = 2
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32]:
+        storage = {"disk", "storage", "full", "space"}
+        vectors = np.zeros((len(texts), 2), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = set(words_of(text))
+            vectors[row] = (1.0, 0.1) if words & storage else (0.1, 1.0)
+            vectors[row] /= float(np.linalg.norm(vectors[row]))
+        return vectors
+
+
+def test_combined_finds_what_words_alone_and_meaning_alone_find(
+    sessions: sessionmaker[Session],
+) -> None:
+    asked = add(sessions, "Broker disk full", summary="The kafka broker disk filled up.")
+    words = add(sessions, "Kafka broker restarts", summary="The kafka broker restarted twice.")
+    meaning = add(sessions, "Event bus storage exhausted", summary="No space left for events.")
+    add(sessions, "Printer jam", summary="The office printer jammed.")
+    encoder = TopicEncoder()
+    with sessions.begin() as session:
+        lexical = _ids(similar(session, SYSTEM, asked, limit=3, method="lexical"))
+        embedding = _ids(
+            similar(session, SYSTEM, asked, limit=1, method="embedding", encoder=encoder)
+        )
+        combined = similar(session, SYSTEM, asked, limit=2, method="combined", encoder=encoder)
+    assert lexical == [words]  # no shared word with the storage one
+    assert embedding == [meaning]
+    assert combined.method == "combined" and set(_ids(combined)) == {words, meaning}
+    assert 0 < combined.results[1].score <= combined.results[0].score <= 1
+
+
+def test_shared_services_count_more_than_shared_tags(sessions: sessionmaker[Session]) -> None:
+    asked = add(sessions, "A", summary="a", services=["Swift"], tags=["upload", "disk"])
+    by_service = add(sessions, "B", summary="b", services=["swift"])
+    by_two_tags = add(sessions, "C", summary="c", tags=["disk", "upload"])
+    by_tag = add(sessions, "D", summary="d", tags=["upload"], services=["thumbor"])
+    add(sessions, "E", summary="e", tags=["network"])
+    with sessions() as session:
+        pks = {
+            id: service.find_row(session, id, SYSTEM).pk
+            for id in (asked, by_service, by_two_tags, by_tag)
+        }
+        others = [pk for id, pk in pks.items() if id != asked]
+        ranked = similar_module.shared_fields(session, pks[asked], [*reversed(others), 999_999])
+    by_pk = {pk: id for id, pk in pks.items()}
+    assert [(by_pk[pk], score) for pk, score in ranked] == [
+        (by_two_tags, 2.0),  # two tags weigh as much as one service; ties keep candidate order
+        (by_service, 2.0),
+        (by_tag, 1.0),
+    ]
+
+
+def test_combined_needs_the_model(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(similar_module, "load_encoder", lambda: None)
+    first = add(sessions, "Anything", summary="words")
+    with sessions() as session, pytest.raises(ConfigurationError, match="not installed"):
+        similar(session, SYSTEM, first, method="combined")
 
 
 def test_vectors_are_recomputed_when_the_text_changes(sessions: sessionmaker[Session]) -> None:
