@@ -132,7 +132,8 @@ def similar_command(
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """The past post-mortems most like this one (by meaning when the model is installed)."""
+    """The past post-mortems most like this one: by words, meaning, services and tags together
+    when the embedding model is installed, else by words (docs/similar-incidents.md)."""
     ctx = context(db)
     with ctx.transaction() as session:
         result = similar(session, SYSTEM, id, limit=limit, method=method)
