@@ -163,7 +163,7 @@ def _combined(
     from kintsugi.library import vectors
 
     depth = max(FUSION_DEPTH, limit * 4)
-    lexical = _lexical(session, viewer, pk, depth)
+    lexical = _lexical(session, viewer, pk, depth, relative=False)  # only its ranks count
     embedding = vectors.nearest(session, viewer, pk, vector, model, limit=depth)
     candidates = list(dict.fromkeys(p for p, _ in [*lexical, *embedding]))
     fused = fuse(
@@ -206,7 +206,11 @@ def telling_words(title: str, keywords: str, summary: str, body: str) -> list[st
     return [word for word, _ in counts.most_common(LEXICAL_TERMS)]
 
 
-def _lexical(session: Session, viewer: Principal, pk: int, limit: int) -> list[tuple[int, float]]:
+def _lexical(
+    session: Session, viewer: Principal, pk: int, limit: int, *, relative: bool = True
+) -> list[tuple[int, float]]:
+    """The more-like-this ranking; ``relative``: scores relative to the document itself (one
+    more query), else the engine's own scores (enough for ranks)."""
     doc = session.get(LibraryDocumentRow, pk)
     if doc is None:
         return []
@@ -215,6 +219,8 @@ def _lexical(session: Session, viewer: Principal, pk: int, limit: int) -> list[t
         return []
     node = Or(tuple(Term((w,)) for w in words)) if len(words) > 1 else Term((words[0],))
     found = ranked_pks(session, viewer, node, conditions=[PostmortemRow.pk != pk], limit=limit)
+    if not relative:
+        return found
     itself = ranked_pks(session, SYSTEM, node, conditions=[PostmortemRow.pk == pk], limit=1)
     best = itself[0][1] if itself and itself[0][1] > 0 else max((s for _, s in found), default=1.0)
     return [(p, min(1.0, s / best) if best > 0 else 0.0) for p, s in found]
