@@ -82,8 +82,13 @@ def test_reindex_and_similar(sessions: sessionmaker[Session], db_url: str) -> No
     )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
-    assert body["method"] == "embedding" and body["without_vector"] == 0
+    assert body["method"] == "combined" and body["without_vector"] == 0
     assert [r["id"] for r in body["results"]] == ["certificate-expiry-on-the-api-gateway"]
+    for method, how in (("combined", "by words, meaning"), ("embedding", "by meaning")):
+        shown = runner.invoke(
+            _app(), ["similar", "partner-api", "--method", method, "--db", db_url]
+        )
+        assert shown.exit_code == 0 and f"({how}" in shown.stdout, shown.output
 
     missing = runner.invoke(_app(), ["similar", "nope", "--db", db_url])
     assert missing.exit_code == 1 and "no post-mortem" in missing.output

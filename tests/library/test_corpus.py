@@ -69,7 +69,9 @@ def test_similar_incidents_on_the_real_corpus(library: sessionmaker[Session]) ->
     assert encoder is not None
     with library.begin() as session:
         waiting = similar(session, SYSTEM, "pm2021-011-log4shell")
-    assert waiting.method == "embedding" and waiting.results == [] and waiting.without_vector > 40
+    # most documents wait for their vectors: the words still find some
+    assert waiting.method == "combined" and waiting.without_vector > 40
+    assert waiting.results
     assert refresh_vectors(library, encoder) == waiting.without_vector
     with library.begin() as session:
         logs = similar(session, SYSTEM, "pm2022-002-logs-not-shipped-to-cloudwatch", limit=3)
@@ -77,7 +79,7 @@ def test_similar_incidents_on_the_real_corpus(library: sessionmaker[Session]) ->
             session, SYSTEM, "pm2022-002-logs-not-shipped-to-cloudwatch", method="lexical"
         )
         flux = similar(session, SYSTEM, "pm2021-002-flux-version-bump-causing-component-downtime")
-    assert logs.method == "embedding"
+    assert logs.method == "combined"
     assert "pm2023-002-logs-not-shipped-to-cloudwatch" in [r.id for r in logs.results][:2]
     assert "pm2023-002-logs-not-shipped-to-cloudwatch" in [r.id for r in lexical.results][:2]
     assert flux.results[0].id == ("pm2021-003-flux-version-bump-causing-component-downtime")

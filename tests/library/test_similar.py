@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tomllib
 import zlib
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from kintsugi.core.errors import InputError, NotFoundError
+from kintsugi.core.errors import ConfigurationError, InputError, NotFoundError
 from kintsugi.library import similar as similar_module
 from kintsugi.library.embeddings import DIMENSION, Embedder, find_model_dir, load_embedder
 from kintsugi.library.models import LibraryVectorRow
@@ -26,6 +28,8 @@ from kintsugi.postmortems.document import Visibility
 from .helpers import add, reindex, user
 
 REFERENCE = Path(__file__).parent / "data" / "minilm_reference.json"
+BEFORE_SWAP = Path(__file__).parent / "data" / "embedding_before_swap.json"
+PYPROJECT = Path(__file__).parents[2] / "pyproject.toml"
 
 
 class WordHashEncoder:
@@ -64,6 +68,41 @@ def test_model_gives_the_vectors_sentence_transformers_gives() -> None:
     assert round(float(vectors[0] @ vectors[2]), 4) == 0.1046
 
 
+def test_the_packaged_tokenizer_and_reader_give_the_same_ids_and_vectors() -> None:
+    """The ``tokenizers``/``safetensors`` packages replaced a hand-written WordPiece tokenizer
+    and safetensors reader: the ids and vectors those gave are recorded in the data file."""
+    before = json.loads(BEFORE_SWAP.read_text(encoding="utf-8"))
+    model_dir = find_model_dir()
+    assert model_dir is not None
+    embedder = Embedder(model_dir)
+    for case in before["ids"]:
+        assert embedder.tokenizer.encode(case["text"]).ids == case["ids"], case["text"][:60]
+    assert max(len(case["ids"]) for case in before["ids"]) == before["max_tokens"]
+    vectors = embedder.encode([case["text"] for case in before["vectors"]])
+    expected = np.array([case["vector"] for case in before["vectors"]], dtype=np.float32)
+    assert np.abs(vectors - expected).max() < 1e-6
+
+
+def test_the_similar_extra_pins_the_model_libraries() -> None:
+    extra = tomllib.loads(PYPROJECT.read_text())["project"]["optional-dependencies"]["similar"]
+    pinned = {line.split("==")[0]: line for line in extra if "==" in line}
+    assert {"tokenizers", "safetensors"} <= pinned.keys()
+
+
+def test_a_broken_model_folder_is_named_in_the_error(tmp_path: Path) -> None:
+    model_dir = find_model_dir()
+    assert model_dir is not None
+    for name in ("config.json", "tokenizer.json", "model.safetensors"):
+        shutil.copy(model_dir / name, tmp_path / name)
+    (tmp_path / "tokenizer.json").write_text("{}")
+    with pytest.raises(ConfigurationError, match=r"tokenizer\.json"):
+        Embedder(tmp_path)
+    shutil.copy(model_dir / "tokenizer.json", tmp_path / "tokenizer.json")
+    (tmp_path / "model.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(ConfigurationError, match=r"model\.safetensors"):
+        Embedder(tmp_path)
+
+
 def test_similar_incidents_by_meaning_not_shared_words(sessions: sessionmaker[Session]) -> None:
     tls = add(
         sessions,
@@ -91,12 +130,78 @@ def test_similar_incidents_by_meaning_not_shared_words(sessions: sessionmaker[Se
     assert all(abs(n - 1.0) < 1e-4 for n in norms)
 
 
-def test_auto_uses_the_model_when_installed(sessions: sessionmaker[Session]) -> None:
+def test_auto_combines_when_the_model_is_installed(sessions: sessionmaker[Session]) -> None:
     assert load_embedder() is not None
     first = add(sessions, "Queue backlog", summary="Emails piled up in the queue.")
     add(sessions, "Mail delays", summary="Messages waited in the outbound mail queue.")
     with sessions.begin() as session:
-        assert similar(session, SYSTEM, first).method == "embedding"
+        assert similar(session, SYSTEM, first).method == "combined"
+
+
+class TopicEncoder:
+    """A stand-in model that knows synonyms: storage words point one way, others another."""
+
+    name = "test-topic"
+    dimension = 2
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32]:
+        storage = {"disk", "storage", "full", "space"}
+        vectors = np.zeros((len(texts), 2), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = set(words_of(text))
+            vectors[row] = (1.0, 0.1) if words & storage else (0.1, 1.0)
+            vectors[row] /= float(np.linalg.norm(vectors[row]))
+        return vectors
+
+
+def test_combined_finds_what_words_alone_and_meaning_alone_find(
+    sessions: sessionmaker[Session],
+) -> None:
+    asked = add(sessions, "Broker disk full", summary="The kafka broker disk filled up.")
+    words = add(sessions, "Kafka broker restarts", summary="The kafka broker restarted twice.")
+    meaning = add(sessions, "Event bus storage exhausted", summary="No space left for events.")
+    add(sessions, "Printer jam", summary="The office printer jammed.")
+    encoder = TopicEncoder()
+    with sessions.begin() as session:
+        lexical = _ids(similar(session, SYSTEM, asked, limit=3, method="lexical"))
+        embedding = _ids(
+            similar(session, SYSTEM, asked, limit=1, method="embedding", encoder=encoder)
+        )
+        combined = similar(session, SYSTEM, asked, limit=2, method="combined", encoder=encoder)
+    assert lexical == [words]  # no shared word with the storage one
+    assert embedding == [meaning]
+    assert combined.method == "combined" and set(_ids(combined)) == {words, meaning}
+    assert 0 < combined.results[1].score <= combined.results[0].score <= 1
+
+
+def test_shared_services_count_more_than_shared_tags(sessions: sessionmaker[Session]) -> None:
+    asked = add(sessions, "A", summary="a", services=["Swift"], tags=["upload", "disk"])
+    by_service = add(sessions, "B", summary="b", services=["swift"])
+    by_two_tags = add(sessions, "C", summary="c", tags=["disk", "upload"])
+    by_tag = add(sessions, "D", summary="d", tags=["upload"], services=["thumbor"])
+    add(sessions, "E", summary="e", tags=["network"])
+    with sessions() as session:
+        pks = {
+            id: service.find_row(session, id, SYSTEM).pk
+            for id in (asked, by_service, by_two_tags, by_tag)
+        }
+        others = [pk for id, pk in pks.items() if id != asked]
+        ranked = similar_module.shared_fields(session, pks[asked], [*reversed(others), 999_999])
+    by_pk = {pk: id for id, pk in pks.items()}
+    assert [(by_pk[pk], score) for pk, score in ranked] == [
+        (by_two_tags, 2.0),  # two tags weigh as much as one service; ties keep candidate order
+        (by_service, 2.0),
+        (by_tag, 1.0),
+    ]
+
+
+def test_combined_needs_the_model(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(similar_module, "load_encoder", lambda: None)
+    first = add(sessions, "Anything", summary="words")
+    with sessions() as session, pytest.raises(ConfigurationError, match="not installed"):
+        similar(session, SYSTEM, first, method="combined")
 
 
 def test_vectors_are_recomputed_when_the_text_changes(sessions: sessionmaker[Session]) -> None:

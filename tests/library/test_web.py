@@ -155,3 +155,4 @@ def test_similar_fragment_for_the_document_page(
     fragment = client.get("/library/similar/coredns-upgrade-broke-resolution")
     assert fragment.status_code == 200
     assert "Similar incidents" in fragment.text and "<html" not in fragment.text
+    assert "Compared by words, meaning, services and tags" in fragment.text

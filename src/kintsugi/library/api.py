@@ -46,6 +46,7 @@ def similar_incidents(
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
     method: Annotated[str, Query(pattern="^(" + "|".join(METHODS) + ")$")] = "auto",
 ) -> dict[str, Any]:
-    """The past post-mortems most like this one (by meaning when the model is installed)."""
+    """The past post-mortems most like this one: by words, meaning, services and tags together
+    when the embedding model is installed, else by words (docs/similar-incidents.md)."""
     with db.begin() as session:
         return similar(session, viewer, id, limit=limit, method=method).to_json()

@@ -1,4 +1,5 @@
-"""CLI of the library: ``search``, ``similar``, ``library build`` and ``library reindex``."""
+"""CLI of the library: ``search``, ``similar``, ``library build``, ``library reindex`` and
+``library similar-eval``."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from kintsugi.core.cli_support import (
 from kintsugi.library.index import reindex_all
 from kintsugi.library.search import SearchFilters, search
 from kintsugi.library.similar import METHODS, load_encoder, similar
+from kintsugi.library.similar_eval import EVAL_METHODS, K, evaluate, load_set
 from kintsugi.library.static import build_library
 from kintsugi.people.principal import SYSTEM
 
@@ -115,6 +117,13 @@ def search_command(
         out_console.print(Text("\n".join(facets), style="dim"))
 
 
+HOW = {
+    "combined": "by words, meaning, services and tags",
+    "embedding": "by meaning",
+    "lexical": "by shared words",
+}
+
+
 @handle_errors
 def similar_command(
     id: Annotated[str, typer.Argument(help="The post-mortem (its id or a unique prefix).")],
@@ -123,15 +132,15 @@ def similar_command(
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """The past post-mortems most like this one (by meaning when the model is installed)."""
+    """The past post-mortems most like this one: by words, meaning, services and tags together
+    when the embedding model is installed, else by words (docs/similar-incidents.md)."""
     ctx = context(db)
     with ctx.transaction() as session:
         result = similar(session, SYSTEM, id, limit=limit, method=method)
     if json_out:
         print_json(result.to_json())
         return
-    how = "by meaning" if result.method == "embedding" else "by shared words"
-    out_console.print(f"Post-mortems like {result.id} ({how}):", highlight=False)
+    out_console.print(f"Post-mortems like {result.id} ({HOW[result.method]}):", highlight=False)
     for item in result.results:
         line = Text(f"  {item.score:5.2f}  ")
         line.append(item.id, style="bold cyan")
@@ -223,6 +232,41 @@ def reindex_command(
         )
 
 
+@handle_errors
+def similar_eval_command(
+    labelled: Annotated[
+        Path,
+        typer.Argument(help="A labelled set (YAML): groups of incidents that belong together."),
+    ],
+    corpus: Annotated[
+        Path | None,
+        typer.Option("--corpus", help="The folder the set's file pointers are relative to."),
+    ] = None,
+    method: Annotated[
+        list[str] | None,
+        typer.Option("--method", help=f"Only these ({', '.join(EVAL_METHODS)}); repeatable."),
+    ] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Precision at this rank.")] = K,
+    json_out: JsonOption = False,
+) -> None:
+    """Precision at k of each similar-incidents method on a labelled set (temporary database)."""
+    documents = load_set(labelled, corpus)
+    with _progress("asking") as progress:
+        result = evaluate(documents, methods=method or EVAL_METHODS, k=k, progress=progress)
+    if json_out:
+        print_json(result.to_json())
+        return
+    out_console.print(
+        f"{result.documents} documents, {result.queries} asked in {result.groups} groups; "
+        f"precision at {result.k}:",
+        highlight=False,
+    )
+    for score in result.scores:
+        out_console.print(f"  {score.method:10} {score.precision:.3f}", highlight=False)
+    for file, reason in result.skipped:
+        err_console.print(f"skipped {file}: {reason}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``search``, ``similar`` and the ``library`` commands to the root app."""
     app.command("search")(search_command)
@@ -233,4 +277,5 @@ def register(app: typer.Typer) -> None:
     )
     library.command("build")(build_command)
     library.command("reindex")(reindex_command)
+    library.command("similar-eval")(similar_eval_command)
     app.add_typer(library, name="library")

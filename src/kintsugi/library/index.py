@@ -40,14 +40,15 @@ class IndexText:
 
     def embedding_hash(self) -> str:
         """A fingerprint of the text its meaning vector is computed from."""
-        return text_hash(embedding_text(self.title, self.summary, self.body))
+        return text_hash(embedding_text(self.title, self.keywords, self.summary, self.body))
 
 
-def embedding_text(title: str, summary: str, body: str) -> str:
-    """The gist a meaning vector is computed from: the title and the summary (or, without a
-    summary, the start of the body). The model reads at most 256 tokens of it."""
+def embedding_text(title: str, keywords: str, summary: str, body: str) -> str:
+    """The gist a meaning vector is computed from: the title, the keywords (id, tags and
+    services: the system an incident is about is often named only there) and the summary (or,
+    without a summary, the start of the body). The model reads at most 256 tokens of it."""
     gist = summary.strip() or body[:EMBEDDING_FALLBACK_CHARS]
-    return f"{title}\n{gist}".strip()
+    return "\n".join(part for part in (title.strip(), keywords.strip(), gist) if part)
 
 
 def text_hash(text: str) -> str:

@@ -1,10 +1,17 @@
-"""Similar incidents: the past post-mortems closest in meaning to one of them.
+"""Similar incidents: the past post-mortems most like one of them.
 
-With the optional embedding model installed (the ``[similar]`` extra and the model package),
-documents are compared by the cosine of their all-MiniLM-L6-v2 vectors. Without it, a lexical
-"more like this" stands in: the document's most telling words, searched with the full-text
-index (bm25 on SQLite, ts_rank_cd on PostgreSQL), scored relative to the document itself.
-Only documents the viewer may see are ever compared or returned.
+Three rankings, and their fusion:
+
+- lexical: a "more like this" query of the document's most telling words, run by the
+  full-text index (bm25 on SQLite, ts_rank_cd on PostgreSQL);
+- embedding: the cosine of all-MiniLM-L6-v2 vectors (the ``[similar]`` extra and the model
+  package);
+- combined (the default when the model is installed): weighted reciprocal rank fusion of the
+  two, with a third ranking of the candidates by the services and tags they share with the
+  document (:mod:`kintsugi.library.fusion`).
+
+Without the model, the lexical ranking stands alone. Only documents the viewer may see are ever
+compared or returned. docs/similar-incidents.md gives the method and its measured precision.
 """
 
 from __future__ import annotations
@@ -18,18 +25,28 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import ConfigurationError, InputError
+from kintsugi.library.fusion import fuse
 from kintsugi.library.models import LibraryDocumentRow, LibraryVectorRow
 from kintsugi.library.query import Or, Term, words_of
 from kintsugi.library.search import ranked_pks
 from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems.models import PostmortemRow
-from kintsugi.postmortems.service import find_row
+from kintsugi.postmortems.service import find_row, tags_and_services
 
 if TYPE_CHECKING:
-    from kintsugi.library.vectors import TextEncoder
+    from kintsugi.library.vectors import TextEncoder, Vector
 
-METHODS = ("auto", "embedding", "lexical")
+METHODS = ("auto", "combined", "embedding", "lexical")
+MODEL_METHODS = ("combined", "embedding")
 MAX_LIMIT = 50
+FUSION_DEPTH = 50
+"""Each ranking offers at least this many candidates to the fusion."""
+LEXICAL_WEIGHT, EMBEDDING_WEIGHT, FIELDS_WEIGHT = 1.0, 2.0, 1.0
+"""Weights of the three rankings in the fusion (docs/similar-incidents.md: how chosen)."""
+FUSION_K = 10
+"""The rank constant of the fusion: lower than the usual 60, so the first ranks count more."""
+SERVICE_WEIGHT, TAG_WEIGHT = 2.0, 1.0
+"""What a shared service and a shared tag count for in the fields ranking."""
 LEXICAL_TERMS = 24
 INLINE_REFRESH = 16
 """At most this many missing vectors are computed during a lookup; more wait for a refresh."""
@@ -109,9 +126,9 @@ def similar(
 ) -> SimilarResult:
     """The ``limit`` post-mortems most like ``id`` among those ``viewer`` may see.
 
-    ``method``: "embedding" (needs the model), "lexical", or "auto" (embedding when installed).
-    An embedding lookup stores the document's vector first when it has none yet, so the
-    session must be able to write.
+    ``method``: "combined", "embedding" (both need the model), "lexical", or "auto" (combined
+    when the model is installed, else lexical). A lookup with the model stores the document's
+    vector first when it has none yet, so the session must be able to write.
     """
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; one of {', '.join(METHODS)}", field="method")
@@ -120,7 +137,7 @@ def similar(
     row = find_row(session, id, viewer)
     if method != "lexical" and encoder is None:
         encoder = load_encoder()
-        if encoder is None and method == "embedding":
+        if encoder is None and method in MODEL_METHODS:
             raise ConfigurationError(f"the embedding model is not installed: {INSTALL_HINT}")
     if method != "lexical" and encoder is not None:
         from kintsugi.library import vectors
@@ -128,11 +145,55 @@ def similar(
         vector = vectors.vector_of(session, encoder, row.pk)
         without = _catch_up(session, encoder)
         if vector is not None:
-            pairs = vectors.nearest(session, viewer, row.pk, vector, encoder.name, limit=limit)
-            return SimilarResult(row.id, row.title, "embedding", _describe(session, pairs), without)
+            if method == "embedding":
+                pairs = vectors.nearest(session, viewer, row.pk, vector, encoder.name, limit=limit)
+            else:
+                method = "combined"
+                pairs = _combined(session, viewer, row.pk, vector, encoder.name, limit)
+            return SimilarResult(row.id, row.title, method, _describe(session, pairs), without)
     return SimilarResult(
         row.id, row.title, "lexical", _describe(session, _lexical(session, viewer, row.pk, limit))
     )
+
+
+def _combined(
+    session: Session, viewer: Principal, pk: int, vector: Vector, model: str, limit: int
+) -> list[tuple[int, float]]:
+    """The lexical and embedding rankings fused, with the services and tags they share."""
+    from kintsugi.library import vectors
+
+    depth = max(FUSION_DEPTH, limit * 4)
+    lexical = _lexical(session, viewer, pk, depth, relative=False)  # only its ranks count
+    embedding = vectors.nearest(session, viewer, pk, vector, model, limit=depth)
+    candidates = list(dict.fromkeys(p for p, _ in [*lexical, *embedding]))
+    fused = fuse(
+        [
+            (lexical, LEXICAL_WEIGHT),
+            (embedding, EMBEDDING_WEIGHT),
+            (shared_fields(session, pk, candidates), FIELDS_WEIGHT),
+        ],
+        k=FUSION_K,
+    )
+    return fused[:limit]
+
+
+def shared_fields(session: Session, pk: int, candidates: list[int]) -> list[tuple[int, float]]:
+    """``candidates`` that share services or tags with document ``pk``, most shared first."""
+    tags, services = tags_and_services(session, [pk, *candidates])
+
+    def folded(values: dict[int, list[str]], key: int) -> set[str]:
+        return {v.casefold() for v in values.get(key, [])}
+
+    own_tags, own_services = folded(tags, pk), folded(services, pk)
+    scored = [
+        (
+            candidate,
+            SERVICE_WEIGHT * len(own_services & folded(services, candidate))
+            + TAG_WEIGHT * len(own_tags & folded(tags, candidate)),
+        )
+        for candidate in candidates
+    ]
+    return sorted((pair for pair in scored if pair[1] > 0), key=lambda pair: -pair[1])
 
 
 def telling_words(title: str, keywords: str, summary: str, body: str) -> list[str]:
@@ -145,7 +206,11 @@ def telling_words(title: str, keywords: str, summary: str, body: str) -> list[st
     return [word for word, _ in counts.most_common(LEXICAL_TERMS)]
 
 
-def _lexical(session: Session, viewer: Principal, pk: int, limit: int) -> list[tuple[int, float]]:
+def _lexical(
+    session: Session, viewer: Principal, pk: int, limit: int, *, relative: bool = True
+) -> list[tuple[int, float]]:
+    """The more-like-this ranking; ``relative``: scores relative to the document itself (one
+    more query), else the engine's own scores (enough for ranks)."""
     doc = session.get(LibraryDocumentRow, pk)
     if doc is None:
         return []
@@ -154,6 +219,8 @@ def _lexical(session: Session, viewer: Principal, pk: int, limit: int) -> list[t
         return []
     node = Or(tuple(Term((w,)) for w in words)) if len(words) > 1 else Term((words[0],))
     found = ranked_pks(session, viewer, node, conditions=[PostmortemRow.pk != pk], limit=limit)
+    if not relative:
+        return found
     itself = ranked_pks(session, SYSTEM, node, conditions=[PostmortemRow.pk == pk], limit=1)
     best = itself[0][1] if itself and itself[0][1] > 0 else max((s for _, s in found), default=1.0)
     return [(p, min(1.0, s / best) if best > 0 else 0.0) for p, s in found]

@@ -55,11 +55,12 @@ def _documents_text(session: Session, pks: Iterable[int]) -> dict[int, str]:
         select(
             LibraryDocumentRow.postmortem_pk,
             LibraryDocumentRow.title,
+            LibraryDocumentRow.keywords,
             LibraryDocumentRow.summary,
             func.substr(LibraryDocumentRow.body, 1, 2000),
         ).where(LibraryDocumentRow.postmortem_pk.in_(list(pks)))
     )
-    return {int(pk): embedding_text(t, s, b or "") for pk, t, s, b in rows}
+    return {int(pk): embedding_text(t, k, s, b or "") for pk, t, k, s, b in rows}
 
 
 def store_vectors(session: Session, encoder: TextEncoder, pks: list[int]) -> int:
