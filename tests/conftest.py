@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.migrations import upgrade
 from tests.support.browser import browser  # noqa: F401 - one Playwright per test process
+from tests.support.corpus import corpus_dir, missing_reason
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = (ROOT.parent / "shared" / "corpus").resolve()
 POSTGRES_ADMIN_URL = os.environ.get(
     "KINTSUGI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -25,9 +24,14 @@ _TEMPLATE_DB = f"kintsugi_tpl_{os.getpid()}"
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:
-    """The real post-mortems beside the project (../shared/corpus)."""
-    assert CORPUS.is_dir(), f"the corpus is missing at {CORPUS}"
-    return CORPUS
+    """The real post-mortems (``KINTSUGI_CORPUS``, by default ../shared/corpus).
+
+    Where they are absent the test is skipped, with the reason in the summary.
+    """
+    reason = missing_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    return corpus_dir()
 
 
 def _pg_admin() -> Engine:
