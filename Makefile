@@ -40,20 +40,24 @@ run: install
 services:
 	bash scripts/test-services.sh start
 
-## test: everything the tests need, then lint, types and the whole suite
+## test: everything the tests need, then lint, types, layers and the whole suite
 test: install-test services
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	. ./.test-services.env && $(BIN)/pytest -n 2 -q -p no:cacheprovider
 
+## lint: the checks of `make test` without the suite
 lint: install-test
 	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 ## bench: the benchmarks in bench/, as ratios against anchors measured in the same run
 bench: install-test services
 	. ./.test-services.env && $(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .test-services.env .pytest_cache .mypy_cache .ruff_cache build
+	rm -rf $(VENV) .test-services.env .pytest_cache .mypy_cache .ruff_cache .grimp_cache build
