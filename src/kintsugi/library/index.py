@@ -150,6 +150,11 @@ def _stored_text(session: Session, row: PostmortemRow) -> IndexText:
     )
 
 
+def is_indexed(session: Session, postmortem_pk: int) -> bool:
+    """True when the post-mortem is in the library's index."""
+    return session.get(LibraryDocumentRow, postmortem_pk) is not None
+
+
 def reindex_document(session: Session, postmortem_pk: int, doc: Document | None = None) -> None:
     """Bring the index of one post-mortem up to date (after every write, same transaction).
 
