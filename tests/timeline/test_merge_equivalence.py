@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +14,6 @@ from kintsugi.timeline.merge import merge, merge_lists
 from tests.timeline.helpers import T0
 
 # every test here runs with the compiled loops and with the pure Python ones
-pytestmark = pytest.mark.usefixtures("implementation")
 
 SOURCES = ["prometheus", "alertmanager", "pagerduty"]
 LABELS: list[dict[str, str] | None] = [

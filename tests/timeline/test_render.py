@@ -13,7 +13,6 @@ from kintsugi.timeline.render import format_duration, render_markdown, write_tab
 from tests.timeline.helpers import event
 
 # every test here runs with the compiled loops and with the pure Python ones
-pytestmark = pytest.mark.usefixtures("implementation")
 
 
 def test_markdown_is_the_timeline_section_of_a_postmortem_in_the_incidents_zone() -> None:

@@ -24,7 +24,6 @@ from kintsugi.timeline.render import (
 from tests.timeline.helpers import row_events
 
 # every test here runs with the compiled loops and with the pure Python ones
-pytestmark = pytest.mark.usefixtures("implementation")
 
 NASTY = "ab |[]()<>\n\r\t\x0b\x0c\x1f\x85\xa0\u2028\u2029\u3000é—…\x00"
 TEXT = st.one_of(

@@ -6,11 +6,10 @@ Until the people slice manages owners, an owner is a *team* when a team of that 
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError
-from kintsugi.people.models import Team, TeamMember, User
+from kintsugi.people.teams import lowered_team_names, member_usernames, team_exists
 
 OWNER_KINDS = ("person", "team")
 
@@ -24,16 +23,13 @@ def owner_kind_for(session: Session, owner: str | None, explicit: str | None = N
     if not owner:
         return "person"
     with session.no_autoflush:  # callers may be half-way through filling a new row
-        teams = session.scalar(
-            select(func.count(Team.id)).where(func.lower(Team.name) == owner.strip().lower())
-        )
-    return "team" if teams else "person"
+        return "team" if team_exists(session, owner) else "person"
 
 
 def team_names(session: Session) -> frozenset[str]:
     """Lower-cased names of every team (one query, for deciding many owners' kinds)."""
     with session.no_autoflush:
-        return frozenset(name.lower() for name in session.scalars(select(Team.name)))
+        return lowered_team_names(session)
 
 
 def owner_kind_among(teams: frozenset[str], owner: str | None) -> str:
@@ -43,11 +39,4 @@ def owner_kind_among(teams: frozenset[str], owner: str | None) -> str:
 
 def team_member_names(session: Session, team: str) -> list[str]:
     """Usernames of the members of the team called ``team`` (none when there is no such team)."""
-    return list(
-        session.scalars(
-            select(User.username)
-            .join(TeamMember, TeamMember.user_id == User.id)
-            .join(Team, Team.id == TeamMember.team_id)
-            .where(func.lower(Team.name) == team.strip().lower())
-        )
-    )
+    return member_usernames(session, team)

@@ -43,6 +43,17 @@ def load_items(session: Session, postmortem_pk: int) -> list[ActionItem]:
     return [_to_item(row) for row in session.execute(_ITEMS_OF, {"pk": postmortem_pk})]
 
 
+def has_updates(session: Session, postmortem_pk: int) -> bool:
+    """True when an action item of the post-mortem changed after it was created."""
+    updated = session.scalar(
+        select(ActionItemHistoryRow.item_id)
+        .join(ActionItemRow, ActionItemRow.id == ActionItemHistoryRow.item_id)
+        .where(ActionItemRow.postmortem_pk == postmortem_pk, ActionItemHistoryRow.kind != "created")
+        .limit(1)
+    )
+    return updated is not None
+
+
 def sync_document_items(
     session: Session,
     postmortem_pk: int,

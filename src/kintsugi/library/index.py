@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from kintsugi.actions.models import ActionItemRow
+from kintsugi.actions.service import load_items
 from kintsugi.core.types import utcnow
 from kintsugi.library import matches
 from kintsugi.library.models import LibraryDocumentRow, LibraryVectorRow
@@ -142,13 +142,14 @@ def _stored_text(session: Session, row: PostmortemRow) -> IndexText:
             .where(TimelineEventRow.postmortem_pk == pk)
             .order_by(TimelineEventRow.position, TimelineEventRow.id)
         ),
-        action_titles=column(
-            select(ActionItemRow.title)
-            .where(ActionItemRow.postmortem_pk == pk)
-            .order_by(ActionItemRow.position, ActionItemRow.id)
-        ),
+        action_titles=[item.title for item in load_items(session, pk)],
         when=row.started_at or row.created_at,
     )
+
+
+def is_indexed(session: Session, postmortem_pk: int) -> bool:
+    """True when the post-mortem is in the library's index."""
+    return session.get(LibraryDocumentRow, postmortem_pk) is not None
 
 
 def reindex_document(session: Session, postmortem_pk: int, doc: Document | None = None) -> None:

@@ -18,11 +18,15 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from kintsugi.actions.service import has_updates
 from kintsugi.core.errors import InputError, PermissionDeniedError
 from kintsugi.core.types import utcnow
+from kintsugi.language.linter import blocking_findings
+from kintsugi.library.index import is_indexed
+from kintsugi.meetings.service import attendance
 from kintsugi.metrics.deadlines import deadline_of
 from kintsugi.metrics.models import ChecklistAnswerRow
-from kintsugi.metrics.policy import Policy
+from kintsugi.metrics.policy import Policy, effective_policy
 from kintsugi.metrics.queries import DOCUMENTATION_WORDS
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.document import (
@@ -33,6 +37,9 @@ from kintsugi.postmortems.document import (
     Kind,
     Status,
 )
+from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.service import find_row, get_document, roster
+from kintsugi.rca.service import analysis_exists
 
 PASSED, FAILED, NEEDS_REVIEW = "passed", "failed", "needs_review"
 ANSWERS = (PASSED, FAILED)
@@ -319,35 +326,16 @@ def load_answers(session: Session, pk: int) -> dict[str, tuple[str, str | None, 
 
 
 def gather_facts(session: Session, pk: int, doc: Document) -> Facts:
-    """Everything the automatic checks read from the other slices."""
-    from kintsugi.actions.models import ActionItemHistoryRow, ActionItemRow
-    from kintsugi.language.linter import blocking_findings
-    from kintsugi.library.models import LibraryDocumentRow
-    from kintsugi.postmortems.models import PostmortemRow
-    from kintsugi.postmortems.service import roster
-    from kintsugi.rca.models import AnalysisRow
-
-    try:
-        from kintsugi.meetings.service import attendance as meeting_attendance
-    except ImportError:
-        attendance = None
-    else:
-        attendance = meeting_attendance(session, pk)
-    updates = session.scalar(
-        select(ActionItemHistoryRow.item_id)
-        .join(ActionItemRow, ActionItemRow.id == ActionItemHistoryRow.item_id)
-        .where(ActionItemRow.postmortem_pk == pk, ActionItemHistoryRow.kind != "created")
-        .limit(1)
-    )
+    """Everything the automatic checks read from the other slices (through their services)."""
     return Facts(
-        has_analysis=session.get(AnalysisRow, pk) is not None,
-        in_library=session.get(LibraryDocumentRow, pk) is not None,
+        has_analysis=analysis_exists(session, pk),
+        in_library=is_indexed(session, pk),
         published_at=session.scalar(
             select(PostmortemRow.published_at).where(PostmortemRow.pk == pk)
         ),
-        attendance=attendance,
+        attendance=attendance(session, pk),
         lint_findings=len(blocking_findings(doc, roster(session))),
-        item_updates=1 if updates is not None else 0,
+        item_updates=1 if has_updates(session, pk) else 0,
     )
 
 
@@ -355,8 +343,6 @@ def check_document(
     session: Session, id: str, viewer: Principal, policy: Policy, *, now: datetime | None = None
 ) -> Checklist:
     """The checklist of post-mortem ``id`` (which ``viewer`` must be allowed to see)."""
-    from kintsugi.postmortems.service import find_row, get_document
-
     row = find_row(session, id, viewer)
     doc = get_document(session, row.id, viewer)
     return evaluate(
@@ -375,8 +361,6 @@ def set_answer(
     note: str | None = None,
 ) -> None:
     """Record (or with ``answer=None`` clear) a reviewer's answer; editors and above."""
-    from kintsugi.postmortems.service import find_row
-
     if not actor.has_role(Role.EDITOR):
         raise PermissionDeniedError("answering the quality checklist needs the editor role")
     if key not in KEYS:
@@ -408,8 +392,6 @@ def set_answer(
 def publish_warning(session: Session, pk: int, doc: Document) -> str | None:
     """The warning publishing gives when ``doc`` (about to be published) scores below the
     policy's minimum; None when it does not."""
-    from kintsugi.metrics.policy import effective_policy
-
     try:
         policy = effective_policy(session)
     except InputError as exc:  # never block publishing on a bad policy file

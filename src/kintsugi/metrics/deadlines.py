@@ -19,8 +19,8 @@ from kintsugi.metrics.policy import Deadlines
 from kintsugi.metrics.queries import PM, Scope, deadline_seconds, document_conditions
 from kintsugi.people import service as people
 from kintsugi.people.principal import Principal
+from kintsugi.postmortems.authors import authors_of
 from kintsugi.postmortems.document import Status
-from kintsugi.postmortems.models import AuthorRow
 
 
 @dataclass(frozen=True)
@@ -115,15 +115,7 @@ def _overdue_query(
 
 
 def _described(session: Session, deadlines: Deadlines, rows: list[Any]) -> list[OverduePostmortem]:
-    authors: dict[int, list[str]] = {}
-    pks = [row.pk for row in rows]
-    for start in range(0, len(pks), 500):
-        for pk, name in session.execute(
-            select(AuthorRow.postmortem_pk, AuthorRow.name)
-            .where(AuthorRow.postmortem_pk.in_(pks[start : start + 500]))
-            .order_by(AuthorRow.postmortem_pk, AuthorRow.position)
-        ):
-            authors.setdefault(pk, []).append(name)
+    authors = authors_of(session, [row.pk for row in rows])
     teams = {t.id: t.name for t in people.list_teams(session)}
     result = []
     for row in rows:

@@ -17,9 +17,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kintsugi.library.embeddings import MODEL_NAME
+from kintsugi.library.vectors import CACHE
 from kintsugi.metrics.policy import Recurrence
 from kintsugi.metrics.queries import Incident, Scope, incident_list
 from kintsugi.people.principal import Principal
+from kintsugi.rca.service import recurring_causes
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,6 @@ class RecurrenceResult:
 
 def _categories(session: Session, viewer: Principal) -> tuple[dict[str, set[str]], dict[str, str]]:
     """Post-mortem id -> categories of its causes; category -> label."""
-    from kintsugi.rca.service import recurring_causes
 
     by_doc: dict[str, set[str]] = defaultdict(set)
     labels: dict[str, str] = {}
@@ -67,23 +69,13 @@ def _categories(session: Session, viewer: Principal) -> tuple[dict[str, set[str]
 
 
 def _vector_pks(session: Session) -> set[int]:
-    """The post-mortems that have a library vector (empty without numpy)."""
-    try:
-        from kintsugi.library.embeddings import MODEL_NAME
-        from kintsugi.library.vectors import CACHE
-    except ImportError:
-        return set()
+    """The post-mortems that have a library vector."""
     pks, _matrix = CACHE.matrix(session, MODEL_NAME)
     return {int(pk) for pk in pks}
 
 
 def _vectors(session: Session, pks: list[int]) -> dict[int, Any]:
-    """The library's vectors of ``pks`` (empty without numpy or without stored vectors)."""
-    try:
-        from kintsugi.library.embeddings import MODEL_NAME
-        from kintsugi.library.vectors import CACHE
-    except ImportError:
-        return {}
+    """The library's vectors of ``pks`` (empty without stored vectors)."""
     all_pks, matrix = CACHE.matrix(session, MODEL_NAME)
     if not len(all_pks):
         return {}

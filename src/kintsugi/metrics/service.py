@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError
+from kintsugi.handbook.training import completions_by_month
+from kintsugi.meetings.service import held_by_month
 from kintsugi.metrics import queries
 from kintsugi.metrics.policy import Policy
 from kintsugi.metrics.queries import GroupKey, Scope
@@ -276,16 +278,12 @@ def _by_group(values: list[tuple[GroupKey, float]]) -> dict[GroupKey, list[float
 
 def learning_sessions(session: Session, scope: Scope) -> list[tuple[str, int]]:
     """Held post-mortem meetings and other learning sessions per month."""
-    from kintsugi.meetings.service import held_by_month
-
     held = dict(held_by_month(session, since=scope.since, until=scope.until, team=scope.team))
     return [(month, int(held.get(month, 0))) for month in months_of(scope)]
 
 
 def facilitators_trained(session: Session, scope: Scope) -> list[tuple[str, int]]:
     """People who passed the facilitator self-check for the first time, per month."""
-    from kintsugi.handbook.training import completions_by_month
-
     passed = dict(completions_by_month(session, since=scope.since, until=scope.until))
     return [(month, int(passed.get(month, 0))) for month in months_of(scope)]
 

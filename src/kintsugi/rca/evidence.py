@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError
@@ -20,7 +19,7 @@ from kintsugi.postmortems.document import Document
 from kintsugi.rca.model import Analysis, ChangeKind, Evidence, Milestone
 from kintsugi.timeline.durations import Durations
 from kintsugi.timeline.events import CHANGE_KINDS, Kind
-from kintsugi.timeline.models import TimelineEventRow
+from kintsugi.timeline.store import events_with_ids
 
 
 @dataclass(frozen=True)
@@ -47,23 +46,7 @@ class StoredEvent:
 
 def load_events(session: Session, postmortem_pk: int) -> list[StoredEvent]:
     """The events of one (already visibility-checked) post-mortem, in timeline order."""
-    rows = session.execute(
-        select(
-            TimelineEventRow.id,
-            TimelineEventRow.at,
-            TimelineEventRow.text,
-            TimelineEventRow.actor,
-            TimelineEventRow.source,
-            TimelineEventRow.kind,
-        )
-        .where(TimelineEventRow.postmortem_pk == postmortem_pk)
-        .order_by(
-            TimelineEventRow.at.is_(None),
-            TimelineEventRow.at,
-            TimelineEventRow.position,
-            TimelineEventRow.id,
-        )
-    )
+    rows = events_with_ids(session, postmortem_pk)
     return [
         StoredEvent(id, at, text, actor, source, kind or infer_kind(text))
         for id, at, text, actor, source, kind in rows

@@ -139,7 +139,12 @@ def stored_analysis(session: Session, id: str, viewer: Principal) -> AnalysisVie
 def has_analysis(session: Session, id: str, viewer: Principal) -> bool:
     """True when post-mortem ``id`` has a stored analysis."""
     row = postmortems.find_row(session, id, viewer)
-    return session.get(AnalysisRow, row.pk) is not None
+    return analysis_exists(session, row.pk)
+
+
+def analysis_exists(session: Session, postmortem_pk: int) -> bool:
+    """True when the (already visibility-checked) post-mortem has a stored analysis."""
+    return session.get(AnalysisRow, postmortem_pk) is not None
 
 
 def _view(session: Session, pk: int, doc: Document, *, lint: bool) -> AnalysisView:

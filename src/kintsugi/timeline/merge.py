@@ -10,7 +10,6 @@ from itertools import chain
 from operator import attrgetter
 from typing import cast
 
-from kintsugi.timeline import speedups
 from kintsugi.timeline.events import Event, Ref
 
 DEFAULT_FOLD_WINDOW = timedelta(minutes=5)
@@ -43,18 +42,9 @@ def merge_lists(
     """``merge`` for lists in memory: the same result as the streaming merge.
 
     The lists are concatenated and sorted (timsort merges the sorted runs in C, and is stable,
-    so ties keep the lists' order); one pass then folds the events about alerts. When the
-    extension is built (``speedups``) both are compiled: the lists are merged rather than
-    sorted when each is in time order (with times in UTC).
+    so ties keep the lists' order); one pass then folds the events about alerts.
     """
-    native = speedups.native
-    if native is None:
-        return _fold_pure(sorted(chain.from_iterable(lists), key=_at), fold_window)
-    lists = list(lists)
-    events = native.merged(lists)
-    if events is None:
-        events = sorted(chain.from_iterable(lists), key=_at)
-    return native.fold(events, fold_window)
+    return _fold_pure(sorted(chain.from_iterable(lists), key=_at), fold_window)
 
 
 def _fold_pure(events: list[Event], window: timedelta) -> list[Event]:

@@ -9,7 +9,6 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kintsugi.core.errors import InputError
-from kintsugi.timeline import speedups
 from kintsugi.timeline.durations import Durations
 from kintsugi.timeline.events import Event
 
@@ -123,14 +122,9 @@ def _fast_row_ok(event: Event) -> bool:
 def write_table(events: Iterable[Event], zone: ZoneInfo, out: TextIO) -> int:
     """Write the timeline table (header and one row per event) to ``out``; returns the rows.
 
-    Streams, a chunk of rows at a time; each row is exactly ``table_row``. The rows are
-    written by compiled code when the extension is built (``speedups``), else by
-    ``_write_rows_pure``.
+    Streams, a chunk of rows at a time; each row is exactly ``table_row``.
     """
     out.write(HEADER)
-    native = speedups.native
-    if native is not None:
-        return native.write_rows(events, zone, out, _row_rest, _CHUNK, DETAIL_LIMIT)
     return _write_rows_pure(events, zone, out)
 
 

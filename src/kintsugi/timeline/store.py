@@ -53,6 +53,28 @@ def load_events(session: Session, postmortem_pk: int) -> list[TimelineEvent]:
     return [_to_event(row) for row in session.execute(_EVENTS_OF, {"pk": postmortem_pk})]
 
 
+_IDENTIFIED_EVENTS_OF = (
+    select(
+        TimelineEventRow.id,
+        TimelineEventRow.at,
+        TimelineEventRow.text,
+        TimelineEventRow.actor,
+        TimelineEventRow.source,
+        TimelineEventRow.kind,
+    )
+    .where(TimelineEventRow.postmortem_pk == bindparam("pk", type_=Integer))
+    .order_by(*_TIMELINE_ORDER)
+)
+
+
+def events_with_ids(
+    session: Session, postmortem_pk: int
+) -> list[tuple[int, datetime | None, str, str | None, str, str | None]]:
+    """Every stored event of one post-mortem as (id, at, text, actor, source, kind), in
+    timeline order; ``kind`` is None where none was stored. What cites events reads this."""
+    return list(session.execute(_IDENTIFIED_EVENTS_OF, {"pk": postmortem_pk}).all())
+
+
 def load_events_for(
     session: Session, postmortem_pks: Sequence[int]
 ) -> dict[int, list[TimelineEvent]]:

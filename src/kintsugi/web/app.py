@@ -61,9 +61,9 @@ ROUTERS = (
     "kintsugi.web.pages",
     "kintsugi.web.admin_pages",
     "kintsugi.handbook.api",
+    "kintsugi.language.api",
     "kintsugi.incidents.api",
 )
-OPTIONAL_ROUTERS = ("kintsugi.language.api",)
 
 
 SECURITY_HEADERS = (
@@ -147,12 +147,6 @@ def create_app(settings: Settings, *, preload_library: bool = False) -> FastAPI:
         _include(app, module.router)
         for extra in getattr(module, "EXTRA_ROUTERS", ()):
             _include(app, extra)
-    for module_name in OPTIONAL_ROUTERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue
-        _include(app, module.router)
     _install_error_handlers(app)
 
     return app
