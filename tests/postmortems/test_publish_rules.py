@@ -129,3 +129,24 @@ def test_an_import_over_a_hidden_id_answers_as_any_taken_id(
             service.upsert_document(session, Document(id=id, title="Mine"), editor)
         messages.append(str(caught.value).replace(id, "ID"))
     assert messages[0] == messages[1] and "Secret" not in messages[0]
+
+
+def test_the_command_line_import_is_the_operators_and_audited(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from kintsugi.cli import app
+    from kintsugi.core.db import make_engine, make_sessionmaker
+
+    _write(tmp_path, "published", BLAMEFUL)
+    result = CliRunner().invoke(app, ["import", str(tmp_path), "--db", sqlite_url])
+    assert result.exit_code == 0, result.stderr
+    engine = make_engine(sqlite_url)
+    with make_sessionmaker(engine)() as session:
+        events = {e.action: e for e in audit.events(session)}
+        versions = history.versions(session, "queue-backlog", SYSTEM)
+    engine.dispose()
+    assert events["imported_published"].actor.startswith("operator:")
+    assert events["imported"].detail["created"] == 1
+    assert versions[0].actor == events["imported"].actor

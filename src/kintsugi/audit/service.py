@@ -31,6 +31,9 @@ ACTIONS = (
     "restored",
     "version_restored",
     "backup",
+    "imported",
+    "imported_published",
+    "guests_invited",
 )
 
 
