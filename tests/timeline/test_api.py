@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from kintsugi.audit import service as audit
 from kintsugi.core.config import Settings
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Role
@@ -112,6 +113,11 @@ def test_fetching_with_the_servers_credentials_needs_the_right_to_edit(
         URL.replace("checkout-errors", "restricted-one"), json={"sources": ["pagerduty:Q1ABC"]}
     )
     assert allowed.status_code == 200 and len(pagerduty.paths()) > asked
+    with clients["ed"].app.state.writing_sessions() as session:  # type: ignore[attr-defined]
+        fetched = audit.events(session, action="timeline_fetched")
+    assert [(e.actor, e.target, e.detail["sources"]) for e in fetched] == [
+        ("ed", "restricted-one", ["pagerduty:Q1ABC"])
+    ]
 
 
 def test_viewers_cannot_save_and_files_are_refused(clients: dict[str, TestClient]) -> None:

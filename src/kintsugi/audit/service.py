@@ -34,6 +34,7 @@ ACTIONS = (
     "imported",
     "imported_published",
     "guests_invited",
+    "timeline_fetched",
 )
 
 

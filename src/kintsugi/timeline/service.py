@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from kintsugi.audit import service as audit
 from kintsugi.core.db import transaction
 from kintsugi.core.errors import InputError, PermissionDeniedError
 from kintsugi.people.principal import SYSTEM, Principal, Role
@@ -116,7 +117,8 @@ def build_for_postmortem(
     The one use case behind the API, the page (a preview is a fetch too) and the CLI: the
     actor must be allowed to edit the post-mortem, since the sources are read with the
     server's credentials. ``file:`` sources read the server's files: the local operator's
-    only. Times without a zone are read in ``timezone`` (default: the document's).
+    only. Times without a zone are read in ``timezone`` (default: the document's). Every
+    build is recorded in the audit log (``timeline_fetched``, with the sources).
     """
     require_fetcher(actor)
     if not actor.is_system and any(s.strip().lower().startswith("file:") for s in specs):
@@ -139,9 +141,18 @@ def build_for_postmortem(
         ),
     )
     saved = None
-    if save:
-        with transaction(sessions) as session:
+    with transaction(sessions) as session:
+        if save:
             saved = save_built_events(session, doc_id, result.events, actor=actor)
+        audit.record(
+            session,
+            actor,
+            "timeline_fetched",
+            doc_id,
+            sources=[str(spec).strip()[:200] for spec in specs],
+            events=len(result.events),
+            saved=save,
+        )
     return BuiltTimeline(doc_id, zone, result, saved)
 
 
