@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.errors import InputError, NotFoundError, PermissionDeniedError
 from kintsugi.meetings import live, service
-from kintsugi.meetings.service import Participant
+from kintsugi.meetings.participants import Participant
 from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.document import Visibility

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from kintsugi.audit import service as audit
 from kintsugi.core.config import Settings
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Role
@@ -50,6 +51,16 @@ def clients(
                 session, SYSTEM, name, role=role, password="correct horse battery staple"
             )
             tokens[name] = people.create_token(session, SYSTEM, name, "tests", "write").secret
+        tokens["ed_read"] = people.create_token(session, SYSTEM, "ed", "read", "read").secret
+        people.create_user(session, SYSTEM, "outsider", role=Role.EDITOR, password="x" * 20)
+        tokens["outsider"] = people.create_token(session, SYSTEM, "outsider", "t", "write").secret
+        postmortems.create_document(
+            session,
+            Document(
+                id="restricted-one", title="Restricted", visibility="restricted", access=["ed"]
+            ),
+            SYSTEM,
+        )
     clients = {
         name: TestClient(app, headers={"Authorization": f"Bearer {token}"})
         for name, token in tokens.items()
@@ -61,7 +72,7 @@ def clients(
 
 
 def test_preview_then_save(clients: dict[str, TestClient]) -> None:
-    preview = clients["vic"].post(URL, json={"sources": ["pagerduty:Q1ABC"]})
+    preview = clients["ed"].post(URL, json={"sources": ["pagerduty:Q1ABC"]})
     assert preview.status_code == 200, preview.text
     data = preview.json()
     assert data["timezone"] == "America/New_York"
@@ -78,6 +89,35 @@ def test_preview_then_save(clients: dict[str, TestClient]) -> None:
     assert saved.json()["saved"] == {"created": 5, "updated": 0, "unchanged": 0, "kept": 0}
     document = clients["ed"].get("/api/v1/postmortems/checkout-errors").json()
     assert len([e for e in document["timeline"] if e["source"] == "pagerduty"]) == 5
+
+
+def test_fetching_with_the_servers_credentials_needs_the_right_to_edit(
+    clients: dict[str, TestClient], pagerduty: PagerDutyFake
+) -> None:
+    asked = len(pagerduty.paths())
+    for name in ("vic", "ed_read"):  # a viewer, and an editor's read-scope token
+        denied = clients[name].post(URL, json={"sources": ["pagerduty:Q1ABC"]})
+        assert denied.status_code == 403, (name, denied.text)
+        assert "right to edit" in denied.json()["detail"]
+        page = clients[name].post(
+            "/postmortems/checkout-errors/timeline/preview", data={"sources": "pagerduty:Q1ABC"}
+        )
+        assert page.status_code == 403, name
+        assert clients[name].get("/postmortems/checkout-errors/timeline").status_code == 403
+    hidden = clients["outsider"].post(
+        URL.replace("checkout-errors", "restricted-one"), json={"sources": ["pagerduty:Q1ABC"]}
+    )
+    assert hidden.status_code == 404
+    assert len(pagerduty.paths()) == asked  # the vendor was never asked
+    allowed = clients["ed"].post(
+        URL.replace("checkout-errors", "restricted-one"), json={"sources": ["pagerduty:Q1ABC"]}
+    )
+    assert allowed.status_code == 200 and len(pagerduty.paths()) > asked
+    with clients["ed"].app.state.writing_sessions() as session:  # type: ignore[attr-defined]
+        fetched = audit.events(session, action="timeline_fetched")
+    assert [(e.actor, e.target, e.detail["sources"]) for e in fetched] == [
+        ("ed", "restricted-one", ["pagerduty:Q1ABC"])
+    ]
 
 
 def test_viewers_cannot_save_and_files_are_refused(clients: dict[str, TestClient]) -> None:

@@ -31,6 +31,10 @@ ACTIONS = (
     "restored",
     "version_restored",
     "backup",
+    "imported",
+    "imported_published",
+    "guests_invited",
+    "timeline_fetched",
 )
 
 

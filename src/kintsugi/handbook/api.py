@@ -195,8 +195,10 @@ class MarkedOut(BaseModel):
     id: str
     answer: int | None
     correct: bool
-    correct_answer: int
-    explanation: str
+    correct_answer: int | None = Field(
+        description="The best option: after a passed attempt, or for a right answer"
+    )
+    explanation: str | None
     guide: str | None
 
 
@@ -227,7 +229,10 @@ def self_check(viewer: CurrentPrincipal) -> dict[str, Any]:
 
 @training_router.post("/attempts", response_model=ResultOut, status_code=201)
 def attempt(body: AttemptIn, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
-    """Grade an attempt, record it for the caller, and explain every answer."""
+    """Grade an attempt and record it for the caller (a write-scope token).
+
+    A passed attempt explains every answer; one not passed yet explains the right answers
+    and points the others to their guide, without giving the best option away."""
     with db.begin() as session:
         return training.submit(session, viewer, body.answers).to_json()
 

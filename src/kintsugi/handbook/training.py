@@ -2,6 +2,11 @@
 person, and who counts as a trained facilitator.
 
 A *completion* is a passed self-check; a person counts once, in the month of their first pass.
+
+Feedback teaches without handing out the key: a passed attempt shows every question's best
+answer and its explanation; an attempt not passed yet marks each answer right or wrong, explains
+the right ones, and points the wrong ones to their guide, so a first attempt (or an empty one)
+does not reveal the answers to the next.
 """
 
 from __future__ import annotations
@@ -69,13 +74,18 @@ class Marked:
     answer: int | None
     correct: bool
 
-    def to_json(self) -> dict[str, Any]:
+    def revealed(self, passed: bool) -> bool:
+        """Whether the best answer and its explanation are shown (see the module)."""
+        return passed or self.correct
+
+    def to_json(self, *, passed: bool) -> dict[str, Any]:
+        shown = self.revealed(passed)
         return {
             "id": self.question.id,
             "answer": self.answer,
             "correct": self.correct,
-            "correct_answer": self.question.correct,
-            "explanation": self.question.explanation,
+            "correct_answer": self.question.correct if shown else None,
+            "explanation": self.question.explanation if shown else None,
             "guide": f"/handbook/{self.question.guide}" if self.question.guide else None,
         }
 
@@ -98,7 +108,7 @@ class Result:
             "total": self.total,
             "passed": self.passed,
             "completed_at": self.completed_at.isoformat(),
-            "answers": [m.to_json() for m in self.marked],
+            "answers": [m.to_json(passed=self.passed) for m in self.marked],
         }
 
 
@@ -198,9 +208,11 @@ def submit(
     *,
     now: datetime | None = None,
 ) -> Result:
-    """Grade an attempt and record it for ``actor`` (a signed-in person)."""
+    """Grade an attempt and record it for ``actor`` (a signed-in person who may write)."""
     if actor.user_id is None:
         raise PermissionDeniedError("sign in as a person to record a self-check")
+    if actor.read_only:
+        raise PermissionDeniedError("recording a self-check needs a write-scope token")
     check = self_check()
     score, marked = grade(answers, check)
     total = len(check.questions)

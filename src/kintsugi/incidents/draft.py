@@ -23,6 +23,7 @@ from kintsugi.incidents.config import IncidentSettings
 from kintsugi.incidents.facts import MILESTONES, IncidentFacts, Stamp
 from kintsugi.incidents.severity import SeverityMap
 from kintsugi.incidents.vendors import VENDORS, fetch_facts, is_incident_source
+from kintsugi.people import service as people
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.document import Document, Status
@@ -296,10 +297,8 @@ def _owner(session: Session, facts: IncidentFacts) -> str | None:
     """The incident lead, as a user's name where one matches."""
     if facts.lead is None:
         return None
-    from kintsugi.meetings.service import resolve_person
-
-    username, _ = resolve_person(session, facts.lead.email or facts.lead.name)
-    return username or facts.lead.name
+    user = people.find_active_user(session, facts.lead.email or facts.lead.name)
+    return user.username if user is not None else facts.lead.name
 
 
 def _differs(current: Document, wanted: Document) -> bool:

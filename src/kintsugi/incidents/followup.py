@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from kintsugi.incidents.facts import IncidentFacts
 from kintsugi.meetings import service as meetings
+from kintsugi.meetings.participants import Participant, resolve_person
 from kintsugi.people.principal import Principal
 
 REVIEW_HOUR_UTC = 14
@@ -79,18 +80,16 @@ def ensure_review(
     resolved = facts.times.get("resolved")
     if deadline is None or resolved is None:
         return None
-    participants: list[meetings.Participant] = []
+    participants: list[Participant] = []
     organizer = None
     for person in facts.people:
-        username, email = meetings.resolve_person(session, person.email or person.name)
+        username, email = resolve_person(session, person.email or person.name)
         is_lead = facts.lead is not None and person is facts.lead
         if is_lead:
             organizer = username
         role = "technical_lead" if is_lead else "responder"
         participants.append(
-            meetings.Participant(
-                name=person.name, role=role, username=username, email=email or person.email
-            )
+            Participant(name=person.name, role=role, username=username, email=email or person.email)
         )
     plan = meetings.PlanRequest(
         kind="postmortem",

@@ -13,9 +13,10 @@ from kintsugi.core.types import utcnow
 from kintsugi.meetings import followups, live, service
 from kintsugi.meetings.agenda import agenda
 from kintsugi.meetings.invite import invite_ics, send_invite, send_notes
+from kintsugi.meetings.participants import Participant
 from kintsugi.meetings.prep import checklist
 from kintsugi.meetings.script import build_script
-from kintsugi.meetings.service import MeetingView, Participant, PlanRequest
+from kintsugi.meetings.service import MeetingView, PlanRequest
 from kintsugi.meetings.views import document_for
 from kintsugi.meetings.when import parse_when, zone
 from kintsugi.notify.config import NotifySettings
@@ -280,15 +281,38 @@ def ics_api(meeting_id: int, request: Request, db: Db, viewer: CurrentPrincipal)
     )
 
 
-@router.post("/{meeting_id}/invite/send", response_model=list[OutcomeOut])
+class SendIn(BaseModel):
+    guests: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Addresses of participants without an account to invite too (only when "
+        "KINTSUGI_INVITE_GUESTS allows it; audited)",
+    )
+
+
+@router.post(
+    "/{meeting_id}/invite/send",
+    response_model=list[OutcomeOut],
+    responses={503: {"description": "A channel is half set up; the message names the variable"}},
+)
 def send_api(
-    meeting_id: int, request: Request, db: Db, viewer: CurrentPrincipal
+    meeting_id: int,
+    request: Request,
+    db: Db,
+    viewer: CurrentPrincipal,
+    body: SendIn | None = None,
 ) -> list[OutcomeOut]:
-    """Email the invite (with the .ics) on the configured channels."""
+    """Email the invite (with the .ics) to the participants who are users and may see the
+    documents, at their stored addresses, and post it on the configured channels."""
     service.require_planner(viewer)
     with db.begin() as session:
         outcomes = send_invite(
-            session, viewer, meeting_id, NotifySettings(), request.app.state.settings.base_url
+            session,
+            viewer,
+            meeting_id,
+            NotifySettings(),
+            request.app.state.settings.base_url,
+            guests=body.guests if body else (),
         )
     return [OutcomeOut(**o.to_json()) for o in outcomes]
 

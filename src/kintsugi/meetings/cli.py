@@ -25,6 +25,7 @@ from kintsugi.core.errors import InputError
 from kintsugi.meetings import service
 from kintsugi.meetings.agenda import agenda, check_duration
 from kintsugi.meetings.invite import invite_ics, send_invite
+from kintsugi.meetings.participants import Participant
 from kintsugi.meetings.script import build_script
 from kintsugi.meetings.service import MeetingView, PlanRequest
 from kintsugi.meetings.when import local_time, parse_when
@@ -161,7 +162,7 @@ def invite(
                     SYSTEM,
                     meeting.id,
                     [
-                        service.Participant(name=organizer, role="facilitator"),
+                        Participant(name=organizer, role="facilitator"),
                         *meeting.participants,
                     ],
                 )

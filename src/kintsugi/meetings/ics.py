@@ -14,6 +14,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from kintsugi import __version__
 from kintsugi.meetings.service import CANCELLED, MeetingView
 from kintsugi.meetings.when import local_time
+from kintsugi.notify.recipients import is_email
 
 PRODID = f"-//Kintsugi//Kintsugi {__version__}//EN"
 REQUIRED = ("VERSION", "PRODID", "METHOD")
@@ -67,8 +68,8 @@ def build_ics(
     organizer.params["CN"] = vText(meeting.organizer)
     event.add("organizer", organizer)
     for person in meeting.participants:
-        if not person.email:
-            continue
+        if not person.email or not is_email(person.email):
+            continue  # an address stored before addresses were checked is left out
         attendee = vCalAddress(f"mailto:{person.email}")
         attendee.params["CN"] = vText(person.name)
         attendee.params["ROLE"] = vText(_ROLE.get(person.role, "REQ-PARTICIPANT"))

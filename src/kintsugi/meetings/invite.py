@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from sqlalchemy.orm import Session
 
+from kintsugi.audit import service as audit
+from kintsugi.core.errors import InputError, PermissionDeniedError
 from kintsugi.meetings.agenda import agenda
 from kintsugi.meetings.ics import build_ics, method_of
+from kintsugi.meetings.participants import ROLE_LABELS
 from kintsugi.meetings.script import BLAMELESS_REMINDER, PREP_ASKS
-from kintsugi.meetings.service import ROLE_LABELS, MeetingView, get_meeting
+from kintsugi.meetings.service import MeetingView, get_meeting, require_planner
 from kintsugi.meetings.when import local_time
 from kintsugi.notify.base import Attachment, Message
 from kintsugi.notify.channels import configured_channels
 from kintsugi.notify.config import NotifySettings
 from kintsugi.notify.deliver import Outcome, deliver
+from kintsugi.notify.recipients import check_email, is_email
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.document import Visibility
 from kintsugi.postmortems.models import PostmortemRow
@@ -117,16 +122,14 @@ def invite_ics(meeting: MeetingView, base_url: str, default_organizer: str) -> b
 
 
 def invite_message(
-    meeting: MeetingView, base_url: str, sender: str, recipients: tuple[str, ...] | None = None
+    meeting: MeetingView, base_url: str, sender: str, recipients: tuple[str, ...] = ()
 ) -> Message:
     """The invite email: text, HTML and the .ics (text/calendar; method=REQUEST or CANCEL).
 
-    ``recipients``: default every participant with an email (see ``allowed_recipients``).
+    ``recipients``: who gets it, as ``allowed_recipients`` and ``guest_recipients`` say.
     """
     subject = meeting.title if meeting.status != "cancelled" else f"Cancelled: {meeting.title}"
     ics = invite_ics(meeting, base_url, sender)
-    if recipients is None:
-        recipients = tuple(dict.fromkeys(p.email for p in meeting.participants if p.email))
     return Message(
         subject=subject,
         text=invite_text(meeting, base_url),
@@ -152,41 +155,69 @@ def _public(session: Session, meeting: MeetingView) -> bool:
 
 
 def allowed_recipients(session: Session, meeting: MeetingView) -> tuple[str, ...]:
-    """Participants' emails, leaving out anyone who may not see every document of the meeting
-    (for team and restricted post-mortems only users with access get the email)."""
+    """The address stored for each participant who is an active Kintsugi user and may see
+    every document of the meeting. Never an address someone wrote for a participant: a
+    participant is a user through the account they were matched to when stored."""
     from sqlalchemy import func, select
 
     from kintsugi.people.models import User
     from kintsugi.people.service import principal_for
     from kintsugi.postmortems.access import visible_to
 
-    emails: dict[str, None] = {}
-    public = _public(session, meeting)
     ids = meeting.postmortem_ids
-    for person in meeting.participants:
-        if not person.email:
+    usernames = list(dict.fromkeys(p.username for p in meeting.participants if p.username))
+    emails: dict[str, None] = {}
+    for username in usernames:
+        user = session.scalars(
+            select(User).where(User.username == username, User.is_active.is_(True))
+        ).first()
+        if user is None or not user.email or not is_email(user.email):
             continue
-        if public:
-            emails.setdefault(person.email, None)
-            continue
-        user = None
-        if person.username:
-            user = session.scalars(select(User).where(User.username == person.username)).first()
-        if user is None:
-            user = session.scalars(
-                select(User).where(func.lower(User.email) == person.email.lower())
-            ).first()
-        if user is None or not user.is_active:
-            continue
-        viewer = principal_for(session, user)
-        seen = session.scalar(
-            select(func.count(PostmortemRow.pk)).where(
-                PostmortemRow.id.in_(ids), visible_to(viewer)
+        if ids:
+            seen = session.scalar(
+                select(func.count(PostmortemRow.pk)).where(
+                    PostmortemRow.id.in_(ids), visible_to(principal_for(session, user))
+                )
             )
-        )
-        if seen == len(ids):
-            emails.setdefault(person.email, None)
+            if seen != len(ids):
+                continue
+        emails.setdefault(user.email, None)
     return tuple(emails)
+
+
+def guest_recipients(
+    session: Session,
+    actor: Principal,
+    meeting: MeetingView,
+    guests: Sequence[str],
+    settings: NotifySettings,
+) -> tuple[str, ...]:
+    """``guests``: addresses of the meeting's participants without an account, named one by
+    one by the sender. Allowed only when ``KINTSUGI_INVITE_GUESTS`` is on and the whole
+    organisation may see every document of the meeting; recorded in the audit log."""
+    if not guests:
+        return ()
+    if not settings.invite_guests:
+        raise PermissionDeniedError(
+            "invites to guests without an account are off; an operator can allow them with "
+            "KINTSUGI_INVITE_GUESTS=true"
+        )
+    if not _public(session, meeting):
+        raise PermissionDeniedError(
+            "guests are invited only to meetings about post-mortems the whole organisation may see"
+        )
+    invited = {p.email.lower(): p.email for p in meeting.participants if p.email and not p.username}
+    chosen: dict[str, None] = {}
+    for i, guest in enumerate(guests):
+        address = check_email(guest, f"guests.{i}")
+        if address.lower() not in invited:
+            raise InputError(
+                f"{address} is not a guest of this meeting: add them to the participants first",
+                field=f"guests.{i}",
+            )
+        chosen.setdefault(invited[address.lower()], None)
+    audit.record(session, actor, "guests_invited", f"meeting:{meeting.id}", guests=sorted(chosen))
+    return tuple(chosen)
 
 
 def send_invite(
@@ -195,15 +226,19 @@ def send_invite(
     meeting_id: int,
     settings: NotifySettings,
     base_url: str,
+    *,
+    guests: Sequence[str] = (),
 ) -> list[Outcome]:
-    """Send the invite on the configured channels: email to the participants who may see the
-    documents, and Slack/SNS (which ignore the .ics) only when the documents are visible to
-    the whole organisation."""
+    """Send the invite on the configured channels: email to the participants who are users
+    and may see the documents (plus the ``guests`` named, see ``guest_recipients``), and
+    Slack/SNS (which ignore the .ics) only when the documents are visible to the whole
+    organisation. A channel half set up is a NotConfiguredError naming the variable."""
+    require_planner(viewer)
     meeting = get_meeting(session, meeting_id, viewer)
-    message = invite_message(
-        meeting, base_url, settings.smtp_from, allowed_recipients(session, meeting)
-    )
     channels = configured_channels(settings)
+    recipients = allowed_recipients(session, meeting)
+    recipients += guest_recipients(session, viewer, meeting, guests, settings)
+    message = invite_message(meeting, base_url, settings.smtp_from, recipients)
     if not _public(session, meeting):
         channels = {n: c for n, c in channels.items() if n == "email"}
     return deliver(
@@ -246,7 +281,6 @@ def send_notes(
     "notes sent" follow-up is done once the email went out."""
     from kintsugi.meetings.followups import mark_done
     from kintsugi.meetings.live import list_notes
-    from kintsugi.meetings.service import require_planner
 
     require_planner(actor)
     meeting = get_meeting(session, meeting_id, actor)

@@ -8,17 +8,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
-from kintsugi.core.errors import ConflictError, InputError, KintsugiError
+from kintsugi.core.errors import ConflictError, InputError, KintsugiError, input_error_from
 from kintsugi.core.types import utcnow
 from kintsugi.meetings import followups, live, service
 from kintsugi.meetings.agenda import agenda
 from kintsugi.meetings.invite import invite_ics, send_invite, send_notes
+from kintsugi.meetings.participants import ROLE_LABELS, ROLES, Participant
 from kintsugi.meetings.prep import checklist
 from kintsugi.meetings.script import PROMPTS, build_script
-from kintsugi.meetings.service import ROLE_LABELS, ROLES, Participant, PlanRequest
+from kintsugi.meetings.service import PlanRequest
 from kintsugi.meetings.views import document_for
 from kintsugi.meetings.when import local_time, parse_when
+from kintsugi.notify.channels import setup_problems
 from kintsugi.notify.config import NotifySettings
 from kintsugi.people.principal import Principal, Role
 from kintsugi.web.deps import CurrentPrincipal, Db
@@ -189,6 +192,7 @@ def _meeting_context(
         + meeting.timezone,
         "message": None,
         "error": None,
+        "setup_problems": setup_problems(NotifySettings()),
     }
 
 
@@ -266,7 +270,11 @@ def participants_page(
                     field="participants",
                 )
             email = fields[2] if len(fields) > 2 and fields[2] else None
-            given.append(Participant(name=fields[0], role=role, email=email))
+            try:
+                given.append(Participant(name=fields[0], role=role, email=email))
+            except ValidationError as exc:
+                problem = input_error_from(exc)
+                raise InputError(f"line {n}: {problem.message}", field="participants") from None
         with db.begin() as session:
             service.set_participants(session, viewer, meeting_id, given)
     except InputError as exc:

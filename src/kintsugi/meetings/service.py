@@ -25,7 +25,14 @@ from kintsugi.meetings.models import (
     MeetingRow,
     ParticipantRow,
 )
+from kintsugi.meetings.participants import (
+    Participant,
+    clean_participants,
+    resolve_person,
+    suggest_participants,
+)
 from kintsugi.meetings.when import DeadlineCheck, check_deadline, zone
+from kintsugi.notify.recipients import is_email
 from kintsugi.people import service as people
 from kintsugi.people.models import User
 from kintsugi.people.principal import Principal, Role
@@ -35,25 +42,6 @@ from kintsugi.postmortems.models import PostmortemRow
 
 SCHEDULED, RUNNING, HELD, CANCELLED = "scheduled", "running", "held", "cancelled"
 STATUSES = (SCHEDULED, RUNNING, HELD, CANCELLED)
-ROLES = ("facilitator", "technical_lead", "responder", "impacted", "sme", "scribe")
-ROLE_LABELS = {
-    "facilitator": "Facilitator",
-    "technical_lead": "Technical lead",
-    "responder": "Responder",
-    "impacted": "Impacted",
-    "sme": "Subject matter expert",
-    "scribe": "Scribe",
-}
-# front matter fields of a document that name people in a meeting role
-_ROLE_FIELDS = {
-    "facilitator": ("facilitator", "incident_commander", "commander"),
-    "technical_lead": ("technical_lead", "tech_lead"),
-    "scribe": ("scribe",),
-    "responder": ("responders",),
-    "impacted": ("impacted", "impacted_people"),
-    "sme": ("subject_matter_experts", "smes", "sme"),
-}
-MAX_PARTICIPANTS = 200
 
 
 # ----------------------------------------------------------------------------- views
@@ -85,16 +73,6 @@ class MeetingSummary:
             "url_path": self.url_path,
             "status": self.status,
         }
-
-
-class Participant(BaseModel):
-    """Someone invited, in a role; ``email``/``username`` when they match a user."""
-
-    name: str
-    role: str = "responder"
-    email: str | None = None
-    username: str | None = None
-    attended: bool = False
 
 
 class LinkedPostmortem(BaseModel):
@@ -188,109 +166,6 @@ def require_planner(actor: Principal) -> None:
         raise PermissionDeniedError("planning and running meetings needs the editor role")
 
 
-# ----------------------------------------------------------------------------- people
-
-
-def resolve_person(session: Session, name: str) -> tuple[str | None, str | None]:
-    """(username, email) of the active user whose username, display name or email is ``name``."""
-    wanted = name.strip().lower()
-    if not wanted:
-        return None, None
-    from sqlalchemy import func
-
-    user = session.scalars(
-        select(User)
-        .where(
-            or_(
-                func.lower(User.username) == wanted,
-                func.lower(User.display_name) == wanted,
-                func.lower(User.email) == wanted,
-            ),
-            User.is_active.is_(True),
-        )
-        .order_by(func.lower(User.username) != wanted, User.id)
-        .limit(1)
-    ).first()
-    if user is None:
-        email = name.strip() if "@" in name and " " not in name.strip() else None
-        return None, email
-    return user.username, user.email
-
-
-def _names(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if isinstance(v, (str, int)) and str(v).strip()]
-    return []
-
-
-def suggest_participants(
-    session: Session, doc: Document, organizer: Principal | None = None
-) -> list[Participant]:
-    """Participants from the document: its role fields where known, then the timeline's actors
-    (responders, in timeline order); the organizer facilitates when nobody else is named."""
-    chosen: dict[str, Participant] = {}
-
-    def add(name: str, role: str) -> None:
-        key = name.strip().lower()
-        if not key or key in chosen:
-            return
-        username, email = resolve_person(session, name)
-        chosen[key] = Participant(name=name.strip(), role=role, username=username, email=email)
-
-    for role, fields in _ROLE_FIELDS.items():
-        for field_name in fields:
-            for name in _names(doc.extra.get(field_name)):
-                add(name, role)
-    if (
-        organizer is not None
-        and not organizer.is_system
-        and not any(p.role == "facilitator" for p in chosen.values())
-    ):
-        add(organizer.username, "facilitator")
-    for event in doc.timeline:
-        if event.actor:
-            add(event.actor, "responder")
-    for author in doc.authors:
-        add(author, "responder")
-    order = {role: i for i, role in enumerate(ROLES)}
-    return sorted(chosen.values(), key=lambda p: order.get(p.role, len(ROLES)))[:MAX_PARTICIPANTS]
-
-
-def _clean_participants(session: Session, given: Sequence[Participant]) -> list[Participant]:
-    result: list[Participant] = []
-    seen: set[str] = set()
-    for i, p in enumerate(given):
-        name = p.name.strip()
-        if not name:
-            continue
-        if p.role not in ROLES:
-            raise InputError(
-                f"unknown role {p.role!r}; one of {', '.join(ROLES)}",
-                field=f"participants.{i}.role",
-            )
-        if name.lower() in seen:
-            continue
-        username, email = resolve_person(session, name)
-        username = p.username or username
-        if username and f"@{username.lower()}" in seen:
-            continue  # the same person under another name (a display name, a username)
-        seen.update({name.lower(), *([f"@{username.lower()}"] if username else [])})
-        result.append(
-            Participant(
-                name=name[:200],
-                role=p.role,
-                username=username,
-                email=p.email or email,
-                attended=p.attended,
-            )
-        )
-    if len(result) > MAX_PARTICIPANTS:
-        raise InputError(f"at most {MAX_PARTICIPANTS} participants", field="participants")
-    return result
-
-
 # ----------------------------------------------------------------------------- planning
 
 
@@ -345,9 +220,9 @@ def plan_meeting(session: Session, actor: Principal, plan: PlanRequest) -> Meeti
             participants = suggest_participants(session, Document(title="-"), actor)
         if plan.organizer and not any(p.role == "facilitator" for p in participants):
             participants.insert(0, Participant(name=plan.organizer, role="facilitator"))
-            participants = _clean_participants(session, participants)
+            participants = clean_participants(session, participants)
     else:
-        participants = _clean_participants(session, plan.participants)
+        participants = clean_participants(session, plan.participants)
     team_id = people.team_id(session, plan.team) if plan.team else None
     if team_id is None and docs:
         team_id = docs[0].team_id
@@ -408,7 +283,7 @@ def set_participants(
     """Replace the participants (roles, attendance)."""
     require_planner(actor)
     row = find_meeting(session, meeting_id, actor)
-    _store_participants(session, row.id, _clean_participants(session, given))
+    _store_participants(session, row.id, clean_participants(session, given))
     row.updated_at = utcnow()
     session.flush()
     return view(session, row, actor)
@@ -562,7 +437,12 @@ def view(session: Session, row: MeetingRow, viewer: Principal) -> MeetingView:
         ],
         participants=[
             Participant(
-                name=p.name, role=p.role, email=p.email, username=username, attended=p.attended
+                name=p.name,
+                role=p.role,
+                # an address stored before addresses were checked is not shown or used
+                email=p.email if p.email and is_email(p.email) else None,
+                username=username,
+                attended=p.attended,
             )
             for p, username in participants
         ],

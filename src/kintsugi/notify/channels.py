@@ -9,6 +9,18 @@ from kintsugi.notify.email import EmailChannel
 from kintsugi.notify.slack import SlackBotChannel, SlackWebhookChannel
 from kintsugi.notify.sns import SnsChannel
 
+
+class NotConfiguredError(ConfigurationError):
+    """A channel is half set up: the server can do nothing until an operator finishes it."""
+
+    status_code = 503
+
+
+SLACK_WITHOUT_CHANNEL = (
+    "Slack is not configured: SLACK_BOT_TOKEN is set but no channel; set "
+    "KINTSUGI_SLACK_CHANNEL to the channel to post to (or SLACK_WEBHOOK_URL instead)"
+)
+
 CHANNEL_NAMES = ("email", "slack", "sns")
 BROADCAST = ("slack", "sns")  # channels everyone in the channel/topic can read
 
@@ -26,6 +38,13 @@ def check_channel_list(value: str) -> str:
     return value
 
 
+def setup_problems(settings: NotifySettings) -> list[str]:
+    """What is half set up, each naming the variable to set (for the pages to say)."""
+    if settings.slack_bot_token and not settings.slack_channel and not settings.slack_webhook_url:
+        return [SLACK_WITHOUT_CHANNEL]
+    return []
+
+
 def configured_channels(settings: NotifySettings) -> dict[str, Channel]:
     """Every channel with enough settings to send, by name.
 
@@ -41,7 +60,7 @@ def configured_channels(settings: NotifySettings) -> dict[str, Channel]:
         elif settings.slack_webhook_url:
             found["slack"] = SlackWebhookChannel(settings)
         elif settings.slack_bot_token:
-            raise ValueError("SLACK_BOT_TOKEN is set but KINTSUGI_SLACK_CHANNEL is not")
+            raise NotConfiguredError(f"notifications: {SLACK_WITHOUT_CHANNEL}")
         if settings.sns_topic_arn:
             found["sns"] = SnsChannel(settings)
     except ValueError as exc:

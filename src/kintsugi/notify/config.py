@@ -9,6 +9,7 @@ SNS: ``KINTSUGI_SNS_TOPIC_ARN`` with ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_K
 (``AWS_SESSION_TOKEN``), ``AWS_REGION`` (else the topic's region), endpoint override
 ``KINTSUGI_SNS_ENDPOINT_URL`` or ``AWS_ENDPOINT_URL_SNS``.
 Leadership digest recipients: ``KINTSUGI_DIGEST_TO`` (comma-separated addresses).
+Meeting invites to guests without a Kintsugi account: ``KINTSUGI_INVITE_GUESTS`` (off).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class NotifySettings(BaseSettings):
         "auto", validation_alias="KINTSUGI_SMTP_SECURITY"
     )
     digest_to: str = Field("", validation_alias="KINTSUGI_DIGEST_TO")
+    invite_guests: bool = Field(False, validation_alias="KINTSUGI_INVITE_GUESTS")
+    """Whether a meeting's invite may go to guests without an account, named one by one."""
 
     slack_webhook_url: str | None = Field(None, validation_alias="SLACK_WEBHOOK_URL")
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")

@@ -1,26 +1,47 @@
 """Email addresses of action item owners.
 
 An owner is free text until the people slice manages owners. A *person* owner resolves to the
-email of the active user whose username (or display name) matches, case-insensitively, or to the
-owner text itself when it is an email address. A *team* owner resolves to the emails of the
-team's active members. Anything else has no email: such owners are told on Slack/SNS only.
+email stored for the active user whose username, display name or email matches,
+case-insensitively: notices go only to people Kintsugi knows, at the address stored for them,
+never to an address someone typed. A *team* owner resolves to the emails of the team's active
+members. Anything else has no email: such owners are told on Slack/SNS only.
 """
 
 from __future__ import annotations
 
-import re
-
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from kintsugi.core.errors import InputError
 from kintsugi.people.models import Team, TeamMember, User
 
-_EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+
+def address_problem(value: str) -> str | None:
+    """Why ``value`` is not a plain email address such as ``ana@example.com`` (None if it is).
+
+    No display name, no line breaks; internal domains (no dot) are allowed for self-hosting.
+    """
+    if "\r" in value or "\n" in value:
+        return "an email address cannot contain a line break"
+    try:
+        validate_email(value, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError as exc:
+        return f"{value!r} is not an email address: {exc}"
+    return None
 
 
 def is_email(value: str) -> bool:
     """A plain address such as ``ana@example.com``."""
-    return bool(_EMAIL.match(value.strip()))
+    return address_problem(value.strip()) is None
+
+
+def check_email(value: str, field: str) -> str:
+    """``value`` stripped when it is an email address; InputError naming ``field`` otherwise."""
+    problem = address_problem(value.strip())
+    if problem is not None:
+        raise InputError(problem, field=field)
+    return value.strip()
 
 
 def owner_emails(session: Session, owner: str | None, owner_kind: str = "person") -> list[str]:
@@ -37,16 +58,18 @@ def owner_emails(session: Session, owner: str | None, owner_kind: str = "person"
             .order_by(User.username)
         )
         return [e for e in dict.fromkeys(rows) if e]
-    if is_email(owner):
-        return [owner.strip()]
     email = session.scalar(
         select(User.email)
         .where(
-            or_(func.lower(User.username) == wanted, func.lower(User.display_name) == wanted),
+            or_(
+                func.lower(User.username) == wanted,
+                func.lower(User.display_name) == wanted,
+                func.lower(User.email) == wanted,
+            ),
             User.is_active.is_(True),
             User.email.is_not(None),
         )
         .order_by(func.lower(User.username) != wanted, User.id)
         .limit(1)
     )
-    return [email] if email else []
+    return [email] if email and is_email(email) else []

@@ -14,7 +14,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Integer, Select, String, bindparam, delete, select, update
+from sqlalchemy import Integer, Select, String, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -186,6 +186,37 @@ def principal_for(session: Session, user: User, *, read_only: bool = False) -> P
         team_ids=team_ids,
         read_only=read_only,
     )
+
+
+def find_active_user(session: Session, name: str) -> User | None:
+    """The active user whose username, display name or email is ``name`` (any case); an
+    exact username wins over a display name or email that also matches."""
+    wanted = name.strip().lower()
+    if not wanted:
+        return None
+    return session.scalars(
+        select(User)
+        .where(
+            or_(
+                func.lower(User.username) == wanted,
+                func.lower(User.display_name) == wanted,
+                func.lower(User.email) == wanted,
+            ),
+            User.is_active.is_(True),
+        )
+        .order_by(func.lower(User.username) != wanted, User.id)
+        .limit(1)
+    ).first()
+
+
+def active_user(session: Session, username: str, *, field: str) -> User:
+    """The active user ``username``; InputError naming ``field`` otherwise."""
+    user = session.scalars(
+        select(User).where(User.username == username.strip(), User.is_active.is_(True))
+    ).first()
+    if user is None:
+        raise InputError(f"no active user {username!r}", field=field)
+    return user
 
 
 def usernames_by_id(session: Session, ids: Iterable[int]) -> dict[int, str]:

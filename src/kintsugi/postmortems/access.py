@@ -4,10 +4,12 @@
 - ``team``: members of the document's team, and people granted access by name;
 - ``restricted``: only people granted access by name.
 Admins see everything (they manage access); the local CLI operator is an admin.
+The same rule, applied to what a version stored, says who may read that version.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -18,9 +20,12 @@ from sqlalchemy import (
     bindparam,
     exists,
     false,
+    literal,
     or_,
     select,
+    true,
 )
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.models import AccessGrantRow, PostmortemRow
@@ -56,32 +61,65 @@ def visible_with(shape: Shape) -> ColumnElement[bool]:
 
 
 def _condition(shape: Shape, values: dict[str, Any] | None) -> ColumnElement[bool]:
-    """The condition of ``shape``: its parameters bound to ``values``, or left to the caller
-    (None) for a statement built once."""
-
-    def param(name: str, **options: Any) -> BindParameter[Any]:
-        if values is None:
-            return bindparam(name, **options)
-        return bindparam(name, values[name], unique=True, **options)  # one per use
-
+    """The condition of ``shape`` on PostmortemRow: its parameters bound to ``values``, or
+    left to the caller (None) for a statement built once."""
     alive = PostmortemRow.deleted_at.is_(None)
     if shape == "all":
         return alive
     if shape == "none":
         return false()
-    organisation = PostmortemRow.visibility == "organisation"
+    granted = exists(
+        select(AccessGrantRow.user_id).where(
+            AccessGrantRow.postmortem_pk == PostmortemRow.pk,
+            AccessGrantRow.user_id == _param("viewer_id", values, type_=Integer),
+        )
+    )
+    rule = _rule(shape, values, PostmortemRow.visibility, PostmortemRow.team_id, granted)
+    return and_(alive, rule)
+
+
+def _param(name: str, values: dict[str, Any] | None, **options: Any) -> BindParameter[Any]:
+    if values is None:
+        return bindparam(name, **options)
+    return bindparam(name, values[name], unique=True, **options)  # one per use
+
+
+def _rule(
+    shape: Shape,
+    values: dict[str, Any] | None,
+    visibility: ColumnElement[Any] | QueryableAttribute[Any],
+    team_id: ColumnElement[Any] | QueryableAttribute[Any],
+    granted: ColumnElement[bool],
+) -> ColumnElement[bool]:
+    """The visibility rule itself, over a document's ``visibility``, ``team_id`` and whether
+    the viewer is ``granted`` access by name: the one copy of it."""
+    if shape == "all":
+        return true()
+    if shape == "none":
+        return false()
+    organisation = visibility == "organisation"
     team = (
         and_(
-            PostmortemRow.visibility == "team",
-            PostmortemRow.team_id.in_(param("viewer_teams", expanding=True)),
+            visibility == "team",
+            team_id.in_(_param("viewer_teams", values, expanding=True)),
         )
         if shape == "member"
         else false()
     )
-    granted = exists(
-        select(AccessGrantRow.user_id).where(
-            AccessGrantRow.postmortem_pk == PostmortemRow.pk,
-            AccessGrantRow.user_id == param("viewer_id", type_=Integer),
-        )
-    )
-    return and_(alive, or_(organisation, team, granted))
+    return or_(organisation, team, granted)
+
+
+def may_see_as_stored(
+    session: Session,
+    viewer: Principal,
+    visibility: str,
+    team_id: int | None,
+    granted_ids: Collection[int],
+) -> bool:
+    """Whether ``viewer`` may see a document whose visibility, team and named grants were
+    these (a version as it was written): the rule above, applied to those values."""
+    shape, values = visibility_shape(viewer)
+    viewer_id = values.get("viewer_id")
+    granted = literal(viewer_id in granted_ids) if viewer_id is not None else false()
+    rule = _rule(shape, values, literal(visibility), literal(team_id, Integer), granted)
+    return bool(session.scalar(select(rule)))

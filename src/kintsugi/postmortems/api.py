@@ -239,10 +239,15 @@ def get_postmortem(id: str, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
 
 @router.post("", response_model=DocumentOut, status_code=status.HTTP_201_CREATED)
 def create_postmortem(body: DocumentIn, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
-    """Create a post-mortem from fields, from a template, or from Markdown."""
+    """Create a post-mortem from fields, from a template, or from Markdown.
+
+    A new post-mortem starts as a draft or in review; Markdown that says it is published
+    (with its ``published_at``) is kept so only when an admin imports it, and audited.
+    """
     doc = _to_document(body)
     with db.begin() as session:
-        return document_json(service.create_document(session, doc, viewer))
+        created = service.create_document(session, doc, viewer, imported=body.markdown is not None)
+        return document_json(created)
 
 
 @router.put(

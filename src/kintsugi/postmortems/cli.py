@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -24,7 +26,7 @@ from kintsugi.core.cli_support import (
 )
 from kintsugi.core.errors import InputError
 from kintsugi.exports import export_with_analysis
-from kintsugi.people.principal import SYSTEM
+from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems import deletion, history, service
 from kintsugi.postmortems.document import Severity, Status
 from kintsugi.postmortems.export import FORMATS, SUFFIXES, document_json
@@ -74,6 +76,16 @@ def new(
     err_console.print(f"wrote {out}")
 
 
+def local_operator() -> Principal:
+    """The person at the command line: the local operator, with an admin's authority over
+    the database, named in versions and the audit log by their login."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no login name in this environment
+        login = "unknown"
+    return replace(SYSTEM, username=f"operator:{login}"[:80])
+
+
 @handle_errors
 def import_(
     paths: Annotated[list[Path], typer.Argument(help="Markdown files or folders (recursive).")],
@@ -83,8 +95,14 @@ def import_(
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Import Markdown post-mortems; importing a file again updates its document."""
+    """Import Markdown post-mortems; importing a file again updates its document.
+
+    Runs with the local operator's authority (an admin's): this is how history comes in, so
+    a file that says it is published keeps its status and published_at. Each such
+    publication, and the import itself, is recorded in the audit log under operator:LOGIN.
+    """
     ctx = context(db)
+    operator = local_operator()
     total = len(find_markdown_files(paths))
     show_progress = sys.stderr.isatty() and not json_out and total > 1
     with Progress(
@@ -99,11 +117,23 @@ def import_(
         result = import_paths(
             ctx.sessions,
             paths,
-            SYSTEM,
+            operator,
             strict=strict,
             default_timezone=ctx.settings.default_timezone,
             progress=lambda _path: bar.advance(task),
         )
+    if result.created or result.updated:
+        with ctx.transaction() as session:
+            audit.record(
+                session,
+                operator,
+                "imported",
+                None,
+                created=len(result.created),
+                updated=len(result.updated),
+                failed=len(result.errors),
+                paths=[str(p) for p in paths][:20],
+            )
     if json_out:
         print_json(result.to_json())
     else:

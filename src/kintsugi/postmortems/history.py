@@ -1,17 +1,26 @@
-"""Every version of a document: list them, compare two, restore an earlier one."""
+"""Every version of a document: list them, compare two, restore an earlier one.
+
+A version is read only by those who may see the document now and who could see it as that
+version was written (its visibility, team and named grants, through the one rule of
+``access``): a document opened to the organisation does not open its restricted past.
+"""
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kintsugi.core.errors import NotFoundError
+from kintsugi.core.errors import InputError, NotFoundError
+from kintsugi.people import service as people
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems import service
+from kintsugi.postmortems.access import may_see_as_stored
 from kintsugi.postmortems.body import body_markdown
 from kintsugi.postmortems.document import Document
 from kintsugi.postmortems.models import VersionRow
@@ -35,22 +44,63 @@ class VersionInfo:
         }
 
 
+class _Readable:
+    """Whether the viewer could read a version as it was written, once per distinct setting."""
+
+    def __init__(self, session: Session, viewer: Principal) -> None:
+        self.session = session
+        self.viewer = viewer
+        self.known: dict[tuple[Any, ...], bool] = {}
+
+    def __call__(self, visibility: Any, team: Any, access: Any, author: str) -> bool:
+        # who restricts a document is granted it as it is written (older versions do not
+        # list them among the grants)
+        named = self.viewer.username in (access or []) or self.viewer.username == author
+        key = (visibility, team, named)
+        if key not in self.known:
+            self.known[key] = self._check(str(visibility or "organisation"), team, named)
+        return self.known[key]
+
+    def _check(self, visibility: str, team: Any, named: bool) -> bool:
+        try:
+            team_id = people.team_id(self.session, team) if isinstance(team, str) else None
+        except InputError:  # the team is gone: its members no longer say who it was
+            team_id = None
+        user_id = self.viewer.user_id
+        granted = [user_id] if named and user_id is not None else []
+        return may_see_as_stored(self.session, self.viewer, visibility, team_id, granted)
+
+    def snapshot(self, data: Mapping[str, Any], author: str) -> bool:
+        return self(data.get("visibility"), data.get("team"), data.get("access"), author)
+
+
 def versions(session: Session, id: str, viewer: Principal) -> list[VersionInfo]:
-    """The versions of a document the viewer may see, newest first."""
+    """The versions of a document the viewer may read, newest first."""
     row = service.find_row(session, id, viewer)
+    snap = VersionRow.snapshot
     rows = session.execute(
-        select(VersionRow.version, VersionRow.actor, VersionRow.change, VersionRow.created_at)
+        select(
+            VersionRow.version,
+            VersionRow.actor,
+            VersionRow.change,
+            VersionRow.created_at,
+            snap["visibility"].as_string(),
+            snap["team"].as_string(),
+            snap["access"],
+        )
         .where(VersionRow.postmortem_pk == row.pk)
         .order_by(VersionRow.version.desc())
     )
-    return [VersionInfo(*r) for r in rows]
+    readable = _Readable(session, viewer)
+    return [VersionInfo(*r[:4]) for r in rows if readable(r[4], r[5], r[6], r[1])]
 
 
 def snapshot(session: Session, id: str, version: int, viewer: Principal) -> Document:
-    """The document as it was at ``version``."""
+    """The document as it was at ``version``, if the viewer could read it then (as missing
+    otherwise)."""
     row = service.find_row(session, id, viewer)
     stored = session.get(VersionRow, (row.pk, version))
-    if stored is None:
+    if stored is None or not _Readable(session, viewer).snapshot(stored.snapshot, stored.actor):
         raise NotFoundError(f"post-mortem {row.id!r} has no version {version}")
     return Document.model_validate(stored.snapshot)
 

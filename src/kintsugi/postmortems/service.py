@@ -39,9 +39,9 @@ from kintsugi.core.types import utcnow
 from kintsugi.library import index as library_index
 from kintsugi.people import service as people
 from kintsugi.people.principal import Principal, Role
+from kintsugi.postmortems import publishing
 from kintsugi.postmortems.access import Shape, visibility_shape, visible_to, visible_with
 from kintsugi.postmortems.document import (
-    STATUS_TRANSITIONS,
     ActionItem,
     Document,
     Section,
@@ -58,6 +58,10 @@ from kintsugi.postmortems.models import (
     TagRow,
     VersionRow,
 )
+
+# kept here for the callers that import them from the service
+from kintsugi.postmortems.publishing import PublishBlockedError as PublishBlockedError
+from kintsugi.postmortems.publishing import roster as roster
 from kintsugi.timeline import store as timeline
 
 MAX_ID_LENGTH = 80
@@ -380,19 +384,35 @@ def _unique_id(session: Session, base: str) -> str:
     return f"{base}-{n}"
 
 
-def create_document(session: Session, doc: Document, actor: Principal) -> Document:
-    """Store a new document; its id comes from the document or from its title."""
+def id_taken(id: str) -> ConflictError:
+    """The answer for a chosen id that is in use: the same whether the caller may see that
+    post-mortem, may not, or it is in the bin, so that it reveals nothing hidden."""
+    return ConflictError(
+        f"the id {id!r} is not available; choose another id, or leave it out to have one "
+        "made from the title"
+    )
+
+
+def create_document(
+    session: Session, doc: Document, actor: Principal, *, imported: bool = False
+) -> Document:
+    """Store a new document; its id comes from the document or from its title.
+
+    Its status follows the publish rules (``publishing``); ``imported``: the document comes
+    from a file or Markdown, which keeps its stated status and time for an admin.
+    """
     _require_editor(actor)
     if doc.id:
         validate_id(doc.id)
         if session.scalar(select(PostmortemRow.pk).where(PostmortemRow.id == doc.id)):
-            raise ConflictError(f"a post-mortem with id {doc.id!r} already exists")
+            raise id_taken(doc.id)
         new_id = doc.id
     else:
         new_id = _unique_id(session, slugify(doc.title))
     row = PostmortemRow(id=new_id)
     session.add(row)
-    return _write(session, row, doc, actor, change="created")
+    history = publishing.keeps_stated(actor, imported=imported)
+    return _write(session, row, doc, actor, change="created", history=history)
 
 
 def update_document(
@@ -462,12 +482,14 @@ def create_documents(
     creating the documents one by one.
     """
     _require_editor(actor)
+    history = publishing.keeps_stated(actor, imported=True)
     now = utcnow()
     rows: list[dict[str, Any]] = []
     grants: list[list[int]] = []
     for doc in docs:
         assert doc.id is not None
         validate_id(doc.id)
+        publishing.admit(session, None, None, doc, actor, history=history)
         team_id = people.team_id(session, doc.team)
         if doc.visibility == Visibility.TEAM and team_id is None:
             raise InputError("team visibility needs a team", field="team")
@@ -489,7 +511,7 @@ def create_documents(
                 "version": 1,
                 "created_at": now,
                 "updated_at": now,
-                "published_at": _published_at(doc, None, now),
+                "published_at": publishing.published_at(doc, None, None, now, history=history),
             }
         )
     if not rows:
@@ -503,6 +525,9 @@ def create_documents(
             children[table] += child_rows
         if doc.visibility != Visibility.ORGANISATION:
             audit.record(session, actor, "visibility_changed", doc.id, after=doc.visibility.value)
+    for doc, row in zip(docs, rows, strict=True):
+        assert doc.id is not None
+        publishing.audit_history(session, actor, doc.id, doc, None, None, row["published_at"])
     for table, table_rows in children.items():
         _insert(session, table, table_rows)
     events = timeline.insert_document_events(
@@ -543,12 +568,17 @@ def create_documents(
 
 
 def upsert_document(session: Session, doc: Document, actor: Principal) -> tuple[Document, bool]:
-    """Create ``doc`` or, when its id exists, update it (imports). Returns (document, created)."""
+    """Create ``doc`` or, when its id exists, update it (imports). Returns (document, created).
+
+    An id in use by a post-mortem the actor may not see (or one in the bin, for all but
+    admins) is refused as any taken id is, revealing nothing.
+    """
+    _require_editor(actor)
     if doc.id:
         validate_id(doc.id)
         row = session.scalars(select(PostmortemRow).where(PostmortemRow.id == doc.id)).one_or_none()
         if row is not None:
-            if row.deleted_at is not None:
+            if row.deleted_at is not None and actor.has_role(Role.ADMIN):
                 raise InputError(
                     f"post-mortem {doc.id!r} was deleted; an admin can bring it back with "
                     f"`kintsugi undelete {doc.id}`",
@@ -557,28 +587,10 @@ def upsert_document(session: Session, doc: Document, actor: Principal) -> tuple[
             if not session.scalar(
                 select(func.count()).where(PostmortemRow.pk == row.pk, visible_to(actor))
             ):
-                raise NotFoundError(f"no post-mortem with id {doc.id!r} that you may change")
-            _require_editor(actor)
-            return _write(session, row, doc, actor, change="imported"), False
-    return create_document(session, doc, actor), True
-
-
-class PublishBlockedError(InputError):
-    """Publishing refused: the text has blameful language and no reviewer override."""
-
-    def __init__(self, message: str, findings: list[Any]) -> None:
-        super().__init__(message, field="status")
-        self.findings = findings
-
-
-def roster(session: Session) -> list[str]:
-    """Names of the organisation's people, so the language linter knows them as people."""
-    names: list[str] = []
-    for user in people.list_users(session):
-        names.append(user.username)
-        if user.display_name and user.display_name != user.username:
-            names.append(user.display_name)
-    return names
+                raise id_taken(doc.id)
+            history = publishing.keeps_stated(actor, imported=True)
+            return _write(session, row, doc, actor, change="imported", history=history), False
+    return create_document(session, doc, actor, imported=True), True
 
 
 def change_status(
@@ -604,51 +616,17 @@ def change_status(
     current = Status(row.status)
     if status == current:
         return _document_of(session, row)
-    if status not in STATUS_TRANSITIONS[current]:
-        allowed = ", ".join(s.value for s in sorted(STATUS_TRANSITIONS[current]))
-        raise InputError(
-            f"cannot move from {current.value} to {status.value} (from {current.value}: {allowed})",
-            field="status",
-        )
     doc = _document_of(session, row)
     doc.status = status
-    change = f"status {current.value} -> {status.value}"
-    if status == Status.PUBLISHED:
-        from kintsugi.language.linter import blocking_findings
-
-        findings = blocking_findings(doc, roster(session))
-        reason = (override_reason or "").strip()
-        if findings and not reason:
-            first = findings[0]
-            raise PublishBlockedError(
-                f"{len(findings)} blameful-language finding(s) must be fixed first, e.g. "
-                f"{first.file} line {first.line}: {first.message} (a reviewer can publish "
-                "anyway with a reason)",
-                findings,
-            )
-        if findings:
-            if not actor.has_role(Role.FACILITATOR):
-                raise PermissionDeniedError(
-                    "only a reviewer (facilitator or admin) can publish over language findings"
-                )
-            doc.extra = {
-                **doc.extra,
-                "publish_override": {
-                    "by": actor.username,
-                    "reason": reason,
-                    "at": utcnow().isoformat(),
-                    "findings": [f"{f.rule}: {f.file}:{f.line}" for f in findings],
-                },
-            }
-            change += f" (language findings overridden by {actor.username}: {reason})"
-        from kintsugi.metrics.checklist import publish_warning
-
-        warning = publish_warning(session, row.pk, doc)
-        if warning is not None:
-            change = f"{change} (warning: {warning.split(';')[0]})"[:200]
-            if warnings is not None:
-                warnings.append(warning)
-    return _write(session, row, doc, actor, change=change)
+    return _write(
+        session,
+        row,
+        doc,
+        actor,
+        change=f"status {current.value} -> {status.value}",
+        override_reason=override_reason,
+        warnings=warnings,
+    )
 
 
 def _check_version(
@@ -665,22 +643,6 @@ def _check_version(
 CHILD_TABLES = (TagRow, ServiceRow, AuthorRow, SectionRow, AccessGrantRow)
 
 
-def _published_at(doc: Document, row: PostmortemRow | None, now: datetime) -> datetime | None:
-    """The publication time to store for ``doc`` over ``row`` (None: a new document).
-
-    The time the document gives (an imported file's ``published_at``, or the one read with
-    it) wins; a document that becomes published now is published now; otherwise it stays.
-    """
-    stored = row.published_at if row is not None else None
-    if doc.status != Status.PUBLISHED:
-        return stored
-    if doc.published_at is not None:
-        return doc.published_at
-    if row is not None and row.status == Status.PUBLISHED.value and stored is not None:
-        return stored
-    return now
-
-
 def _write(
     session: Session,
     row: PostmortemRow,
@@ -690,8 +652,14 @@ def _write(
     change: str,
     items_since: datetime | None = None,
     before: Before | None = None,
+    history: bool = False,
+    override_reason: str | None = None,
+    warnings: list[str] | None = None,
 ) -> Document:
     """Store ``doc`` as the new content of ``row``, all in the caller's transaction.
+
+    The stored status follows the publish rules (``publishing.admit``; ``history``, the
+    reviewer's ``override_reason`` and the checklist's ``warnings`` are for it).
 
     Child rows are replaced with bulk statements (imports write thousands of documents).
     ``before``: what is stored, when the caller read it in this transaction already; timeline
@@ -700,10 +668,26 @@ def _write(
     """
     now = utcnow()
     is_new = row.pk is None
+    stored_status, stored_time = row.status, row.published_at
+    with session.no_autoflush:
+        current = None if is_new else Status(stored_status)
+        note = publishing.admit(
+            session,
+            row.pk,
+            current,
+            doc,
+            actor,
+            history=history,
+            override_reason=override_reason,
+            warnings=warnings,
+        )
+    change = f"{change}{note}"[:200]
     with session.no_autoflush:  # one UPDATE, one version bump
         row.title = doc.title.strip() or row.id
         row.kind = doc.kind.value
-        row.published_at = _published_at(doc, row, now)
+        row.published_at = publishing.published_at(
+            doc, stored_status, stored_time, now, history=history
+        )
         row.status = doc.status.value
         row.severity = doc.severity.value if doc.severity else None
         row.started_at = doc.started_at
@@ -737,6 +721,10 @@ def _write(
             f"post-mortem {row_id!r} is being saved by someone else right now; try again"
         ) from None
     pk = row.pk
+    if history:
+        publishing.audit_history(
+            session, actor, row_id, doc, stored_status, stored_time, row.published_at
+        )
     for child, rows in _child_rows(pk, doc, grant_ids).items():
         if stored_children is not None:
             if _same_children(child, stored_children[child], rows):
@@ -756,11 +744,14 @@ def _write(
             session, pk, doc.action_items, keep_changes_after=items_since
         )
     published_at = row.published_at if doc.status == Status.PUBLISHED else None
+    # who was granted, as stored (a restricting author is added): versions are read by it
+    granted = sorted(people.usernames_by_id(session, grant_ids).values()) if grant_ids else []
     stored = doc.model_copy(
         update={
             "id": row.id,
             "version": row.version,
             "published_at": published_at,
+            "access": granted,
             "action_items": items,
             "timeline": events,
         }

@@ -2,27 +2,21 @@
 
 ``POST /api/v1/postmortems/{id}/timeline/build`` with ``{"sources": [...], "since", "until",
 "save", "timezone"}``. Sources are the CLI's specs, except ``file:`` (the server's files are not
-the caller's to read). Credentials come from the server's environment. A source that fails is
-listed in ``failures``; the timeline is built from the others.
+the caller's to read). Credentials come from the server's environment, so a build, even a
+preview, needs the right to edit the post-mortem (editor role, write-scope token). A source
+that fails is listed in ``failures``; the timeline is built from the others.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from kintsugi.core.db import transaction
-from kintsugi.core.errors import InputError, PermissionDeniedError
-from kintsugi.people.principal import Principal, Role
-from kintsugi.postmortems.service import get_document
-from kintsugi.timeline.builder import build_for_incident, parse_sources
-from kintsugi.timeline.render import event_json, zone_named
-from kintsugi.timeline.service import save_built_events
-from kintsugi.timeline.sources.base import IncidentTimes
+from kintsugi.people.principal import Principal
+from kintsugi.timeline.service import build_for_postmortem
 from kintsugi.web.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1/postmortems", tags=["timeline"])
@@ -98,12 +92,6 @@ class BuildOut(BaseModel):
     saved: SavedOut | None
 
 
-def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=zone)
-
-
 def run_build(
     db: Db,
     viewer: Principal,
@@ -115,38 +103,10 @@ def run_build(
     save: bool = False,
     timezone: str | None = None,
 ) -> dict[str, Any]:
-    """Fetch, merge and (when asked) save a post-mortem's timeline: the API's and the page's work."""
-    if save and not viewer.has_role(Role.EDITOR):
-        raise PermissionDeniedError("saving a timeline needs the editor role")
-    if any(spec.strip().lower().startswith("file:") for spec in specs):
-        raise InputError("file: sources are for the command line only", field="sources")
-    sources = parse_sources(specs)
-    with db() as session:
-        doc = get_document(session, id, viewer)
-    zone = zone_named(timezone or doc.timezone)
-    document_times = IncidentTimes(
-        source="document",
-        started_at=doc.started_at,
-        detected_at=doc.detected_at,
-        resolved_at=doc.resolved_at,
-        title=doc.title,
-    )
-    result = build_for_incident(
-        sources,
-        since=_aware(since, zone),
-        until=_aware(until, zone),
-        document=document_times,
-    )
-    saved = None
-    if save:
-        with transaction(db) as session:
-            saved = save_built_events(session, doc.id or id, result.events, actor=viewer).to_json()
-    data = result.to_json()
-    data["events"] = [event_json(e, zone) for e in result.events]
-    data["changes_before_detection"] = [
-        event_json(e, zone) for e in result.changes_before_detection
-    ]
-    return {"postmortem": doc.id or id, "timezone": zone.key, **data, "saved": saved}
+    """The API's and the page's build: ``build_for_postmortem`` as JSON."""
+    return build_for_postmortem(
+        db, viewer, id, specs, since=since, until=until, save=save, timezone=timezone
+    ).to_json()
 
 
 @router.post("/{id}/timeline/build", response_model=BuildOut)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import nullcontext
 from datetime import datetime
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -22,10 +21,10 @@ from kintsugi.core.cli_support import (
 )
 from kintsugi.core.errors import InputError
 from kintsugi.people.principal import SYSTEM
-from kintsugi.timeline.builder import SPEC_HELP, BuildResult, build_for_incident, parse_sources
+from kintsugi.timeline.builder import SPEC_HELP
 from kintsugi.timeline.events import parse_time
-from kintsugi.timeline.render import event_json, render_markdown, zone_named
-from kintsugi.timeline.sources.base import IncidentTimes
+from kintsugi.timeline.render import render_markdown
+from kintsugi.timeline.service import build_for_postmortem
 
 timeline_app = typer.Typer(
     help="Incident timelines: fetch events from incident tools and merge them.",
@@ -35,8 +34,9 @@ timeline_app = typer.Typer(
 FORMATS = ("md", "json")
 
 
-def _time_option(value: str | None, name: str, zone: ZoneInfo) -> datetime | None:
-    """A --since/--until value; a time without a zone is read in the document's zone."""
+def _time_option(value: str | None, name: str) -> datetime | None:
+    """A --since/--until value; a time without a zone is left naive, to be read in the
+    document's zone."""
     if value is None:
         return None
     text = value.strip()
@@ -52,9 +52,7 @@ def _time_option(value: str | None, name: str, zone: ZoneInfo) -> datetime | Non
             "time in the document's zone)",
             field=name,
         ) from exc
-    if naive.tzinfo is not None:
-        return parse_time(naive)
-    return parse_time(naive.replace(tzinfo=zone))
+    return parse_time(naive) if naive.tzinfo is not None else naive
 
 
 @timeline_app.command("build")
@@ -87,40 +85,27 @@ def build_command(
     """
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", field="format")
-    sources = parse_sources(source)
     ctx = context(db)
-    from kintsugi.postmortems.service import get_document
-
-    with ctx.transaction() as session:
-        doc = get_document(session, postmortem_id, SYSTEM)
-    zone = zone_named(timezone or doc.timezone)
-    document_times = IncidentTimes(
-        source="document",
-        started_at=doc.started_at,
-        detected_at=doc.detected_at,
-        resolved_at=doc.resolved_at,
-        title=doc.title,
-    )
     status = (
-        err_console.status(f"fetching {len(sources)} source(s)")
+        err_console.status(f"fetching {len(source)} source(s)")
         if err_console.is_terminal and not json_output
         else nullcontext()
     )
     with status:
-        result = build_for_incident(
-            sources,
-            since=_time_option(since, "since", zone),
-            until=_time_option(until, "until", zone),
-            document=document_times,
+        built = build_for_postmortem(
+            ctx.sessions,
+            SYSTEM,
+            postmortem_id,
+            source,
+            since=_time_option(since, "since"),
+            until=_time_option(until, "until"),
+            save=save,
+            timezone=timezone,
         )
-    saved: dict[str, int] | None = None
-    if save:
-        from kintsugi.timeline.service import save_built_events
-
-        with ctx.transaction() as session:
-            saved = save_built_events(session, doc.id or postmortem_id, result.events).to_json()
+    result, zone = built.result, built.zone
+    saved = built.saved.to_json() if built.saved is not None else None
     if json_output or fmt == "json":
-        print_json(_json_document(doc.id or postmortem_id, result, zone, saved))
+        print_json(built.to_json())
     else:
         sys.stdout.write(
             render_markdown(
@@ -142,17 +127,6 @@ def build_command(
         )
     if result.failures:
         raise typer.Exit(EXIT_PROBLEMS)
-
-
-def _json_document(
-    postmortem_id: str, result: BuildResult, zone: ZoneInfo, saved: dict[str, int] | None
-) -> dict[str, Any]:
-    data = result.to_json()
-    data["events"] = [event_json(e, zone) for e in result.events]
-    data["changes_before_detection"] = [
-        event_json(e, zone) for e in result.changes_before_detection
-    ]
-    return {"postmortem": postmortem_id, "timezone": zone.key, **data, "saved": saved}
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from kintsugi.core.errors import InputError
 from kintsugi.postmortems.service import get_document
 from kintsugi.timeline.api import run_build
+from kintsugi.timeline.service import require_fetcher
 from kintsugi.web.deps import CurrentPrincipal, Db
 from kintsugi.web.templating import templates
 
@@ -35,6 +36,7 @@ def _when(value: str, field: str) -> datetime | None:
 
 @router.get("/postmortems/{id}/timeline", response_class=HTMLResponse)
 def timeline_page(request: Request, id: str, db: Db, viewer: CurrentPrincipal) -> Response:
+    require_fetcher(viewer)  # the form fetches with the server's credentials
     with db() as session:
         doc = get_document(session, id, viewer)
     return templates.TemplateResponse(

@@ -10,16 +10,24 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from kintsugi.core.errors import PermissionDeniedError
+from kintsugi.audit import service as audit
+from kintsugi.core.db import transaction
+from kintsugi.core.errors import InputError, PermissionDeniedError
 from kintsugi.people.principal import SYSTEM, Principal, Role
 from kintsugi.postmortems import service as postmortems
+from kintsugi.timeline.builder import BuildResult, build_for_incident, parse_sources
 from kintsugi.timeline.events import Event
 from kintsugi.timeline.merge import DEFAULT_FOLD_WINDOW
 from kintsugi.timeline.models import TimelineEventRow
+from kintsugi.timeline.render import event_json, zone_named
+from kintsugi.timeline.sources.base import IncidentTimes
 
 PROTECTED_SOURCES = frozenset({"document", "manual"})
 TEXT_DETAIL_LIMIT = 500
@@ -55,6 +63,97 @@ class SaveResult:
             "unchanged": self.unchanged,
             "kept": self.kept,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltTimeline:
+    """A post-mortem's timeline as fetched and merged, and what saving it did (if asked)."""
+
+    postmortem_id: str
+    zone: ZoneInfo
+    result: BuildResult
+    saved: SaveResult | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's and ``--json``'s shape: times shown in ``zone``."""
+        data = self.result.to_json()
+        data["events"] = [event_json(e, self.zone) for e in self.result.events]
+        data["changes_before_detection"] = [
+            event_json(e, self.zone) for e in self.result.changes_before_detection
+        ]
+        saved = self.saved.to_json() if self.saved is not None else None
+        return {"postmortem": self.postmortem_id, "timezone": self.zone.key, **data, "saved": saved}
+
+
+def require_fetcher(actor: Principal) -> None:
+    """Fetching from incident tools uses the server's credentials, so it needs the right to
+    edit (the editor role, through a write-scope token when by token)."""
+    if not actor.has_role(Role.EDITOR):
+        raise PermissionDeniedError(
+            "fetching a timeline from incident tools uses the server's credentials: it needs "
+            "the right to edit the post-mortem (the editor role and a write-scope token)"
+        )
+
+
+def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=zone)
+
+
+def build_for_postmortem(
+    sessions: sessionmaker[Session],
+    actor: Principal,
+    postmortem_id: str,
+    specs: Sequence[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    save: bool = False,
+    timezone: str | None = None,
+) -> BuiltTimeline:
+    """Fetch a post-mortem's timeline from ``specs``, merge it and (when asked) save it.
+
+    The one use case behind the API, the page (a preview is a fetch too) and the CLI: the
+    actor must be allowed to edit the post-mortem, since the sources are read with the
+    server's credentials. ``file:`` sources read the server's files: the local operator's
+    only. Times without a zone are read in ``timezone`` (default: the document's). Every
+    build is recorded in the audit log (``timeline_fetched``, with the sources).
+    """
+    require_fetcher(actor)
+    if not actor.is_system and any(s.strip().lower().startswith("file:") for s in specs):
+        raise InputError("file: sources are for the command line only", field="sources")
+    sources = parse_sources(list(specs))
+    with sessions() as session:
+        doc = postmortems.get_document(session, postmortem_id, actor)
+    doc_id = doc.id or postmortem_id
+    zone = zone_named(timezone or doc.timezone)
+    result = build_for_incident(
+        sources,
+        since=_aware(since, zone),
+        until=_aware(until, zone),
+        document=IncidentTimes(
+            source="document",
+            started_at=doc.started_at,
+            detected_at=doc.detected_at,
+            resolved_at=doc.resolved_at,
+            title=doc.title,
+        ),
+    )
+    saved = None
+    with transaction(sessions) as session:
+        if save:
+            saved = save_built_events(session, doc_id, result.events, actor=actor)
+        audit.record(
+            session,
+            actor,
+            "timeline_fetched",
+            doc_id,
+            sources=[str(spec).strip()[:200] for spec in specs],
+            events=len(result.events),
+            saved=save,
+        )
+    return BuiltTimeline(doc_id, zone, result, saved)
 
 
 def event_text(event: Event) -> str:

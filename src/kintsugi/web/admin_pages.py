@@ -28,7 +28,8 @@ def history_page(
         doc = service.get_document(session, id, viewer)
         found = history.versions(session, id, viewer)
         latest = found[0].version if found else 1
-        old = _version(request.query_params.get("from"), max(latest - 1, 1), "from")
+        earlier = found[1].version if len(found) > 1 else latest  # the viewer's to read
+        old = _version(request.query_params.get("from"), earlier, "from")
         new = _version(request.query_params.get("to"), latest, "to")
         text = history.diff(session, id, old, new, viewer) if found else ""
     lines = [
