@@ -147,7 +147,8 @@ def load_library(url: str, folder: Path, count: int) -> list[str]:
         flush()
     with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
-        conn.exec_driver_sql("INSERT INTO library_fts(library_fts) VALUES ('optimize')")
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("INSERT INTO library_fts(library_fts) VALUES ('optimize')")
         conn.commit()
     engine.dispose()
     return ids
