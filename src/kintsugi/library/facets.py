@@ -22,7 +22,7 @@ import weakref
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import chain
 from typing import Any
 
@@ -52,10 +52,6 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 @dataclass
 class Counted:
     """A page of (pk, score), the total, and the facet counts of every visible match."""
@@ -76,7 +72,7 @@ class FacetColumns:
         self.year = np.zeros(0, dtype=np.int16)
         self.started = np.zeros(0, dtype=np.float64)  # seconds since 1970; NaN: not given
         self.created = np.zeros(0, dtype=np.float64)
-        self.stamp: dict[int, tuple[datetime, int]] = {}
+        self.stamp: dict[int, tuple[float, int]] = {}  # (updated_at in seconds, version)
         self.labels: dict[str, dict[int, tuple[str, ...]]] = {f: {} for f in LABELS}
         self.members: dict[str, dict[str, set[int]]] = {f: {} for f in LABELS}
         self._arrays: dict[tuple[str, str], IntArray] = {}
@@ -106,13 +102,14 @@ class FacetColumns:
             if signature == self.signature and now - MARGIN < self.floor + STEP:
                 return
             r = PostmortemRow
-            recent = session.execute(
-                select(r.pk, r.updated_at, r.version).where(r.updated_at >= self.floor)
-            ).all()
+            recent = _rows(
+                session,
+                select(r.pk, epoch(r.updated_at), r.version).where(r.updated_at >= self.floor),
+            )
             changed = [
                 int(pk)
                 for pk, updated_at, version in recent
-                if self.stamp.get(int(pk)) != (_utc(updated_at), int(version))
+                if self.stamp.get(int(pk)) != (float(updated_at), int(version))
             ]
             for start in range(0, len(changed), _CHUNK):
                 self._reload(session, changed[start : start + _CHUNK])
@@ -143,11 +140,12 @@ class FacetColumns:
     def _reload(self, session: Session, pks: list[int] | None) -> None:
         r = PostmortemRow
         statement = select(
-            r.pk, r.updated_at, r.version, r.severity, r.status, r.started_at, r.created_at,
+            r.pk, epoch(r.updated_at), r.version, r.severity, r.status, epoch(r.started_at),
+            epoch(r.created_at),
         )  # fmt: skip
         if pks is not None:
             statement = statement.where(r.pk.in_(pks))
-        self._store(session.execute(statement).all())
+        self._store(_rows(session, statement))
         self._load_labels(session, "tag", TagRow.postmortem_pk, TagRow.tag, pks)
         self._load_labels(session, "service", ServiceRow.postmortem_pk, ServiceRow.service, pks)
         causes = CauseCategoryRow
@@ -165,20 +163,24 @@ class FacetColumns:
         self.size = size
 
     def _store(self, rows: Sequence[Any]) -> None:
+        """Store (pk, updated, version, severity, status, started, created) rows, times in
+        seconds since 1970 (a whole library in one go: no per-row datetime objects)."""
         if not rows:
             return
-        self._grow(max(int(row.pk) for row in rows) + 1)
-        for row in rows:
-            pk = int(row.pk)
-            updated_at = _utc(row.updated_at)
-            self.stamp[pk] = (updated_at, int(row.version))
-            self.severity[pk] = SEVERITIES.index(row.severity) if row.severity in SEVERITIES else 0
-            self.status[pk] = STATUSES.index(row.status) if row.status in STATUSES else -1
-            created = _utc(row.created_at)
-            started = _utc(row.started_at) if row.started_at is not None else None
-            self.year[pk] = (started or created).year
-            self.started[pk] = started.timestamp() if started is not None else np.nan
-            self.created[pk] = created.timestamp()
+        n = len(rows)
+        pks: IntArray = np.fromiter((row[0] for row in rows), dtype=np.int64, count=n)
+        self._grow(int(pks.max()) + 1)
+        self.stamp.update(zip(pks.tolist(), ((float(r[1]), int(r[2])) for r in rows), strict=True))
+        severities = {value: i for i, value in enumerate(SEVERITIES)}
+        statuses = {value: i for i, value in enumerate(STATUSES)}
+        self.severity[pks] = np.fromiter((severities.get(r[3], 0) for r in rows), np.int8, n)
+        self.status[pks] = np.fromiter((statuses.get(r[4], -1) for r in rows), np.int8, n)
+        started = np.fromiter((np.nan if r[5] is None else r[5] for r in rows), np.float64, n)
+        created = np.fromiter((r[6] for r in rows), np.float64, n)
+        self.started[pks] = started
+        self.created[pks] = created
+        when = np.where(np.isnan(started), created, started).astype("datetime64[s]")
+        self.year[pks] = when.astype("datetime64[Y]").astype(np.int64) + 1970
 
     def _load_labels(
         self, session: Session, facet: str, key: Any, value: Any, pks: list[int] | None
@@ -187,8 +189,18 @@ class FacetColumns:
         statement = select(key, value)
         if pks is not None:
             statement = statement.where(key.in_(pks))
-        for pk, label in session.execute(statement):
+        rows = _rows(session, statement)
+        for pk, label in rows:
             found.setdefault(int(pk), []).append(str(label))
+        if pks is None:  # everything, in one go
+            self.labels[facet] = {pk: tuple(new) for pk, new in found.items()}
+            everyone: dict[str, set[int]] = {}
+            for pk, label in rows:
+                everyone.setdefault(str(label), set()).add(int(pk))
+            self.members[facet] = everyone
+            for stale in [k for k in self._arrays if k[0] == facet]:
+                del self._arrays[stale]
+            return
         labels, members = self.labels[facet], self.members[facet]
         for pk, new in found.items():
             old = labels.get(pk, ())
@@ -280,6 +292,14 @@ def load_columns(sessions: sessionmaker[Session]) -> None:
     process's first search does not wait for it (seconds on a library of 100,000)."""
     with sessions() as session:
         fresh_columns(session)
+
+
+def _rows(session: Session, statement: Any) -> Sequence[Any]:
+    """The driver's rows of a Core statement (no result processing: 100,000 rows at start)."""
+    result = session.connection().execute(statement)
+    rows: Sequence[Any] = result.cursor.fetchall()
+    result.close()
+    return rows
 
 
 def as_arrays(matches: Sequence[tuple[int, float]]) -> tuple[IntArray, FloatArray]:
