@@ -148,6 +148,11 @@ def load_library(url: str, folder: Path, count: int) -> list[str]:
         conn.exec_driver_sql("ANALYZE")
         if engine.dialect.name == "sqlite":
             conn.exec_driver_sql("INSERT INTO library_fts(library_fts) VALUES ('optimize')")
+        else:  # the pks were given: the sequence goes on after them
+            conn.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('postmortems', 'pk'), max(pk)) "
+                "FROM postmortems"
+            )
         conn.commit()
     engine.dispose()
     return ids
@@ -186,7 +191,7 @@ def _similar_rows(url: str, count: int, runs: int) -> list[dict[str, Any]]:
     engine = make_engine(url)
     now = datetime.now(UTC)
     with engine.connect() as conn:  # the generated ones and the benchmark's long document
-        every = [int(pk) for pk in conn.exec_driver_sql("SELECT pk FROM postmortems ORDER BY pk")]
+        every = [int(r[0]) for r in conn.exec_driver_sql("SELECT pk FROM postmortems ORDER BY pk")]
     for start in range(0, len(every), 5000):
         pks = every[start : start + 5000]
         vectors = rng.standard_normal((len(pks), DIMENSION)).astype(np.float32)
