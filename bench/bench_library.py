@@ -1,28 +1,33 @@
-"""Library search, similar incidents and indexing cost on a generated library (SQLite).
+"""Library search, lists, similar incidents and indexing cost on a generated library.
 
-Full run: 100,000 generated post-mortems (bench/generate.py, several KB each); quick: 10,000.
-Rows, each against an anchor measured in the same run:
-- search p50/p95 through the service and through the HTTP API (uvicorn on 127.0.0.1), anchor:
-  the same query as one raw FTS5 statement on the same database (target p95 <= 1.5x, < 50 ms),
-  on a library at rest (its last change a day old); then the API's p95 again right after every
-  post-mortem changed, as after a bulk import;
+Full run: 100,000 generated post-mortems (bench/generate.py, several KB each) on SQLite, and
+on PostgreSQL when ``KINTSUGI_TEST_POSTGRES_URL`` is set; quick: 10,000 on SQLite, 2,000 on
+PostgreSQL. Rows, each against an anchor measured in the same run:
+- search p50/p95 through the HTTP API (uvicorn on 127.0.0.1) over 120 distinct queries (words,
+  phrases, prefixes, boolean forms; half with one or two filters; bench/library_queries.py),
+  each asked once with the match cache on; anchor: the raw full-text statement of the same
+  queries on the same database (target: p95 <= 1.5x, < 100 ms);
+- the same queries asked a second time (the match cache), and the first search after a start;
 - the same searches with ripgrep over the Markdown files (target: >= 20x faster than rg);
+- the post-mortem list (filters, paging) and a document page with 500 timeline events and 50
+  action items, p95 (target < 100 ms);
 - similar-incident lookup p95 over as many stored 384-d vectors, anchor: the bare numpy
   matrix product and top-k: by embedding alone (target < 50 ms) and combined, the default,
   whose more-like-this query over the full-text index costs most (target < 1 s);
 - import with indexing against import alone (target <= 1.5x).
 Needs ripgrep (`apt-get install -y ripgrep`) and numpy (the [similar] extra).
+
+Against libraries generated before: ``python -m bench.bench_library --sqlite PATH``
+``[--postgres URL] [--count N]`` (the figures in docs/performance-search.md).
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import re
 import shutil
-import socket
-import sqlite3
-import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -30,24 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.generate import documents
+from bench.library_queries import TEAMS, raw_postgres, raw_sqlite
+from bench.library_search import row as _row
+from bench.library_search import search_rows
 
-SEARCHES: list[tuple[str, dict[str, Any], str]] = [
-    # (query, filters, what ripgrep is asked: the phrase or the most selective word)
-    ("certificate", {}, "certificate"),
-    ('"leader election"', {}, "leader election"),
-    ("coredns", {}, "coredns"),
-    ("timeout AND database", {}, "timeout"),
-    ("cache NOT kafka", {}, "cache"),
-    ("kube*", {}, "kube"),
-    ("backoff circuit breaker", {}, "circuit breaker"),
-    ("certificate", {"severity": "SEV1"}, "certificate"),
-    ("disk", {"tag": "capacity"}, "disk"),
-    ("rollback", {"year": 2022}, "rollback"),
-    ("stale cache", {"service": "search"}, "stale"),
-    ('"schema migration" OR "exclusive lock"', {}, "exclusive lock"),
-]
-RIPGREP_RUNS = 2
 AT_REST = timedelta(days=1)
+VISIBILITY = ("restricted", *["organisation"] * 8, "team")
 """How long ago the generated library's last change was (see ``_touch_every_document``)."""
 
 
@@ -75,14 +68,18 @@ def load_library(url: str, folder: Path, count: int) -> list[str]:
     """Write ``count`` generated documents as files and bulk-insert them (with their index)."""
     from sqlalchemy import insert
 
-    from kintsugi.core.db import make_engine
+    from kintsugi.core.db import make_engine, make_sessionmaker
     from kintsugi.core.migrations import upgrade
     from kintsugi.library.models import LibraryDocumentRow
     from kintsugi.library.text import plain_text
+    from kintsugi.people import service as people
+    from kintsugi.people.principal import SYSTEM
     from kintsugi.postmortems.models import PostmortemRow, ServiceRow, TagRow
 
     engine = make_engine(url)
     upgrade(engine)
+    with make_sessionmaker(engine).begin() as session:
+        teams = [people.create_team(session, SYSTEM, name).id for name in TEAMS]
     folder.mkdir(parents=True, exist_ok=True)
     ids: list[str] = []
     batch: dict[str, list[dict[str, Any]]] = {"pm": [], "tag": [], "svc": [], "doc": []}
@@ -116,12 +113,14 @@ def load_library(url: str, folder: Path, count: int) -> list[str]:
                 "pk": pk,
                 "id": doc_id,
                 "title": title.group(1) if title else doc_id,
-                "kind": "postmortem",
+                "kind": "near_miss" if pk % 20 == 7 else "postmortem",
                 "status": "published" if pk % 3 else "draft",
                 "severity": fields.get("severity"),
                 "started_at": started,
                 "timezone": "UTC",
-                "visibility": "organisation" if pk % 10 else "restricted",
+                # most for the organisation, some for their team, some restricted
+                "visibility": VISIBILITY[pk % 10],
+                "team_id": teams[pk % len(teams)] if pk % 5 else None,
                 "extra": {},
                 "version": 1,
                 "created_at": written,
@@ -148,7 +147,13 @@ def load_library(url: str, folder: Path, count: int) -> list[str]:
         flush()
     with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
-        conn.exec_driver_sql("INSERT INTO library_fts(library_fts) VALUES ('optimize')")
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("INSERT INTO library_fts(library_fts) VALUES ('optimize')")
+        else:  # the pks were given: the sequence goes on after them
+            conn.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('postmortems', 'pk'), max(pk)) "
+                "FROM postmortems"
+            )
         conn.commit()
     engine.dispose()
     return ids
@@ -161,251 +166,6 @@ def _timed(call: Callable[[], object], runs: int) -> list[float]:
         call()
         times.append((time.perf_counter() - started) * 1000)
     return times
-
-
-def _raw_fts5(db_path: Path) -> Callable[[str, dict[str, Any]], list[Any]]:
-    """The anchor: the query as one hand-written FTS5 statement, filters joined in."""
-    from kintsugi.library.query import parse_query, to_fts5
-
-    conn = sqlite3.connect(db_path)
-
-    def run(query: str, filters: dict[str, Any]) -> list[Any]:
-        node = parse_query(query)
-        assert node is not None
-        sql = (
-            "SELECT f.rowid, bm25(library_fts, 10.0, 5.0, 5.0, 1.0) AS score FROM library_fts f "
-            "JOIN postmortems p ON p.pk = f.rowid WHERE library_fts MATCH ? "
-            "AND p.deleted_at IS NULL"
-        )
-        args: list[Any] = [to_fts5(node)]
-        if "severity" in filters:
-            sql += " AND p.severity = ?"
-            args.append(filters["severity"])
-        if "tag" in filters:
-            sql += " AND p.pk IN (SELECT postmortem_pk FROM postmortem_tags WHERE tag = ?)"
-            args.append(filters["tag"])
-        if "service" in filters:
-            sql += " AND p.pk IN (SELECT postmortem_pk FROM postmortem_services WHERE service = ?)"
-            args.append(filters["service"])
-        if "year" in filters:
-            sql += " AND p.pk IN (SELECT postmortem_pk FROM library_documents WHERE year = ?)"
-            args.append(filters["year"])
-        return conn.execute(sql + " ORDER BY score LIMIT 20", args).fetchall()
-
-    return run
-
-
-class _Server:
-    """The web app under uvicorn on an ephemeral 127.0.0.1 port, in a thread."""
-
-    def __init__(self, url: str) -> None:
-        import uvicorn
-
-        from kintsugi.core.config import Settings
-        from kintsugi.library import api
-        from kintsugi.web.app import create_app
-
-        app = create_app(Settings(database_url=url))
-        if "/api/v1/search" not in {getattr(r, "path", "") for r in app.routes}:
-            app.include_router(api.router)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the web app did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-def _touch_every_document(url: str) -> None:
-    """Mark every post-mortem as changed now, as a bulk import or a migration leaves them.
-
-    A search re-checks the post-mortems changed in the last two minutes (its in-memory copy of
-    visibility and facets must see every committed change, ``kintsugi.library.facets``); at rest
-    there are few, after a bulk change there are all of them.
-    """
-    from sqlalchemy import update
-
-    from kintsugi.core.db import make_engine
-    from kintsugi.core.types import utcnow
-    from kintsugi.postmortems.models import PostmortemRow
-
-    engine = make_engine(url)
-    with engine.begin() as conn:  # stored as the service stores times (UTCDateTime)
-        conn.execute(
-            update(PostmortemRow).values(updated_at=utcnow(), version=PostmortemRow.version + 1)
-        )
-    engine.dispose()
-
-
-def _token(url: str) -> str:
-    from kintsugi.core.db import make_engine, make_sessionmaker
-    from kintsugi.people import service as people
-    from kintsugi.people.principal import SYSTEM, Role
-
-    engine = make_engine(url)
-    with make_sessionmaker(engine).begin() as session:
-        people.create_user(session, SYSTEM, "bench", role=Role.VIEWER, password="bench password 1")
-        secret = people.create_token(session, SYSTEM, "bench", "bench", "read").secret
-    engine.dispose()
-    return secret
-
-
-def _row(
-    name: str,
-    value: float,
-    unit: str,
-    anchor: str,
-    anchor_value: float,
-    target: str,
-    ratio: float | None = None,
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "value": value,
-        "unit": unit,
-        "anchor": anchor,
-        "anchor_value": anchor_value,
-        "ratio": ratio if ratio is not None else (value / anchor_value if anchor_value else None),
-        "target": target,
-    }
-
-
-def _search_rows(
-    url: str, db_path: Path, folder: Path, count: int, runs: int
-) -> list[dict[str, Any]]:
-    import httpx
-
-    from kintsugi.core.db import make_engine, make_sessionmaker
-    from kintsugi.library import matches
-    from kintsugi.library.search import SearchFilters, search
-    from kintsugi.people.principal import Principal, Role
-
-    rg = shutil.which("rg")
-    if rg is None:
-        raise RuntimeError("ripgrep is missing: apt-get install -y ripgrep")
-    engine = make_engine(url)
-    sessions = make_sessionmaker(engine)
-    viewer = Principal(user_id=1, username="bench", role=Role.VIEWER)  # sees organisation docs
-    raw = _raw_fts5(db_path)
-    service_ms: list[float] = []
-    anchor_ms: list[float] = []
-    for query, filters, _ in SEARCHES:
-        search_filters = SearchFilters(**filters)
-        for _ in range(2):  # warm the page cache
-            with sessions() as session:
-                search(session, viewer, query, search_filters)
-            raw(query, filters)
-        for _ in range(runs):
-            matches.clear_all()  # the figure is a first search, not one repeated
-            started = time.perf_counter()
-            with sessions() as session:
-                search(session, viewer, query, search_filters)
-            service_ms.append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            raw(query, filters)
-            anchor_ms.append((time.perf_counter() - started) * 1000)
-    engine.dispose()
-
-    token = _token(url)
-    api_ms: list[float] = []
-    touched_ms: list[float] = []
-    with (
-        _Server(url) as server,
-        httpx.Client(
-            base_url=f"http://127.0.0.1:{server.port}",
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=60,
-        ) as client,
-    ):
-
-        def api_searches(times: list[float]) -> None:
-            for query, filters, _ in SEARCHES:
-                params = {"q": query, **{k: str(v) for k, v in filters.items()}}
-                client.get("/api/v1/search", params=params).raise_for_status()
-                for _ in range(runs):
-                    matches.clear_all()  # (the server runs in this process)
-                    started = time.perf_counter()
-                    client.get("/api/v1/search", params=params).raise_for_status()
-                    times.append((time.perf_counter() - started) * 1000)
-
-        api_searches(api_ms)
-        _touch_every_document(url)
-        api_searches(touched_ms)
-
-    rg_ms: list[float] = []
-    for _, _, pattern in SEARCHES:
-        for _ in range(RIPGREP_RUNS):
-            started = time.perf_counter()
-            subprocess.run(
-                [rg, "-l", "-i", "-F", pattern, str(folder)], capture_output=True, check=False
-            )
-            rg_ms.append((time.perf_counter() - started) * 1000)
-
-    docs = f"{count:,} docs"
-    anchor = "raw FTS5 statement"
-    return [
-        _row(
-            f"search p50, service ({docs})",
-            _percentile(service_ms, 0.5),
-            "ms",
-            anchor,
-            _percentile(anchor_ms, 0.5),
-            "<= 1.5x anchor",
-        ),
-        _row(
-            f"search p95, service ({docs})",
-            _percentile(service_ms, 0.95),
-            "ms",
-            anchor,
-            _percentile(anchor_ms, 0.95),
-            "<= 1.5x anchor, < 50 ms",
-        ),
-        _row(
-            f"search p50, HTTP API ({docs})",
-            _percentile(api_ms, 0.5),
-            "ms",
-            anchor,
-            _percentile(anchor_ms, 0.5),
-            "<= 1.5x anchor",
-        ),
-        _row(
-            f"search p95, HTTP API ({docs})",
-            _percentile(api_ms, 0.95),
-            "ms",
-            anchor,
-            _percentile(anchor_ms, 0.95),
-            "<= 1.5x anchor, < 50 ms",
-        ),
-        _row(
-            f"search p95, HTTP API, every post-mortem changed in the last 2 minutes ({docs})",
-            _percentile(touched_ms, 0.95),
-            "ms",
-            anchor,
-            _percentile(anchor_ms, 0.95),
-            "",
-        ),
-        _row(
-            f"ripgrep over the Markdown files vs API p50 ({docs})",
-            _percentile(api_ms, 0.5),
-            "ms",
-            "rg -l -i -F p50",
-            _percentile(rg_ms, 0.5),
-            ">= 20x faster than rg (ratio <= 0.05)",
-        ),
-    ]
 
 
 def _similar_rows(url: str, count: int, runs: int) -> list[dict[str, Any]]:
@@ -431,8 +191,10 @@ def _similar_rows(url: str, count: int, runs: int) -> list[dict[str, Any]]:
     rng = np.random.default_rng(7)
     engine = make_engine(url)
     now = datetime.now(UTC)
-    for start in range(1, count + 1, 5000):
-        pks = range(start, min(start + 5000, count + 1))
+    with engine.connect() as conn:  # the generated ones and the benchmark's long document
+        every = [int(r[0]) for r in conn.exec_driver_sql("SELECT pk FROM postmortems ORDER BY pk")]
+    for start in range(0, len(every), 5000):
+        pks = every[start : start + 5000]
         vectors = rng.standard_normal((len(pks), DIMENSION)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         rows = [
@@ -604,8 +366,11 @@ def run(quick: bool) -> list[dict[str, Any]]:
         url = f"sqlite:///{db_path}"
         folder = Path(tmp) / "markdown"
         load_library(url, folder, count)
-        rows = _search_rows(url, db_path, folder, count, runs)
+        rows = search_rows(url, raw_sqlite(str(db_path)), folder, count, "SQLite")
         rows += _similar_rows(url, count, runs * 5)
+    postgres = os.environ.get("KINTSUGI_TEST_POSTGRES_URL")
+    if postgres:
+        rows += _postgres_rows(postgres, 2_000 if quick else count)
     try:
         rows.append(_indexing_row(500 if quick else 3000))
     except Exception as exc:  # keep the figures measured so far
@@ -623,13 +388,59 @@ def run(quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def _postgres_rows(admin_url: str, count: int) -> list[dict[str, Any]]:
+    """The search rows on a PostgreSQL database made for the run (dropped after it)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"kintsugi_bench_{os.getpid()}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            load_library(url, Path(tmp) / "markdown", count)
+        return search_rows(url, raw_postgres(url), None, count, "PostgreSQL")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _existing(argv: list[str]) -> list[dict[str, Any]]:
+    """The search rows against libraries generated before (``load_library``)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_library")
+    parser.add_argument("--sqlite", type=Path, help="a generated SQLite library")
+    parser.add_argument("--markdown", type=Path, help="its Markdown files (for ripgrep)")
+    parser.add_argument("--postgres", help="the URL of a generated PostgreSQL library")
+    parser.add_argument("--count", type=int, required=True, help="how many post-mortems")
+    args = parser.parse_args(argv)
+    rows: list[dict[str, Any]] = []
+    if args.sqlite:
+        raw = raw_sqlite(str(args.sqlite))
+        rows += search_rows(f"sqlite:///{args.sqlite}", raw, args.markdown, args.count, "SQLite")
+    if args.postgres:
+        raw = raw_postgres(args.postgres)
+        rows += search_rows(args.postgres, raw, None, args.count, "PostgreSQL")
+    return rows
+
+
 def _iter_rows(rows: list[dict[str, Any]]) -> Iterator[str]:
     for row in rows:
-        yield f"{row['name']}: {row['value']:.1f} {row['unit']} (anchor {row['anchor_value']:.1f})"
+        ratio = f" ratio {row['ratio']:.2f}" if row.get("ratio") is not None else ""
+        yield (
+            f"{row['name']}: {row['value']:.1f} {row['unit']} "
+            f"(anchor {row['anchor_value']:.1f}){ratio}"
+        )
 
 
 if __name__ == "__main__":
     import sys
 
-    for line in _iter_rows(run("--quick" in sys.argv)):
+    if "--quick" in sys.argv or len(sys.argv) == 1:
+        found = run("--quick" in sys.argv)
+    else:
+        found = _existing(sys.argv[1:])
+    for line in _iter_rows(found):
         print(line)

@@ -14,6 +14,7 @@ from kintsugi.postmortems import service
 from kintsugi.postmortems.document import (
     ActionItem,
     Document,
+    Kind,
     Section,
     Severity,
     Status,
@@ -38,6 +39,7 @@ def add(
     visibility: Visibility = Visibility.ORGANISATION,
     team: str | None = None,
     access: Sequence[str] = (),
+    kind: Kind = Kind.POSTMORTEM,
 ) -> str:
     """Store a post-mortem through the service, index it, and return its id."""
     sections = [Section(key="summary", heading="Summary", markdown=summary)] if summary else []
@@ -56,6 +58,7 @@ def add(
         visibility=visibility,
         team=team,
         access=list(access),
+        kind=kind,
     )
     with sessions.begin() as session:
         stored = service.create_document(session, doc, SYSTEM)

@@ -10,42 +10,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.library.facets import MARGIN, SEVERITIES, FacetColumns
-from kintsugi.library.query import parse_query
-from kintsugi.library.search import (
-    SearchFilters,
-    _engine_for,
-    _facets,
-    _filter_conditions,
-    search,
-)
+from kintsugi.library.search import SearchFilters, search
 from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems import service
-from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.deletion import delete_document
 from kintsugi.postmortems.document import Severity, Status, Visibility
 from kintsugi.postmortems.models import PostmortemRow
 
 from .helpers import add, user
+from .reference import expected as _reference
 
 WORDS = ("database", "certificate", "cache", "rollback", "timeout")
 TAGS = ("db", "tls", "network", "capacity", "deploy")
 SERVICES = ("api", "search", "payments")
-
-
-def _reference(
-    session: Session, viewer: Principal, query: str, filters: SearchFilters
-) -> tuple[int, dict[str, dict[str, int]], list[str]]:
-    """Total, facets and the first page as the plain SQL statements give them."""
-    node = parse_query(query)
-    engine = _engine_for(session, node)
-    conditions = [visible_to(viewer), *_filter_conditions(filters.normalised())]
-    facets = _facets(session, engine, conditions)
-    page = search(session, viewer, query, filters, limit=100, facets=False)
-    return (
-        sum(c.count for c in facets["severity"]),
-        {k: {c.value: c.count for c in v} for k, v in facets.items()},
-        [h.id for h in page.hits],
-    )
 
 
 def _one_pass(

@@ -163,6 +163,19 @@ def test_snippets_highlight_matches_and_escape_html(sessions: sessionmaker[Sessi
     assert hit.snippet.replace("<mark>", "").replace("</mark>", "").count("<") == 0
 
 
+def test_snippets_of_every_prefix_length_highlight_their_words(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Prefixes the index keeps (2 and 3 letters) and longer ones, alone and in phrases."""
+    for n in range(4):
+        add(sessions, f"Renewal {n}", summary="The certificates were renewed by hand.")
+    with sessions() as session:
+        for query in ("ce*", "cer*", "certif*", '"were renew"*', "certif* AND hand"):
+            result = search(session, SYSTEM, query)
+            assert result.total == 4, query
+            assert all("<mark>" in hit.snippet for hit in result.hits), query
+
+
 def test_a_snippet_reads_a_section_heading_as_a_heading(sessions: sessionmaker[Session]) -> None:
     add(sessions, "Checkout outage", root_cause="The liveness probe called the database.")
     with sessions() as session:

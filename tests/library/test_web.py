@@ -76,6 +76,10 @@ def test_search_api_errors(client: TestClient) -> None:
     assert "AND needs a search term after it" in bad.json()["detail"]
     assert client.get("/api/v1/search", params={"severity": "SEV9"}).status_code == 422
     assert client.get("/api/v1/search", params={"limit": 1000}).status_code == 422
+    unknown_team = client.get("/api/v1/search", params={"q": "dns", "team": "nobody"})
+    assert unknown_team.status_code == 422 and "unknown team 'nobody'" in str(unknown_team.json())
+    unknown_kind = client.get("/api/v1/search", params={"kind": "retro"})
+    assert unknown_kind.status_code == 422 and "unknown kind 'retro'" in str(unknown_kind.json())
 
 
 def test_viewers_only_find_what_they_may_see(

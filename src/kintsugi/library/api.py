@@ -26,12 +26,21 @@ def search(
     year: int | None = None,
     status: str | None = None,
     cause: Annotated[str | None, Query(description="A root-cause category key")] = None,
+    kind: Annotated[str | None, Query(description="postmortem, premortem or near_miss")] = None,
+    team: Annotated[str | None, Query(description="The name of the owning team")] = None,
     limit: Annotated[int, Query(ge=1, le=library_search.MAX_LIMIT)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> dict[str, Any]:
     """Full-text search with facets over the post-mortems you may see (blank ``q`` lists them)."""
     filters = library_search.SearchFilters(
-        tag=tag, service=service, severity=severity, year=year, status=status, cause=cause
+        tag=tag,
+        service=service,
+        severity=severity,
+        year=year,
+        status=status,
+        cause=cause,
+        kind=kind,
+        team=team,
     )
     with db() as session:
         result = library_search.search(session, viewer, q, filters, limit=limit, offset=offset)

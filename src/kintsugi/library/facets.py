@@ -1,17 +1,18 @@
-"""Ranking and facet counts of a search in one pass over its matches.
+"""Facet counts of a search in one pass over its matches, from in-memory columns.
 
 A search that matches half of a 100,000-document library would otherwise read every match
 twice: once to rank (the full-text engine's own score) and once more, joined with the
 post-mortems and their tags, to count the facets. Instead the engine gives every match with
-its score once, and the rest is done in memory against a per-process copy of the few columns
-that visibility, the filters and the facets need (:class:`FacetColumns`).
+its score once, already narrowed to what the viewer may see (``postmortems.access.visible_to``,
+in the same SQL statement) and to the filters, and the facets are counted in memory against a
+per-process copy of the few data columns they need (:class:`FacetColumns`). The copy holds no
+rule: who may see what is decided in SQL only, and the copy is only ever asked about the pks
+that SQL gave.
 
 The copy is kept exact: ``updated_at`` is set on every UPDATE, and before each use the copy
 checks the rows stamped since its ``floor`` (the last ``MARGIN`` of time, which covers
 transactions that commit out of the order of their timestamps) with one aggregate, reloading
-those whose ``(updated_at, version)`` differ from its own when the aggregate has changed. Visibility follows
-:func:`kintsugi.postmortems.access.visible_to` exactly, with the viewer's grants read live; the
-hits shown are checked against ``visible_to`` in SQL once more before they are returned.
+those whose ``(updated_at, version)`` differ from its own when the aggregate has changed.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import chain
 from typing import Any
 
@@ -32,9 +33,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.sqlfuncs import epoch
 from kintsugi.core.types import utcnow
-from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.document import Severity, Status
-from kintsugi.postmortems.models import AccessGrantRow, PostmortemRow, ServiceRow, TagRow
+from kintsugi.postmortems.models import PostmortemRow, ServiceRow, TagRow
 from kintsugi.rca.models import CauseCategoryRow
 
 MARGIN = timedelta(minutes=2)
@@ -42,7 +42,6 @@ MARGIN = timedelta(minutes=2)
 STEP = timedelta(minutes=1)
 SEVERITIES: tuple[str | None, ...] = (None, *(s.value for s in Severity))
 STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
-VISIBILITIES = ("organisation", "team", "restricted")
 LABELS = ("tag", "service", "cause")  # facets a document can carry several values of
 _CHUNK = 500
 CHANGE_LOG = 256
@@ -51,22 +50,6 @@ CHANGE_LOG = 256
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-@dataclass(frozen=True)
-class Wanted:
-    """The filters of a search in stored form (None: any)."""
-
-    severity: str | None = None
-    status: str | None = None
-    year: int | None = None
-    tag: str | None = None
-    service: str | None = None
-    cause: str | None = None
 
 
 @dataclass
@@ -79,7 +62,7 @@ class Counted:
 
 
 class FacetColumns:
-    """What visibility, filters and facets need of every post-mortem, as arrays by pk."""
+    """What the facets (and the order of a listing) need of every post-mortem, by pk."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -87,10 +70,9 @@ class FacetColumns:
         self.severity = np.zeros(0, dtype=np.int8)
         self.status = np.zeros(0, dtype=np.int8)
         self.year = np.zeros(0, dtype=np.int16)
-        self.visibility = np.zeros(0, dtype=np.int8)
-        self.team = np.zeros(0, dtype=np.int64)
-        self.alive = np.zeros(0, dtype=np.bool_)
-        self.stamp: dict[int, tuple[datetime, int]] = {}
+        self.started = np.zeros(0, dtype=np.float64)  # seconds since 1970; NaN: not given
+        self.created = np.zeros(0, dtype=np.float64)
+        self.stamp: dict[int, tuple[float, int]] = {}  # (updated_at in seconds, version)
         self.labels: dict[str, dict[int, tuple[str, ...]]] = {f: {} for f in LABELS}
         self.members: dict[str, dict[str, set[int]]] = {f: {} for f in LABELS}
         self._arrays: dict[tuple[str, str], IntArray] = {}
@@ -120,13 +102,14 @@ class FacetColumns:
             if signature == self.signature and now - MARGIN < self.floor + STEP:
                 return
             r = PostmortemRow
-            recent = session.execute(
-                select(r.pk, r.updated_at, r.version).where(r.updated_at >= self.floor)
-            ).all()
+            recent = _rows(
+                session,
+                select(r.pk, epoch(r.updated_at), r.version).where(r.updated_at >= self.floor),
+            )
             changed = [
                 int(pk)
                 for pk, updated_at, version in recent
-                if self.stamp.get(int(pk)) != (_utc(updated_at), int(version))
+                if self.stamp.get(int(pk)) != (float(updated_at), int(version))
             ]
             for start in range(0, len(changed), _CHUNK):
                 self._reload(session, changed[start : start + _CHUNK])
@@ -157,12 +140,12 @@ class FacetColumns:
     def _reload(self, session: Session, pks: list[int] | None) -> None:
         r = PostmortemRow
         statement = select(
-            r.pk, r.updated_at, r.version, r.severity, r.status, r.started_at, r.created_at,
-            r.visibility, r.team_id, r.deleted_at,
+            r.pk, epoch(r.updated_at), r.version, r.severity, r.status, epoch(r.started_at),
+            epoch(r.created_at),
         )  # fmt: skip
         if pks is not None:
             statement = statement.where(r.pk.in_(pks))
-        self._store(session.execute(statement).all())
+        self._store(_rows(session, statement))
         self._load_labels(session, "tag", TagRow.postmortem_pk, TagRow.tag, pks)
         self._load_labels(session, "service", ServiceRow.postmortem_pk, ServiceRow.service, pks)
         causes = CauseCategoryRow
@@ -172,7 +155,7 @@ class FacetColumns:
         if size <= self.size:
             return
         size = max(size, int(self.size * 1.5) + 64)
-        for name in ("severity", "status", "year", "visibility", "team", "alive"):
+        for name in ("severity", "status", "year", "started", "created"):
             old = getattr(self, name)
             new = np.zeros(size, dtype=old.dtype)
             new[: self.size] = old
@@ -180,21 +163,24 @@ class FacetColumns:
         self.size = size
 
     def _store(self, rows: Sequence[Any]) -> None:
+        """Store (pk, updated, version, severity, status, started, created) rows, times in
+        seconds since 1970 (a whole library in one go: no per-row datetime objects)."""
         if not rows:
             return
-        self._grow(max(int(row.pk) for row in rows) + 1)
-        for row in rows:
-            pk = int(row.pk)
-            updated_at = _utc(row.updated_at)
-            self.stamp[pk] = (updated_at, int(row.version))
-            self.severity[pk] = SEVERITIES.index(row.severity) if row.severity in SEVERITIES else 0
-            self.status[pk] = STATUSES.index(row.status) if row.status in STATUSES else -1
-            self.year[pk] = _utc(row.started_at or row.created_at).year
-            self.visibility[pk] = (
-                VISIBILITIES.index(row.visibility) if row.visibility in VISIBILITIES else 2
-            )
-            self.team[pk] = -1 if row.team_id is None else int(row.team_id)
-            self.alive[pk] = row.deleted_at is None
+        n = len(rows)
+        pks: IntArray = np.fromiter((row[0] for row in rows), dtype=np.int64, count=n)
+        self._grow(int(pks.max()) + 1)
+        self.stamp.update(zip(pks.tolist(), ((float(r[1]), int(r[2])) for r in rows), strict=True))
+        severities = {value: i for i, value in enumerate(SEVERITIES)}
+        statuses = {value: i for i, value in enumerate(STATUSES)}
+        self.severity[pks] = np.fromiter((severities.get(r[3], 0) for r in rows), np.int8, n)
+        self.status[pks] = np.fromiter((statuses.get(r[4], -1) for r in rows), np.int8, n)
+        started = np.fromiter((np.nan if r[5] is None else r[5] for r in rows), np.float64, n)
+        created = np.fromiter((r[6] for r in rows), np.float64, n)
+        self.started[pks] = started
+        self.created[pks] = created
+        when = np.where(np.isnan(started), created, started).astype("datetime64[s]")
+        self.year[pks] = when.astype("datetime64[Y]").astype(np.int64) + 1970
 
     def _load_labels(
         self, session: Session, facet: str, key: Any, value: Any, pks: list[int] | None
@@ -203,8 +189,18 @@ class FacetColumns:
         statement = select(key, value)
         if pks is not None:
             statement = statement.where(key.in_(pks))
-        for pk, label in session.execute(statement):
+        rows = _rows(session, statement)
+        for pk, label in rows:
             found.setdefault(int(pk), []).append(str(label))
+        if pks is None:  # everything, in one go
+            self.labels[facet] = {pk: tuple(new) for pk, new in found.items()}
+            everyone: dict[str, set[int]] = {}
+            for pk, label in rows:
+                everyone.setdefault(str(label), set()).add(int(pk))
+            self.members[facet] = everyone
+            for stale in [k for k in self._arrays if k[0] == facet]:
+                del self._arrays[stale]
+            return
         labels, members = self.labels[facet], self.members[facet]
         for pk, new in found.items():
             old = labels.get(pk, ())
@@ -226,45 +222,9 @@ class FacetColumns:
 
     # ------------------------------------------------------------------------- counting
 
-    def visible(self, pks: IntArray, viewer: Principal, granted: Iterable[int]) -> BoolArray:
-        """Which of ``pks`` the viewer may see (as ``visible_to`` decides)."""
-        inside = pks < self.size
-        pks = np.where(inside, pks, 0)
-        alive = self.alive[pks] & inside
-        if viewer.is_system or viewer.role == Role.ADMIN:
-            return alive
-        if viewer.user_id is None:
-            return np.zeros(len(pks), dtype=np.bool_)
-        visibility = self.visibility[pks]
-        shown = visibility == 0
-        if viewer.team_ids:
-            teams = np.array(sorted(viewer.team_ids), dtype=np.int64)
-            shown |= (visibility == 1) & np.isin(self.team[pks], teams)
-        grants = np.fromiter(granted, dtype=np.int64)
-        if len(grants):
-            shown |= np.isin(pks, grants)
-        result: BoolArray = alive & shown
-        return result
-
-    def wanted(self, pks: IntArray, wanted: Wanted) -> BoolArray:
-        """Which of ``pks`` pass the filters."""
-        keep = np.ones(len(pks), dtype=np.bool_)
-        if wanted.severity is not None:
-            keep &= self.severity[pks] == SEVERITIES.index(wanted.severity)
-        if wanted.status is not None:
-            keep &= self.status[pks] == STATUSES.index(wanted.status)
-        if wanted.year is not None:
-            keep &= self.year[pks] == wanted.year
-        if wanted.tag is not None:
-            keep &= np.isin(pks, self.holders("tag", wanted.tag))
-        if wanted.service is not None:
-            keep &= np.isin(pks, self.holders("service", wanted.service))
-        if wanted.cause is not None:
-            keep &= np.isin(pks, self.holders("cause", wanted.cause))
-        return keep
-
     def facets(self, pks: IntArray) -> dict[str, dict[str, int]]:
         """Counts per value of each facet over the documents ``pks``."""
+        pks = pks[pks < self.size]  # (one stored after the last refresh: not counted yet)
         counts: dict[str, dict[str, int]] = {}
         severity = np.bincount(self.severity[pks], minlength=len(SEVERITIES))
         counts["severity"] = {
@@ -290,6 +250,17 @@ class FacetColumns:
                         found[label] = n
             counts[facet] = found
         return counts
+
+    def newest_first(self, pks: IntArray, count: int) -> IntArray:
+        """The first ``count`` of ``pks`` by incident start (newest first, undated last), then
+        by creation, then by pk (the order of a listing)."""
+        inside = pks[pks < self.size]
+        started = self.started[inside]
+        undated = np.isnan(started)
+        keys = (-inside, -self.created[inside], -np.nan_to_num(started), undated)
+        order = np.lexsort(keys)[:count]
+        first: IntArray = inside[order]
+        return first
 
 
 _COLUMNS: weakref.WeakKeyDictionary[Engine, FacetColumns] = weakref.WeakKeyDictionary()
@@ -323,16 +294,12 @@ def load_columns(sessions: sessionmaker[Session]) -> None:
         fresh_columns(session)
 
 
-def granted_pks(session: Session, viewer: Principal) -> list[int]:
-    """The documents shared with ``viewer`` by name."""
-    if viewer.user_id is None or viewer.is_system or viewer.role == Role.ADMIN:
-        return []
-    return [
-        int(pk)
-        for pk in session.scalars(
-            select(AccessGrantRow.postmortem_pk).where(AccessGrantRow.user_id == viewer.user_id)
-        )
-    ]
+def _rows(session: Session, statement: Any) -> Sequence[Any]:
+    """The driver's rows of a Core statement (no result processing: 100,000 rows at start)."""
+    result = session.connection().execute(statement)
+    rows: Sequence[Any] = result.cursor.fetchall()
+    result.close()
+    return rows
 
 
 def as_arrays(matches: Sequence[tuple[int, float]]) -> tuple[IntArray, FloatArray]:
@@ -345,29 +312,25 @@ def as_arrays(matches: Sequence[tuple[int, float]]) -> tuple[IntArray, FloatArra
 
 
 def count_matches(
-    session: Session,
-    viewer: Principal,
     columns: FacetColumns,
     pks: IntArray,
     scores: FloatArray,
-    wanted: Wanted,
     *,
     limit: int,
     offset: int,
+    facets: bool = True,
 ) -> Counted:
-    """The page of the best visible matches (score, then newest pk first) and the facets.
+    """The page of the best matches (score, then newest pk first) and the facets of them all.
 
-    ``columns`` must have been refreshed in this transaction, just before.
+    ``pks`` are the matches SQL gave (visible to the viewer, filters applied); ``columns``
+    must have been refreshed in this transaction, just before.
     """
-    granted = granted_pks(session, viewer)
-    with columns.lock:
-        keep = columns.visible(pks, viewer, granted)
-        pks, scores = pks[keep], scores[keep]
-        keep = columns.wanted(pks, wanted)
-        pks, scores = pks[keep], scores[keep]
-        facets = columns.facets(pks)
+    counts: dict[str, dict[str, int]] = {}
+    if facets:
+        with columns.lock:
+            counts = columns.facets(pks)
     page = [(int(pks[i]), float(scores[i])) for i in _best(pks, scores, offset + limit)[offset:]]
-    return Counted(page=page, total=len(pks), facets=facets)
+    return Counted(page=page, total=len(pks), facets=counts)
 
 
 def _best(pks: IntArray, scores: FloatArray, count: int) -> IntArray:

@@ -27,6 +27,7 @@ FACET_TITLES = {
     "status": "Status",
     "cause": "Root-cause category",
 }
+FILTER_PARAMS = (*FACETS, "kind", "team")
 
 
 class _Links:
@@ -58,11 +59,15 @@ def library_page(
     year: str = "",
     status: str = "",
     cause: str = "",
+    kind: str = "",
+    team: str = "",
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     params = {"q": q, "tag": tag, "service": service, "severity": severity, "year": year}
     params["status"] = status
     params["cause"] = cause
+    params["kind"] = kind
+    params["team"] = team
     error: str | None = None
     result: SearchResult | None = None
     with db() as session:
@@ -74,18 +79,20 @@ def library_page(
                 year=_year(year),
                 status=status or None,
                 cause=cause or None,
+                kind=kind or None,
+                team=team or None,
             )
             result = library_search.search(
                 session, viewer, q, filters, limit=PAGE_SIZE, offset=offset
             )
         except InputError as exc:
             error = str(exc)
-        browsing = not q.strip() and not any(params[k] for k in FACETS)
+        browsing = not q.strip() and not any(params[k] for k in FILTER_PARAMS)
         recent = library_search.recently_added(session, viewer) if browsing else []
     context: dict[str, Any] = {
         "q": q,
         "params": params,
-        "filters": {k: params[k] for k in FACETS if params[k]},
+        "filters": {k: params[k] for k in FILTER_PARAMS if params[k]},
         "result": result,
         "error": error,
         "recent": recent,

@@ -1,0 +1,267 @@
+"""The full-text engines behind one interface: SQLite FTS5 and PostgreSQL full-text search.
+
+Each engine turns a parsed query into one statement that gives every matching post-mortem
+with its score (SQLite: bm25; PostgreSQL: ts_rank_cd), narrowed in the same statement by the
+conditions the caller passes: visibility (``postmortems.access.visible_to``) and the filters.
+The full-text index drives that statement: the engine finds the matches, and each match is
+then looked up by primary key in ``postmortems`` to check the conditions. So a search costs
+what the engine's own statement costs, whichever filters are set; and the score, the costly
+part, is only computed for the matches that pass them.
+
+On SQLite the order is forced with ``CROSS JOIN``: without the planner's statistics (a library
+that was never ANALYZEd) SQLite otherwise starts from the index of a filter column and asks
+FTS5 about each of its rows, one MATCH per row (33 s for a common word on 100,000 documents).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import FromClause, Join
+
+from kintsugi.library.ddl import FTS_TABLE, TEXT_CONFIG
+from kintsugi.library.models import LibraryDocumentRow
+from kintsugi.library.query import Node, Not, Term, to_fts5, to_tsquery
+from kintsugi.library.text import MARK_END, MARK_START
+from kintsugi.postmortems.models import PostmortemRow
+
+AnySelect = Select[*tuple[Any, ...]]
+SNIPPET_TOKENS = 24
+TITLE_WEIGHT, SUMMARY_WEIGHT, KEYWORDS_WEIGHT, BODY_WEIGHT = 10.0, 5.0, 5.0, 1.0
+"""bm25 column weights on SQLite (PostgreSQL: title and keywords A, summary B, body C)."""
+PREFIX_INDEXES = (2, 3)
+"""The prefix lengths FTS5 indexes (``prefix='2 3'`` in ``library.ddl``)."""
+
+
+class Engine(Protocol):
+    scores_alone: bool
+    """Whether a document's score depends on that document alone (not on the others)."""
+
+    def every_match(
+        self,
+        session: Session,
+        conditions: Sequence[ColumnElement[bool]],
+        only: frozenset[int] | None = None,
+    ) -> Sequence[tuple[int, float]]:
+        """(pk, score) of every match that meets ``conditions`` (and is in ``only``)."""
+        ...
+
+    def best(self, conditions: Sequence[ColumnElement[bool]], limit: int) -> AnySelect:
+        """The statement of the ``limit`` best (pk, score) that meet ``conditions``."""
+        ...
+
+    def snippets(self, session: Session, pks: list[int]) -> dict[int, str]:
+        """Raw highlighted snippets (title, summary or body) of ``pks``."""
+        ...
+
+
+def engine_for(session: Session, node: Node) -> Engine:
+    """The engine of the session's database for the query ``node``."""
+    if session.get_bind().dialect.name == "sqlite":
+        return Fts5(node)
+    return Postgres(node)
+
+
+class _IndexFirst(Join):
+    """An inner join whose left side (the full-text index) the planner must read first."""
+
+    inherit_cache = True
+
+
+@compiles(_IndexFirst, "sqlite")
+def _cross_join(join: _IndexFirst, compiler: SQLCompiler, **kw: Any) -> str:
+    # "a JOIN b ON ..." as SQLite's "a CROSS JOIN b ON ...": the same inner join, with the
+    # order of the loops fixed (the left side is a plain table name, so the first JOIN is it)
+    compiled: str = compiler.visit_join(join, **kw)  # type: ignore[no-untyped-call]
+    return compiled.replace(" JOIN ", " CROSS JOIN ", 1)
+
+
+@compiles(_IndexFirst)
+def _plain_join(join: _IndexFirst, compiler: SQLCompiler, **kw: Any) -> str:
+    compiled: str = compiler.visit_join(join, **kw)  # type: ignore[no-untyped-call]
+    return compiled
+
+
+def _index_first(index: FromClause, key: ColumnElement[int]) -> _IndexFirst:
+    return _IndexFirst(index, PostmortemRow.__table__, PostmortemRow.pk == key)
+
+
+def _pairs(session: Session, query: AnySelect) -> Sequence[tuple[int, float]]:
+    """Every (pk, score) row of ``query``, straight from the driver (tens of thousands)."""
+    result = session.connection().execute(query)  # Core: the driver's cursor, no ORM rows
+    rows: Sequence[tuple[int, float]] = result.cursor.fetchall()
+    result.close()
+    return rows
+
+
+def _narrowed(
+    query: AnySelect, conditions: Sequence[ColumnElement[bool]], only: frozenset[int] | None
+) -> AnySelect:
+    query = query.where(*conditions)
+    if only is not None:
+        query = query.where(PostmortemRow.pk.in_(sorted(only)))
+    return query
+
+
+# ----------------------------------------------------------------------------- SQLite
+
+
+_FTS5 = table(FTS_TABLE, column("rowid", Integer))
+_FTS5_NAME: ColumnElement[Any] = literal_column(FTS_TABLE)
+
+
+class Fts5:
+    scores_alone = False  # BM25 weighs each word by how many documents have it
+
+    def __init__(self, node: Node) -> None:
+        self.expression = to_fts5(node)
+        self.long_prefix = _long_prefix(node)
+
+    def _match(self) -> ColumnElement[bool]:
+        return _FTS5_NAME.op("MATCH")(bindparam(None, self.expression, unique=True))
+
+    def _scored(self, conditions: Sequence[ColumnElement[bool]]) -> AnySelect:
+        score = -func.bm25(_FTS5_NAME, TITLE_WEIGHT, SUMMARY_WEIGHT, KEYWORDS_WEIGHT, BODY_WEIGHT)
+        query = select(PostmortemRow.pk, score.label("score"))
+        query = query.select_from(_index_first(_FTS5, _FTS5.c.rowid))
+        return query.where(self._match(), *conditions)
+
+    def every_match(
+        self,
+        session: Session,
+        conditions: Sequence[ColumnElement[bool]],
+        only: frozenset[int] | None = None,
+    ) -> Sequence[tuple[int, float]]:
+        return _pairs(session, _narrowed(self._scored(conditions), (), only))
+
+    def best(self, conditions: Sequence[ColumnElement[bool]], limit: int) -> AnySelect:
+        ordered = self._scored(conditions).order_by(
+            literal_column("score").desc(), PostmortemRow.pk.desc()
+        )
+        return ordered.limit(limit)
+
+    def snippets(self, session: Session, pks: list[int]) -> dict[int, str]:
+        if not pks:
+            return {}
+
+        def snippet(column_index: int) -> ColumnElement[str]:
+            return func.snippet(_FTS5_NAME, column_index, MARK_START, MARK_END, "…", SNIPPET_TOKENS)
+
+        rowid: ColumnElement[int] = _FTS5.c.rowid
+        if self.long_prefix:
+            # FTS5 would merge the doclists of every word with that prefix once per pk asked
+            # for (a prefix index covers 2 and 3 letters only): one pass over the matches,
+            # the pks picked out by SQLite, costs a tenth of that
+            rowid = rowid + 0
+        rows = session.execute(
+            select(_FTS5.c.rowid, snippet(3), snippet(1), snippet(0))
+            .select_from(_FTS5)
+            .where(self._match(), rowid.in_(pks))
+        )
+        return {int(r[0]): _best_snippet(r[1], r[2], r[3]) for r in rows}
+
+
+def _long_prefix(node: Node) -> bool:
+    """Whether the query has a prefix that FTS5's prefix indexes (2 and 3 letters) miss."""
+    if isinstance(node, Term):
+        return node.prefix and (len(node.words) > 1 or len(node.words[-1]) not in PREFIX_INDEXES)
+    if isinstance(node, Not):
+        return _long_prefix(node.child)
+    return any(_long_prefix(child) for child in node.children)
+
+
+# ----------------------------------------------------------------------------- PostgreSQL
+
+
+_TSV = table(FTS_TABLE, column("postmortem_pk", Integer), column("document"))
+_HEADLINE_OPTIONS = (
+    f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, "
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+
+
+class Postgres:
+    scores_alone = True  # ts_rank_cd reads the one document only
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def _tsquery(self) -> ColumnElement[Any]:
+        return to_tsquery(self.node, TEXT_CONFIG)
+
+    def _scored(self, conditions: Sequence[ColumnElement[bool]]) -> AnySelect:
+        tsquery = self._tsquery()
+        score = func.ts_rank_cd(_TSV.c.document, tsquery, 1)
+        query = select(PostmortemRow.pk, score.label("score"))
+        query = query.select_from(_index_first(_TSV, _TSV.c.postmortem_pk))
+        return query.where(_TSV.c.document.op("@@")(tsquery), *conditions)
+
+    def every_match(
+        self,
+        session: Session,
+        conditions: Sequence[ColumnElement[bool]],
+        only: frozenset[int] | None = None,
+    ) -> Sequence[tuple[int, float]]:
+        return _pairs(session, _narrowed(self._scored(conditions), (), only))
+
+    def best(self, conditions: Sequence[ColumnElement[bool]], limit: int) -> AnySelect:
+        ordered = self._scored(conditions).order_by(
+            literal_column("score").desc(), PostmortemRow.pk.desc()
+        )
+        return ordered.limit(limit)
+
+    def snippets(self, session: Session, pks: list[int]) -> dict[int, str]:
+        if not pks:
+            return {}
+        config: ColumnElement[Any] = literal_column(f"'{TEXT_CONFIG}'::regconfig")
+        tsquery = self._tsquery()
+
+        def headline(text: Any) -> ColumnElement[str]:
+            return func.ts_headline(config, text, tsquery, _HEADLINE_OPTIONS)
+
+        rows = session.execute(
+            select(
+                LibraryDocumentRow.postmortem_pk,
+                headline(LibraryDocumentRow.body),
+                headline(LibraryDocumentRow.summary),
+                headline(LibraryDocumentRow.title),
+            ).where(LibraryDocumentRow.postmortem_pk.in_(pks))
+        )
+        return {int(r[0]): _best_snippet(r[1], r[2], r[3]) for r in rows}
+
+
+# ----------------------------------------------------------------------------- snippets
+
+
+def render_snippet(raw: str) -> str:
+    """Engine snippet text to HTML: everything escaped except the highlight marks."""
+    text = " ".join(raw.split())
+    escaped = html.escape(text, quote=False)
+    opened = escaped.count(MARK_START) - escaped.count(MARK_END)
+    escaped = escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    return escaped + "</mark>" * max(opened, 0)
+
+
+def _best_snippet(*candidates: str | None) -> str:
+    """The first snippet with a highlighted match, else the first that has text."""
+    texts = [c for c in candidates if c and c.strip()]
+    for text in texts:
+        if MARK_START in text:
+            return render_snippet(text)
+    return render_snippet(texts[0]) if texts else ""
