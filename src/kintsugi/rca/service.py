@@ -31,6 +31,7 @@ from kintsugi.rca.evidence import StoredEvent, TimelineSummary
 from kintsugi.rca.model import (
     Analysis,
     Change,
+    FactorClass,
     Item,
     Link,
     Relation,
@@ -538,14 +539,20 @@ class Recurrence:
         }
 
 
+CAUSING_FACTORS = frozenset({FactorClass.PRIMARY, FactorClass.SECONDARY})
+"""Factors that caused or enabled an incident; mitigating (it made the incident smaller) and
+aggravating ones are not causes."""
+
+
 def cause_items(analysis: Analysis) -> dict[str, list[str]]:
-    """The texts of the root causes and factors of ``analysis``, by their cause category."""
+    """The texts of the root causes and primary or secondary factors of ``analysis``, by their
+    cause category."""
     causes: dict[str, list[str]] = {}
     for _, item in analysis.items():
         category: str | None = getattr(item, "category", None)
         counted = category is not None and (
             getattr(item, "root_cause", False)
-            or hasattr(item, "classification")
+            or getattr(item, "classification", None) in CAUSING_FACTORS
             or hasattr(item, "parent")
         )
         if counted and category is not None:
