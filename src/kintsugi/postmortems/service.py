@@ -615,8 +615,10 @@ def change_status(
     change = f"status {current.value} -> {status.value}"
     if status == Status.PUBLISHED:
         from kintsugi.language.linter import blocking_findings
+        from kintsugi.metrics.checklist import current_text
 
-        findings = blocking_findings(doc, roster(session))
+        # the words people read now: items as tracked, the analysis's own text
+        findings = blocking_findings(current_text(session, row.pk, doc)[0], roster(session))
         reason = (override_reason or "").strip()
         if findings and not reason:
             first = findings[0]

@@ -137,6 +137,33 @@ def stored_analysis(session: Session, id: str, viewer: Principal) -> AnalysisVie
     return _view(session, row.pk, doc, lint=False)
 
 
+@dataclass(frozen=True)
+class AnalysisText:
+    """What an analysis says, for checks that read the current text (the publish gate and the
+    quality checklist)."""
+
+    markdown: str  # the problem statement and every item's words, one line each
+    causing_factors: int  # root causes and primary or secondary contributing factors
+
+
+def analysis_text(session: Session, postmortem_pk: int) -> AnalysisText | None:
+    """The stored analysis of a post-mortem as text; None when none is stored. (The caller has
+    checked that the post-mortem may be read.)"""
+    row = session.get(AnalysisRow, postmortem_pk)
+    if row is None:
+        return None
+    analysis = Analysis.model_validate(row.data)
+    lines = [analysis.problem] if analysis.problem.strip() else []
+    for _, item in analysis.items():
+        parts = [getattr(item, "why", ""), item_text(item), getattr(item, "notes", "")]
+        lines += [f"- {part}" for part in parts if isinstance(part, str) and part.strip()]
+    causing = sum(len(texts) for texts in cause_items(analysis).values())
+    causing += sum(  # factors not yet given a category are causes all the same
+        1 for f in analysis.factors if f.classification in CAUSING_FACTORS and f.category is None
+    )
+    return AnalysisText("\n".join(lines), causing)
+
+
 def has_analysis(session: Session, id: str, viewer: Principal) -> bool:
     """True when post-mortem ``id`` has a stored analysis."""
     row = postmortems.find_row(session, id, viewer)
