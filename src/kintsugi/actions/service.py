@@ -73,11 +73,9 @@ def sync_document_items(
     changed: list[tuple[ActionItemRow, dict[str, list[Any]], bool]] = []
     now = utcnow()
     teams = team_names(session) if items else frozenset()
+    matches = _matches(existing, by_id, by_title, items)
     for position, item in enumerate(items):
-        match = by_id.get(item.id) if item.id is not None else None
-        if match is None or match.id in kept:
-            candidates = [r for r in by_title.get(_title_key(item.title), []) if r.id not in kept]
-            match = candidates[0] if candidates else None
+        match = matches[position]
         created = match is None
         if match is None:
             match = ActionItemRow(
@@ -170,6 +168,33 @@ def insert_document_items(
         result[row["postmortem_pk"]].append(_to_item_dict({**row, "id": item_id}))
     session.execute(insert(ActionItemHistoryRow), history_rows)
     return result
+
+
+def _matches(
+    existing: list[ActionItemRow],
+    by_id: dict[int, ActionItemRow],
+    by_title: dict[str, list[ActionItemRow]],
+    items: Sequence[ActionItem],
+) -> list[ActionItemRow | None]:
+    """The stored row each item is, by position: by id, else by title; an item left over
+    takes the stored row left over at the same place in the list (its title was edited as
+    text), so that it keeps its id, history and links."""
+    taken: set[int] = set()
+    found: list[ActionItemRow | None] = []
+    for item in items:
+        match = by_id.get(item.id) if item.id is not None else None
+        if match is None or match.id in taken:
+            candidates = [r for r in by_title.get(_title_key(item.title), []) if r.id not in taken]
+            match = candidates[0] if candidates else None
+        if match is not None:
+            taken.add(match.id)
+        found.append(match)
+    ordered = sorted(existing, key=lambda r: (r.position, r.id))
+    for position, match in enumerate(found):
+        if match is None and position < len(ordered) and ordered[position].id not in taken:
+            found[position] = ordered[position]
+            taken.add(ordered[position].id)
+    return found
 
 
 def _to_item_dict(row: dict[str, Any]) -> ActionItem:
