@@ -86,7 +86,12 @@ def test_metrics_match_hand_computed_values(sessions: sessionmaker[Session]) -> 
     assert by_severity["SEV1"] == {"median": 48.0, "p90": 67.2, "count": 2}
     assert by_severity["SEV2"]["count"] == 0
     # MTTR from detection (else start): a 60, b 120, c 60, d 30 minutes
-    assert m["mttr_minutes"].current == 67.5
+    # the median and the 90th percentile, never the mean (67.5)
+    assert m["mttr_minutes"].current == 60.0
+    assert m["mttr_minutes"].breakdown["p90"] == 102.0
+    assert m["mttr_minutes"].breakdown["distribution"] == [
+        ["under 15 min", 0], ["15-60 min", 1], ["1-4 h", 3], ["4-24 h", 0], ["over 24 h", 0],
+    ]  # fmt: skip
     assert m["mttr_minutes"].breakdown["time_to_detect_minutes"] == 20.0
     assert m["documentation_updates"].current == 1
     assert m["documentation_updates"].trend[4] == ("2026-05", 1.0)

@@ -146,7 +146,7 @@ def test_build_merges_sources_and_reports_the_one_that_failed(
         "HTTP 500" in result.failures[0].message
         and "gave up after 4 attempts" in result.failures[0].message
     )
-    assert result.counts == {"pagerduty:Q1ABC": 5, "slack:C0123ABCD": 6, f"file:{changes}": 1}
+    assert result.counts == {"pagerduty:Q1ABC": 6, "slack:C0123ABCD": 6, f"file:{changes}": 1}
     assert [e.at for e in result.events] == sorted(e.at for e in result.events)
     assert {e.source for e in result.events} == {"pagerduty", "slack", "file"}
     assert [c.title for c in result.changes_before_detection] == ["Deploy api v1.42"]

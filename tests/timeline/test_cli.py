@@ -143,7 +143,7 @@ def test_json_output_is_one_document(
     assert (
         data["window"]["since"] == "2024-05-01T13:30:00+00:00"
     )  # a local time in the document's zone
-    assert [e["kind"] for e in data["events"]][:2] == ["alert", "acknowledge"]
+    assert [e["kind"] for e in data["events"]][:3] == ["alert", "other", "acknowledge"]
     assert data["events"][0]["local_time"].endswith("+02:00")
     assert data["failures"] == [] and data["saved"] is None
 
@@ -180,10 +180,10 @@ def test_save_twice_keeps_one_row_per_event(
     args = ["timeline", "build", document, "-s", "pagerduty:Q1ABC", "--save", "--db", sqlite_url]
     first = runner.invoke(app, args, env=env(pagerduty))
     assert first.exit_code == 0, first.output
-    assert "saved: 5 new, 0 updated" in first.stderr
+    assert "saved: 6 new, 0 updated" in first.stderr
     second = runner.invoke(app, args, env=env(pagerduty))
     assert second.exit_code == 0 and "saved: 0 new, 0 updated" in second.stderr
-    assert stored_count(sqlite_url) == 5
+    assert stored_count(sqlite_url) == 6
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,7 @@ def test_429_waits_as_long_as_retry_after_says_then_succeeds(
 ) -> None:
     pagerduty.rate_limit("7", path="/incidents/Q1ABC/log_entries", times=2)
     events = fetch(pd(pagerduty, retry))
-    assert len(events) == 5
+    assert len(events) == 6
     assert sleeps == [7.0, 7.0]
     assert len([p for p in pagerduty.paths() if p.endswith("/log_entries")]) == 3
 
@@ -81,7 +81,7 @@ def test_429_retry_after_is_honoured_for_real(pagerduty: PagerDutyFake) -> None:
     pagerduty.rate_limit("1")
     started = time.monotonic()
     events = fetch(pd(pagerduty, RetryPolicy(attempts=2, timeout=5)))
-    assert len(events) == 5
+    assert len(events) == 6
     assert time.monotonic() - started >= 1.0
 
 
@@ -164,7 +164,7 @@ def test_a_slow_server_times_out_and_is_retried(pagerduty: PagerDutyFake, sleeps
     policy = RetryPolicy(attempts=3, timeout=0.3, sleep=sleeps)
     pagerduty.slow(2.0, times=1)
     events = fetch(pd(pagerduty, policy))  # the second attempt is answered in time
-    assert len(events) == 5 and sleeps == [0.5]
+    assert len(events) == 6 and sleeps == [0.5]
 
 
 def test_a_server_too_slow_every_time_is_reported(pagerduty: PagerDutyFake, sleeps: Sleeps) -> None:

@@ -87,12 +87,14 @@ def test_log_entries_become_events(pagerduty: PagerDutyFake, retry: RetryPolicy)
     events = sorted(source(pagerduty, retry).events(Window(at(-60), at(120))), key=lambda e: e.at)
     assert [e.kind for e in events] == [
         Kind.ALERT,
+        Kind.OTHER,  # the notifications, folded into one line
         Kind.ACKNOWLEDGE,  # "acknowledgement_log_entry", the spec's other spelling
         Kind.ESCALATE,
         Kind.NOTE,
         Kind.RESOLVE,
-    ]  # notify entries are left out
-    trigger, ack, _esc, note, _resolve = events
+    ]
+    trigger, paged, ack, _esc, note, _resolve = events
+    assert paged.title == "Paged Ana Lima by SMS"
     assert trigger.alert is not None and trigger.alert.name == "higherrorrate"
     assert trigger.actor == "Alertmanager"
     assert ack.actor == "Ana Lima" and ack.title.startswith("Acknowledged: ")
@@ -106,7 +108,7 @@ def test_log_entries_become_events(pagerduty: PagerDutyFake, retry: RetryPolicy)
 def test_offset_pagination_follows_more(pagerduty: PagerDutyFake, retry: RetryPolicy) -> None:
     seed(pagerduty, notes=250)
     events = list(source(pagerduty, retry).events(Window(at(-60), at(120))))
-    assert len(events) == 5 + 250
+    assert len(events) == 6 + 250
     pages = [r for r in pagerduty.requests if r.path.endswith("/log_entries")]
     assert [r.arg("offset") for r in pages] == ["0", "100", "200"]
     assert pages[0].arg("time_zone") == "UTC" and (pages[0].arg("since") or "").startswith(
@@ -119,3 +121,30 @@ def test_incident_times(pagerduty: PagerDutyFake, retry: RetryPolicy) -> None:
     times = source(pagerduty, retry).incident_times()
     assert times is not None
     assert times.started_at == at(0.5) and times.resolved_at == at(60)
+
+
+def test_each_rounds_notifications_fold_into_one_line(
+    pagerduty: PagerDutyFake, retry: RetryPolicy
+) -> None:
+    seed(pagerduty)
+
+    def notified(id: str, when: str, who: str, how: str) -> dict[str, object]:
+        entry = log_entry(id, "notify_log_entry", when, f"Notified {who} by {how}", None)
+        entry["user"] = {"id": "PU" + id, "type": "user_reference", "summary": who}
+        return entry
+
+    pagerduty.log_entries["Q1ABC"] = [
+        log_entry("T1", "trigger_log_entry", "2024-05-01T14:00:30Z", "Triggered", None),
+        notified("N1", "2024-05-01T14:00:31Z", "Sam Lee", "phone"),
+        notified("N2", "2024-05-01T14:00:32Z", "Sam Lee", "SMS"),
+        notified("N3", "2024-05-01T14:00:33Z", "Sam Lee", "SMS"),
+        log_entry("E1", "escalate_log_entry", "2024-05-01T14:10:00Z", "Escalated", None),
+        notified("N4", "2024-05-01T14:10:01Z", "Ana Lima", "email"),
+        notified("N5", "2024-05-01T14:10:02Z", "Ben Okafor", "push notification"),
+    ]
+    events = list(source(pagerduty, retry).events(Window(at(-60), at(120))))
+    paged = [(e.title, e.source_id) for e in events if e.title.startswith("Paged")]
+    assert paged == [
+        ("Paged Sam Lee by phone and SMS", "N1"),
+        ("Paged Ana Lima by email; Ben Okafor by push notification", "N4"),
+    ]

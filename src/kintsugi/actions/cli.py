@@ -205,6 +205,10 @@ def update(
     kind: Annotated[
         str | None, typer.Option("--kind", help="fix, prevention, ..., documentation or none.")
     ] = None,
+    completed_on: Annotated[
+        str | None,
+        typer.Option("--completed-on", help="The day it was completed, YYYY-MM-DD (or none)."),
+    ] = None,
     comment: Annotated[str | None, typer.Option("--comment", help="Why; kept in history.")] = None,
     base_version: Annotated[
         int | None,
@@ -233,6 +237,8 @@ def update(
     if kind is not None:
         kind_value = _nullable(kind)
         fields["kind"] = items.parse_kind(kind_value) if kind_value else None
+    if completed_on is not None:
+        fields["completed_on"] = _date(completed_on, "--completed-on")
     if comment is not None:
         fields["comment"] = comment
     if not fields:

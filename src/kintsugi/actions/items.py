@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from kintsugi.actions import history
 from kintsugi.actions.models import ActionItemHistoryRow, ActionItemRow, TrackerLinkRow
 from kintsugi.actions.owners import owner_kind_for, team_member_names
+from kintsugi.actions.service import day_start
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from kintsugi.core.types import utcnow
 from kintsugi.people.principal import Principal, Role
@@ -126,6 +127,8 @@ class ItemChanges(BaseModel):
     status: ActionItemStatus | None = None
     wont_do_reason: str | None = Field(None, max_length=MAX_TITLE)
     kind: ActionItemKind | None = None
+    completed_on: date | None = None
+    """The day a completed item was completed, when it was not the day it was marked so."""
     comment: str | None = Field(None, max_length=10_000)
 
     @field_validator("title", "owner", "wont_do_reason", "comment")
@@ -341,7 +344,7 @@ def update_item(
             f"action item {item_id} changed since version {base_version} (now {row.version})",
             current=get_item(session, item_id, actor),
         )
-    given = changes.model_fields_set - {"comment"}
+    given = changes.model_fields_set - {"comment", "completed_on"}
     wanted: dict[str, Any] = {}
     for field in given:
         value = getattr(changes, field)
@@ -359,6 +362,14 @@ def update_item(
             session, wanted.get("owner", row.owner), wanted["owner_kind"]
         )
     new_status = wanted.get("status", row.status)
+    if "completed_on" in changes.model_fields_set:
+        if new_status != ActionItemStatus.COMPLETED:
+            raise InputError("only a completed item has a completion day", field="completed_on")
+        if changes.completed_on is not None and changes.completed_on > today_utc():
+            raise InputError("the completion day is in the future", field="completed_on")
+        when = day_start(changes.completed_on) if changes.completed_on else None
+        if when != row.completed_at:
+            wanted["completed_at"] = when
     if new_status == ActionItemStatus.WONT_DO:
         reason = wanted.get("wont_do_reason", row.wont_do_reason)
         if not reason:
@@ -373,7 +384,7 @@ def update_item(
     if not diff and not changes.comment:
         return get_item(session, item_id, actor)
     now = utcnow()
-    if "status" in diff:
+    if "status" in diff and "completed_at" not in diff:
         row.completed_at = now if new_status == ActionItemStatus.COMPLETED else None
     for field, (_old, value) in diff.items():
         setattr(row, field, value)

@@ -115,7 +115,8 @@ def grouped_counts_query(today: date, viewer: Principal) -> Any:
         item.due < today,
     )
     completed = status == ActionItemStatus.COMPLETED.value
-    completed_with_due = and_(completed, item.due.is_not(None))
+    # an item completed on an unknown day (imported without one) is neither on time nor late
+    completed_with_due = and_(completed, item.due.is_not(None), item.completed_at.is_not(None))
     on_time = and_(completed_with_due, utc_date(item.completed_at) <= item.due)
 
     def count_if(condition: Any) -> Any:

@@ -7,7 +7,7 @@ save makes to an item are recorded in the item's history (actor ``document``) li
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, insert, select
@@ -32,6 +32,7 @@ _ITEMS_OF = (  # plain rows, and built once: documents are read on every request
         ActionItemRow.due,
         ActionItemRow.status,
         ActionItemRow.kind,
+        ActionItemRow.completed_at,
     )
     .where(ActionItemRow.postmortem_pk == bindparam("pk", type_=Integer))
     .order_by(ActionItemRow.position, ActionItemRow.id)
@@ -83,11 +84,9 @@ def sync_document_items(
     changed: list[tuple[ActionItemRow, dict[str, list[Any]], bool]] = []
     now = utcnow()
     teams = team_names(session) if items else frozenset()
+    matches = _matches(existing, by_id, by_title, items)
     for position, item in enumerate(items):
-        match = by_id.get(item.id) if item.id is not None else None
-        if match is None or match.id in kept:
-            candidates = [r for r in by_title.get(_title_key(item.title), []) if r.id not in kept]
-            match = candidates[0] if candidates else None
+        match = matches[position]
         created = match is None
         if match is None:
             match = ActionItemRow(
@@ -152,7 +151,8 @@ def insert_document_items(
                     "version": 1,
                     "created_at": now,
                     "updated_at": now,
-                    "completed_at": now if item.status == ActionItemStatus.COMPLETED else None,
+                    # imported items completed on a day the file does not give have no day
+                    "completed_at": completed_at(item, None, None),
                 }
             )
     result: dict[int, list[ActionItem]] = {pk: [] for pk, _ in batch}
@@ -181,9 +181,37 @@ def insert_document_items(
     return result
 
 
+def _matches(
+    existing: list[ActionItemRow],
+    by_id: dict[int, ActionItemRow],
+    by_title: dict[str, list[ActionItemRow]],
+    items: Sequence[ActionItem],
+) -> list[ActionItemRow | None]:
+    """The stored row each item is, by position: by id, else by title; an item left over
+    takes the stored row left over at the same place in the list (its title was edited as
+    text), so that it keeps its id, history and links."""
+    taken: set[int] = set()
+    found: list[ActionItemRow | None] = []
+    for item in items:
+        match = by_id.get(item.id) if item.id is not None else None
+        if match is None or match.id in taken:
+            candidates = [r for r in by_title.get(_title_key(item.title), []) if r.id not in taken]
+            match = candidates[0] if candidates else None
+        if match is not None:
+            taken.add(match.id)
+        found.append(match)
+    ordered = sorted(existing, key=lambda r: (r.position, r.id))
+    for position, match in enumerate(found):
+        if match is None and position < len(ordered) and ordered[position].id not in taken:
+            found[position] = ordered[position]
+            taken.add(ordered[position].id)
+    return found
+
+
 def _to_item_dict(row: dict[str, Any]) -> ActionItem:
     return ActionItem.model_validate(
         {k: row[k] for k in ("id", "title", "owner", "priority", "due", "status", "kind")}
+        | {"completed_on": _day(row["completed_at"])}
     )
 
 
@@ -206,10 +234,14 @@ def _apply(
         for field, value in new_values.items()
         if getattr(row, field) != value
     }
-    if status == ActionItemStatus.COMPLETED and row.status != ActionItemStatus.COMPLETED:
-        row.completed_at = now
-    elif status != ActionItemStatus.COMPLETED:
-        row.completed_at = None
+    was_completed = row.status == ActionItemStatus.COMPLETED
+    # a completed item keeps when it was completed: the day the text gives, else the stored
+    # time; an item a person completes in the editor now is completed now; one created
+    # completed from a file that gives no day has no day (left out of the on-time rate)
+    if was_completed:
+        row.completed_at = completed_at(item, row.completed_at, row.completed_at)
+    else:
+        row.completed_at = completed_at(item, None, now if row.id is not None else None)
     if "owner" in changes or row.owner_kind is None:
         row.owner_kind = owner_kind_among(teams, item.owner)
     if status != ActionItemStatus.WONT_DO:
@@ -221,6 +253,25 @@ def _apply(
         row.version = (row.version or 0) + 1
         row.updated_at = now
     return changes
+
+
+def completed_at(
+    item: ActionItem, stored: datetime | None, now: datetime | None
+) -> datetime | None:
+    """When ``item`` was completed: None unless it is completed; its ``completed_on`` (the
+    stored time when on that day, else the day's start in UTC), else ``now``."""
+    if item.status != ActionItemStatus.COMPLETED:
+        return None
+    if item.completed_on is not None:
+        if stored is not None and stored.astimezone(UTC).date() == item.completed_on:
+            return stored
+        return day_start(item.completed_on)
+    return now
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of ``day`` in UTC."""
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def _title_key(title: str) -> str:
@@ -238,5 +289,12 @@ def _to_item(row: Any) -> ActionItem:
             "due": row.due,
             "status": row.status,
             "kind": row.kind,
+            "completed_on": _day(row.completed_at) if row.status == "completed" else None,
         }
     )
+
+
+def _day(value: datetime | None) -> date | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).date()

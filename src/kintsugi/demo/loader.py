@@ -70,7 +70,35 @@ def load_demo(sessions: sessionmaker[Session]) -> DemoResult:
 
     load_demo_analyses(sessions)
     load_demo_learning(sessions)
+    _load_demo_incidents(sessions)
     return result
+
+
+UNFILED = ("manual:2026-10-28-payment-webhook-retries", "Payment webhook retries exhausted")
+
+
+def _load_demo_incidents(sessions: sessionmaker[Session]) -> None:
+    """The newest incident, drafted through ``kintsugi draft`` from local vendor stand-ins,
+    and an incident nobody has opened a post-mortem for (it counts against completion)."""
+    from datetime import UTC, datetime
+
+    from kintsugi.demo.standins import draft_demo_incident
+    from kintsugi.incidents import service as incidents
+
+    draft_demo_incident(sessions)
+    reference, title = UNFILED
+    with sessions.begin() as session:
+        if incidents.find(session, reference) is None:
+            incidents.add_incident(
+                session,
+                SYSTEM,
+                title,
+                severity="SEV3",
+                started_at=datetime(2026, 10, 28, 8, 40, tzinfo=UTC),
+                resolved_at=datetime(2026, 10, 28, 10, 5, tzinfo=UTC),
+                services=["payments"],
+                reference=reference,
+            )
 
 
 def _share(

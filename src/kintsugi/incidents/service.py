@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import ColumnElement, String, and_, cast, or_, select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError, NotFoundError, PermissionDeniedError
@@ -19,6 +19,7 @@ from kintsugi.incidents.models import IncidentRow
 from kintsugi.incidents.severity import SEVERITIES
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems import service as postmortems
+from kintsugi.postmortems.access import may_see_unfiled_incidents, visible_postmortem_id
 
 MANUAL = "manual"
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -115,9 +116,23 @@ def target_of(session: Session, reference: str) -> tuple[str, list[str]]:
     return reference, []
 
 
+def _visible(viewer: Principal) -> ColumnElement[bool]:
+    """Incidents ``viewer`` may see: one with a post-mortem follows that post-mortem's
+    visibility; one without is seen by editors and above (``postmortems/access.py``)."""
+    filed = and_(
+        IncidentRow.postmortem_id.is_not(None),
+        visible_postmortem_id(viewer, IncidentRow.postmortem_id),
+    )
+    if may_see_unfiled_incidents(viewer):
+        return or_(IncidentRow.postmortem_id.is_(None), filed)
+    return filed
+
+
 def get_incident(session: Session, viewer: Principal, reference: str) -> IncidentRecord:
-    """One incident; NotFoundError when there is none."""
-    row = find(session, reference)
+    """One incident the viewer may see; NotFoundError when there is none."""
+    row = session.scalars(
+        select(IncidentRow).where(IncidentRow.reference == reference, _visible(viewer))
+    ).first()
     if row is None:
         raise NotFoundError(f"no incident {reference!r}")
     return _shown(session, viewer, IncidentRecord.of(row))
@@ -233,11 +248,15 @@ def list_incidents(
     without_postmortem: bool = False,
     limit: int = 200,
 ) -> list[IncidentRecord]:
-    """Incidents, most recent first; a post-mortem the viewer may not see is not named."""
-    query = select(IncidentRow).order_by(
-        IncidentRow.resolved_at.is_(None).desc(),
-        IncidentRow.resolved_at.desc(),
-        IncidentRow.id.desc(),
+    """Incidents the viewer may see (see ``_visible``), most recent first."""
+    query = (
+        select(IncidentRow)
+        .where(_visible(viewer))
+        .order_by(
+            IncidentRow.resolved_at.is_(None).desc(),
+            IncidentRow.resolved_at.desc(),
+            IncidentRow.id.desc(),
+        )
     )
     if without_postmortem:
         query = query.where(IncidentRow.postmortem_id.is_(None), IncidentRow.near_miss.is_(False))

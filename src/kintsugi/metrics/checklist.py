@@ -35,6 +35,7 @@ from kintsugi.postmortems.document import (
     ActionItemStatus,
     Document,
     Kind,
+    Section,
     Status,
 )
 from kintsugi.postmortems.models import PostmortemRow
@@ -144,6 +145,7 @@ class Facts:
     attendance: set[str] | None
     lint_findings: int
     item_updates: int  # items whose status changed since they were created
+    analysis_factors: int = 0  # root causes and primary or secondary factors in the analysis
 
 
 def _written(doc: Document, key: str) -> bool:
@@ -189,11 +191,18 @@ def _automatic(doc: Document, facts: Facts, policy: Policy, now: datetime) -> di
         )
     else:
         found["root_causes_analysed"] = (FAILED, "no root cause analysis or section")
-    found["contributing_factors"] = (
-        (PASSED, "the contributing factors section is written")
-        if _written(doc, "contributing_factors")
-        else (FAILED, "no contributing factors section")
-    )
+    if facts.analysis_factors:
+        found["contributing_factors"] = (
+            PASSED,
+            f"{facts.analysis_factors} cause(s) and factor(s) in the root cause analysis",
+        )
+    elif _written(doc, "contributing_factors"):
+        found["contributing_factors"] = (PASSED, "the contributing factors section is written")
+    else:
+        found["contributing_factors"] = (
+            FAILED,
+            "no contributing factors in the analysis or a section",
+        )
     found["what_went_well"] = (
         (PASSED, "the what went well section is written")
         if _written(doc, "what_went_well")
@@ -325,8 +334,32 @@ def load_answers(session: Session, pk: int) -> dict[str, tuple[str, str | None, 
     return {r.item: (r.answer, r.note, r.answered_by) for r in rows}
 
 
+def current_text(session: Session, pk: int, doc: Document) -> tuple[Document, int]:
+    """``doc`` as the publish gate and the checklist read it, and the analysis's count of
+    causes and factors.
+
+    Its sections are brought in step with the data (action items as the tracker has them now,
+    the built timeline), and the root cause analysis's own words are added as a section, so
+    that the blameless-language check reads what people read today.
+    """
+    from kintsugi.postmortems.body import synced
+    from kintsugi.rca.service import analysis_text
+
+    current = synced(doc)
+    analysis = analysis_text(session, pk)
+    if analysis is None:
+        return current, 0
+    if analysis.markdown:
+        section = Section(
+            key="root_cause", heading="Root cause analysis", markdown=analysis.markdown
+        )
+        current = current.model_copy(update={"sections": [*current.sections, section]})
+    return current, analysis.causing_factors
+
+
 def gather_facts(session: Session, pk: int, doc: Document) -> Facts:
     """Everything the automatic checks read from the other slices (through their services)."""
+    text, analysis_factors = current_text(session, pk, doc)
     return Facts(
         has_analysis=analysis_exists(session, pk),
         in_library=is_indexed(session, pk),
@@ -334,8 +367,9 @@ def gather_facts(session: Session, pk: int, doc: Document) -> Facts:
             select(PostmortemRow.published_at).where(PostmortemRow.pk == pk)
         ),
         attendance=attendance(session, pk),
-        lint_findings=len(blocking_findings(doc, roster(session))),
+        lint_findings=len(blocking_findings(text, roster(session))),
         item_updates=1 if has_updates(session, pk) else 0,
+        analysis_factors=analysis_factors,
     )
 
 

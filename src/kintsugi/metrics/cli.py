@@ -63,6 +63,8 @@ def _value(metric: Metric) -> str:
 
 
 def _target(metric: Metric) -> str:
+    if metric.target is None and metric.verdict is not None:
+        return f"decreasing trend: {metric.verdict}"
     if metric.target is None:
         return "-"
     sign = ">=" if metric.higher_is_better else "<="

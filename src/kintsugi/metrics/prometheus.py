@@ -42,7 +42,7 @@ GAUGES: dict[str, str] = {
     "kintsugi_recurring_incident_rate_percent": (
         "Incidents matching an earlier incident's root-cause category or text (percent)"
     ),
-    "kintsugi_mttr_minutes": "Mean minutes from detection to resolution",
+    "kintsugi_mttr_minutes": "Median minutes from detection to resolution",
     "kintsugi_time_to_detect_minutes": "Mean minutes from impact start to detection",
     "kintsugi_time_to_acknowledge_minutes": "Mean minutes from detection to acknowledgement",
     "kintsugi_learning_sessions_per_month": "Learning sessions held per month (mean)",

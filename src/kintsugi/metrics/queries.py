@@ -167,6 +167,38 @@ def time_to_post_mortem(
     return [((m, s, t), float(h)) for m, s, t, h in session.execute(query)]
 
 
+def repair_minutes(
+    session: Session, viewer: Principal, scope: Scope
+) -> list[tuple[GroupKey, float]]:
+    """Per incident: its group and the minutes from detection (else start) to resolution."""
+    start = func.coalesce(PM.detected_at, PM.started_at)
+    valid = and_(PM.resolved_at.is_not(None), start.is_not(None), PM.resolved_at >= start)
+    query = select(
+        month_of(incident_time()),
+        PM.severity,
+        PM.team_id,
+        (epoch(PM.resolved_at) - epoch(start)) / 60.0,
+    ).where(valid, *document_conditions(session, viewer, scope))
+    # rounded: the engines' epoch arithmetic leaves 59.99999 for an hour
+    return [((m, s, t), round(float(v), 6)) for m, s, t, v in session.execute(query)]
+
+
+def created_times(
+    session: Session, viewer: Principal, scope: Scope, ids: Sequence[str]
+) -> list[tuple[GroupKey, str, datetime]]:
+    """Post-mortems ``ids`` in scope that ``viewer`` may see: group, id and when each was
+    created (for a drafted one, when its draft was made)."""
+    found: list[tuple[GroupKey, str, datetime]] = []
+    for start in range(0, len(ids), 500):
+        query = select(
+            month_of(incident_time()), PM.severity, PM.team_id, PM.id, PM.created_at
+        ).where(
+            PM.id.in_(list(ids[start : start + 500])), *document_conditions(session, viewer, scope)
+        )
+        found += [((m, s, t), i, c) for m, s, t, i, c in session.execute(query)]
+    return found
+
+
 def documentation_condition() -> ColumnElement[bool]:
     """SQL: the item is of kind documentation, or has no kind and its title says so."""
     title = func.lower(ActionItemRow.title)

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError
 from kintsugi.handbook.training import completions_by_month
+from kintsugi.incidents.service import IncidentRecord, incidents_needing_postmortem
 from kintsugi.meetings.service import held_by_month
 from kintsugi.metrics import queries
-from kintsugi.metrics.policy import Policy
+from kintsugi.metrics.policy import Deadlines, Policy
 from kintsugi.metrics.queries import GroupKey, Scope
 from kintsugi.metrics.recurring import RecurrenceResult, find_recurrences
 from kintsugi.people.principal import Principal
@@ -51,10 +52,16 @@ class Metric:
     unit: str
     trend: list[tuple[str, float]] = field(default_factory=list)
     breakdown: dict[str, Any] = field(default_factory=dict)
+    verdict: str | None = None
+    """For a trend target ("decreasing trend"): improving, steady or worse; None: too few
+    months with data to tell."""
 
     @property
     def target_met(self) -> bool | None:
-        """Whether ``current`` meets the target (None when either is unknown)."""
+        """Whether ``current`` meets the target (None when either is unknown); for a trend
+        target, True when improving, False when worse, None when steady or unknown."""
+        if self.target is None and self.verdict is not None:
+            return {"improving": True, "worse": False}.get(self.verdict)
         if self.target is None or self.current is None:
             return None
         if self.higher_is_better:
@@ -73,6 +80,7 @@ class Metric:
             "target_met": self.target_met,
             "higher_is_better": self.higher_is_better,
             "breakdown": self.breakdown,
+            "verdict": self.verdict,
         }
 
 
@@ -180,6 +188,68 @@ def quantile(values: list[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+Buckets = tuple[tuple[float, str], ...]  # (upper bound, label), the last one unbounded
+MINUTE_BUCKETS: Buckets = (
+    (15.0, "under 15 min"),
+    (60.0, "15-60 min"),
+    (240.0, "1-4 h"),
+    (1440.0, "4-24 h"),
+    (math.inf, "over 24 h"),
+)
+HOUR_BUCKETS: Buckets = (
+    (24.0, "under 24 h"),
+    (48.0, "24-48 h"),
+    (168.0, "2-7 days"),
+    (math.inf, "over 7 days"),
+)
+DRAFT_BUCKETS: Buckets = (
+    (1.0, "under 1 h"),
+    (24.0, "1-24 h"),
+    (48.0, "24-48 h"),
+    (math.inf, "over 48 h"),
+)
+STEADY_WITHIN = 0.1  # a change of the median within 10% is steady
+
+
+def distribution(values: list[float], buckets: Buckets) -> list[list[Any]]:
+    """How many ``values`` fall in each bucket, as ``[label, count]`` pairs (durations are
+    skewed: the shape says more than any one figure)."""
+    counts = [0] * len(buckets)
+    for value in values:
+        counts[next(i for i, (bound, _) in enumerate(buckets) if value < bound)] += 1
+    return [[label, count] for (_, label), count in zip(buckets, counts, strict=True)]
+
+
+def spread(values: list[float], buckets: Buckets) -> dict[str, Any]:
+    """Median, 90th percentile, count and distribution of ``values`` (never a bare mean)."""
+    return {
+        "median": _round(quantile(values, 0.5), 1),
+        "p90": _round(quantile(values, 0.9), 1),
+        "count": len(values),
+        "distribution": distribution(values, buckets),
+    }
+
+
+def trend_verdict(trend: list[tuple[str, float]]) -> str | None:
+    """Whether a lower-is-better figure is improving, steady or worse: the median of the
+    latest months with data (up to three) against the median of the months before them (up
+    to three). None with fewer than two months of data."""
+    values = [value for _, value in trend]
+    if len(values) < 2:
+        return None
+    size = min(3, len(values) // 2)
+    recent = quantile(values[-size:], 0.5)
+    earlier = quantile(values[-2 * size : -size], 0.5)
+    if recent is None or earlier is None:
+        return None
+    if earlier == 0:
+        return "steady" if recent == 0 else "worse"
+    change = (recent - earlier) / earlier
+    if abs(change) <= STEADY_WITHIN:
+        return "steady"
+    return "improving" if change < 0 else "worse"
+
+
 def _sums(parts: dict[GroupKey, tuple[float, ...]], pick: Pick, width: int) -> list[float]:
     total = [0.0] * width
     for key, values in parts.items():
@@ -210,12 +280,26 @@ class Parts:
     recurrence: RecurrenceResult
     sessions: list[tuple[str, int]]
     trained: list[tuple[str, int]] = field(default_factory=list)
+    repair: dict[GroupKey, list[float]] = field(default_factory=dict)
+    draft_hours: dict[GroupKey, list[float]] = field(default_factory=dict)
+    missing: dict[GroupKey, tuple[float, ...]] = field(default_factory=dict)
+    """Incidents (from the incidents slice) past their deadline with no post-mortem at all."""
 
     # Each figure for the groups ``pick`` chooses.
 
     def completion(self, pick: Pick) -> float | None:
         n, published, not_due, *_ = _sums(self.incidents, pick, 7)
-        return _ratio(published, n - not_due)
+        missing = _sums(self.missing, pick, 1)[0]
+        return _ratio(published, n - not_due + missing)
+
+    def without_postmortem(self, pick: Pick) -> int:
+        return int(_sums(self.missing, pick, 1)[0])
+
+    def repair_minutes(self, pick: Pick) -> list[float]:
+        return [m for key, values in self.repair.items() if pick(key) for m in values]
+
+    def hours_to_draft(self, pick: Pick) -> list[float]:
+        return [h for key, values in self.draft_hours.items() if pick(key) for h in values]
 
     def on_time(self, pick: Pick) -> float | None:
         with_due, on_time, _docs = _sums(self.items, pick, 3)
@@ -228,8 +312,8 @@ class Parts:
         return [hours for key, values in self.time_to_pm.items() if pick(key) for hours in values]
 
     def mttr(self, pick: Pick) -> float | None:
-        parts = _sums(self.incidents, pick, 7)
-        return _ratio(parts[3], parts[4], 1 / 60)
+        """The median minutes to resolve (durations are too skewed for a mean)."""
+        return _round(quantile(self.repair_minutes(pick), 0.5), 1)
 
     def time_to_detect(self, pick: Pick) -> float | None:
         parts = _sums(self.incidents, pick, 7)
@@ -256,6 +340,7 @@ def collect(
     session: Session, viewer: Principal, scope: Scope, policy: Policy, now: datetime
 ) -> Parts:
     """Run every scan for ``scope``."""
+    needing = incidents_needing_postmortem(session)
     return Parts(
         months=months_of(scope),
         incidents=queries.incidents(session, viewer, scope, policy.deadlines, now),
@@ -266,7 +351,52 @@ def collect(
         recurrence=find_recurrences(session, viewer, scope, policy.recurrence),
         sessions=learning_sessions(session, scope),
         trained=facilitators_trained(session, scope),
+        repair=_by_group(queries.repair_minutes(session, viewer, scope)),
+        draft_hours=_by_group(_draft_hours(session, viewer, scope, needing)),
+        missing=_missing(needing, scope, policy.deadlines, now),
     )
+
+
+def _draft_hours(
+    session: Session,
+    viewer: Principal,
+    scope: Scope,
+    needing: list[tuple[IncidentRecord, str | None]],
+) -> list[tuple[GroupKey, float]]:
+    """Hours from each incident's resolution to its post-mortem's draft (0 when drafted
+    before the resolution)."""
+    resolved = {pm: r.resolved_at for r, pm in needing if pm is not None and r.resolved_at}
+    return [
+        (key, max(0.0, (created - resolved[pm]).total_seconds() / 3600))
+        for key, pm, created in queries.created_times(session, viewer, scope, list(resolved))
+    ]
+
+
+def _missing(
+    needing: list[tuple[IncidentRecord, str | None]],
+    scope: Scope,
+    deadlines: Deadlines,
+    now: datetime,
+) -> dict[GroupKey, tuple[float, ...]]:
+    """Incidents in scope past their deadline that nobody opened a post-mortem for. They have
+    no team, so a team's figures leave them out."""
+    counts: dict[GroupKey, float] = {}
+    if scope.team:
+        return {}
+    for record, postmortem in needing:
+        if postmortem is not None or record.resolved_at is None:
+            continue
+        if scope.service and scope.service not in record.services:
+            continue
+        when = record.started_at or record.detected_at or record.resolved_at
+        if not scope.since <= when < scope.until:
+            continue
+        hours = deadlines.hours_for(record.severity)
+        if hours is None or now - record.resolved_at < timedelta(hours=hours):
+            continue  # no deadline, or not due yet
+        key = (when.astimezone(UTC).strftime("%Y-%m"), record.severity, None)
+        counts[key] = counts.get(key, 0.0) + 1
+    return {key: (count,) for key, count in counts.items()}
 
 
 def _by_group(values: list[tuple[GroupKey, float]]) -> dict[GroupKey, list[float]]:
@@ -329,6 +459,8 @@ def build_metrics(parts: Parts, policy: Policy, pick: Pick = _everything) -> lis
             "p90": _round(quantile(hours, 0.9), 1),
             "count": len(hours),
         }
+    mttr_trend = _trend(parts, lambda p: parts.mttr(_both(pick, p)))
+    mttr_verdict = trend_verdict(mttr_trend) if targets.mttr_minutes is None else None
     sessions = parts.sessions
     session_months = len(parts.months) or 1
     sessions_current = (
@@ -339,13 +471,16 @@ def build_metrics(parts: Parts, policy: Policy, pick: Pick = _everything) -> lis
         Metric(
             "post_mortem_completion_rate",
             "Post-mortem completion",
-            "Incidents in the period with a published post-mortem, out of those that are due "
-            "(published, or past their deadline after resolution). Per month of the incident.",
+            "Incidents in the period with a published post-mortem, out of those that needed "
+            "one and are due (published, or past their deadline after resolution): recorded "
+            "incidents that nobody opened a post-mortem for count as missing. Near misses "
+            "need none. Per month of the incident.",
             targets.post_mortem_completion_rate,
             True,
             parts.completion(pick),
             "percent",
             _trend(parts, lambda p: parts.completion(_both(pick, p))),
+            {"without_postmortem": parts.without_postmortem(pick)},
         ),
         Metric(
             "action_item_on_time_rate",
@@ -362,14 +497,19 @@ def build_metrics(parts: Parts, policy: Policy, pick: Pick = _everything) -> lis
             "time_to_post_mortem_hours",
             "Time to post-mortem (SEV1 median)",
             "Hours from resolution to publication of the post-mortem: the median of SEV1 "
-            "incidents (median and 90th percentile by severity in the breakdown). Per month of "
-            "the incident.",
+            "incidents (median and 90th percentile by severity, and the distribution, in the "
+            "breakdown), with the hours from resolution to the first draft. Per month of the "
+            "incident.",
             targets.time_to_post_mortem_hours,
             False,
             ttpm_breakdown["SEV1"]["median"],
             "hours",
             _trend(parts, median_sev1),
-            {"by_severity": ttpm_breakdown},
+            {
+                "by_severity": ttpm_breakdown,
+                "distribution": distribution(parts.hours_to_pm(pick), HOUR_BUCKETS),
+                "resolution_to_draft_hours": spread(parts.hours_to_draft(pick), DRAFT_BUCKETS),
+            },
         ),
         Metric(
             "recurring_incident_rate",
@@ -387,19 +527,25 @@ def build_metrics(parts: Parts, policy: Policy, pick: Pick = _everything) -> lis
         ),
         Metric(
             "mttr_minutes",
-            "Mean time to resolve",
-            "Mean minutes from detection (else the start) to resolution of the incidents in "
-            "the period; time to detect (start to detection) and to acknowledge (detection to "
-            "the first acknowledgement in the timeline) in the breakdown.",
+            "Time to resolve (median)",
+            "Minutes from detection (else the start) to resolution of the incidents in the "
+            "period: the median, with the 90th percentile and the distribution in the "
+            "breakdown (durations are too skewed for a mean). Without a set target the aim is "
+            "a decreasing trend: the median of the latest months against the months before "
+            "gives improving, steady (within 10%) or worse. Time to detect (start to "
+            "detection) and to acknowledge (detection to the first acknowledgement in the "
+            "timeline) in the breakdown.",
             targets.mttr_minutes,
             False,
             parts.mttr(pick),
             "minutes",
-            _trend(parts, lambda p: parts.mttr(_both(pick, p))),
+            mttr_trend,
             {
+                **spread(parts.repair_minutes(pick), MINUTE_BUCKETS),
                 "time_to_detect_minutes": parts.time_to_detect(pick),
                 "time_to_acknowledge_minutes": parts.time_to_acknowledge(pick),
             },
+            mttr_verdict,
         ),
         Metric(
             "learning_sessions_per_month",

@@ -37,6 +37,22 @@ def visible_to(viewer: Principal) -> ColumnElement[bool]:
     return _condition(shape, values)
 
 
+def visible_postmortem_id(viewer: Principal, id_column: Any) -> ColumnElement[bool]:
+    """SQL condition: ``id_column`` names a post-mortem that ``viewer`` may see (for records of
+    other slices that follow their post-mortem's visibility, such as incidents)."""
+    return exists(select(PostmortemRow.pk).where(PostmortemRow.id == id_column, visible_to(viewer)))
+
+
+def may_see_unfiled_incidents(viewer: Principal) -> bool:
+    """Whether ``viewer`` may see incidents that have no post-mortem yet: editors and above.
+
+    Nobody has chosen such an incident's visibility (its title may name a customer or a
+    security issue), so only the people who write post-mortems see it; it follows its
+    post-mortem's visibility once it has one.
+    """
+    return viewer.is_system or viewer.has_role(Role.EDITOR)
+
+
 Shape = Literal["all", "none", "user", "member"]
 
 

@@ -29,6 +29,7 @@ def _item_keys(items: Sequence[ActionItem]) -> list[tuple[object, ...]]:
             str(i.due or ""),
             i.status.value,
             str(i.kind or ""),
+            str(i.completed_on or ""),
         )
         for i in items
     )

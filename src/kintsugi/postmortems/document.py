@@ -136,6 +136,8 @@ class ActionItem(BaseModel):
     due: date | None = None
     status: ActionItemStatus = ActionItemStatus.OPEN
     kind: ActionItemKind | None = None
+    completed_on: date | None = None
+    """The day a completed item was completed (UTC), when known."""
 
 
 class Document(BaseModel):

@@ -98,10 +98,11 @@ def _publish_gate(
     warnings: list[str] | None,
 ) -> str:
     from kintsugi.language.linter import blocking_findings
-    from kintsugi.metrics.checklist import publish_warning
+    from kintsugi.metrics.checklist import current_text, publish_warning
 
     note = ""
-    findings = blocking_findings(doc, roster(session))
+    # the words people read now: items as tracked, the analysis's own text
+    findings = blocking_findings(current_text(session, pk, doc)[0], roster(session))
     reason = (override_reason or "").strip()
     if findings and not reason:
         first = findings[0]

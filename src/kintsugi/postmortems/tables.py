@@ -361,6 +361,9 @@ _DUE_HEADER = re.compile(r"\b(?:due|deadline|target|eta|when)\b")
 _STATUS_HEADER = re.compile(r"\b(?:status|state|done|complete|completed)\b")
 _TICKET_HEADER = re.compile(r"\b(?:ticket|link|issue|bug|jira|pr|tracking|reference|url)\b")
 _KIND_HEADER = re.compile(r"^\s*kind\s*$")
+_COMPLETED_ON_HEADER = re.compile(
+    r"^\s*(?:(?:completed|done|closed|finished)\s*(?:on|at|date|day)|completion(?:\s+date)?)\s*$"
+)
 
 
 def kind_from_text(value: str) -> ActionItemKind | None:
@@ -421,6 +424,7 @@ class _ItemFields:
     due: date | None = None
     status: ActionItemStatus | None = None
     kind: ActionItemKind | None = None
+    completed_on: date | None = None
 
 
 def _take(pattern: re.Pattern[str], text: str) -> tuple[re.Match[str] | None, str]:
@@ -483,6 +487,7 @@ def _item(fields: _ItemFields, default: ActionItemStatus) -> ActionItem:
         due=fields.due,
         status=fields.status or default,
         kind=fields.kind,
+        completed_on=fields.completed_on,
     )
 
 
@@ -492,6 +497,7 @@ def _table_items(table: _Table, default: ActionItemStatus) -> list[ActionItem]:
     taken = {title_col} if title_col is not None else set()
     columns: dict[str, int | None] = {}
     for name, pattern in (
+        ("completed_on", _COMPLETED_ON_HEADER),  # before "status": "completed" names both
         ("owner", _OWNER_HEADER),
         ("priority", _PRIORITY_HEADER),
         ("due", _DUE_HEADER),
@@ -533,6 +539,7 @@ def _table_items(table: _Table, default: ActionItemStatus) -> list[ActionItem]:
         if status:
             fields.status = status
         fields.kind = kind_from_text(cell(row, "kind"))
+        fields.completed_on = parse_date(cell(row, "completed_on"))
         items.append(_item(fields, default))
     return items
 
@@ -604,6 +611,7 @@ def render_action_items(items: Sequence[ActionItem]) -> str:
         and item.priority is None
         and item.due is None
         and item.kind is None
+        and item.completed_on is None
         and item.status in (ActionItemStatus.OPEN, ActionItemStatus.COMPLETED)
         for item in items
     )
@@ -614,9 +622,12 @@ def render_action_items(items: Sequence[ActionItem]) -> str:
         ]
         return "\n".join(lines) + "\n"
     with_kind = any(item.kind is not None for item in items)
+    with_completed = any(item.completed_on is not None for item in items)
     lines = ["| Action | Owner | Priority | Due | Status |", "| --- | --- | --- | --- | --- |"]
     if with_kind:
         lines = [lines[0] + " Kind |", lines[1] + " --- |"]
+    if with_completed:
+        lines = [lines[0] + " Completed on |", lines[1] + " --- |"]
     for item in items:
         cells = [
             _escape_cell(item.title),
@@ -627,5 +638,7 @@ def render_action_items(items: Sequence[ActionItem]) -> str:
         ]
         if with_kind:
             cells.append(item.kind.value if item.kind else "")
+        if with_completed:
+            cells.append(item.completed_on.isoformat() if item.completed_on else "")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -196,6 +196,8 @@ _DATE = (
     rf"|(?P<mm>{_MONTH})\.?\s+(?P<md>\d{{1,2}}){_ORD}(?![\d:])(?:\s*[-–]\s*\d{{1,2}}{_ORD}(?![\d:]))?"
     rf"(?:,?\s+(?P<my>\d{{4}})(?![\d:]))?"
     rf"|(?P<dd>\d{{1,2}}){_ORD}\.?(?:\s+of)?\s+(?P<dm>{_MONTH})\b\.?(?:,?\s+(?P<dy>\d{{4}})(?![\d:]))?"
+    # month-day before a time, as Kubernetes post-mortems write "[12-05 16:21]"
+    rf"|(?P<nm>\d{{1,2}})-(?P<nd>\d{{1,2}})(?=[ T]\d{{1,2}}:\d{{2}})"
     rf")"
 )
 _DATE_RE = re.compile(rf"(?<![\w/-]){_DATE}")
@@ -213,6 +215,7 @@ class _DateMatch:
     day: int
     start: int
     end: int
+    numeric: bool = False  # "12-05": month-day in figures
 
 
 def _date_from_match(match: re.Match[str]) -> _DateMatch | None:
@@ -220,6 +223,8 @@ def _date_from_match(match: re.Match[str]) -> _DateMatch | None:
     if groups["iy"]:
         year: int | None = int(groups["iy"])
         month, day = int(groups["im"]), int(groups["id"])
+    elif groups["nm"]:
+        month, day, year = int(groups["nm"]), int(groups["nd"]), None
     elif groups["mm"]:
         month = _MONTHS[groups["mm"].lower()]
         day = int(groups["md"])
@@ -230,17 +235,36 @@ def _date_from_match(match: re.Match[str]) -> _DateMatch | None:
         year = int(groups["dy"]) if groups["dy"] else None
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
-    return _DateMatch(year, month, day, match.start(), match.end())
+    numeric = bool(groups["nm"])
+    return _DateMatch(year, month, day, match.start(), match.end(), numeric)
 
 
 def _make_date(found: _DateMatch, context: date | None) -> date | None:
     year = found.year if found.year is not None else (context.year if context else None)
     if year is None:
         return None
+    if found.numeric and context is not None and found.year is None:
+        year = _numeric_year(found.month, found.day, context)
     try:
         return date(year, found.month, found.day)
     except ValueError:
         return None
+
+
+def _numeric_year(month: int, day: int, context: date) -> int:
+    """The year of a yearless "12-05" entry: the context's, the year before when the month is
+    after the context's (an incident on January 2nd, an entry of December 31st), and the year
+    after for an entry a few days past a new year the timeline crossed."""
+    if month > context.month:
+        return context.year - 1
+    if month < context.month:
+        try:
+            ahead = date(context.year + 1, month, day) - context
+        except ValueError:
+            return context.year
+        if ahead.days <= 31:
+            return context.year + 1
+    return context.year
 
 
 def find_date(text: str, context: date | None = None, *, need_year: bool = False) -> date | None:

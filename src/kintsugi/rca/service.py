@@ -31,6 +31,7 @@ from kintsugi.rca.evidence import StoredEvent, TimelineSummary
 from kintsugi.rca.model import (
     Analysis,
     Change,
+    FactorClass,
     Item,
     Link,
     Relation,
@@ -134,6 +135,33 @@ def stored_analysis(session: Session, id: str, viewer: Principal) -> AnalysisVie
         return None
     doc = postmortems.get_document(session, row.id, viewer)
     return _view(session, row.pk, doc, lint=False)
+
+
+@dataclass(frozen=True)
+class AnalysisText:
+    """What an analysis says, for checks that read the current text (the publish gate and the
+    quality checklist)."""
+
+    markdown: str  # the problem statement and every item's words, one line each
+    causing_factors: int  # root causes and primary or secondary contributing factors
+
+
+def analysis_text(session: Session, postmortem_pk: int) -> AnalysisText | None:
+    """The stored analysis of a post-mortem as text; None when none is stored. (The caller has
+    checked that the post-mortem may be read.)"""
+    row = session.get(AnalysisRow, postmortem_pk)
+    if row is None:
+        return None
+    analysis = Analysis.model_validate(row.data)
+    lines = [analysis.problem] if analysis.problem.strip() else []
+    for _, item in analysis.items():
+        parts = [getattr(item, "why", ""), item_text(item), getattr(item, "notes", "")]
+        lines += [f"- {part}" for part in parts if isinstance(part, str) and part.strip()]
+    causing = sum(len(texts) for texts in cause_items(analysis).values())
+    causing += sum(  # factors not yet given a category are causes all the same
+        1 for f in analysis.factors if f.classification in CAUSING_FACTORS and f.category is None
+    )
+    return AnalysisText("\n".join(lines), causing)
 
 
 def has_analysis(session: Session, id: str, viewer: Principal) -> bool:
@@ -543,14 +571,20 @@ class Recurrence:
         }
 
 
+CAUSING_FACTORS = frozenset({FactorClass.PRIMARY, FactorClass.SECONDARY})
+"""Factors that caused or enabled an incident; mitigating (it made the incident smaller) and
+aggravating ones are not causes."""
+
+
 def cause_items(analysis: Analysis) -> dict[str, list[str]]:
-    """The texts of the root causes and factors of ``analysis``, by their cause category."""
+    """The texts of the root causes and primary or secondary factors of ``analysis``, by their
+    cause category."""
     causes: dict[str, list[str]] = {}
     for _, item in analysis.items():
         category: str | None = getattr(item, "category", None)
         counted = category is not None and (
             getattr(item, "root_cause", False)
-            or hasattr(item, "classification")
+            or getattr(item, "classification", None) in CAUSING_FACTORS
             or hasattr(item, "parent")
         )
         if counted and category is not None:

@@ -187,12 +187,14 @@ def save_built_events(
         )
     )
     index: dict[tuple[str, str], TimelineEventRow] = {}
+    said = _BySaying()
     for stored in rows:
         assert stored.source_id is not None
         index[(stored.source, stored.source_id)] = stored
+        said.add(stored)
     created = updated = unchanged = kept = 0
     for position, event in enumerate(events):
-        row = _match(index, event)
+        row = _match(index, said, event)
         if row is None:
             row = TimelineEventRow(
                 postmortem_pk=postmortem_pk,
@@ -208,6 +210,7 @@ def save_built_events(
             )
             session.add(row)
             index[(event.source, stored_id(event.source_id))] = row
+            said.add(row)
             created += 1
             continue
         if row.edited or row.source in PROTECTED_SOURCES:
@@ -221,7 +224,27 @@ def save_built_events(
     return SaveResult(created=created, updated=updated, unchanged=unchanged, kept=kept)
 
 
-def _match(index: dict[tuple[str, str], TimelineEventRow], event: Event) -> TimelineEventRow | None:
+class _BySaying:
+    """Stored rows by kind and the head of their text (what comes before " — "), so that an
+    alert is recognised by what it says without reading every row for every alert."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str | None, str], list[TimelineEventRow]] = {}
+
+    def add(self, row: TimelineEventRow) -> None:
+        self.rows.setdefault((row.kind, _head(row.text)), []).append(row)
+
+    def like(self, event: Event) -> list[TimelineEventRow]:
+        return self.rows.get((str(event.kind), _head(event_text(event))), [])
+
+
+def _head(text: str) -> str:
+    return text.split(" — ", 1)[0]
+
+
+def _match(
+    index: dict[tuple[str, str], TimelineEventRow], said: _BySaying, event: Event
+) -> TimelineEventRow | None:
     row = index.get((event.source, stored_id(event.source_id)))
     if row is not None:
         return row
@@ -230,7 +253,7 @@ def _match(index: dict[tuple[str, str], TimelineEventRow], event: Event) -> Time
         if row is not None:
             return row
     if event.alert is not None:
-        return _same_alert(index.values(), event)
+        return _same_alert(said.like(event), event)
     return None
 
 

@@ -127,33 +127,59 @@ def _event_key(row: dict[str, object]) -> tuple[object, ...]:
     return (at, row["precision"], row["text"], row["actor"], row["source_id"], row["kind"])
 
 
+def _shown_key(at: object, text: str, actor: str | None) -> tuple[object, ...]:
+    """An event as its Markdown line shows it: the moment, the text on one line, the actor."""
+    if isinstance(at, datetime):
+        at = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+    return (at, " ".join(text.split()), actor or None)
+
+
 def _keep_unchanged(
     session: Session, before: Sequence[Any], wanted: list[dict[str, object]]
 ) -> tuple[list[dict[str, object]], bool]:
-    """Reconcile the stored document events with ``wanted``.
+    """Reconcile the stored events with ``wanted`` (the events the document's text shows).
 
-    ``before``: every stored event of the post-mortem (``_EVENTS_OF``). Returns the rows
-    still to insert, and whether any stored event was deleted or moved.
+    ``before``: every stored event of the post-mortem (``_EVENTS_OF``). The text is a view of
+    the stored events, so each line is matched, in this order, to: a stored document event
+    equal in every field; any stored event it shows (a fetched or hand-edited one, read back
+    from an export or the editor: the same moment, text and actor); a stored event at the same
+    moment whose line was changed (an edit by hand: the row keeps its id and, when it was
+    fetched, is marked ``edited`` so that no rebuild overwrites it). Lines left over are
+    inserted; document events no line shows are deleted; fetched ones are kept.
+    Returns the rows still to insert, and whether any stored event was changed.
     """
     t = TimelineEventRow
     stored = [r for r in before if r.source == DOCUMENT_SOURCE and not r.edited]
     by_key: dict[tuple[object, ...], list[tuple[int, int]]] = {}
     for found in stored:
         by_key.setdefault(_event_key(found._asdict()), []).append((found.id, found.position))
-    to_insert: list[dict[str, object]] = []
     moved: list[dict[str, object]] = []
     kept: set[int] = set()
+    unmatched: list[dict[str, object]] = []
     for row in wanted:
         same = by_key.get(_event_key(row))
         if same:
-            id, position = same.pop(0)
-            kept.add(id)
+            event_id, position = same.pop(0)
+            kept.add(event_id)
             if position != row["position"]:
-                moved.append({"event_id": id, "new_position": row["position"]})
+                moved.append({"event_id": event_id, "new_position": row["position"]})
         else:
-            to_insert.append(row)
+            unmatched.append(row)
+    others = [r for r in before if r.id not in kept]
+    shown: dict[tuple[object, ...], list[int]] = {}
+    for found in others:
+        shown.setdefault(_shown_key(found.at, found.text, found.actor), []).append(found.id)
+    left: list[dict[str, object]] = []
+    for row in unmatched:
+        same_shown = shown.get(_shown_key(row["at"], str(row["text"]), row["actor"]))  # type: ignore[arg-type]
+        if same_shown:
+            kept.add(same_shown.pop(0))
+        else:
+            left.append(row)
+    edited = _pair_edits(session, [r for r in others if r.id not in kept], left, kept)
+    to_insert = [row for row in left if id(row) not in edited]
     gone = [found.id for found in stored if found.id not in kept]
-    changed = bool(gone or moved)
+    changed = bool(gone or moved or edited)
     for start in range(0, len(gone), 500):
         session.execute(delete(t).where(t.id.in_(gone[start : start + 500])))
     if moved:
@@ -165,6 +191,39 @@ def _keep_unchanged(
             moved,
         )
     return to_insert, changed
+
+
+def _pair_edits(
+    session: Session,
+    candidates: Sequence[Any],
+    lines: list[dict[str, object]],
+    kept: set[int],
+) -> set[int]:
+    """Update stored events whose line was edited: a new line at the same moment as a stored
+    event no line shows any more. Returns the ``id()`` of the lines used (added to ``kept``:
+    the ids of the rows they updated)."""
+    by_moment: dict[object, list[Any]] = {}
+    for found in candidates:
+        if found.at is not None:
+            by_moment.setdefault(_shown_key(found.at, "", None)[0], []).append(found)
+    used: set[int] = set()
+    t = TimelineEventRow
+    for row in lines:
+        if row["at"] is None:
+            continue
+        same = by_moment.get(_shown_key(row["at"], "", None)[0])
+        if not same:
+            continue
+        found = same.pop(0)
+        kept.add(found.id)
+        used.add(id(row))
+        values: dict[str, object] = {"text": row["text"], "actor": row["actor"]}
+        if found.source != DOCUMENT_SOURCE:
+            values["edited"] = True  # a person's words: no rebuild writes over them
+        else:
+            values |= {"precision": row["precision"], "position": row["position"]}
+        session.execute(update(t).where(t.id == found.id).values(**values))
+    return used
 
 
 def insert_document_events(

@@ -7,8 +7,10 @@ pagination (``limit``/``offset``, loop while ``more``).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from kintsugi.timeline.events import AlertKey, Event, Kind, parse_time
@@ -38,7 +40,16 @@ _KINDS: dict[str, Kind] = {
     "priority_change_log_entry": Kind.STATUS_CHANGE,
     "field_value_change_log_entry": Kind.STATUS_CHANGE,
 }
-_SKIPPED = frozenset({"notify_log_entry"})  # one entry per page sent: noise in a timeline
+NOTIFY = "notify_log_entry"  # one entry per page sent: folded into one line per escalation
+_ROUND_STARTS = frozenset({"trigger_log_entry", "escalate_log_entry"})
+_NOTIFIED = re.compile(r"^\s*Notified\s+(?P<who>.+?)\s+(?:by|via)\s+(?P<how>.+?)\.?\s*$", re.I)
+_METHODS = {
+    "sms": "SMS",
+    "phone": "phone",
+    "email": "email",
+    "push_notification": "push notification",
+    "push": "push notification",
+}
 _TITLES: dict[Kind, str] = {
     Kind.ALERT: "Triggered",
     Kind.ACKNOWLEDGE: "Acknowledged",
@@ -104,6 +115,8 @@ class PagerDutySource(HttpSource):
         title = text_of(incident, "title") or text_of(incident, "summary")
         alert = AlertKey.of(alert_name_from_title(title)) if title else None
         link = text_of(incident, "html_url") or None
+        notified: list[dict[str, Any]] = []
+        rounds: list[datetime] = []  # when each round of pages began: a trigger or escalation
         offset = 0
         while True:
             params = {
@@ -117,12 +130,40 @@ class PagerDutySource(HttpSource):
             data = self.get_json(f"/incidents/{self.incident_id}/log_entries", params)
             entries = list_of(self, data, "log_entries")
             for entry in entries:
+                if not isinstance(entry, dict):
+                    continue
+                entry_type = text_of(entry, "type")
+                if entry_type == NOTIFY:
+                    notified.append(entry)
+                    continue
+                if entry_type in _ROUND_STARTS:
+                    rounds.append(parse_time(entry["created_at"]))
                 event = self._event(entry, title, alert, link)
                 if event is not None and event.at in window:
                     yield event
             if not data.get("more") or not entries:
+                yield from self._paged(notified, rounds, window, link)
                 return
             offset += len(entries)
+
+    def _paged(
+        self,
+        notified: list[dict[str, Any]],
+        rounds: list[datetime],
+        window: Window,
+        link: str | None,
+    ) -> Iterator[Event]:
+        """One event per round (a trigger or an escalation) for the notifications it sent."""
+        starts = sorted(rounds)
+        by_round: dict[int, list[dict[str, Any]]] = {}
+        for entry in notified:
+            at = parse_time(entry["created_at"])
+            by_round.setdefault(bisect.bisect_right(starts, at), []).append(entry)
+        for _, entries in sorted(by_round.items()):
+            entries.sort(key=lambda e: (parse_time(e["created_at"]), text_of(e, "id")))
+            event = _paged_event(entries, self.name, link)
+            if event is not None and event.at in window:
+                yield event
 
     def _event(
         self, entry: Any, title: str, alert: AlertKey | None, link: str | None
@@ -130,8 +171,6 @@ class PagerDutySource(HttpSource):
         if not isinstance(entry, dict):
             return None
         entry_type = text_of(entry, "type")
-        if entry_type in _SKIPPED:
-            return None
         kind = _KINDS.get(entry_type, Kind.OTHER)
         summary = text_of(entry, "summary")
         detail = text_of(entry, "note") if kind == Kind.NOTE else ""
@@ -151,3 +190,43 @@ class PagerDutySource(HttpSource):
             link=text_of(entry, "html_url") or link,
             alert=alert if kind == Kind.ALERT else None,
         )
+
+
+def _paged_event(entries: list[dict[str, Any]], source: str, link: str | None) -> Event | None:
+    """The notifications of one round, in time order, as one line:
+    "Paged Sam Lee by phone and SMS; Ana Lima by email"."""
+    methods: dict[str, list[str]] = {}
+    for entry in entries:
+        who, how = _notified(entry)
+        found = methods.setdefault(who, [])
+        if how and how not in found:
+            found.append(how)
+    if not methods:
+        return None
+    first = entries[0]
+    people = [f"{who} by {_and(hows)}" if hows else who for who, hows in methods.items()]
+    return Event(
+        at=parse_time(first["created_at"]),
+        source=source,
+        source_id=text_of(first, "id"),
+        kind=Kind.OTHER,
+        title="Paged " + "; ".join(people),
+        actor=None,
+        link=text_of(first, "html_url") or link,
+    )
+
+
+def _notified(entry: dict[str, Any]) -> tuple[str, str]:
+    """Who was notified and how, from the entry's user and channel, else its summary."""
+    summary = text_of(entry, "summary")
+    said = _NOTIFIED.match(summary)
+    who = text_of(entry, "user", "summary") or (said.group("who") if said else "") or "someone"
+    channel = text_of(entry, "channel", "type").lower()
+    how = _METHODS.get(channel, "")
+    if not how and said:
+        how = _METHODS.get(said.group("how").strip().lower(), said.group("how").strip())
+    return who, how
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
