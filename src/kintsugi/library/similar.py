@@ -10,7 +10,7 @@ Three rankings, and their fusion:
   package);
 - combined (the default when the model is installed): weighted reciprocal rank fusion of the
   two, with a third ranking of the candidates by the services and tags they share with the
-  document, the rarer the more (:mod:`kintsugi.library.fusion`).
+  document (:mod:`kintsugi.library.fusion`).
 
 Without the model, the lexical ranking stands alone. Only documents the viewer may see are ever
 compared or returned. docs/similar-incidents.md gives the method and its measured precision.
@@ -37,6 +37,9 @@ from kintsugi.postmortems.models import PostmortemRow
 from kintsugi.postmortems.service import find_row, tags_and_services
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from kintsugi.library.vectors import TextEncoder, Vector
 
 METHODS = ("auto", "combined", "embedding", "lexical")
@@ -49,12 +52,10 @@ LEXICAL_WEIGHT, EMBEDDING_WEIGHT, FIELDS_WEIGHT = 1.0, 2.0, 1.0
 FUSION_K = 10
 """The rank constant of the fusion: lower than the usual 60, so the first ranks count more."""
 SERVICE_WEIGHT, TAG_WEIGHT = 2.0, 1.0
-"""What a shared service and a shared tag count for in the fields ranking ..."""
-FIELDS_BY_RARITY = True
-"""... times the idf of the label (:func:`label_weight`)."""
+"""What a shared service and a shared tag count for in the fields ranking."""
 LEXICAL_TERMS = 12
 """The query of the lexical ranking ORs at most this many words ..."""
-POSTINGS_BUDGET = 5000.0
+POSTINGS_BUDGET = 2000.0
 """... holding together at most about this many postings (documents that hold one of them), so
 that its cost does not grow with the library (:func:`within_budget`)."""
 TITLE_TERM_WEIGHT, KEYWORD_TERM_WEIGHT = 3.0, 2.0
@@ -160,12 +161,17 @@ def similar(
 
         vector = vectors.vector_of(session, encoder, row.pk)
         without = _catch_up(session, encoder, documents)
+        stored = vectors.CACHE.matrix(session, encoder.name)
         if vector is not None:
             if method == "embedding":
-                pairs = vectors.nearest(session, viewer, row.pk, vector, encoder.name, limit=limit)
+                pairs = vectors.nearest(
+                    session, viewer, row.pk, vector, encoder.name, limit=limit, stored=stored
+                )
             else:
                 method = "combined"
-                pairs = _combined(session, viewer, row.pk, vector, encoder.name, limit, documents)
+                pairs = _combined(
+                    session, viewer, row.pk, vector, encoder.name, stored, limit, documents
+                )
             return SimilarResult(row.id, row.title, method, _describe(session, pairs), without)
     found = _lexical(session, viewer, row.pk, limit, documents=documents)
     return SimilarResult(row.id, row.title, "lexical", _describe(session, found))
@@ -177,6 +183,7 @@ def _combined(
     pk: int,
     vector: Vector,
     model: str,
+    stored: tuple[NDArray[np.int64], Vector],
     limit: int,
     documents: int,
 ) -> list[tuple[int, float]]:
@@ -186,51 +193,36 @@ def _combined(
     depth = max(FUSION_DEPTH, limit * 4)
     # only its ranks count
     lexical = _lexical(session, viewer, pk, depth, relative=False, documents=documents)
-    embedding = vectors.nearest(session, viewer, pk, vector, model, limit=depth)
+    embedding = vectors.nearest(session, viewer, pk, vector, model, limit=depth, stored=stored)
     candidates = list(dict.fromkeys(p for p, _ in [*lexical, *embedding]))
-    frequencies = rarity.CACHE.rarity(session, documents)
     fused = fuse(
         [
             (lexical, LEXICAL_WEIGHT),
             (embedding, EMBEDDING_WEIGHT),
-            (shared_fields(session, pk, candidates, frequencies), FIELDS_WEIGHT),
+            (shared_fields(session, pk, candidates), FIELDS_WEIGHT),
         ],
         k=FUSION_K,
     )
     return fused[:limit]
 
 
-def shared_fields(
-    session: Session, pk: int, candidates: list[int], frequencies: Rarity | None = None
-) -> list[tuple[int, float]]:
-    """``candidates`` that share services or tags with document ``pk``, most shared first;
-    given ``frequencies``, each shared label counts by its rarity too (:func:`label_weight`)."""
+def shared_fields(session: Session, pk: int, candidates: list[int]) -> list[tuple[int, float]]:
+    """``candidates`` that share services or tags with document ``pk``, most shared first."""
     tags, services = tags_and_services(session, [pk, *candidates])
 
     def folded(values: dict[int, list[str]], key: int) -> set[str]:
         return {v.casefold() for v in values.get(key, [])}
 
-    def weight(labels: set[str], base: float) -> float:
-        return sum(base * label_weight(label, frequencies) for label in labels)
-
     own_tags, own_services = folded(tags, pk), folded(services, pk)
     scored = [
         (
             candidate,
-            weight(own_services & folded(services, candidate), SERVICE_WEIGHT)
-            + weight(own_tags & folded(tags, candidate), TAG_WEIGHT),
+            SERVICE_WEIGHT * len(own_services & folded(services, candidate))
+            + TAG_WEIGHT * len(own_tags & folded(tags, candidate)),
         )
         for candidate in candidates
     ]
     return sorted((pair for pair in scored if pair[1] > 0), key=lambda pair: -pair[1])
-
-
-def label_weight(label: str, frequencies: Rarity | None) -> float:
-    """What sharing a service or tag counts for: 1, or with ``frequencies`` the idf of its
-    rarest word (a label is at least as rare as each of its words)."""
-    if frequencies is None or not FIELDS_BY_RARITY:
-        return 1.0
-    return max((frequencies.idf(word) for word in words_of(label)), default=1.0)
 
 
 def telling_words(
@@ -306,15 +298,12 @@ def _catch_up(session: Session, encoder: TextEncoder, documents: int) -> int:
     """Embed the few documents changed since the last refresh; returns how many still wait."""
     from kintsugi.library import vectors
 
-    embedded = (
-        session.scalar(
-            select(func.count())
-            .select_from(LibraryVectorRow)
-            .where(LibraryVectorRow.model == encoder.name)
-        )
-        or 0
+    embedded = session.scalar(
+        select(func.count())
+        .select_from(LibraryVectorRow)
+        .where(LibraryVectorRow.model == encoder.name)
     )
-    waiting = max(0, int(documents) - int(embedded))
+    waiting = max(0, documents - int(embedded or 0))
     if 0 < waiting <= INLINE_REFRESH:
         pending = vectors.missing_vectors(session, encoder.name, INLINE_REFRESH)
         waiting -= vectors.store_vectors(session, encoder, pending)
