@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.errors import ConfigurationError, InputError, NotFoundError
 from kintsugi.library import similar as similar_module
+from kintsugi.library import vectors as vectors_module
 from kintsugi.library.embeddings import DIMENSION, Embedder, find_model_dir, load_embedder
 from kintsugi.library.models import LibraryVectorRow
 from kintsugi.library.query import words_of
@@ -333,3 +334,31 @@ def test_bad_arguments(sessions: sessionmaker[Session]) -> None:
             similar(session, SYSTEM, first, method="telepathy")
         with pytest.raises(InputError):
             similar(session, SYSTEM, first, limit=0)
+
+
+def test_the_vector_cache_counts_only_when_something_changed(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lookup reads the newest change; the vectors are counted again only when it moved or
+    a while after the last count (a deletion alone is noticed then)."""
+    encoder = WordHashEncoder()
+    ids = [add(sessions, f"Incident {word}", summary=f"{word} broke") for word in "abc"]
+    refresh_vectors(sessions, encoder)
+    cache = VectorCache()
+    statements: list[str] = []
+    with sessions() as session:
+        cache.matrix(session, encoder.name)
+        event.listen(
+            session.get_bind(),
+            "before_cursor_execute",
+            lambda conn, cursor, statement, *args: statements.append(statement.lower()),
+        )
+        pks, _ = cache.matrix(session, encoder.name)
+    assert len(pks) == 3 and statements and not any("count(" in s for s in statements)
+    with sessions.begin() as session:
+        row = service.find_row(session, ids[0], SYSTEM)
+        session.delete(session.get(LibraryVectorRow, row.pk))
+    monkeypatch.setattr(vectors_module, "RECOUNT_SECONDS", 0.0)
+    with sessions() as session:
+        pks, matrix = cache.matrix(session, encoder.name)
+    assert len(pks) == 2 and matrix.shape == (2, 64)

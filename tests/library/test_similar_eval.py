@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from kintsugi.core.errors import InputError
 from kintsugi.library import cli
 from kintsugi.library.similar_eval import (
+    LabelledSet,
+    MethodScore,
     evaluate,
     load_pointers,
     load_set,
@@ -31,9 +33,22 @@ def _app() -> typer.Typer:
     return app
 
 
+def _halves(labelled: LabelledSet) -> tuple[set[str], set[str]]:
+    """The written set's groups split in two by their order in the file: every other group
+    tunes the settings, the rest are held out (docs/similar-incidents.md)."""
+    order = list(dict.fromkeys(item.group for item in labelled.documents if item.group))
+    return set(order[0::2]), set(order[1::2])
+
+
+def _mean(score: MethodScore, groups: set[str]) -> float:
+    """Mean precision over the askers of ``groups`` (the written set's groups are all of 6)."""
+    return sum(score.per_group[g] for g in groups) / len(groups)
+
+
 def test_the_combination_beats_each_method_on_the_written_set() -> None:
     """The quality gate of similar incidents, on reports written for it (fixed data, real
-    methods and model): docs/similar-incidents.md gives the figures."""
+    methods and model): docs/similar-incidents.md gives the figures. The settings were chosen
+    on the tuning half's askers only; the held-out half is where the gate means most."""
     labelled = load_written(WRITTEN)
     groups = {item.group for item in labelled.documents}
     assert len(labelled.documents) >= 100 and len(groups) >= 18
@@ -41,7 +56,12 @@ def test_the_combination_beats_each_method_on_the_written_set() -> None:
     assert (result.documents, result.queries, result.groups) == (108, 108, 18)
     lexical, embedding, combined = (result.score(m) for m in ("lexical", "embedding", "combined"))
     assert combined > lexical and combined > embedding
-    assert combined >= 0.6
+    assert combined >= 0.63
+    tuning, held_out = _halves(labelled)
+    assert len(tuning) == len(held_out) == 9
+    scores = {s.method: _mean(s, held_out) for s in result.scores}
+    assert scores["combined"] > max(scores["lexical"], scores["embedding"])
+    assert scores["combined"] >= 0.68
 
 
 def test_the_real_post_mortems_are_found_by_pointer(corpus: Path) -> None:
@@ -49,7 +69,8 @@ def test_the_real_post_mortems_are_found_by_pointer(corpus: Path) -> None:
     assert labelled.skipped == []
     result = evaluate(labelled)
     assert result.documents == 46 and result.groups == 8
-    assert result.score("combined") > result.score("lexical")
+    lexical, embedding, combined = (result.score(m) for m in ("lexical", "embedding", "combined"))
+    assert combined > embedding > lexical
 
 
 def test_precision_counts_what_the_group_can_give() -> None:

@@ -17,7 +17,9 @@ import os
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -177,12 +179,22 @@ class Embedder:
 def single_threaded_blas() -> AbstractContextManager[object]:
     """Run BLAS on one thread: these small products gain little from threads, and threads
     that spin against other work on a busy machine make them many times slower."""
-    try:
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-    except ImportError:
+    controller = _thread_pools()
+    if controller is None:
         return nullcontext()
-    limits: AbstractContextManager[object] = threadpool_limits(limits=1, user_api="blas")
+    limits: AbstractContextManager[object] = controller.limit(limits=1, user_api="blas")
     return limits
+
+
+@cache
+def _thread_pools() -> Any:
+    """threadpoolctl's view of the loaded thread pools, found once (finding them reads every
+    loaded library: milliseconds on each lookup otherwise)."""
+    try:
+        from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    return ThreadpoolController()
 
 
 def _layer_norm(x: Matrix, weight: Matrix, bias: Matrix) -> Matrix:

