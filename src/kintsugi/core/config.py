@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kintsugi.core import limits
+
 DEFAULT_DATABASE_URL = "sqlite:///kintsugi.db"
 
 
@@ -34,6 +36,27 @@ class Settings(BaseSettings):
     oidc_client_secret: str = Field("", description="OpenID Connect client secret")
     oidc_auto_create: bool = Field(True, description="Create a viewer on first SSO sign-in")
     sign_in_attempts_per_15min: int = Field(10, description="Failed sign-ins before a pause")
+    max_request_bytes: int = Field(
+        limits.MAX_REQUEST_BYTES,
+        ge=1024,
+        description="Largest request body accepted, in bytes; a larger one gets 413",
+    )
+    lint_max_chars: int = Field(
+        limits.LINT_MAX_CHARS, ge=1, description="Longest text the linter checks per request"
+    )
+    lint_seconds: float = Field(
+        limits.LINT_SECONDS, gt=0, description="Time budget of one lint request, in seconds"
+    )
+    lint_per_minute: int = Field(
+        limits.LINT_PER_MINUTE,
+        ge=1,
+        description="Lint requests one person may make a minute (per server process)",
+    )
+    lint_at_once: int = Field(
+        limits.LINT_AT_ONCE,
+        ge=1,
+        description="Lint requests one server process works on at once; more get 429",
+    )
 
 
 def load_settings(database_url: str | None = None) -> Settings:

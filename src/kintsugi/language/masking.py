@@ -36,7 +36,7 @@ _QUOTED = (
 )
 _QUOTE_CHARS = ('"', "“", "„", "«", "'")
 _DIRECTIVE = re.compile(
-    r"<!--\s*kintsugi:\s*(?P<verb>allow-file|allow)\b(?P<rules>[^>]*?)\s*-->", re.IGNORECASE
+    r"<!--\s*+kintsugi:\s*+(?P<verb>allow-file|allow)\b(?P<rules>[^<>]*?)-->", re.IGNORECASE
 )
 _CONTENT = re.compile(r"\S")
 

@@ -58,6 +58,7 @@ from kintsugi.postmortems.models import (
     TagRow,
     VersionRow,
 )
+from kintsugi.postmortems.sizes import check_sizes
 from kintsugi.timeline import store as timeline
 
 MAX_ID_LENGTH = 80
@@ -468,6 +469,7 @@ def create_documents(
     for doc in docs:
         assert doc.id is not None
         validate_id(doc.id)
+        check_sizes(doc)
         team_id = people.team_id(session, doc.team)
         if doc.visibility == Visibility.TEAM and team_id is None:
             raise InputError("team visibility needs a team", field="team")
@@ -698,6 +700,7 @@ def _write(
     events and action items equal to the stored ones are then left as they are without reading
     them again.
     """
+    check_sizes(doc)
     now = utcnow()
     is_new = row.pk is None
     with session.no_autoflush:  # one UPDATE, one version bump

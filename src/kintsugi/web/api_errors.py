@@ -20,5 +20,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorOut, "description": "Signed in, but not allowed"},
     404: {"model": ErrorOut, "description": "Not found, or not visible to you"},
     409: {"model": ErrorOut, "description": "Changed since the version you started from"},
+    413: {"model": ErrorOut, "description": "Too large; the message names the field and limit"},
     422: {"model": ErrorOut, "description": "Invalid input; the message names the field"},
+    429: {"model": ErrorOut, "description": "Too many requests; try again after Retry-After"},
 }
