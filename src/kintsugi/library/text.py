@@ -13,10 +13,11 @@ MAX_FIELD_CHARS = 200_000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Every pattern below is linear on any input: a bracket's text stops at the next bracket, a
-# target at the next parenthesis or line end, and line patterns never run across lines (an
-# unclosed "[" or a run of blank lines once made one pass over 40,000 of them take seconds).
-_IMAGE = re.compile(r"!\[([^\[\]]*+)\]\([^()\n]*+\)")
-_LINK = re.compile(r"\[([^\[\]]++)\]\([^()\n]*+\)")
+# target at the next unmatched parenthesis or line end, and line patterns never run across
+# lines (40,000 unclosed "[" or blank lines once made one pass take seconds).
+_TARGET = r"\((?:[^()\n]|\([^()\n]*+\))*+\)"  # one level of parentheses: (wiki/Foo_(bar))
+_IMAGE = re.compile(r"!\[([^\[\]]*+)\]" + _TARGET)
+_LINK = re.compile(r"\[([^\[\]]++)\]" + _TARGET)
 _TABLE_RULE = re.compile(
     r"^[ \t]*+\|?[ \t]*+:?-{3,}+:?[ \t]*+(?:\|[ \t]*+:?-{3,}+:?[ \t]*+)*+\|?[ \t]*+$", re.MULTILINE
 )
