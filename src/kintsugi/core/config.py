@@ -31,11 +31,6 @@ class Settings(BaseSettings):
     base_url: str = Field("http://127.0.0.1:8000", description="Public address of the web app")
     default_timezone: str = Field("UTC", description="Zone for times a document does not qualify")
     cookie_secure: bool = Field(False, description="Send cookies only over HTTPS")
-    oidc_issuer: str = Field("", description="OpenID Connect issuer URL; empty turns SSO off")
-    oidc_client_id: str = Field("", description="OpenID Connect client id")
-    oidc_client_secret: str = Field("", description="OpenID Connect client secret")
-    oidc_auto_create: bool = Field(True, description="Create a viewer on first SSO sign-in")
-    sign_in_attempts_per_15min: int = Field(10, description="Failed sign-ins before a pause")
     max_request_bytes: int = Field(
         limits.MAX_REQUEST_BYTES,
         ge=1024,
@@ -57,6 +52,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Lint requests one server process works on at once; more get 429",
     )
+    oidc_issuer: str = Field("", description="OpenID Connect issuer URL; empty turns SSO off")
+    oidc_client_id: str = Field("", description="OpenID Connect client id")
+    oidc_client_secret: str = Field("", description="OpenID Connect client secret")
+    oidc_auto_create: bool = Field(True, description="Create a viewer on first SSO sign-in")
+    sign_in_attempts_per_15min: int = Field(10, description="Failed sign-ins before a pause")
 
 
 def load_settings(database_url: str | None = None) -> Settings:

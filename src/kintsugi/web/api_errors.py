@@ -21,6 +21,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "Not found, or not visible to you"},
     409: {"model": ErrorOut, "description": "Changed since the version you started from"},
     413: {"model": ErrorOut, "description": "Too large; the message names the field and limit"},
-    422: {"model": ErrorOut, "description": "Invalid input; the message names the field"},
     429: {"model": ErrorOut, "description": "Too many requests; try again after Retry-After"},
+    422: {"model": ErrorOut, "description": "Invalid input; the message names the field"},
 }

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kintsugi import __version__
 from kintsugi.core.config import Settings
 from kintsugi.core.db import make_engine, make_sessionmaker
-from kintsugi.core.errors import ConflictError, KintsugiError, TooManyRequestsError
+from kintsugi.core.errors import ConflictError, KintsugiError
 from kintsugi.web.api_errors import ERROR_RESPONSES
 from kintsugi.web.auth import (
     AuthenticationRequired,
@@ -28,7 +28,7 @@ from kintsugi.web.auth import (
     csrf_protect,
     login_redirect_target,
 )
-from kintsugi.web.limits import RequestBodyLimits
+from kintsugi.web.limits import RequestBodyLimits, send_retry_after
 from kintsugi.web.templating import templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -126,9 +126,9 @@ def create_app(settings: Settings, *, preload_library: bool = False) -> FastAPI:
     app.state.reading_sessions = make_sessionmaker(engine, reads_only=True)
     app.state.writing_sessions = make_sessionmaker(engine, writes=True)
     app.state.language_roster = _roster
+    app.add_middleware(RequestBodyLimits, max_bytes=settings.max_request_bytes)
     app.add_middleware(AuthMiddleware, sessions=app.state.reading_sessions)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(RequestBodyLimits, max_bytes=settings.max_request_bytes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module_name in ROUTERS:
         module = importlib.import_module(module_name)
@@ -192,20 +192,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
                 if isinstance(exc.current, Document):
                     body["current"] = document_json(exc.current)
-            headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
-            if isinstance(exc, TooManyRequestsError):
-                headers["Retry-After"] = str(exc.retry_after)
+            headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
             return JSONResponse(body, status_code=exc.status_code, headers=headers)
         return templates.TemplateResponse(
             request,
             "error.html",
             {"message": str(exc), "status_code": exc.status_code},
             status_code=exc.status_code,
-            headers=(
-                {"Retry-After": str(exc.retry_after)}
-                if isinstance(exc, TooManyRequestsError)
-                else None
-            ),
         )
 
     @app.exception_handler(OverflowError)
@@ -235,3 +228,5 @@ def _install_error_handlers(app: FastAPI) -> None:
         return templates.TemplateResponse(
             request, "error.html", {"message": "; ".join(problems), "status_code": code}, code
         )
+
+    send_retry_after(app)

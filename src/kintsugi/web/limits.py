@@ -22,11 +22,12 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kintsugi.core.errors import TooManyRequestsError
+from kintsugi.core.errors import KintsugiError, TooManyRequestsError
 from kintsugi.web.auth import identity
 
 
@@ -223,3 +224,19 @@ class WorkSlots:
             yield
         finally:
             self._slots.release()
+
+
+def send_retry_after(app: FastAPI) -> None:
+    """Answer TooManyRequestsError as the app answers its other errors, with ``Retry-After``
+    (installed after the app's own handler for KintsugiError)."""
+    answer = app.exception_handlers[KintsugiError]
+
+    async def with_retry_after(request: Request, exc: Exception) -> Response:
+        response = answer(request, exc)
+        if not isinstance(response, Response):
+            response = await response
+        if isinstance(exc, TooManyRequestsError):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    app.add_exception_handler(TooManyRequestsError, with_retry_after)
