@@ -54,6 +54,3 @@ class Deadline:
                 f"{what} is too large to finish within the time budget of {self.seconds:g} s;"
                 " send it in smaller parts"
             )
-
-
-NO_DEADLINE = Deadline(None)

@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from kintsugi.core.limits import NO_DEADLINE, Deadline
 from kintsugi.language.detectors import Detector, Hit
 from kintsugi.language.findings import Finding, Fix
 from kintsugi.language.masking import allowances, front_matter, mask_markdown, mask_plain
@@ -20,6 +19,7 @@ from kintsugi.language.rules import RuleSet, default_rules
 from kintsugi.language.subjects import SubjectFinder
 
 if TYPE_CHECKING:
+    from kintsugi.core.limits import Deadline
     from kintsugi.postmortems.document import Document
 
 BLOCKING_SEVERITIES = frozenset({"error", "warning"})
@@ -152,11 +152,11 @@ class Linter:
         participants: Iterable[str] = (),
         systems: Iterable[str] = (),
         first_line: int = 1,
-        deadline: Deadline = NO_DEADLINE,
+        deadline: Deadline | None = None,
     ) -> list[Finding]:
         """Findings in ``text``, in order; ``first_line`` numbers its first line.
 
-        Raises OutOfTimeError once ``deadline`` passes (checked before each sentence).
+        Raises OutOfTimeError once ``deadline`` (if any) passes; checked before each sentence.
         """
         masked = mask_markdown(text) if markdown else mask_plain(text)
         people = list(participants)
@@ -178,7 +178,8 @@ class Linter:
             if bounds is None or not bounds[0] <= pos < bounds[1]:
                 if bounds is not None:
                     self._analyse(detector, text, masked, bounds, words, hits)
-                deadline.check("the text")
+                if deadline is not None:
+                    deadline.check("the text")
                 bounds, words = sentence_bounds(masked, pos), set()
                 if not bounds[0] <= pos < bounds[1]:
                     bounds = None
