@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -58,14 +59,18 @@ KINTSUGI = str(Path(sys.executable).with_name("kintsugi"))
 
 
 def start_kintsugi(
-    db_url: str, port: int | None = None, workers: int = 1
+    db_url: str, port: int | None = None, workers: int = 1, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """`kintsugi serve` on ``db_url`` as a subprocess, once it answers; (process, base URL)."""
+    """`kintsugi serve` on ``db_url`` as a subprocess, once it answers; (process, base URL).
+
+    ``env``: settings (``KINTSUGI_*``) for the server on top of this process's environment.
+    """
     port = port or free_port()
     process = subprocess.Popen(
         [KINTSUGI, "serve", "--port", str(port), "--workers", str(workers), "--db", db_url],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, **env} if env else None,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -51,6 +51,22 @@ class InputError(KintsugiError):
         return InputError(self.message, file=file, line=self.line, field=self.field)
 
 
+class TooLargeError(InputError):
+    """A field or a request is larger than its limit (the message names the limit)."""
+
+    status_code = 413
+
+
+class TooManyRequestsError(KintsugiError):
+    """One person asked for too much work in a short time; try again after ``retry_after``."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class NotFoundError(KintsugiError):
     """The thing asked for does not exist (or the viewer may not see it)."""
 
@@ -80,11 +96,19 @@ class ConfigurationError(KintsugiError):
 
 
 def input_error_from(exc: Exception, *, file: str | None = None) -> InputError:
-    """An InputError from a pydantic ValidationError, naming the first invalid field."""
+    """An InputError from a pydantic ValidationError, naming the first invalid field; a text
+    over its size limit gives a TooLargeError (413) naming it."""
     errors = getattr(exc, "errors", None)
-    first = errors()[0] if callable(errors) and errors() else None
-    if not first:
+    found: list[dict[str, object]] = list(errors()) if callable(errors) else []
+    if not found:
         return InputError(str(exc), file=file)
-    field = ".".join(str(part) for part in first.get("loc", ()))
+    too_long = [e for e in found if e.get("type") == "string_too_long"]
+    first = too_long[0] if too_long else found[0]
+    loc = first.get("loc", ())
+    field = ".".join(str(part) for part in loc) if isinstance(loc, tuple | list) else ""
     message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    if too_long:
+        return TooLargeError(
+            f"too large: {message[:1].lower()}{message[1:]}", file=file, field=field or None
+        )
     return InputError(message, file=file, field=field or None)

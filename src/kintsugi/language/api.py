@@ -1,6 +1,9 @@
 """Web endpoints of the linter: a JSON API and htmx fragments for the editor.
 
-- ``POST /api/v1/lint`` ``{"text": ..., "participants": [...]}`` -> ``{"findings": [...]}``
+- ``POST /api/v1/lint`` ``{"text": ..., "participants": [...]}`` -> ``{"findings": [...]}``;
+  413 over the size limit (``KINTSUGI_LINT_MAX_CHARS``), 422 past the time budget
+  (``KINTSUGI_LINT_SECONDS``), 429 with ``Retry-After`` over a person's rate
+  (``KINTSUGI_LINT_PER_MINUTE``) or when the process is busy linting (``KINTSUGI_LINT_AT_ONCE``).
 - ``GET /api/v1/lint/rules`` -> the documented rules.
 - ``POST /lint/preview`` (form field ``markdown``) -> an HTML fragment ``#lint-findings``
   listing the findings (escaped), the text with the findings highlighted, and for each
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import Annotated, Any
 
@@ -30,11 +34,15 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from kintsugi.core.config import Settings
+from kintsugi.core.errors import KintsugiError, TooLargeError
+from kintsugi.core.limits import MAX_DOCUMENT_CHARS, Deadline
 from kintsugi.language.findings import Finding
 from kintsugi.language.linter import Linter
 from kintsugi.language.rules import default_rules
+from kintsugi.web.limits import RateLimiter, WorkSlots, requester
 
-MAX_TEXT = 2_000_000
+MAX_TEXT = MAX_DOCUMENT_CHARS
 FINDINGS_ID = "lint-findings"
 
 router = APIRouter(tags=["language"])
@@ -97,15 +105,51 @@ def _roster(request: Request) -> list[str]:
     return list(provider(request)) if provider else []
 
 
-def _lint(request: Request, text: str, participants: Sequence[str]) -> list[Finding]:
-    linter = Linter(roster=_roster(request))
-    return linter.lint(text, file="text", participants=participants)
+@dataclass(frozen=True)
+class _Guards:
+    """The linter's limits in one server process (see ``kintsugi.web.limits``)."""
+
+    max_chars: int
+    seconds: float
+    rate: RateLimiter
+    slots: WorkSlots
+
+
+def _guards(request: Request) -> _Guards:
+    state = request.app.state
+    guards: _Guards | None = getattr(state, "lint_guards", None)
+    if guards is None:
+        settings: Settings = getattr(state, "settings", None) or Settings()
+        guards = _Guards(
+            settings.lint_max_chars,
+            settings.lint_seconds,
+            RateLimiter(settings.lint_per_minute),
+            WorkSlots(settings.lint_at_once),
+        )
+        state.lint_guards = guards
+    return guards
+
+
+def _lint(request: Request, text: str, participants: Sequence[str], *, field: str) -> list[Finding]:
+    """Lint within the limits: size, the person's rate, a free slot, the time budget."""
+    guards = _guards(request)
+    if len(text) > guards.max_chars:
+        raise TooLargeError(
+            f"too large to lint: at most {guards.max_chars:,} characters"
+            f" (this text has {len(text):,}); lint it in parts",
+            field=field,
+        )
+    guards.rate.take(requester(request), "lint")
+    with guards.slots.slot("lint"):
+        linter = Linter(roster=_roster(request))
+        deadline = Deadline(guards.seconds)
+        return linter.lint(text, file="text", participants=participants, deadline=deadline)
 
 
 @router.post("/api/v1/lint", response_model=LintResponse)
 def lint_api(body: LintRequest, request: Request) -> dict[str, Any]:
     """Findings of blameful language in ``text`` with suggested rewrites."""
-    findings = _lint(request, body.text, body.participants)
+    findings = _lint(request, body.text, body.participants, field="text")
     return {"findings": [f.to_api_dict() for f in findings]}
 
 
@@ -230,8 +274,16 @@ def lint_preview(
     markdown: Annotated[str, Form(max_length=MAX_TEXT)] = "",
     participants: Annotated[str, Form(max_length=20_000)] = "",
 ) -> HTMLResponse:
-    """The findings fragment for the editor (htmx swaps it into ``#lint-findings``)."""
-    findings = _lint(request, markdown, _participants(participants))
+    """The findings fragment for the editor (htmx swaps it into ``#lint-findings``); a text
+    the linter will not check now (too large, too slow, too many requests) gets a fragment
+    that says why."""
+    try:
+        findings = _lint(request, markdown, _participants(participants), field="markdown")
+    except KintsugiError as exc:
+        return HTMLResponse(
+            f'<div id="{FINDINGS_ID}" class="lint-findings" data-count="0">'
+            f'<p class="lint-unchecked">Not checked: {escape(str(exc))}</p></div>'
+        )
     return HTMLResponse(findings_fragment(markdown, findings))
 
 

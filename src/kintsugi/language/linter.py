@@ -20,6 +20,7 @@ from kintsugi.language.rules import RuleSet, default_rules
 from kintsugi.language.subjects import SubjectFinder
 
 if TYPE_CHECKING:
+    from kintsugi.core.limits import Deadline
     from kintsugi.postmortems.document import Document
 
 BLOCKING_SEVERITIES = frozenset({"error", "warning"})
@@ -152,8 +153,12 @@ class Linter:
         participants: Iterable[str] = (),
         systems: Iterable[str] = (),
         first_line: int = 1,
+        deadline: Deadline | None = None,
     ) -> list[Finding]:
-        """Findings in ``text``, in order; ``first_line`` numbers its first line."""
+        """Findings in ``text``, in order; ``first_line`` numbers its first line.
+
+        Raises OutOfTimeError once ``deadline`` (if any) passes; checked before each sentence.
+        """
         masked = mask_markdown(text) if markdown else mask_plain(text)
         people = list(participants)
         services = list(systems)
@@ -174,6 +179,8 @@ class Linter:
             if bounds is None or not bounds[0] <= pos < bounds[1]:
                 if bounds is not None:
                     self._analyse(detector, text, masked, bounds, words, hits)
+                if deadline is not None:
+                    deadline.check("the text")
                 bounds, words = sentence_bounds(masked, pos), set()
                 if not bounds[0] <= pos < bounds[1]:
                     bounds = None
@@ -194,19 +201,25 @@ class Linter:
     ) -> list[Finding]:
         allowed = allowances(text)
         findings: list[Finding] = []
-        seen: list[tuple[str, int, int]] = []
-        line, line_pos = 1, 0
+        # hits come in order of their start, so a hit overlaps an earlier one of its rule
+        # exactly when that rule's furthest end so far lies beyond its start
+        furthest: dict[str, int] = {}
+        line, line_pos, line_start = 1, 0, 0
         for begin, finish, hit, s_start, s_end in sorted(hits, key=lambda h: (h[0], h[1])):
-            if any(rule == hit.rule and begin < e and s < finish for rule, s, e in seen):
+            if furthest.get(hit.rule, -1) > begin:
                 continue
-            seen.append((hit.rule, begin, finish))
-            line += text.count("\n", line_pos, begin)
+            furthest[hit.rule] = max(furthest.get(hit.rule, -1), finish)
+            newlines = text.count("\n", line_pos, begin)
+            if newlines:
+                line += newlines
+                line_start = text.rfind("\n", line_pos, begin) + 1
             line_pos = begin
-            col_start = begin - (text.rfind("\n", 0, begin) + 1) + 1
+            col_start = begin - line_start + 1
             if allowed.allows(hit.rule, line):
                 continue
             end_line = line + text.count("\n", begin, finish)
-            col_end = finish - (text.rfind("\n", 0, finish) + 1) + 1
+            last_newline = text.rfind("\n", begin, finish)
+            col_end = finish - (last_newline + 1 if last_newline >= 0 else line_start) + 1
             rule = self.rules.rules[hit.rule]
             severity = rule.severity
             suggestion = hit.suggestion

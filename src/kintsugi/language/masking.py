@@ -15,14 +15,15 @@ _NOT_NEWLINE = re.compile(r"[^\n]")
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _FENCED_CODE = re.compile(
-    r"^[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*(?P=fence)[`~]*[ \t]*$|\Z)",
+    r"^[ \t]*+(?P<fence>`{3,}+|~{3,}+)[^\n]*+\n.*?(?:^[ \t]*+(?P=fence)[`~]*+[ \t]*+$|\Z)",
     re.MULTILINE | re.DOTALL,
 )
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _BLOCKQUOTE = re.compile(r"^[ \t]{0,3}>[^\n]*", re.MULTILINE)
 # Each pattern starts with a literal so that the regex engine can skip ahead quickly.
 _INLINE_CODE = re.compile(r"`[^`\n]*`|``[^\n]*?``")
-_LINK_TARGET = re.compile(r"\]\([^)\n]*\)")
+# a target may hold one level of parentheses; it never runs past the next unmatched "("
+_LINK_TARGET = re.compile(r"\]\((?:[^()\n]|\([^()\n]*+\))*+\)")
 _REFERENCE = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[^\n]*", re.MULTILINE)
 _URL = re.compile(r"(?:https?|ftp)://[^\s)>\]]+")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>\n]*)?/?>")
@@ -35,7 +36,7 @@ _QUOTED = (
 )
 _QUOTE_CHARS = ('"', "“", "„", "«", "'")
 _DIRECTIVE = re.compile(
-    r"<!--\s*kintsugi:\s*(?P<verb>allow-file|allow)\b(?P<rules>[^>]*?)\s*-->", re.IGNORECASE
+    r"<!--\s*+kintsugi:\s*+(?P<verb>allow-file|allow)\b(?P<rules>[^<>]*?)-->", re.IGNORECASE
 )
 _CONTENT = re.compile(r"\S")
 

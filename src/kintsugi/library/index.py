@@ -8,6 +8,7 @@ full-text index follows ``library_documents`` through database triggers.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.actions.service import load_items
+from kintsugi.core.limits import INDEX_SECONDS, Deadline
 from kintsugi.core.types import utcnow
 from kintsugi.library import matches
 from kintsugi.library.models import LibraryDocumentRow, LibraryVectorRow
@@ -24,6 +26,7 @@ from kintsugi.postmortems.document import Document
 from kintsugi.postmortems.models import PostmortemRow, SectionRow, ServiceRow, TagRow
 from kintsugi.timeline.models import TimelineEventRow
 
+logger = logging.getLogger(__name__)
 SUMMARY_KEYS = ("summary", "scenario")
 EMBEDDING_FALLBACK_CHARS = 1500
 
@@ -66,29 +69,49 @@ def index_text(
     timeline_texts: Iterable[str] = (),
     action_titles: Iterable[str] = (),
     when: datetime | None = None,
+    seconds: float = INDEX_SECONDS,
 ) -> IndexText:
     """Flatten a post-mortem into the fields the index searches.
 
     ``sections`` are (key, heading, markdown); timeline and action item texts are added
-    when the sections do not already say them.
+    when the sections do not already say them. Past ``seconds`` the part done is indexed
+    and the rest left out (and logged): no document holds up the write that stores it.
     """
+    deadline = Deadline(seconds)
     summary_parts: list[str] = []
     body_parts: list[str] = []
-    for key, heading, markdown in sections:
+    for number, (key, heading, markdown) in enumerate(sections):
+        if deadline.expired():
+            _log_cut(id, f"after {number} sections", seconds)
+            break
         text = plain_text(markdown)
         if key in SUMMARY_KEYS and not summary_parts:
             summary_parts.append(text)
         else:
             body_parts.append(_headed(clean(heading), text))
     written = "\n".join(body_parts + summary_parts).lower()
-    extras = [clean(t).strip() for t in [*timeline_texts, *action_titles] if t]
-    body_parts.extend(e for e in extras if e and e.lower() not in written)
+    for number, extra in enumerate([*timeline_texts, *action_titles]):
+        if deadline.expired():
+            _log_cut(id, f"after {number} timeline events and action items", seconds)
+            break
+        line = clean(extra).strip()
+        if line and line.lower() not in written:
+            body_parts.append(line)
     return IndexText(
         title=clean(title),
         summary=truncate("\n".join(summary_parts)),
         keywords=clean(" ".join([id, *tags, *services])),
         body=truncate("\n\n".join(body_parts)),
         year=when.year if when else None,
+    )
+
+
+def _log_cut(id: str, where: str, seconds: float) -> None:
+    logger.warning(
+        "library index of %s: stopped %s (time budget %g s); the rest is not searchable",
+        id,
+        where,
+        seconds,
     )
 
 

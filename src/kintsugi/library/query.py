@@ -19,6 +19,8 @@ from kintsugi.core.errors import InputError
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
 MIN_PREFIX_CHARS = 2
+MAX_DEPTH = 20
+"""Deepest nesting of parentheses and NOTs (the parser and the compilers recurse on it)."""
 
 _WORD = re.compile(r"[^\W_]+")
 _BARE = re.compile(r'[^\s"()]+')
@@ -113,6 +115,7 @@ class _Parser:
         self.tokens = tokens
         self.position = 0
         self.terms = 0
+        self.depth = 0
 
     def peek(self) -> _Tok | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -163,6 +166,21 @@ class _Parser:
 
     def unary(self) -> Node | None:
         token = self.take()
+        if token.kind in ("not", "lparen"):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise InputError(
+                    f"the query nests too deeply (at most {MAX_DEPTH} levels of parentheses"
+                    " and NOTs)",
+                    field="q",
+                )
+            try:
+                return self._nested(token)
+            finally:
+                self.depth -= 1
+        return self._leaf(token)
+
+    def _nested(self, token: _Tok) -> Node | None:
         if token.kind == "not":
             if self.peek() is None or self.peek().kind in ("or", "and", "rparen"):  # type: ignore[union-attr]
                 raise InputError(
@@ -178,6 +196,9 @@ class _Parser:
                 raise InputError("'(' without a matching ')'", field="q")
             self.take()
             return inner
+        raise AssertionError(token.kind)  # pragma: no cover
+
+    def _leaf(self, token: _Tok) -> Node | None:
         if token.kind == "rparen":
             raise InputError("')' without a matching '('", field="q")
         if token.kind in ("phrase", "phrase*"):

@@ -12,14 +12,19 @@ MAX_FIELD_CHARS = 200_000
 """Longest text indexed per field (PostgreSQL's tsvector has a 1 MB limit)."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$", re.MULTILINE)
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
-_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?", re.MULTILINE)
-_QUOTE = re.compile(r"^\s*>\s?", re.MULTILINE)
+# Every pattern below is linear on any input: a bracket's text stops at the next bracket, a
+# target at the next unmatched parenthesis or line end, and line patterns never run across
+# lines (40,000 unclosed "[" or blank lines once made one pass take seconds).
+_TARGET = r"\((?:[^()\n]|\([^()\n]*+\))*+\)"  # one level of parentheses: (wiki/Foo_(bar))
+_IMAGE = re.compile(r"!\[([^\[\]]*+)\]" + _TARGET)
+_LINK = re.compile(r"\[([^\[\]]++)\]" + _TARGET)
+_TABLE_RULE = re.compile(
+    r"^[ \t]*+\|?[ \t]*+:?-{3,}+:?[ \t]*+(?:\|[ \t]*+:?-{3,}+:?[ \t]*+)*+\|?[ \t]*+$", re.MULTILINE
+)
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]++", re.MULTILINE)
+_LIST_MARK = re.compile(r"^[ \t]*+(?:[-*+]|\d++[.)])[ \t]++(?:\[[ xX]\][ \t]++)?", re.MULTILINE)
+_QUOTE = re.compile(r"^[ \t]*+>[ \t]?", re.MULTILINE)
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`+|~~)")
-_PIPES = re.compile(r"\s*\|\s*")
 _SPACES = re.compile(r"[ \t]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -42,9 +47,15 @@ def plain_text(markdown: str) -> str:
     text = _LIST_MARK.sub("", text)
     text = _QUOTE.sub("", text)
     text = _EMPHASIS.sub("", text)
-    lines = [_PIPES.sub(" · ", line.strip().strip("|")).strip(" ·") for line in text.split("\n")]
+    lines = [_table_row(line) for line in text.split("\n")]
     text = _SPACES.sub(" ", "\n".join(lines))
     return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def _table_row(line: str) -> str:
+    """A line with its table pipes as " · " (split, not a regex: linear on long runs of spaces)."""
+    cells = line.strip().strip("|").split("|")
+    return " · ".join(cell.strip() for cell in cells).strip(" ·")
 
 
 def truncate(text: str, limit: int = MAX_FIELD_CHARS) -> str:

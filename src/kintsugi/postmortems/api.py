@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kintsugi.audit import service as audit
 from kintsugi.core.errors import InputError, input_error_from
+from kintsugi.core.limits import MAX_DOCUMENT_CHARS
 from kintsugi.exports import export_with_analysis
 from kintsugi.postmortems import deletion, history, service
 from kintsugi.postmortems.document import (
@@ -125,7 +126,7 @@ class DocumentIn(BaseModel):
     template: Literal["postmortem", "lightweight", "premortem"] | None = Field(
         None, description="Start from a template (create only)"
     )
-    markdown: str | None = Field(None, max_length=2_000_000)
+    markdown: str | None = Field(None, max_length=MAX_DOCUMENT_CHARS)
     kind: Kind = Kind.POSTMORTEM
     severity: Severity | None = None
     started_at: datetime | None = None

@@ -20,9 +20,10 @@ from kintsugi.postmortems.document import Kind
 
 PREMORTEM_KEYS = frozenset({"scenario", "imagined_root_causes", "preventions"})
 
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_HTML_TAG = re.compile(r"<[^>]+>")
-_PARENTHETICAL = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+# Linear on any heading: bracketed text stops at the next bracket of either kind.
+_LINK = re.compile(r"!?\[([^\[\]]*+)\]\((?:[^()\n]|\([^()\n]*+\))*+\)")
+_HTML_TAG = re.compile(r"<[^<>]++>")
+_PARENTHETICAL = re.compile(r"\([^()]*+\)|\[[^\[\]]*+\]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LEADING_NUMBER = re.compile(r"^(?:\d+ )+")
 

@@ -430,14 +430,24 @@ class _Part:
 
 _PREMORTEM = re.compile(r"\bpre[-\s_]?mortem\b", re.IGNORECASE)
 _META_LINE = re.compile(
-    r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?[ \t]*(?P<label>severity|category|categories"
+    r"^[ \t]*+(?:[-*+][ \t]++)?(?:\*\*|__)?[ \t]*+(?P<label>severity|category|categories"
     r"|time[ \t]+to[ \t]+(?:detection|detect|recovery|recover|resolution|resolve|mitigation|mitigate)"
     r"|detection[ \t]+delay|total[ \t]+impact[ \t]+duration|impact[ \t]+duration|ttd|ttr)"
     r"[ \t]*(?:\([^)\n]*\))?[ \t]*(?::[ \t]*(?:\*\*|__)|(?:\*\*|__)?[ \t]*:)[ \t]*(?P<value>[^\n]*)",
     re.IGNORECASE | re.MULTILINE,
 )
 _PLACEHOLDER = re.compile(r"^(?:x+|y+|z+|\?+|n/?a|tbd|tba|-+|none|unknown|\.+)$", re.IGNORECASE)
-_MARKUP_EDGES = re.compile(r"^[\s*_`]+|[\s*_`]+$")
+
+
+def _without_markup_edges(value: str) -> str:
+    """``value`` without spaces, emphasis or code marks at either end (a loop, not a regex
+    anchored at the end, which would be quadratic on a long run of spaces)."""
+    start, end = 0, len(value)
+    while start < end and (value[start].isspace() or value[start] in "*_`"):
+        start += 1
+    while end > start and (value[end - 1].isspace() or value[end - 1] in "*_`"):
+        end -= 1
+    return value[start:end]
 
 
 def _collapse(text: str) -> str:
@@ -510,7 +520,7 @@ def _body_metadata(body: str) -> _Metadata:
     found = _Metadata()
     for match in _META_LINE.finditer(body):
         label = " ".join(match.group("label").lower().split())
-        value = _MARKUP_EDGES.sub("", match.group("value")).strip()
+        value = _without_markup_edges(match.group("value"))
         if not value or _PLACEHOLDER.match(value):
             continue
         if label == "severity":

@@ -62,6 +62,7 @@ from kintsugi.postmortems.models import (
 # kept here for the callers that import them from the service
 from kintsugi.postmortems.publishing import PublishBlockedError as PublishBlockedError
 from kintsugi.postmortems.publishing import roster as roster
+from kintsugi.postmortems.sizes import check_sizes
 from kintsugi.timeline import store as timeline
 
 MAX_ID_LENGTH = 80
@@ -489,6 +490,7 @@ def create_documents(
     for doc in docs:
         assert doc.id is not None
         validate_id(doc.id)
+        check_sizes(doc)
         publishing.admit(session, None, None, doc, actor, history=history)
         team_id = people.team_id(session, doc.team)
         if doc.visibility == Visibility.TEAM and team_id is None:
@@ -666,6 +668,7 @@ def _write(
     events and action items equal to the stored ones are then left as they are without reading
     them again.
     """
+    check_sizes(doc)
     now = utcnow()
     is_new = row.pk is None
     stored_status, stored_time = row.status, row.published_at

@@ -32,6 +32,7 @@ from kintsugi.web.auth import (
     login_redirect_target,
 )
 from kintsugi.web.caching import NoStore
+from kintsugi.web.limits import RequestBodyLimits, send_retry_after
 from kintsugi.web.templating import templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -135,6 +136,7 @@ def create_app(settings: Settings, *, preload_library: bool = False) -> FastAPI:
     app.state.reading_sessions = make_sessionmaker(engine, reads_only=True)
     app.state.writing_sessions = make_sessionmaker(engine, writes=True)
     app.state.language_roster = _roster
+    app.add_middleware(RequestBodyLimits, max_bytes=settings.max_request_bytes)
     app.add_middleware(AuthMiddleware, sessions=app.state.reading_sessions)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(NoStore)
@@ -232,8 +234,16 @@ def _install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in err.get('loc', ()) if p != 'body')}: {err.get('msg')}"
             for err in exc.errors()
         ]
-        if _wants_json(request):
-            return JSONResponse({"detail": problems}, status_code=422)
-        return templates.TemplateResponse(
-            request, "error.html", {"message": "; ".join(problems), "status_code": 422}, 422
+        # a text over its size limit is 413 (the message names the field and the limit)
+        too_large = any(
+            err.get("type") == "string_too_long" and err.get("loc", ("",))[0] == "body"
+            for err in exc.errors()
         )
+        code = 413 if too_large else 422
+        if _wants_json(request):
+            return JSONResponse({"detail": problems}, status_code=code)
+        return templates.TemplateResponse(
+            request, "error.html", {"message": "; ".join(problems), "status_code": code}, code
+        )
+
+    send_retry_after(app)
