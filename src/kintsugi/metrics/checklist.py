@@ -18,13 +18,14 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from kintsugi.core.errors import InputError, PermissionDeniedError
+from kintsugi.core.errors import InputError
 from kintsugi.core.types import utcnow
 from kintsugi.metrics.deadlines import deadline_of
 from kintsugi.metrics.models import ChecklistAnswerRow
 from kintsugi.metrics.policy import Policy
 from kintsugi.metrics.queries import DOCUMENTATION_WORDS
-from kintsugi.people.principal import Principal, Role
+from kintsugi.people.permissions import Action, require
+from kintsugi.people.principal import Principal
 from kintsugi.postmortems.document import (
     ActionItem,
     ActionItemKind,
@@ -377,8 +378,7 @@ def set_answer(
     """Record (or with ``answer=None`` clear) a reviewer's answer; editors and above."""
     from kintsugi.postmortems.service import find_row
 
-    if not actor.has_role(Role.EDITOR):
-        raise PermissionDeniedError("answering the quality checklist needs the editor role")
+    require(actor, Action.ANSWER_CHECKLIST)
     if key not in KEYS:
         raise InputError(f"unknown checklist item {key!r}; one of {', '.join(KEYS)}", field="item")
     if answer is not None and answer not in ANSWERS:

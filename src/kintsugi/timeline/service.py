@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kintsugi.core.errors import PermissionDeniedError
-from kintsugi.people.principal import SYSTEM, Principal, Role
+from kintsugi.people.permissions import Action, require
+from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems import service as postmortems
 from kintsugi.timeline.events import Event
 from kintsugi.timeline.merge import DEFAULT_FOLD_WINDOW
@@ -78,8 +78,7 @@ def save_built_events(
 
     Runs in the caller's transaction; flushes but does not commit.
     """
-    if not actor.has_role(Role.EDITOR):
-        raise PermissionDeniedError("saving a timeline needs the editor role")
+    require(actor, Action.SAVE_TIMELINES)
     postmortem_pk = postmortems.find_row(session, postmortem_id, actor).pk
     rows = session.scalars(
         select(TimelineEventRow).where(
