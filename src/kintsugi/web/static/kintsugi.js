@@ -47,8 +47,13 @@
     return box;
   }
 
+  // the element that sent a request (htmx names the swap target in htmx:beforeSwap instead)
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    event.detail.xhr.kintsugiSender = event.detail.elt;
+  });
+
   function notSaved(event, message) {
-    var elt = event.detail.elt;
+    var elt = (event.detail.xhr && event.detail.xhr.kintsugiSender) || event.detail.elt;
     if (!(elt instanceof Element) || !elt.isConnected) return;
     var form = elt instanceof HTMLFormElement ? elt : elt.closest("form");
     if (form) form.reset(); // back to the values the page was rendered with: the stored ones
@@ -60,8 +65,11 @@
     return config && config.verb === "get" ? "Could not load: " : "Not saved: ";
   }
 
-  document.addEventListener("htmx:responseError", function (event) {
+  // an error answer: handled here, before htmx would log it as a script error; nothing swaps
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!event.detail.isError) return;
     notSaved(event, prefix(event) + serverMessage(event.detail.xhr));
+    event.preventDefault();
   });
 
   document.addEventListener("htmx:sendError", function (event) {
