@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import re
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +54,12 @@ def test_a_refusal_names_the_action_and_the_role_it_needs() -> None:
 def test_an_unknown_action_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
         can(_person(Role.ADMIN), "fly")
+
+
+def test_the_roles_guide_states_the_table() -> None:
+    """docs/roles.md lists every action with the role the code requires for it."""
+    guide = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
+    stated = dict(
+        re.findall(r"\(`([a-z_]+)`\) \| (viewer|editor|facilitator|admin) \|", guide.read_text())
+    )
+    assert stated == {action.value: rule.role.value for action, rule in PERMISSIONS.items()}
