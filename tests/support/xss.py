@@ -25,7 +25,7 @@ PAYLOADS = [
     '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
 ]
 
-OWN_SCRIPTS = {"/static/vendor/htmx.min.js"}
+OWN_SCRIPTS = {"/static/vendor/htmx.min.js", "/static/kintsugi.js"}
 
 
 class _Checker(HTMLParser):

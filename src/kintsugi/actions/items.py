@@ -19,9 +19,10 @@ from kintsugi.actions import history
 from kintsugi.actions.models import ActionItemHistoryRow, ActionItemRow, TrackerLinkRow
 from kintsugi.actions.owners import owner_kind_for, team_member_names
 from kintsugi.actions.service import day_start
-from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from kintsugi.core.errors import ConflictError, InputError, NotFoundError
 from kintsugi.core.types import utcnow
-from kintsugi.people.principal import Principal, Role
+from kintsugi.people.permissions import Action, require
+from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.document import ActionItemKind, ActionItemStatus, Priority
 from kintsugi.postmortems.models import PostmortemRow
@@ -269,8 +270,7 @@ def item_history(session: Session, item_id: int, viewer: Principal) -> list[Hist
 
 
 def _require_editor(actor: Principal) -> None:
-    if not actor.has_role(Role.EDITOR):
-        raise PermissionDeniedError("changing action items needs the editor role")
+    require(actor, Action.CHANGE_ACTION_ITEMS)
 
 
 def _visible_row(session: Session, item_id: int, viewer: Principal) -> ActionItemRow:

@@ -14,6 +14,7 @@ from kintsugi.actions.report import build_report
 from kintsugi.core.errors import ConflictError, InputError, KintsugiError
 from kintsugi.postmortems.document import ActionItemStatus, Priority
 from kintsugi.web.deps import CurrentPrincipal, Db
+from kintsugi.web.messages import human_message
 from kintsugi.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -98,7 +99,7 @@ def change_status(
         with db.begin() as session:
             item = items.get_item(session, item_id, viewer)
     except InputError as exc:
-        error = str(exc)
+        error = human_message(exc)
         with db.begin() as session:
             item = items.get_item(session, item_id, viewer)
     if not request.headers.get("HX-Request"):

@@ -34,9 +34,9 @@ from kintsugi.core.errors import (
     ConflictError,
     InputError,
     KintsugiError,
-    PermissionDeniedError,
 )
 from kintsugi.core.types import utcnow
+from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.document import ActionItemStatus
@@ -108,8 +108,7 @@ def export_item(
     base_url: str = "http://127.0.0.1:8000",
 ) -> ItemView:
     """Open an issue for the item and keep the link; an item is exported at most once."""
-    if not actor.has_role(Role.EDITOR):
-        raise PermissionDeniedError("exporting action items needs the editor role")
+    require(actor, Action.EXPORT_ACTION_ITEMS)
     with sessions() as session:
         item = items.get_item(session, item_id, actor)
     if item.tracker is not None:

@@ -84,9 +84,13 @@ class ConflictError(KintsugiError):
 
 
 class PermissionDeniedError(KintsugiError):
-    """The viewer is known but lacks the role for this."""
+    """The viewer is known but lacks the role for this; ``role``: the least role it needs."""
 
     status_code = 403
+
+    def __init__(self, message: str, *, role: str | None = None) -> None:
+        super().__init__(message)
+        self.role = role
 
 
 class ConfigurationError(KintsugiError):

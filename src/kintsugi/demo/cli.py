@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from kintsugi.core.cli_support import DbOption, context, fail, handle_errors, out_console
-from kintsugi.demo.loader import database_is_empty, load_demo
+from kintsugi.demo.loader import DEMO_PEOPLE, database_is_empty, load_demo
 
 
 @handle_errors
@@ -30,9 +30,13 @@ def demo(
         f"{len(result.imported.updated)} updated post-mortems"
     )
     if result.passwords:
+        roles = {username: role.value for username, role, _name in DEMO_PEOPLE}
         out_console.print("\nSign in at the web app with (shown once; change them for real use):")
+        out_console.print(f"  {'user':<8} {'role':<12} password", highlight=False)
         for username, password in result.passwords.items():
-            out_console.print(f"  {username:<8} {password}", highlight=False)
+            role = roles.get(username, "")
+            out_console.print(f"  {username:<8} {role:<12} {password}", highlight=False)
+        out_console.print("What each role may do: docs/roles.md", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

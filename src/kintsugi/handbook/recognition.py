@@ -14,10 +14,11 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from kintsugi.core.errors import InputError, PermissionDeniedError
+from kintsugi.core.errors import InputError
 from kintsugi.core.types import utcnow
 from kintsugi.handbook.models import RecognitionRow
-from kintsugi.people.principal import Principal, Role
+from kintsugi.people.permissions import Action, require
+from kintsugi.people.principal import Principal
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.models import PostmortemRow
@@ -93,8 +94,7 @@ def recognise(
     now: datetime | None = None,
 ) -> Recognition:
     """Record a recognition (editors, facilitators and admins)."""
-    if not actor.has_role(Role.EDITOR):
-        raise PermissionDeniedError("recognising people needs the editor role or above")
+    require(actor, Action.RECOGNISE_PEOPLE)
     kind = _parse(RecipientKind, recipient_kind, "recipient_kind")
     why = _parse(Reason, reason, "reason")
     name = recipient.strip()

@@ -19,12 +19,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from kintsugi.core.errors import ConflictError, InputError, NotFoundError
 from kintsugi.core.types import utcnow
 from kintsugi.handbook.anchors import PAGES, REQUIRED
 from kintsugi.handbook.models import HandbookPageRow, HandbookVersionRow
 from kintsugi.handbook.render import anchors, headings
-from kintsugi.people.principal import Principal, Role
+from kintsugi.people.permissions import Action, require
+from kintsugi.people.principal import Principal
 
 DEFAULT_ACTOR = "kintsugi"
 MAX_MARKDOWN = 500_000
@@ -146,8 +147,7 @@ def save_page(
 ) -> Page:
     """Store a new version of ``slug`` (admins only); ConflictError when ``base_version`` is stale."""
     _check_slug(slug)
-    if not actor.has_role(Role.ADMIN):
-        raise PermissionDeniedError("only admins can edit the handbook")
+    require(actor, Action.EDIT_HANDBOOK)
     validate(slug, markdown)
     title = title_of(markdown, slug)[:200]
     now = utcnow()

@@ -10,12 +10,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
-from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from kintsugi.core.errors import ConflictError, InputError, NotFoundError
 from kintsugi.core.types import utcnow
 from kintsugi.handbook import recognition, service, training
 from kintsugi.handbook.digest import build_learning_digest
 from kintsugi.handbook.render import headings, render
-from kintsugi.people.principal import Principal, Role
+from kintsugi.people.permissions import Action, can, require
+from kintsugi.people.principal import Principal
 from kintsugi.web.deps import CurrentPrincipal, Db
 from kintsugi.web.templating import templates
 
@@ -27,8 +28,7 @@ def _page(request: Request, name: str, context: dict[str, Any], status_code: int
 
 
 def _require_admin(viewer: Principal) -> None:
-    if not viewer.has_role(Role.ADMIN):
-        raise PermissionDeniedError("only admins can edit the handbook")
+    require(viewer, Action.EDIT_HANDBOOK)
 
 
 @router.get("/handbook", response_class=HTMLResponse)
@@ -206,7 +206,7 @@ def _recognition_context(db: Any, viewer: Principal, **extra: Any) -> dict[str, 
         found = recognition.list_recognitions(session, viewer)
     return {
         "recognitions": found,
-        "can_recognise": viewer.has_role(Role.EDITOR),
+        "can_recognise": can(viewer, Action.RECOGNISE_PEOPLE),
         "reasons": list(recognition.REASON_LABELS.items()),
         **extra,
     }

@@ -12,12 +12,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, and_, cast, or_, select
 from sqlalchemy.orm import Session
 
-from kintsugi.core.errors import InputError, NotFoundError, PermissionDeniedError
+from kintsugi.core.errors import InputError, NotFoundError
 from kintsugi.core.types import utcnow
 from kintsugi.incidents.facts import IncidentFacts
 from kintsugi.incidents.models import IncidentRow
 from kintsugi.incidents.severity import SEVERITIES
-from kintsugi.people.principal import Principal, Role
+from kintsugi.people.permissions import Action, require
+from kintsugi.people.principal import Principal
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.access import may_see_unfiled_incidents, visible_postmortem_id
 
@@ -187,8 +188,7 @@ def add_incident(
     postmortem_id: str | None = None,
 ) -> IncidentRecord:
     """Record an incident by hand (teams without an incident system), or a near miss."""
-    if not actor.has_role(Role.EDITOR):
-        raise PermissionDeniedError("recording incidents needs the editor role")
+    require(actor, Action.RECORD_INCIDENTS)
     title = title.strip()
     if not title:
         raise InputError("an incident needs a title", field="title")

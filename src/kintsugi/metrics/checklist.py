@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kintsugi.actions.service import has_updates
-from kintsugi.core.errors import InputError, PermissionDeniedError
+from kintsugi.core.errors import InputError
 from kintsugi.core.types import utcnow
 from kintsugi.language.linter import blocking_findings
 from kintsugi.library.index import is_indexed
@@ -28,7 +28,8 @@ from kintsugi.metrics.deadlines import deadline_of
 from kintsugi.metrics.models import ChecklistAnswerRow
 from kintsugi.metrics.policy import Policy, effective_policy
 from kintsugi.metrics.queries import DOCUMENTATION_WORDS
-from kintsugi.people.principal import Principal, Role
+from kintsugi.people.permissions import Action, require
+from kintsugi.people.principal import Principal
 from kintsugi.postmortems.document import (
     ActionItem,
     ActionItemKind,
@@ -395,8 +396,7 @@ def set_answer(
     note: str | None = None,
 ) -> None:
     """Record (or with ``answer=None`` clear) a reviewer's answer; editors and above."""
-    if not actor.has_role(Role.EDITOR):
-        raise PermissionDeniedError("answering the quality checklist needs the editor role")
+    require(actor, Action.ANSWER_CHECKLIST)
     if key not in KEYS:
         raise InputError(f"unknown checklist item {key!r}; one of {', '.join(KEYS)}", field="item")
     if answer is not None and answer not in ANSWERS:

@@ -34,6 +34,7 @@ from kintsugi.metrics.prometheus import CONTENT_TYPE, exposition
 from kintsugi.metrics.queries import Scope
 from kintsugi.metrics.service import KEYS, MetricsReport, compute_metrics, make_scope, months_of
 from kintsugi.people import service as people
+from kintsugi.people.permissions import Action, can, require
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems import service as postmortems
 from kintsugi.web.auth import identity
@@ -199,7 +200,7 @@ def _checklist_fragment(request: Request, session: Session, id: str, viewer: Pri
         {
             "checklist": result,
             "groups": [("content", "Content"), ("process", "Process"), ("follow_up", "Follow-up")],
-            "can_answer": viewer.has_role(Role.EDITOR),
+            "can_answer": can(viewer, Action.ANSWER_CHECKLIST),
         },
     )
 
@@ -248,10 +249,7 @@ FIELDS: list[tuple[str, str, str]] = [
 
 
 def _require_admin(viewer: Principal) -> None:
-    if not viewer.has_role(Role.ADMIN):
-        from kintsugi.core.errors import PermissionDeniedError
-
-        raise PermissionDeniedError("the learning policy is for admins")
+    require(viewer, Action.MANAGE_LEARNING_POLICY)
 
 
 @router.get("/admin/metrics-policy", response_class=HTMLResponse)

@@ -16,11 +16,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.orm import Session
 
-from kintsugi.core.errors import InputError, PermissionDeniedError
+from kintsugi.core.errors import InputError
 from kintsugi.core.types import utcnow
 from kintsugi.metrics.config import MetricsSettings
 from kintsugi.metrics.models import PolicyRow
-from kintsugi.people.principal import Principal, Role
+from kintsugi.people.permissions import Action, require
+from kintsugi.people.principal import Principal
 
 CHANNELS = ("email", "slack", "sns")
 
@@ -167,8 +168,7 @@ def effective_policy(session: Session, settings: MetricsSettings | None = None) 
 
 def save_overrides(session: Session, actor: Principal, overrides: dict[str, Any]) -> Policy:
     """Store the admin page's values (a nested partial policy); admins only."""
-    if not actor.has_role(Role.ADMIN):
-        raise PermissionDeniedError("changing the learning policy needs the admin role")
+    require(actor, Action.MANAGE_LEARNING_POLICY)
     validate_policy(overrides, source="admin page")
     row = session.get(PolicyRow, 1)
     if row is None:

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from kintsugi.audit import service as audit
 from kintsugi.core.db import ADVISORY_WRITE, savepoint
 from kintsugi.core.db_state import write_refusal
-from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from kintsugi.core.errors import ConflictError, InputError, NotFoundError
 from kintsugi.core.types import utcnow
 from kintsugi.people.models import ApiToken, ExternalIdentity, Team, TeamMember, User, WebSession
+from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal, Role
 
 MIN_PASSWORD_LENGTH = 12
@@ -75,8 +76,7 @@ def parse_role(value: str) -> Role:
 
 
 def _require_admin(actor: Principal) -> None:
-    if not actor.has_role(Role.ADMIN):
-        raise PermissionDeniedError("managing people needs the admin role")
+    require(actor, Action.MANAGE_PEOPLE)
 
 
 def create_user(

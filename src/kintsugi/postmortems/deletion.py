@@ -9,9 +9,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kintsugi.audit import service as audit
-from kintsugi.core.errors import InputError, NotFoundError, PermissionDeniedError
+from kintsugi.core.errors import InputError, NotFoundError
 from kintsugi.core.types import utcnow
-from kintsugi.people.principal import Principal, Role
+from kintsugi.people.permissions import Action, require
+from kintsugi.people.principal import Principal
 from kintsugi.postmortems import service
 from kintsugi.postmortems.models import PostmortemRow
 
@@ -33,8 +34,7 @@ class Deleted:
 
 def delete_document(session: Session, id: str, actor: Principal) -> None:
     """Move a document to the bin (editors); it vanishes from every list, search and export."""
-    if not actor.has_role(Role.EDITOR):
-        raise PermissionDeniedError("deleting post-mortems needs the editor role")
+    require(actor, Action.DELETE_POSTMORTEMS)
     row = service.find_row(session, id, actor)
     row.deleted_at = utcnow()
     audit.record(session, actor, "deleted", row.id, title=row.title)
@@ -77,5 +77,4 @@ def purge(session: Session, now: datetime | None = None) -> int:
 
 
 def _require_admin(actor: Principal) -> None:
-    if not actor.has_role(Role.ADMIN):
-        raise PermissionDeniedError("the bin is for admins")
+    require(actor, Action.MANAGE_BIN)

@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kintsugi.audit import service as audit
-from kintsugi.core.errors import InputError, PermissionDeniedError
+from kintsugi.core.errors import InputError
 from kintsugi.core.types import utcnow
 from kintsugi.people import service as people
+from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.document import STATUS_TRANSITIONS, Document, Status
 
@@ -113,10 +114,7 @@ def _publish_gate(
             findings,
         )
     if findings:
-        if not actor.has_role(Role.FACILITATOR):
-            raise PermissionDeniedError(
-                "only a reviewer (facilitator or admin) can publish over language findings"
-            )
+        require(actor, Action.PUBLISH_OVER_FINDINGS)
         doc.extra = {
             **doc.extra,
             "publish_override": {

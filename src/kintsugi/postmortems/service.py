@@ -34,10 +34,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from kintsugi.actions import service as actions
 from kintsugi.audit import service as audit
 from kintsugi.core.db import Base
-from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from kintsugi.core.errors import ConflictError, InputError, NotFoundError
 from kintsugi.core.types import utcnow
 from kintsugi.library import index as library_index
 from kintsugi.people import service as people
+from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems import publishing
 from kintsugi.postmortems.access import Shape, visibility_shape, visible_to, visible_with
@@ -365,8 +366,7 @@ def _facets_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
 
 
 def _require_editor(actor: Principal) -> None:
-    if not actor.has_role(Role.EDITOR):
-        raise PermissionDeniedError("editing post-mortems needs the editor role")
+    require(actor, Action.EDIT_POSTMORTEMS)
 
 
 def _unique_id(session: Session, base: str) -> str:

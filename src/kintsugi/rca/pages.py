@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from kintsugi.core.errors import ConflictError, InputError
-from kintsugi.people.principal import Role
+from kintsugi.people.permissions import Action, can
 from kintsugi.rca import edits, service
 from kintsugi.rca.diagrams import diagram_svg
 from kintsugi.rca.evidence import MILESTONES
@@ -96,7 +96,7 @@ def _context(view: service.AnalysisView, can_edit: bool, **extra: Any) -> dict[s
 def rca_page(request: Request, id: str, db: Db, viewer: CurrentPrincipal) -> Response:
     with db.begin() as session:
         view = service.get_analysis(session, id, viewer)
-    context = _context(view, viewer.has_role(Role.EDITOR))
+    context = _context(view, can(viewer, Action.EDIT_RCA))
     return templates.TemplateResponse(request, "rca/page.html", context)
 
 
@@ -105,7 +105,7 @@ def rca_summary(request: Request, id: str, db: Db, viewer: CurrentPrincipal) -> 
     """A fragment for the post-mortem page: the analysis at a glance and what is unaddressed."""
     with db.begin() as session:
         view = service.get_analysis(session, id, viewer, lint=False)
-    context = _context(view, viewer.has_role(Role.EDITOR))
+    context = _context(view, can(viewer, Action.EDIT_RCA))
     return templates.TemplateResponse(request, "rca/_summary.html", context)
 
 

@@ -17,9 +17,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from kintsugi.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from kintsugi.core.errors import ConflictError, InputError, NotFoundError
 from kintsugi.core.types import utcnow
-from kintsugi.people.principal import Principal, Role
+from kintsugi.people.permissions import Action, require
+from kintsugi.people.principal import Principal
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.document import ActionItem, Document
@@ -262,8 +263,7 @@ def prefill_changes(analysis: Analysis, candidates: Sequence[StoredEvent]) -> An
 
 
 def _require_editor(actor: Principal) -> None:
-    if not actor.has_role(Role.EDITOR):
-        raise PermissionDeniedError("editing a root cause analysis needs the editor role")
+    require(actor, Action.EDIT_RCA)
 
 
 def save_analysis(

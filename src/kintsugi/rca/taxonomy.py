@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from kintsugi.core.errors import InputError, PermissionDeniedError
-from kintsugi.people.principal import Principal, Role
+from kintsugi.core.errors import InputError
+from kintsugi.people.permissions import Action, require
+from kintsugi.people.principal import Principal
 from kintsugi.rca.models import CategoryRow
 
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
@@ -94,8 +95,7 @@ def replace_categories(
     session: Session, categories: list[Category], actor: Principal
 ) -> list[Category]:
     """Make ``categories`` the taxonomy. Keys in use elsewhere must stay (archive them)."""
-    if not actor.has_role(Role.FACILITATOR):
-        raise PermissionDeniedError("editing the cause taxonomy needs the facilitator role")
+    require(actor, Action.EDIT_CAUSE_TAXONOMY)
     seen: set[str] = set()
     for category in categories:
         check_key(category.key)

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.audit import service as audit
 from kintsugi.core.db import transaction
-from kintsugi.core.errors import InputError, PermissionDeniedError
-from kintsugi.people.principal import SYSTEM, Principal, Role
+from kintsugi.core.errors import InputError
+from kintsugi.people.permissions import Action, require
+from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems import service as postmortems
 from kintsugi.timeline.builder import BuildResult, build_for_incident, parse_sources
 from kintsugi.timeline.events import Event
@@ -88,11 +89,7 @@ class BuiltTimeline:
 def require_fetcher(actor: Principal) -> None:
     """Fetching from incident tools uses the server's credentials, so it needs the right to
     edit (the editor role, through a write-scope token when by token)."""
-    if not actor.has_role(Role.EDITOR):
-        raise PermissionDeniedError(
-            "fetching a timeline from incident tools uses the server's credentials: it needs "
-            "the right to edit the post-mortem (the editor role and a write-scope token)"
-        )
+    require(actor, Action.FETCH_TIMELINES)
 
 
 def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -177,8 +174,7 @@ def save_built_events(
 
     Runs in the caller's transaction; flushes but does not commit.
     """
-    if not actor.has_role(Role.EDITOR):
-        raise PermissionDeniedError("saving a timeline needs the editor role")
+    require(actor, Action.SAVE_TIMELINES)
     postmortem_pk = postmortems.find_row(session, postmortem_id, actor).pk
     rows = session.scalars(
         select(TimelineEventRow).where(

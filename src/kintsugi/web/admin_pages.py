@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kintsugi.audit import service as audit
-from kintsugi.core.errors import InputError, PermissionDeniedError
-from kintsugi.people.principal import Role
+from kintsugi.core.errors import InputError
+from kintsugi.people.permissions import Action, require
 from kintsugi.postmortems import deletion, history, service
 from kintsugi.web.deps import CurrentPrincipal, Db
 from kintsugi.web.templating import templates
@@ -68,6 +68,7 @@ def restore_version(
 
 @router.get("/postmortems/{id}/delete", response_class=HTMLResponse)
 def confirm_delete(request: Request, id: str, db: Db, viewer: CurrentPrincipal) -> Response:
+    require(viewer, Action.DELETE_POSTMORTEMS)
     with db.begin() as session:
         doc = service.get_document(session, id, viewer)
     return templates.TemplateResponse(request, "postmortems/delete.html", {"doc": doc})
@@ -96,8 +97,7 @@ def undelete(id: str, db: Db, viewer: CurrentPrincipal) -> Response:
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, db: Db, viewer: CurrentPrincipal, action: str = "") -> Response:
-    if not viewer.has_role(Role.ADMIN):
-        raise PermissionDeniedError("the audit log is for admins")
+    require(viewer, Action.READ_AUDIT_LOG)
     with db.begin() as session:
         rows = audit.events(session, action=action or None, limit=500)
     return templates.TemplateResponse(

@@ -23,7 +23,7 @@ from kintsugi import __version__
 from kintsugi.core.config import Settings, proxy_entries
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.db_state import refusal_message, write_refusal
-from kintsugi.core.errors import ConflictError, KintsugiError
+from kintsugi.core.errors import ConflictError, KintsugiError, PermissionDeniedError
 from kintsugi.web.api_errors import ERROR_RESPONSES
 from kintsugi.web.auth import (
     AuthenticationRequired,
@@ -33,6 +33,7 @@ from kintsugi.web.auth import (
 )
 from kintsugi.web.caching import NoStore
 from kintsugi.web.limits import RequestBodyLimits, send_retry_after
+from kintsugi.web.messages import error_title, field_label, human_message
 from kintsugi.web.templating import templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -198,12 +199,20 @@ def _install_error_handlers(app: FastAPI) -> None:
                     body["current"] = document_json(exc.current)
             headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
             return JSONResponse(body, status_code=exc.status_code, headers=headers)
-        return templates.TemplateResponse(
-            request,
-            "error.html",
-            {"message": str(exc), "status_code": exc.status_code},
-            status_code=exc.status_code,
-        )
+        return _error_page(request, exc)
+
+    def _error_page(request: Request, exc: KintsugiError) -> Response:
+        """The error as a page, or as a fragment for htmx (its error handler shows it beside
+        the control that failed, static/kintsugi.js)."""
+        fragment = bool(request.headers.get("HX-Request"))
+        context = {
+            "message": human_message(exc),
+            "status_code": exc.status_code,
+            "title": error_title(exc.status_code),
+            "role_needed": exc.role if isinstance(exc, PermissionDeniedError) else None,
+        }
+        name = "_error_fragment.html" if fragment else "error.html"
+        return templates.TemplateResponse(request, name, context, status_code=exc.status_code)
 
     @app.exception_handler(DBAPIError)
     async def database_refused_write(request: Request, exc: DBAPIError) -> Response:
@@ -242,6 +251,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         code = 413 if too_large else 422
         if _wants_json(request):
             return JSONResponse({"detail": problems}, status_code=code)
+        problems = [  # for people: fields as they read them
+            f"{field_label('.'.join(str(p) for p in err.get('loc', ()) if p != 'body'))}: "
+            f"{err.get('msg')}"
+            for err in exc.errors()
+        ]
         return templates.TemplateResponse(
             request, "error.html", {"message": "; ".join(problems), "status_code": code}, code
         )

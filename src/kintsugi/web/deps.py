@@ -48,6 +48,15 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+async def current_principal(
+    request: Request, principal: Annotated[Principal, Depends(require_principal)]
+) -> Principal:
+    """The principal the request acts as, kept on the request: the pages' templates offer
+    controls by its permissions (``can(me, ...)``)."""
+    request.state.principal = principal
+    return principal
+
+
 Db = Annotated[sessionmaker[Session], Depends(get_sessions)]
 WritingDb = Annotated[sessionmaker[Session], Depends(get_writing_sessions)]
-CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -15,6 +15,7 @@ from kintsugi.core.errors import ConflictError, InputError
 from kintsugi.core.types import utcnow
 from kintsugi.language.api import editor_textarea
 from kintsugi.people import service as people
+from kintsugi.people.permissions import Action, require
 from kintsugi.postmortems import service
 from kintsugi.postmortems.body import body_markdown
 from kintsugi.postmortems.document import Document, Severity, Status, Visibility
@@ -22,6 +23,7 @@ from kintsugi.postmortems.html import markdown_to_html
 from kintsugi.postmortems.markdown import parse_markdown
 from kintsugi.postmortems.templates import TEMPLATES, new_document
 from kintsugi.web.deps import CurrentPrincipal, Db
+from kintsugi.web.messages import human_message
 from kintsugi.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -81,7 +83,8 @@ def list_page(
 
 
 @router.get("/postmortems/new", response_class=HTMLResponse)
-def new_page(request: Request) -> Response:
+def new_page(request: Request, viewer: CurrentPrincipal) -> Response:
+    require(viewer, Action.EDIT_POSTMORTEMS)  # refused here, not after the form is filled in
     return _page(
         request,
         "postmortems/new.html",
@@ -109,7 +112,7 @@ def create(
             {
                 "templates": list(TEMPLATES),
                 "severities": [s.value for s in Severity],
-                "error": str(exc),
+                "error": human_message(exc) if isinstance(exc, InputError) else str(exc),
             },
             status_code=422,
         )
@@ -163,6 +166,7 @@ def _next_statuses(doc: Document) -> list[str]:
 
 @router.get("/postmortems/{id}/edit", response_class=HTMLResponse)
 def edit_page(request: Request, id: str, db: Db, viewer: CurrentPrincipal) -> Response:
+    require(viewer, Action.EDIT_POSTMORTEMS)
     with db.begin() as session:
         doc = service.get_document(session, id, viewer)
         teams = _team_names(session)
@@ -280,7 +284,8 @@ def save(
         )
         return _page(request, "postmortems/edit.html", context, status_code=409)
     except (InputError, ValueError) as exc:
-        context = _editor_context(current, markdown, teams, error=str(exc))
+        message = human_message(exc) if isinstance(exc, InputError) else str(exc)
+        context = _editor_context(current, markdown, teams, error=message)
         return _page(request, "postmortems/edit.html", context, status_code=422)
     return RedirectResponse(f"/postmortems/{stored.id}", status_code=303)
 

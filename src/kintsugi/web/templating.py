@@ -11,16 +11,22 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from kintsugi.core.errors import ConfigurationError
+from kintsugi.notify.channels import configured_channels
+from kintsugi.notify.config import NotifySettings
+from kintsugi.people.permissions import can
 from kintsugi.postmortems.html import markdown_to_html
 from kintsugi.web.auth import identity
+from kintsugi.web.messages import error_title
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
 def _identity(request: Request) -> dict[str, Any]:
     found = identity(request)
+    acting = getattr(request.state, "principal", None)  # the one the page's view acted as
     return {
-        "me": found.principal if found else None,
+        "me": acting or (found.principal if found else None),
         "csrf_token": found.csrf_token if found and found.csrf_token else "",
     }
 
@@ -51,3 +57,18 @@ templates.env.filters["markdown"] = _markdown
 templates.env.filters["when"] = _when
 templates.env.filters["when_named"] = _when_named
 templates.env.filters["label"] = lambda v: str(v or "-").replace("_", " ")
+
+
+def _notify_channels() -> frozenset[str]:
+    """The notification channels configured in the environment ("email", "slack", "sns"); none
+    when their settings are incomplete (sending then says what is missing)."""
+    try:
+        return frozenset(configured_channels(NotifySettings()))
+    except ConfigurationError:
+        return frozenset()
+
+
+# the pages offer a control only when the service would accept it: one rule, people/permissions
+templates.env.globals["can"] = can
+templates.env.globals["notify_channels"] = _notify_channels
+templates.env.globals["error_title"] = error_title
