@@ -19,9 +19,12 @@ def make_postmortem(
     items: Sequence[ActionItem] = (),
     *,
     visibility: Visibility = Visibility.ORGANISATION,
+    access: Sequence[str] = (),
 ) -> Document:
-    """Store a post-mortem with ``items`` as the local operator."""
-    doc = Document(title=title, action_items=list(items), visibility=visibility)
+    """Store a post-mortem with ``items`` as the local operator (``access``: granted users)."""
+    doc = Document(
+        title=title, action_items=list(items), visibility=visibility, access=list(access)
+    )
     with sessions.begin() as session:
         return postmortems.create_document(session, doc, SYSTEM)
 

@@ -2,8 +2,8 @@
 
 - A: owner ana (has an email), due tomorrow, public -> assignment + reminder on all channels.
 - B: owner team "sre" (two members with emails), overdue by 1 day, public -> same.
-- C: owner ana, overdue by 3 days, in a restricted post-mortem -> assignment + reminder by
-  email only (never on the shared Slack channel or SNS topic).
+- C: owner ana, overdue by 3 days, in a restricted post-mortem granted to her -> assignment +
+  reminder by email only (never on the shared Slack channel or SNS topic).
 - D: nobody owns it, due in 3 days, public -> a reminder on Slack and SNS (no email address).
 - E: owner ana, overdue by 2 days, completed -> nothing.
 Plus the weekly digest on every channel.
@@ -123,4 +123,5 @@ def build(sessions: sessionmaker[Session], today: date) -> None:
             )
         ],
         visibility=Visibility.RESTRICTED,
+        access=["ana"],
     )

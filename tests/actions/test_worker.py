@@ -118,7 +118,8 @@ def test_reassignment_tells_the_new_owner(
     from kintsugi.actions import items
 
     with sessions.begin() as session:
-        item = items.list_items(session, SYSTEM, items.ItemFilters(owner="ana"))[0]
+        owned = items.list_items(session, SYSTEM, items.ItemFilters(owner="ana"))
+        item = next(i for i in owned if i.title.startswith("A:"))
         items.update_item(session, item.id, ItemChanges(owner="sam"), SYSTEM, base_version=None)
     report = _worker(sessions, servers, "w1").run_once(NOW + timedelta(minutes=5))
     emails = [o for key, o in report.sent if key.startswith("assigned:") and o.channel == "email"]
@@ -256,3 +257,30 @@ def test_two_cli_workers_on_postgresql(postgres_url: str) -> None:
             assert process.returncode == 0, err.decode()
             json.loads(out)
         _check_everything_went_once(servers)
+
+
+def test_owners_who_may_not_read_the_post_mortem_hear_nothing_of_it(
+    sessions: sessionmaker[Session], servers: scenario.Servers
+) -> None:
+    """An item of a restricted post-mortem owned by someone not granted it: no assignment and
+    no reminder reaches them (its title and link would tell them what they may not read)."""
+    from kintsugi.postmortems.document import ActionItem, Visibility
+    from tests.actions.helpers import make_postmortem, make_user
+
+    make_user(sessions, "ana", email="ana@example.com")
+    make_user(sessions, "sam", email="sam@example.com")
+    make_postmortem(
+        sessions,
+        "Payroll data exposed",
+        [
+            ActionItem(title="Rotate the export key", owner="sam", due=NOW.date()),
+            ActionItem(title="Audit the bucket policy", owner="ana", due=NOW.date()),
+        ],
+        visibility=Visibility.RESTRICTED,
+        access=["ana"],
+    )
+    _worker(sessions, servers, "w1").run_once(NOW + timedelta(days=1))
+    received = servers.smtp.received
+    assert any(m.rcpt_tos == ["ana@example.com"] for m in received)  # the granted owner
+    assert not any("sam@example.com" in m.rcpt_tos for m in received)
+    assert not any("Rotate the export key" in str(m.message) for m in received)

@@ -242,14 +242,23 @@ def test_an_unproven_pagerduty_delivery_gets_401_and_changes_nothing(
     assert pagerduty.requests == []
 
 
+@pytest.mark.parametrize("known", [True, False], ids=["a-user", "a-stranger"])
 def test_the_owner_is_emailed_when_the_draft_is_made(
+    known: bool,
     db_url: str,
     monkeypatch: pytest.MonkeyPatch,
     vendor_env: dict[str, str],
     incidentio: IncidentIoFake,
     db: sessionmaker[Session],
 ) -> None:
+    """The incident lead hears of the draft at the address stored for their account; a lead
+    Kintsugi does not know gets nothing, whatever address the incident tool gives."""
     seed_incidentio(incidentio)
+    if known:
+        with db.begin() as session:
+            people.create_user(
+                session, SYSTEM, "ana", display_name="Ana Lima", email="ana@example.com"
+            )
     with SmtpServer() as smtp:
         for name, value in {
             **vendor_env,
@@ -267,6 +276,9 @@ def test_the_owner_is_emailed_when_the_draft_is_made(
         app.state.engine.dispose()
 
     assert answer.status_code == 200, answer.text
+    if not known:
+        assert answer.json()["notified"] == [] and smtp.received == []
+        return
     assert [n["status"] for n in answer.json()["notified"]] == ["sent"]
     assert [m.rcpt_tos for m in smtp.received] == [["ana@example.com"]]  # the incident lead
     text = smtp.received[0].message.get_body(("plain",))

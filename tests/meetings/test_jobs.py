@@ -59,3 +59,35 @@ def test_follow_up_reminders_go_out_once_when_due(
         "Reminder: Notes sent to the participants - Checkout API outage",
         "Reminder: Action items followed up - Checkout API outage",
     ]
+
+
+def test_no_reminder_reaches_a_facilitator_who_may_no_longer_read_the_document(
+    sessions: sessionmaker[Session], smtp: SmtpServer
+) -> None:
+    """The reminder names the meeting's post-mortems: once one is restricted away from the
+    facilitator, they are not told of it."""
+    from sqlalchemy import update
+
+    from kintsugi.postmortems.models import PostmortemRow
+
+    ana = make_person(sessions, "ana", Role.FACILITATOR, email="ana@example.com")
+    make_doc(sessions)
+    meeting = plan(sessions, ana)
+    with sessions.begin() as session:
+        live.finish_session(session, ana, meeting.id, now=HELD)
+        session.execute(
+            update(PostmortemRow)
+            .where(PostmortemRow.id == "checkout-pool")
+            .values(visibility="restricted")
+        )
+    worker = Worker(
+        sessions,
+        NotifySettings.model_validate(
+            {"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "smtp_security": "none"}
+        ),
+        ActionSettings(),
+        base_url="https://kintsugi.example.com",
+        name="test-worker",
+    )
+    worker.run_once(HELD + timedelta(hours=21))
+    assert _reminders(smtp) == []

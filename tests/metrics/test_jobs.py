@@ -111,3 +111,18 @@ def test_a_bad_policy_file_is_reported_not_raised(
     monkeypatch.setenv("KINTSUGI_POLICY_FILE", str(policy))
     report = _run(sessions, servers)
     assert report.jobs["metrics"].startswith(f"not run: {policy}: reminders.every_days")
+
+
+def test_an_author_who_may_no_longer_read_the_post_mortem_is_not_reminded(
+    sessions: sessionmaker[Session], servers: scenario.Servers
+) -> None:
+    """Authors named on a restricted post-mortem that is not granted to them hear nothing."""
+    make_user(sessions, "ana", email="ana@example.com")
+    make_user(sessions, "ivan", email="ivan@example.com")
+    incident(
+        sessions, "secret-pm", severity=Severity.SEV2, started="2026-06-10 08:00",
+        resolved="2026-06-10 09:00", authors=["ivan", "ana"], visibility=Visibility.RESTRICTED,
+        access=["ivan"],
+    )  # fmt: skip
+    _run(sessions, servers)
+    assert [m.rcpt_tos for m in servers.smtp.received] == [["ivan@example.com"]]

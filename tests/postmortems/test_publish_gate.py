@@ -61,3 +61,20 @@ def test_only_reviewers_override_and_the_reason_is_kept(sessions: sessionmaker[S
     assert kept["by"] == "rita" and kept["reason"] == "quoted from the ticket"
     with sessions.begin() as session:
         assert "overridden by rita" in history.versions(session, id, SYSTEM)[0].change
+
+
+def test_a_gate_out_of_time_refuses_to_publish(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate's lint has the lint budget: past it, nothing is published unchecked, even
+    with a reviewer's reason, and the message says why and what to do."""
+    id = _in_review(sessions, BLAMELESS + "\n\n" + BLAMELESS)
+    monkeypatch.setenv("KINTSUGI_LINT_SECONDS", "1e-9")  # spent before the first sentence
+    for reason in (None, "reviewed elsewhere"):
+        with sessions.begin() as session, pytest.raises(service.PublishBlockedError) as caught:
+            service.change_status(session, id, Status.PUBLISHED, SYSTEM, override_reason=reason)
+        message = str(caught.value)
+        assert "not published" in message and "time budget" in message
+        assert "KINTSUGI_LINT_SECONDS" in message
+    with sessions.begin() as session:
+        assert service.get_document(session, id, SYSTEM).status == Status.IN_REVIEW

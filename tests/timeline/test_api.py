@@ -173,3 +173,26 @@ def test_the_page_previews_and_saves(clients: dict[str, TestClient]) -> None:
     assert refused.status_code == 403
     document = clients["ed"].get("/api/v1/postmortems/checkout-errors").json()
     assert len([e for e in document["timeline"] if e["source"] == "pagerduty"]) == 5
+
+
+def test_a_build_past_its_time_budget_answers_422_and_saves_nothing(
+    clients: dict[str, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KINTSUGI_TIMELINE_SECONDS", "1e-9")
+    answer = clients["ed"].post(URL, json={"sources": ["pagerduty:Q1ABC"], "save": True})
+    assert answer.status_code == 422, answer.text
+    assert "KINTSUGI_TIMELINE_SECONDS" in answer.text and "Narrow the window" in answer.text
+    monkeypatch.delenv("KINTSUGI_TIMELINE_SECONDS")
+    saved = clients["ed"].get("/api/v1/postmortems/checkout-errors")
+    assert saved.status_code == 200 and saved.json()["timeline"] == []
+
+
+def test_the_preview_page_shows_a_build_out_of_time_as_its_error(
+    clients: dict[str, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KINTSUGI_TIMELINE_SECONDS", "1e-9")
+    preview = clients["ed"].post(
+        "/postmortems/checkout-errors/timeline/preview", data={"sources": "pagerduty:Q1ABC\n"}
+    )
+    assert preview.status_code == 422
+    assert "<html" not in preview.text and "Narrow the window" in preview.text

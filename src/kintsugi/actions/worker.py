@@ -32,7 +32,7 @@ from kintsugi.notify.base import Channel, Message
 from kintsugi.notify.channels import BROADCAST, configured_channels
 from kintsugi.notify.config import NotifySettings
 from kintsugi.notify.deliver import FAILED, SENT, Outcome
-from kintsugi.notify.recipients import owner_emails
+from kintsugi.postmortems.readers import reader_emails
 
 # Other slices' scheduled jobs: each module has ``run_due(worker, now, report) -> None`` and
 # sends through ``Worker.send`` so that every message keeps the exactly-once guarantee.
@@ -171,13 +171,14 @@ class Worker:
 
     def _notify(self, notices: list[Notice], now: datetime, report: RunReport) -> list[Notice]:
         """Send each notice on its channels; the notices with nothing left to do."""
-        emails: dict[tuple[str | None, str], list[str]] = {}
+        emails: dict[tuple[str, str | None, str], list[str]] = {}
         prepared = []
         with self.sessions() as session:
             for notice in notices:
-                owner = (notice.item.owner, notice.owner_kind)
+                # only owners who may read the post-mortem hear of it (its title, its link)
+                owner = (notice.item.postmortem_id, notice.item.owner, notice.owner_kind)
                 if owner not in emails:
-                    emails[owner] = owner_emails(session, *owner)
+                    emails[owner] = reader_emails(session, [owner[0]], *owner[1:])
                 message = item_message(
                     notice.item,
                     headline=notice.headline,

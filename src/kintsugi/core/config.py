@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Lint requests one server process works on at once; more get 429",
     )
+    timeline_seconds: float = Field(
+        limits.TIMELINE_SECONDS,
+        gt=0,
+        description="Time budget of one timeline build or preview (all sources), in seconds",
+    )
     oidc_issuer: str = Field("", description="OpenID Connect issuer URL; empty turns SSO off")
     oidc_client_id: str = Field("", description="OpenID Connect client id")
     oidc_client_secret: str = Field("", description="OpenID Connect client secret")

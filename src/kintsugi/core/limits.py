@@ -25,6 +25,8 @@ LINT_MAX_CHARS = 100_000
 LINT_SECONDS = 10.0
 LINT_PER_MINUTE = 60
 LINT_AT_ONCE = 2
+TIMELINE_SECONDS = 120.0
+"""Time one timeline build or preview may take: every source's fetch, the merge, the save."""
 INDEX_SECONDS = 5.0
 """Time the library spends turning one document into index text before it indexes the part
 done (a document within the size limits takes a small fraction of this)."""
@@ -46,6 +48,10 @@ class Deadline:
     def expired(self) -> bool:
         """True once the budget is spent."""
         return self._at is not None and time.monotonic() >= self._at
+
+    def remaining(self) -> float | None:
+        """Seconds left (never below 0), or None without a budget."""
+        return None if self._at is None else max(0.0, self._at - time.monotonic())
 
     def check(self, what: str) -> None:
         """Raise OutOfTimeError naming ``what`` once the budget is spent."""

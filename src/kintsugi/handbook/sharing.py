@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from kintsugi.notify.base import Message
 from kintsugi.notify.channels import BROADCAST
-from kintsugi.notify.recipients import owner_emails
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.document import Document, Status
 from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.readers import reader_emails
 
 EVERYONE = Principal(user_id=0, username="everyone", role=Role.VIEWER)
 """Anyone signed in, with no team and no grant: sees organisation-visible documents only.
@@ -161,9 +161,9 @@ def audience(session: Session, doc: Published, organisation_list: list[str]) -> 
         return Audience(True, tuple(organisation_list))
     emails: list[str] = []
     if doc.visibility == "team" and doc.team:
-        emails += owner_emails(session, doc.team, "team")
+        emails += reader_emails(session, [doc.id], doc.team, "team")
     for username in doc.access:
-        emails += owner_emails(session, username)
+        emails += reader_emails(session, [doc.id], username)
     return Audience(False, tuple(dict.fromkeys(emails)))
 
 

@@ -10,19 +10,17 @@ from kintsugi.notify.base import Message
 from kintsugi.notify.channels import configured_channels
 from kintsugi.notify.config import NotifySettings
 from kintsugi.notify.deliver import deliver
-from kintsugi.notify.recipients import is_email, owner_emails
+from kintsugi.postmortems.readers import reader_emails
 
 
-def owner_addresses(session: Session, incident: dict[str, Any]) -> list[str]:
-    """The owner's email: their user's, else the one the incident system gave for them."""
+def owner_addresses(session: Session, incident: dict[str, Any], postmortem_id: str) -> list[str]:
+    """The owner's email: the one stored for their account, when they may read the draft.
+
+    An address the incident system gave is never used: notices go only to people Kintsugi
+    knows, at the address stored for them, who may read the post-mortem.
+    """
     owner = incident.get("owner")
-    found = owner_emails(session, owner) if owner else []
-    if not found:
-        for person in incident.get("people") or []:
-            email = person.get("email")
-            if person.get("name") == owner and email and is_email(email):
-                found = [email]
-    return found
+    return reader_emails(session, [postmortem_id], owner) if owner else []
 
 
 def notify_owner(
@@ -34,7 +32,7 @@ def notify_owner(
     settings: NotifySettings | None = None,
 ) -> list[dict[str, Any]]:
     """Email the owner about the draft; the outcome of each attempt (empty: nothing to do)."""
-    addresses = owner_addresses(session, incident)
+    addresses = owner_addresses(session, incident, postmortem_id)
     settings = settings or NotifySettings()
     channel = configured_channels(settings).get("email")
     if not addresses or channel is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING
 
 from kintsugi.language.check_base import Hit
@@ -350,16 +351,21 @@ def document_participants(doc: Document) -> list[str]:
 
 
 def lint_document(
-    doc: Document, roster: Iterable[str] = (), *, rules: RuleSet | None = None
+    doc: Document,
+    roster: Iterable[str] = (),
+    *,
+    rules: RuleSet | None = None,
+    deadline: Deadline | None = None,
 ) -> list[Finding]:
     """Findings in a stored document: its title, each section, timeline and action items.
 
     ``file`` is ``"<id>#<section key>"``; lines are relative to the section's Markdown.
+    Raises OutOfTimeError once ``deadline`` (if any) passes.
     """
     linter = Linter(rules, roster=roster)
     participants = document_participants(doc)
     name = doc.id or "document"
-    lint = linter.lint
+    lint = partial(linter.lint, deadline=deadline)
     findings = lint(
         doc.title, file=f"{name}#title", participants=participants, systems=doc.services
     )
@@ -391,7 +397,14 @@ def lint_document(
 
 
 def blocking_findings(
-    doc: Document, roster: Iterable[str] = (), *, rules: RuleSet | None = None
+    doc: Document,
+    roster: Iterable[str] = (),
+    *,
+    rules: RuleSet | None = None,
+    deadline: Deadline | None = None,
 ) -> list[Finding]:
-    """Findings that block publishing ``doc`` until fixed or overridden by a reviewer."""
-    return blocking(lint_document(doc, roster, rules=rules))
+    """Findings that block publishing ``doc`` until fixed or overridden by a reviewer.
+
+    Raises OutOfTimeError once ``deadline`` (if any) passes.
+    """
+    return blocking(lint_document(doc, roster, rules=rules, deadline=deadline))

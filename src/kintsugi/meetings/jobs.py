@@ -16,8 +16,8 @@ from kintsugi.meetings.models import FollowUpRow, MeetingPostmortemRow, MeetingR
 from kintsugi.meetings.when import local_time
 from kintsugi.notify.base import Message
 from kintsugi.notify.channels import BROADCAST
-from kintsugi.notify.recipients import owner_emails
 from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.readers import reader_emails
 
 if TYPE_CHECKING:
     from kintsugi.actions.worker import RunReport, Worker
@@ -66,8 +66,9 @@ def run_due(worker: Worker, now: datetime, report: RunReport) -> None:
                 )
             )
             emails: list[str] = []
+            readable = [d.id for d in docs]  # the reminder names them: their readers only
             for name in [meeting.organizer, *facilitators]:
-                emails += owner_emails(session, name)
+                emails += reader_emails(session, readable, name)
             public = all(d.visibility == "organisation" for d in docs)
             message = reminder_message(
                 followup, meeting, docs, list(dict.fromkeys(emails)), worker.base_url

@@ -18,9 +18,9 @@ from kintsugi.metrics.policy import effective_policy
 from kintsugi.notify.base import Message
 from kintsugi.notify.channels import BROADCAST
 from kintsugi.notify.deliver import SENT
-from kintsugi.notify.recipients import owner_emails
 from kintsugi.people.principal import SYSTEM
 from kintsugi.postmortems.document import Visibility
+from kintsugi.postmortems.readers import reader_emails
 
 if TYPE_CHECKING:
     from kintsugi.actions.worker import RunReport, Worker
@@ -69,7 +69,9 @@ def run_due(worker: Worker, now: datetime, report: RunReport) -> None:
         due = [pm for pm in overdue if _due_today(pm, now, policy.reminders.every_days)]
         emails = {
             pm.pk: list(
-                dict.fromkeys(e for author in pm.authors for e in owner_emails(session, author))
+                dict.fromkeys(
+                    e for author in pm.authors for e in reader_emails(session, [pm.id], author)
+                )
             )
             for pm in due
         }

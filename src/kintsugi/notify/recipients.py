@@ -44,22 +44,23 @@ def check_email(value: str, field: str) -> str:
     return value.strip()
 
 
-def owner_emails(session: Session, owner: str | None, owner_kind: str = "person") -> list[str]:
-    """Where to email ``owner``; empty when no address is known."""
+def owner_users(session: Session, owner: str | None, owner_kind: str = "person") -> list[User]:
+    """The active users ``owner`` names (a team's members for a team owner); may be empty."""
     if not owner or not owner.strip():
         return []
     wanted = owner.strip().lower()
     if owner_kind == "team":
-        rows = session.scalars(
-            select(User.email)
-            .join(TeamMember, TeamMember.user_id == User.id)
-            .join(Team, Team.id == TeamMember.team_id)
-            .where(func.lower(Team.name) == wanted, User.is_active.is_(True))
-            .order_by(User.username)
+        return list(
+            session.scalars(
+                select(User)
+                .join(TeamMember, TeamMember.user_id == User.id)
+                .join(Team, Team.id == TeamMember.team_id)
+                .where(func.lower(Team.name) == wanted, User.is_active.is_(True))
+                .order_by(User.username)
+            ).unique()
         )
-        return [e for e in dict.fromkeys(rows) if e]
-    email = session.scalar(
-        select(User.email)
+    user = session.scalar(
+        select(User)
         .where(
             or_(
                 func.lower(User.username) == wanted,
@@ -72,4 +73,20 @@ def owner_emails(session: Session, owner: str | None, owner_kind: str = "person"
         .order_by(func.lower(User.username) != wanted, User.id)
         .limit(1)
     )
-    return [email] if email and is_email(email) else []
+    return [user] if user is not None else []
+
+
+def owner_people(
+    session: Session, owner: str | None, owner_kind: str = "person"
+) -> list[tuple[str, str]]:
+    """(username, stored address) of each person ``owner`` names who has a valid address."""
+    found: dict[str, str] = {}
+    for user in owner_users(session, owner, owner_kind):
+        if user.email and is_email(user.email) and user.email not in found.values():
+            found[user.username] = user.email
+    return list(found.items())
+
+
+def owner_emails(session: Session, owner: str | None, owner_kind: str = "person") -> list[str]:
+    """Where to email ``owner``; empty when no address is known."""
+    return [email for _, email in owner_people(session, owner, owner_kind)]

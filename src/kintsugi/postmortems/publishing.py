@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kintsugi.audit import service as audit
+from kintsugi.core.config import Settings
 from kintsugi.core.errors import InputError
+from kintsugi.core.limits import Deadline, OutOfTimeError
 from kintsugi.core.types import utcnow
 from kintsugi.people import service as people
 from kintsugi.people.permissions import Action, require
@@ -103,7 +105,18 @@ def _publish_gate(
 
     note = ""
     # the words people read now: items as tracked, the analysis's own text
-    findings = blocking_findings(current_text(session, pk, doc)[0], roster(session))
+    text = current_text(session, pk, doc)[0]
+    seconds = Settings().lint_seconds
+    try:
+        findings = blocking_findings(text, roster(session), deadline=Deadline(seconds))
+    except OutOfTimeError:
+        # never published unchecked: a gate that could not finish refuses
+        raise PublishBlockedError(
+            f"not published: the blameless-language check could not finish within its time "
+            f"budget of {seconds:g} s (KINTSUGI_LINT_SECONDS); shorten or split the longest "
+            "sections, or ask the administrator to raise the budget, then publish again",
+            [],
+        ) from None
     reason = (override_reason or "").strip()
     if findings and not reason:
         first = findings[0]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kintsugi.core.errors import ConfigurationError, InputError, KintsugiError
+from kintsugi.core.limits import Deadline
 from kintsugi.core.types import utcnow
 from kintsugi.timeline.durations import Durations, changes_before_detection, compute_durations
 from kintsugi.timeline.events import Event
@@ -25,7 +26,9 @@ from kintsugi.timeline.sources.base import (
     RetryPolicy,
     Source,
     SourceError,
+    TimelineOutOfTimeError,
     Window,
+    out_of_time,
 )
 from kintsugi.timeline.sources.file import FileSource
 from kintsugi.timeline.sources.github import GitHubSource
@@ -181,7 +184,10 @@ def resolve_window(
         found: list[IncidentTimes] = []
         for source in sources:
             try:
+                source.check_time("reading the incident's times from")
                 got = source.incident_times()
+            except TimelineOutOfTimeError:
+                raise
             except Exception as exc:  # one failing source must not stop the others
                 failures.append(failure_of(source, exc, secrets_of(sources)))
                 if isinstance(exc, SourceError) and exc.variable and _refused(exc):
@@ -265,6 +271,7 @@ def collect(source: Source, window: Window, secrets: Sequence[str]) -> list[Even
     """All of one source's events in ``window``, redacted and in time order."""
     events: list[Event] = []
     for event in source.events(window):
+        source.check_time("reading the events of")
         event.title = redact(event.title, secrets)
         if event.detail:
             event.detail = redact(event.detail, secrets)
@@ -287,30 +294,42 @@ def build(
     workers: int = 4,
     skip: Iterable[str] = (),
     on_source_done: Callable[[str], None] | None = None,
+    deadline: Deadline | None = None,
 ) -> BuildResult:
     """Fetch every source (a few at a time), merge, and compute durations and changes.
 
     ``incident`` (the incident's or document's own times) fills milestones the events lack;
-    sources whose spec is in ``skip`` (already failed) are not fetched.
+    sources whose spec is in ``skip`` (already failed) are not fetched. Past ``deadline``
+    (checked before each request, event and step) raises TimelineOutOfTimeError.
     """
     secrets = secrets_of(sources)
     skipped = set(skip)
     active = [s for s in sources if s.spec not in skipped]
+    for source in active:
+        source.deadline = deadline
     outcomes: dict[str, list[Event] | SourceFailure] = {}
 
     def run(source: Source) -> tuple[str, list[Event] | SourceFailure]:
         try:
             return source.spec, collect(source, window, secrets)
+        except TimelineOutOfTimeError:
+            raise  # the whole build stops: a partial timeline would look complete
         except Exception as exc:  # reported, never raised: the other sources still count
             return source.spec, failure_of(source, exc, secrets)
         finally:
             source.close()
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(active) or 1))) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(active) or 1)))
+    try:
         for spec, outcome in pool.map(run, active):
             outcomes[spec] = outcome
             if on_source_done:
                 on_source_done(spec)
+    finally:
+        # on an error the others stop at their next check; nobody waits for them
+        pool.shutdown(wait=False, cancel_futures=True)
+    if deadline is not None and deadline.expired():
+        raise out_of_time(deadline, "merging the events")
 
     streams: list[list[Event]] = []
     failures: list[SourceFailure] = []
@@ -347,12 +366,15 @@ def build_for_incident(
     document: IncidentTimes | None = None,
     fold_window: timedelta = DEFAULT_FOLD_WINDOW,
     on_source_done: Callable[[str], None] | None = None,
+    deadline: Deadline | None = None,
 ) -> BuildResult:
     """Pick the window (``resolve_window``), fetch, merge: the whole build in one call.
 
     ``document`` carries the post-mortem's own times, used when no incident source gives them
-    and to fill milestones the events lack.
+    and to fill milestones the events lack. ``deadline``: the build's time budget.
     """
+    for source in sources:
+        source.deadline = deadline
     window, incident, early = resolve_window(sources, since=since, until=until, fallback=document)
     result = build(
         sources,
@@ -361,6 +383,7 @@ def build_for_incident(
         fold_window=fold_window,
         skip=[f.source for f in early],
         on_source_done=on_source_done,
+        deadline=deadline,
     )
     result.failures[:0] = early
     return result

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kintsugi.core.errors import InputError
+from kintsugi.core.limits import OutOfTimeError
 from kintsugi.postmortems.service import get_document
 from kintsugi.timeline.api import run_build
 from kintsugi.timeline.service import require_fetcher
@@ -67,7 +68,7 @@ def _result(
             save=save,
         )
         error = None
-    except InputError as exc:
+    except (InputError, OutOfTimeError) as exc:  # shown in the page, as the form's error
         result, error = None, str(exc)
     with db() as session:
         doc = get_document(session, id, viewer)

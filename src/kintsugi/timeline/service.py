@@ -18,8 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.audit import service as audit
+from kintsugi.core.config import Settings
 from kintsugi.core.db import transaction
 from kintsugi.core.errors import InputError
+from kintsugi.core.limits import Deadline
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems import service as postmortems
@@ -28,7 +30,7 @@ from kintsugi.timeline.events import Event
 from kintsugi.timeline.merge import DEFAULT_FOLD_WINDOW
 from kintsugi.timeline.models import TimelineEventRow
 from kintsugi.timeline.render import event_json, zone_named
-from kintsugi.timeline.sources.base import IncidentTimes
+from kintsugi.timeline.sources.base import IncidentTimes, out_of_time
 
 PROTECTED_SOURCES = frozenset({"document", "manual"})
 TEXT_DETAIL_LIMIT = 500
@@ -108,6 +110,7 @@ def build_for_postmortem(
     until: datetime | None = None,
     save: bool = False,
     timezone: str | None = None,
+    seconds: float | None = None,
 ) -> BuiltTimeline:
     """Fetch a post-mortem's timeline from ``specs``, merge it and (when asked) save it.
 
@@ -115,9 +118,12 @@ def build_for_postmortem(
     actor must be allowed to edit the post-mortem, since the sources are read with the
     server's credentials. ``file:`` sources read the server's files: the local operator's
     only. Times without a zone are read in ``timezone`` (default: the document's). Every
-    build is recorded in the audit log (``timeline_fetched``, with the sources).
+    build is recorded in the audit log (``timeline_fetched``, with the sources). The whole
+    build has a time budget (``seconds``, default ``KINTSUGI_TIMELINE_SECONDS``): past it,
+    TimelineOutOfTimeError says what was not done, and nothing is saved.
     """
     require_fetcher(actor)
+    deadline = Deadline(Settings().timeline_seconds if seconds is None else seconds)
     if not actor.is_system and any(s.strip().lower().startswith("file:") for s in specs):
         raise InputError("file: sources are for the command line only", field="sources")
     sources = parse_sources(list(specs))
@@ -136,7 +142,10 @@ def build_for_postmortem(
             resolved_at=doc.resolved_at,
             title=doc.title,
         ),
+        deadline=deadline,
     )
+    if deadline.expired():
+        raise out_of_time(deadline, "computing the timeline")
     saved = None
     with transaction(sessions) as session:
         if save:

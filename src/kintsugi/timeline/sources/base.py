@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from kintsugi.core.errors import KintsugiError
+from kintsugi.core.limits import Deadline, OutOfTimeError
 from kintsugi.timeline.events import Event
 from kintsugi.timeline.secrets import redact
 
@@ -95,6 +96,10 @@ class RetryPolicy:
         return float(min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
 
 
+class TimelineOutOfTimeError(OutOfTimeError):
+    """A timeline build ran past its time budget: nothing of it is kept."""
+
+
 class Source(ABC):
     """One system's events over a window."""
 
@@ -104,6 +109,13 @@ class Source(ABC):
 
     def __init__(self, spec: str) -> None:
         self.spec = spec
+        self.deadline: Deadline | None = None
+        """The build's time budget: checked before every request and every event."""
+
+    def check_time(self, doing: str) -> None:
+        """Raise TimelineOutOfTimeError once the build's budget is spent."""
+        if self.deadline is not None and self.deadline.expired():
+            raise out_of_time(self.deadline, f"{doing} {self.spec}")
 
     @abstractmethod
     def events(self, window: Window) -> Iterator[Event]:
@@ -211,6 +223,7 @@ class HttpSource(Source):
         policy = self.retry
         problem = "no attempt made"
         for attempt in range(1, policy.attempts + 1):
+            self.check_time("fetching from")  # bounds paging and retrying alike
             try:
                 response = self.client.get(url, params=_clean(params))
             except httpx.TimeoutException:
@@ -229,7 +242,7 @@ class HttpSource(Source):
                     if attempt < policy.attempts:
                         wait = max(wait, policy.backoff(attempt))
                         self._log_retry(problem, wait)
-                        policy.sleep(wait)
+                        self._pause(wait)
                     continue
                 status = response.status_code
                 if status in (401, 403):
@@ -248,8 +261,16 @@ class HttpSource(Source):
             if attempt < policy.attempts:
                 delay = policy.backoff(attempt)
                 self._log_retry(problem, delay)
-                policy.sleep(delay)
+                self._pause(delay)
         raise self.error(f"{problem} (gave up after {policy.attempts} attempts)")
+
+    def _pause(self, seconds: float) -> None:
+        """Wait before a retry, unless the build's budget ends first (then fail at once)."""
+        left = self.deadline.remaining() if self.deadline is not None else None
+        if left is not None and seconds >= left:
+            assert self.deadline is not None
+            raise out_of_time(self.deadline, f"waiting {seconds:g} s to retry {self.spec}")
+        self.retry.sleep(seconds)
 
     def _log_retry(self, problem: str, delay: float) -> None:
         log.info("%s: %s, retrying in %.1fs", self.spec, redact(problem, self.secrets()), delay)
@@ -381,3 +402,12 @@ def list_of(source: Source, data: Any, key: str) -> list[Any]:
     if not isinstance(value, list):
         raise source.error(f"answered JSON without the expected {key!r} list")
     return value
+
+
+def out_of_time(deadline: Deadline, doing: str) -> TimelineOutOfTimeError:
+    """The error of a build that ran past ``deadline`` while ``doing``."""
+    return TimelineOutOfTimeError(
+        f"the timeline build ran past its time budget of {deadline.seconds:g} s "
+        f"(KINTSUGI_TIMELINE_SECONDS) while {doing}; nothing was saved. Narrow the window "
+        "(since and until) or build from fewer sources at a time"
+    )
