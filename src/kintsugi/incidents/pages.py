@@ -33,15 +33,15 @@ def _page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    with db() as session:
-        lines = incident_lines(session, viewer, utcnow())
+    fragment = errors is not None and bool(request.headers.get("HX-Request"))  # form's answer
     context: dict[str, Any] = {
-        "lines": lines,
         "form": form or {"incident": "", "sources": "", "template": "postmortem"},
         "errors": errors or {},
         "templates": TEMPLATES,
     }
-    fragment = bool(request.headers.get("HX-Request"))
+    if not fragment:
+        with db() as session:
+            context["lines"] = incident_lines(session, viewer, utcnow())
     name = "incidents/_draft_form.html" if fragment else "incidents/list.html"
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
