@@ -11,6 +11,9 @@ from tests.timeline.conftest import GITHUB_TOKEN, INCIDENTIO_KEY, PAGERDUTY_TOKE
 from tests.timeline.fakes.github import GitHubFake
 from tests.timeline.fakes.incidentio import IncidentIoFake
 from tests.timeline.fakes.pagerduty import PagerDutyFake
+from tests.web.conftest import anonymous, app, app_sessions, make_user
+
+__all__ = ["anonymous", "app", "app_sessions", "make_user"]  # the web fixtures, for the pages
 
 
 @pytest.fixture

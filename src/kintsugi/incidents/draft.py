@@ -16,7 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.db import transaction
-from kintsugi.core.errors import InputError, KintsugiError, NotFoundError
+from kintsugi.core.errors import (
+    InputError,
+    KintsugiError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from kintsugi.core.types import utcnow
 from kintsugi.incidents import content, followup, service
 from kintsugi.incidents.config import IncidentSettings
@@ -24,7 +29,8 @@ from kintsugi.incidents.facts import MILESTONES, IncidentFacts, Stamp
 from kintsugi.incidents.severity import SeverityMap
 from kintsugi.incidents.vendors import VENDORS, fetch_facts, is_incident_source
 from kintsugi.people import service as people
-from kintsugi.people.principal import Principal
+from kintsugi.people.permissions import Action, require
+from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.document import Document, Status
 from kintsugi.postmortems.export import document_json
@@ -183,7 +189,12 @@ def draft_incident(
     """Create the incident's post-mortem, or refresh the one it has.
 
     Without ``extra_sources``, a refresh uses the sources the incident's draft was made with.
+    The sources are read with the server's credentials, so the actor needs the right to
+    draft from incidents; ``file:`` sources read the server's files: the local operator's only.
     """
+    require(actor, Action.DRAFT_FROM_INCIDENTS)
+    if not actor.is_system and any(s.strip().lower().startswith("file:") for s in extra_sources):
+        raise InputError("file: sources are for the command line only", field="sources")
     if template not in TEMPLATES:
         raise InputError(
             f"unknown template {template!r}; one of {', '.join(TEMPLATES)}", field="template"
@@ -193,6 +204,8 @@ def draft_incident(
     vendor, ident = parse_reference(reference)
     with sessions() as session:
         reference, stored = service.target_of(session, f"{vendor}:{ident}")
+        row = service.find(session, reference)
+        _existing_document(session, actor, row.postmortem_id if row else None, reference)
     if not extra_sources:
         extra_sources = stored
     elif reference != f"{vendor}:{ident}":  # the incident this one is a source of
@@ -223,7 +236,9 @@ def write_draft(
     """Store what ``fetch`` read: the document, its timeline, its review, the incident."""
     facts = fetched.facts
     row = service.find(session, facts.reference)
-    existing = _existing_document(session, actor, row.postmortem_id if row else None)
+    existing = _existing_document(
+        session, actor, row.postmortem_id if row else None, facts.reference
+    )
     owner = _owner(session, facts)
     hours = followup.deadline_hours(session, facts.severity)
     resolved = _at(facts, "resolved")
@@ -283,14 +298,24 @@ def write_draft(
 
 
 def _existing_document(
-    session: Session, actor: Principal, postmortem_id: str | None
+    session: Session, actor: Principal, postmortem_id: str | None, reference: str
 ) -> Document | None:
+    """The incident's post-mortem; None when it has none or it was deleted since (the draft
+    starts a new one). One the actor may not see is refused: a second document would take the
+    incident's place from the one its people restricted."""
     if postmortem_id is None:
         return None
     try:
         return postmortems.get_document(session, postmortem_id, actor)
     except NotFoundError:
-        return None  # deleted since: the draft starts a new one
+        pass
+    try:
+        postmortems.get_document(session, postmortem_id, SYSTEM)
+    except NotFoundError:
+        return None
+    raise PermissionDeniedError(
+        f"{reference} has a post-mortem you may not see; ask its owner or an admin to refresh it"
+    )
 
 
 def _owner(session: Session, facts: IncidentFacts) -> str | None:

@@ -29,6 +29,7 @@ class Action(StrEnum):
     ANSWER_CHECKLIST = "answer_checklist"
     RECOGNISE_PEOPLE = "recognise_people"
     RECORD_INCIDENTS = "record_incidents"
+    DRAFT_FROM_INCIDENTS = "draft_from_incidents"
     MANAGE_LEARNING_POLICY = "manage_learning_policy"
     EDIT_HANDBOOK = "edit_handbook"
     MANAGE_BIN = "manage_bin"
@@ -61,6 +62,9 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.ANSWER_CHECKLIST: Permission(Role.EDITOR, "answering the quality checklist"),
     Action.RECOGNISE_PEOPLE: Permission(Role.EDITOR, "recognising people"),
     Action.RECORD_INCIDENTS: Permission(Role.EDITOR, "recording incidents"),
+    Action.DRAFT_FROM_INCIDENTS: Permission(
+        Role.EDITOR, "drafting post-mortems from incidents with the server's credentials"
+    ),
     Action.MANAGE_LEARNING_POLICY: Permission(
         Role.ADMIN, "seeing and changing the learning policy"
     ),

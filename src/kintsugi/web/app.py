@@ -65,6 +65,7 @@ ROUTERS = (
     "kintsugi.handbook.api",
     "kintsugi.language.api",
     "kintsugi.incidents.api",
+    "kintsugi.incidents.pages",
 )
 
 

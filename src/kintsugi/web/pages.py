@@ -126,10 +126,32 @@ def document_page(
     db: Db,
     viewer: CurrentPrincipal,
     published_below_checklist: bool = False,
+    drafted: str = "",
+    new_events: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     with db.begin() as session:
         doc = service.get_document(session, id, viewer)
-        return _document_page(request, session, doc, below_checklist=published_below_checklist)
+        return _document_page(
+            request,
+            session,
+            doc,
+            below_checklist=published_below_checklist,
+            notice=_draft_notice(drafted, new_events),
+        )
+
+
+def _draft_notice(drafted: str, new_events: int) -> str | None:
+    """What a draft from an incident did (the incidents page's form redirects here)."""
+    if drafted == "created":
+        return "Drafted from the incident."
+    if drafted == "refreshed":
+        return f"Refreshed: {new_events} new event{'' if new_events == 1 else 's'}."
+    if drafted == "published":
+        return (
+            "The post-mortem is published: only the incident's record was refreshed "
+            "(move it back to review to refresh the document)."
+        )
+    return None
 
 
 def _document_page(
@@ -139,6 +161,7 @@ def _document_page(
     *,
     error: str | None = None,
     below_checklist: bool = False,
+    notice: str | None = None,
 ) -> Response:
     findings = []
     if doc.status == Status.IN_REVIEW:
@@ -151,6 +174,7 @@ def _document_page(
         "findings": findings,
         "error": error,
         "below_checklist": below_checklist and doc.status == Status.PUBLISHED,
+        "notice": notice,
     }
     return _page(request, "postmortems/show.html", context, 422 if error else 200)
 

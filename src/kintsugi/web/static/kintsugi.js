@@ -65,9 +65,17 @@
     return config && config.verb === "get" ? "Could not load: " : "Not saved: ";
   }
 
-  // an error answer: handled here, before htmx would log it as a script error; nothing swaps
+  // an error answer: handled here, before htmx would log it as a script error; nothing swaps.
+  // A form marked data-swap-errors takes its 422 answer in place instead: the form again,
+  // with what was typed and each problem beside its field.
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (!event.detail.isError) return;
+    var sender = event.detail.xhr && event.detail.xhr.kintsugiSender;
+    if (event.detail.xhr.status === 422 && sender instanceof Element && sender.closest("[data-swap-errors]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+      return;
+    }
     notSaved(event, prefix(event) + serverMessage(event.detail.xhr));
     event.preventDefault();
   });

@@ -1,0 +1,69 @@
+"""The incidents page's lines: each incident the viewer may see, its post-mortem or the lack of
+one, and whether the post-mortem is overdue by the learning policy's deadline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from kintsugi.core.errors import NotFoundError
+from kintsugi.incidents import followup, service
+from kintsugi.incidents.service import IncidentRecord
+from kintsugi.people.principal import Principal
+from kintsugi.postmortems import service as postmortems
+from kintsugi.postmortems.document import Status
+
+
+@dataclass(frozen=True)
+class PostmortemLink:
+    """The incident's post-mortem as the list shows it."""
+
+    id: str
+    title: str
+    status: str
+
+
+@dataclass(frozen=True)
+class IncidentLine:
+    """One incident: its record, its post-mortem (None: nobody opened one, or the viewer may
+    not see it), when the post-mortem is due and whether that has passed unpublished."""
+
+    record: IncidentRecord
+    postmortem: PostmortemLink | None
+    due: datetime | None
+    overdue: bool
+
+
+def incident_lines(session: Session, viewer: Principal, now: datetime) -> list[IncidentLine]:
+    """Incidents ``viewer`` may see, most recent first (``service.list_incidents``).
+
+    Due: resolution plus the severity's deadline, for resolved incidents that are not near
+    misses; overdue once that has passed with no published post-mortem.
+    """
+    hours: dict[str | None, float | None] = {}
+    lines = []
+    for record in service.list_incidents(session, viewer):
+        link = _postmortem(session, viewer, record.postmortem_id)
+        due = None
+        if record.resolved_at is not None and not record.near_miss:
+            if record.severity not in hours:
+                hours[record.severity] = followup.deadline_hours(session, record.severity)
+            allowed = hours[record.severity]
+            due = record.resolved_at + timedelta(hours=allowed) if allowed is not None else None
+        published = link is not None and link.status == Status.PUBLISHED.value
+        lines.append(
+            IncidentLine(record, link, due, due is not None and due < now and not published)
+        )
+    return lines
+
+
+def _postmortem(session: Session, viewer: Principal, id: str | None) -> PostmortemLink | None:
+    if id is None:
+        return None
+    try:
+        row = postmortems.find_row(session, id, viewer)
+    except NotFoundError:
+        return None
+    return PostmortemLink(row.id, row.title, row.status)
