@@ -136,7 +136,7 @@ def test_schema_describes_the_file_format() -> None:
 
 def test_the_documented_example_is_valid() -> None:
     from kintsugi.rca.service import parse_analysis
-    from tests.conftest import ROOT
+    from tests.support.corpus import ROOT
 
     text = (ROOT / "docs" / "rca.md").read_text(encoding="utf-8")
     example = text.split("```json\n", 1)[1].split("```", 1)[0]

@@ -78,6 +78,7 @@ def test_preview_then_save(clients: dict[str, TestClient]) -> None:
     assert data["timezone"] == "America/New_York"
     assert [e["kind"] for e in data["events"]] == [
         "alert",
+        "other",  # the paging notifications, folded into one line
         "acknowledge",
         "escalate",
         "note",
@@ -86,19 +87,23 @@ def test_preview_then_save(clients: dict[str, TestClient]) -> None:
     assert data["events"][0]["local_time"].endswith("-04:00")
     assert data["saved"] is None and data["failures"] == []
     saved = clients["ed"].post(URL, json={"sources": ["pagerduty:Q1ABC"], "save": True})
-    assert saved.json()["saved"] == {"created": 5, "updated": 0, "unchanged": 0, "kept": 0}
+    assert saved.json()["saved"] == {"created": 6, "updated": 0, "unchanged": 0, "kept": 0}
     document = clients["ed"].get("/api/v1/postmortems/checkout-errors").json()
-    assert len([e for e in document["timeline"] if e["source"] == "pagerduty"]) == 5
+    assert len([e for e in document["timeline"] if e["source"] == "pagerduty"]) == 6
 
 
 def test_fetching_with_the_servers_credentials_needs_the_right_to_edit(
     clients: dict[str, TestClient], pagerduty: PagerDutyFake
 ) -> None:
     asked = len(pagerduty.paths())
-    for name in ("vic", "ed_read"):  # a viewer, and an editor's read-scope token
+    for name, need in (  # a viewer, and an editor's read-scope token
+        ("vic", "needs the editor role"),
+        ("ed_read", "and a write-scope token"),
+    ):
         denied = clients[name].post(URL, json={"sources": ["pagerduty:Q1ABC"]})
         assert denied.status_code == 403, (name, denied.text)
-        assert "right to edit" in denied.json()["detail"]
+        assert "server's credentials" in denied.json()["detail"]
+        assert need in denied.json()["detail"]
         page = clients[name].post(
             "/postmortems/checkout-errors/timeline/preview", data={"sources": "pagerduty:Q1ABC"}
         )
@@ -158,7 +163,7 @@ def test_the_page_previews_and_saves(clients: dict[str, TestClient]) -> None:
     )
     assert preview.status_code == 200, preview.text
     assert "<html" not in preview.text and "Time to detect" in preview.text
-    assert preview.text.count("<tr>") == 6  # the header and five events
+    assert preview.text.count("<tr>") == 7  # the header and six events
     empty = clients["ed"].post(
         "/postmortems/checkout-errors/timeline/preview", data={"sources": ""}
     )
@@ -166,13 +171,13 @@ def test_the_page_previews_and_saves(clients: dict[str, TestClient]) -> None:
     saved = clients["ed"].post(
         "/postmortems/checkout-errors/timeline/save", data={"sources": "pagerduty:Q1ABC"}
     )
-    assert saved.status_code == 200 and "Saved: 5 new" in saved.text
+    assert saved.status_code == 200 and "Saved: 6 new" in saved.text
     refused = clients["vic"].post(
         "/postmortems/checkout-errors/timeline/save", data={"sources": "pagerduty:Q1ABC"}
     )
     assert refused.status_code == 403
     document = clients["ed"].get("/api/v1/postmortems/checkout-errors").json()
-    assert len([e for e in document["timeline"] if e["source"] == "pagerduty"]) == 5
+    assert len([e for e in document["timeline"] if e["source"] == "pagerduty"]) == 6
 
 
 def test_a_build_past_its_time_budget_answers_422_and_saves_nothing(

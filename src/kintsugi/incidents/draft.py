@@ -274,8 +274,12 @@ def write_draft(
     review = followup.ensure_review(
         session, actor, doc.id, facts, deadline, minutes=settings.review_minutes, now=now
     )
-    similar = followup.similar_incidents(session, actor, doc.id)
     current = postmortems.get_document(session, doc.id, actor)
+    # proposed once, when first found: the library shows the current ones, and a refresh must
+    # not change the draft because its own words (the list among them) moved the ranking
+    stored = current.extra.get("incident")
+    kept = stored.get("similar") if isinstance(stored, dict) else None
+    similar = kept if kept else followup.similar_incidents(session, actor, doc.id)
     wanted = content.apply(
         current, facts, data(review.to_json() if review else None, similar), owner
     )

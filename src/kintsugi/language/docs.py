@@ -121,8 +121,8 @@ test split (191). The test split was committed before any rule changed, its SHA-
 | dev split | 188 | 1.00 | 1.00 | 1.00 / 0.66 |
 | `eval_set.jsonl` | 492 | 1.00 | 1.00 | 1.00 / 1.00 |
 
-Four real sentences of `eval_set.jsonl` were relabelled blameful ("we failed to verify that
-KIAM was running", "we wrongly assumed", "we mistakenly thought", "this is again our bad"):
+Four real sentences of `eval_set.jsonl` were relabelled blameful ("we failed to verify ...",
+"we wrongly assumed", "we mistakenly thought", "this is again our bad"):
 team-voice lapses, judgements of belief and self-blame are blame by the definition above. On
 their old labels the set scores precision 0.98, recall 1.00.
 

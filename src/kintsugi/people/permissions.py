@@ -86,10 +86,10 @@ def require(principal: Principal, action: Action | str) -> None:
     """PermissionDeniedError, naming the role needed, unless ``principal`` may do ``action``."""
     if not can(principal, action):
         permission = PERMISSIONS[Action(action)]
-        raise PermissionDeniedError(
-            f"{permission.doing} needs the {permission.role.value} role",
-            role=permission.role.value,
-        )
+        need = f"the {permission.role.value} role"
+        if principal.read_only and principal.role.rank >= permission.role.rank:
+            need += " and a write-scope token (this one may only read)"
+        raise PermissionDeniedError(f"{permission.doing} needs {need}", role=permission.role.value)
 
 
 def allowed(principal: Principal | None) -> frozenset[Action]:
