@@ -24,8 +24,12 @@ def metadata() -> MetaData:
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Alembic's ``include_name``: objects the ORM does not declare (full-text indexes) are
-    managed by hand-written migrations and left out of autogenerate and comparisons."""
+    """Alembic's ``include_name``: objects the ORM does not declare (full-text indexes, the
+    list's index) are managed by hand-written migrations and left out of autogenerate and
+    comparisons."""
     from kintsugi.library.ddl import include_name as library_include_name
+    from kintsugi.postmortems.models import LISTED_INDEX
 
+    if type_ == "index" and name == LISTED_INDEX:
+        return False
     return library_include_name(name, type_, parent_names)

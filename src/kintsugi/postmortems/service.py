@@ -9,9 +9,8 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Integer,
@@ -24,7 +23,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    union,
     union_all,
 )
 from sqlalchemy.exc import OperationalError
@@ -50,6 +48,14 @@ from kintsugi.postmortems.document import (
     TimelineEvent,
     Visibility,
 )
+
+# kept here for the callers that import them from the service
+from kintsugi.postmortems.listing import Filters as Filters
+from kintsugi.postmortems.listing import Summary as Summary
+from kintsugi.postmortems.listing import count_documents as count_documents
+from kintsugi.postmortems.listing import facet_values as facet_values
+from kintsugi.postmortems.listing import list_documents as list_documents
+from kintsugi.postmortems.listing import tags_and_services as tags_and_services
 from kintsugi.postmortems.models import (
     AccessGrantRow,
     AuthorRow,
@@ -59,56 +65,12 @@ from kintsugi.postmortems.models import (
     TagRow,
     VersionRow,
 )
-
-# kept here for the callers that import them from the service
 from kintsugi.postmortems.publishing import PublishBlockedError as PublishBlockedError
 from kintsugi.postmortems.publishing import roster as roster
 from kintsugi.postmortems.sizes import check_sizes
 from kintsugi.timeline import store as timeline
 
 MAX_ID_LENGTH = 80
-Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What ``list_documents`` narrows to; None means any."""
-
-    severity: str | None = None
-    tag: str | None = None
-    status: str | None = None
-    kind: str | None = None
-    service: str | None = None
-
-
-@dataclass(frozen=True)
-class Summary:
-    """One row of a post-mortem list."""
-
-    id: str
-    title: str
-    kind: str
-    status: str
-    severity: str | None
-    started_at: datetime | None
-    updated_at: datetime
-    tags: list[str]
-    services: list[str]
-    visibility: str
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "kind": self.kind,
-            "status": self.status,
-            "severity": self.severity,
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-            "updated_at": self.updated_at.isoformat(),
-            "tags": self.tags,
-            "services": self.services,
-            "visibility": self.visibility,
-        }
 
 
 _TRANSLITERATE = str.maketrans(
@@ -205,161 +167,6 @@ def get_document(session: Session, id: str, viewer: Principal) -> Document:
     if head is None:  # an id prefix, or an error naming why not
         return _document_of(session, find_row(session, id, viewer))
     return _document_of(session, head)
-
-
-def list_documents(
-    session: Session,
-    viewer: Principal,
-    filters: Filters = Filters(),
-    *,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[Summary]:
-    """Documents the viewer may see, newest incident first."""
-    shape, params = visibility_shape(viewer)
-    given = _filter_values(filters)
-    statement = _list_statement(shape, frozenset(given), limited=limit is not None)
-    values = {**params, **given, "offset": offset}
-    if limit is not None:
-        values["limit"] = limit
-    rows = session.execute(statement, values).all()
-    tags, services = tags_and_services(session, [row.pk for row in rows])
-    return [
-        Summary(
-            id=row.id,
-            title=row.title,
-            kind=row.kind,
-            status=row.status,
-            severity=row.severity,
-            started_at=row.started_at,
-            updated_at=row.updated_at,
-            tags=tags.get(row.pk, []),
-            services=services.get(row.pk, []),
-            visibility=row.visibility,
-        )
-        for row in rows
-    ]
-
-
-def tags_and_services(
-    session: Session, pks: Sequence[int]
-) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    """Tags and services of the documents ``pks``, each list in alphabetical order.
-
-    One round trip (per 500 documents) for both: lists and search results show both.
-    """
-    tags: dict[int, list[str]] = {}
-    services: dict[int, list[str]] = {}
-    for start in range(0, len(pks), 500):
-        chunk = list(pks[start : start + 500])
-        for part, pk, label in session.execute(_TAGS_AND_SERVICES_OF, {"pks": chunk}):
-            (tags if part == "tag" else services).setdefault(int(pk), []).append(label)
-    return tags, services
-
-
-def _tags_and_services_statement() -> Select[str, int, str]:
-    pks = bindparam("pks", expanding=True, type_=Integer)
-    both = union_all(
-        select(literal("tag"), TagRow.postmortem_pk, TagRow.tag).where(
-            TagRow.postmortem_pk.in_(pks)
-        ),
-        select(literal("service"), ServiceRow.postmortem_pk, ServiceRow.service).where(
-            ServiceRow.postmortem_pk.in_(pks)
-        ),
-    ).subquery()
-    return select(both.c[0], both.c[1], both.c[2]).order_by(both.c[0], both.c[1], both.c[2])
-
-
-_TAGS_AND_SERVICES_OF = _tags_and_services_statement()
-
-
-def count_documents(session: Session, viewer: Principal, filters: Filters = Filters()) -> int:
-    """How many documents ``list_documents`` would give without a limit."""
-    shape, params = visibility_shape(viewer)
-    given = _filter_values(filters)
-    statement = _count_statement(shape, frozenset(given))
-    return int(session.scalar(statement, {**params, **given}) or 0)
-
-
-# Statements built once per shape of viewer and set of filters, their values bound per call: the
-# list page and the API list run them on every request.
-
-
-@functools.cache
-def _list_statement(
-    shape: Shape, filters: frozenset[str], *, limited: bool
-) -> Select[*tuple[Any, ...]]:
-    r = PostmortemRow
-    query = select(
-        r.pk, r.id, r.title, r.kind, r.status, r.severity, r.started_at, r.updated_at,
-        r.visibility,
-    ).where(visible_with(shape))  # fmt: skip
-    query = _filtered(query, filters).order_by(
-        r.started_at.desc().nulls_last(), r.updated_at.desc()
-    )
-    query = query.offset(bindparam("offset", type_=Integer))
-    if limited:
-        query = query.limit(bindparam("limit", type_=Integer))
-    return query
-
-
-@functools.cache
-def _count_statement(shape: Shape, filters: frozenset[str]) -> Select[int]:
-    query = select(func.count(PostmortemRow.pk)).where(visible_with(shape))
-    return _filtered(query, filters)
-
-
-def _filter_values(filters: Filters) -> dict[str, str]:
-    """The filters that are set, by name, as the statements compare them."""
-    values = {
-        "severity": filters.severity.upper() if filters.severity else None,
-        "status": filters.status,
-        "kind": filters.kind,
-        "tag": filters.tag,
-        "service": filters.service,
-    }
-    return {name: value for name, value in values.items() if value}
-
-
-def _filtered(query: Q, filters: frozenset[str]) -> Q:
-    """``query`` narrowed by the ``filters`` named (their values bound by name)."""
-    r = PostmortemRow
-    for name in ("severity", "status", "kind"):
-        if name in filters:
-            query = query.where(getattr(r, name) == bindparam(name, type_=String))
-    if "tag" in filters:
-        tagged = select(TagRow.postmortem_pk).where(TagRow.tag == bindparam("tag", type_=String))
-        query = query.where(r.pk.in_(tagged))
-    if "service" in filters:
-        serving = select(ServiceRow.postmortem_pk).where(
-            ServiceRow.service == bindparam("service", type_=String)
-        )
-        query = query.where(r.pk.in_(serving))
-    return query
-
-
-def facet_values(session: Session, viewer: Principal) -> dict[str, list[str]]:
-    """The tags, services and severities in use among visible documents (for filter menus)."""
-    shape, params = visibility_shape(viewer)
-    found: dict[str, list[str]] = {"tags": [], "services": []}
-    for facet, value in session.execute(_facets_statement(shape), params):
-        found[facet].append(value)
-    return found
-
-
-@functools.cache
-def _facets_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
-    """("tags" or "services", value) of the visible documents, each once, in order (built once
-    per shape of viewer: the list page reads them on every request)."""
-    visible_pks = select(PostmortemRow.pk).where(visible_with(shape))
-    tags = select(literal("tags").label("facet"), TagRow.tag.label("value")).where(
-        TagRow.postmortem_pk.in_(visible_pks)
-    )
-    services = select(literal("services"), ServiceRow.service).where(
-        ServiceRow.postmortem_pk.in_(visible_pks)
-    )
-    both = union(tags, services).subquery()  # UNION: each (facet, value) once
-    return select(both.c.facet, both.c.value).order_by(both.c.facet, both.c.value)
 
 
 # ----------------------------------------------------------------------------- writing
