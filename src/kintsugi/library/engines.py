@@ -126,21 +126,11 @@ _FTS5 = table(FTS_TABLE, column("rowid", Integer))
 _FTS5_NAME: ColumnElement[Any] = literal_column(FTS_TABLE)
 
 
-class Fts5:
-    scores_alone = False  # BM25 weighs each word by how many documents have it
-
-    def __init__(self, node: Node) -> None:
-        self.expression = to_fts5(node)
-        self.long_prefix = _long_prefix(node)
-
-    def _match(self) -> ColumnElement[bool]:
-        return _FTS5_NAME.op("MATCH")(bindparam(None, self.expression, unique=True))
+class _Scored:
+    """What both engines do once their statement scores the matches (``_scored``)."""
 
     def _scored(self, conditions: Sequence[ColumnElement[bool]]) -> AnySelect:
-        score = -func.bm25(_FTS5_NAME, TITLE_WEIGHT, SUMMARY_WEIGHT, KEYWORDS_WEIGHT, BODY_WEIGHT)
-        query = select(PostmortemRow.pk, score.label("score"))
-        query = query.select_from(_index_first(_FTS5, _FTS5.c.rowid))
-        return query.where(self._match(), *conditions)
+        raise NotImplementedError
 
     def every_match(
         self,
@@ -155,6 +145,23 @@ class Fts5:
             literal_column("score").desc(), PostmortemRow.pk.desc()
         )
         return ordered.limit(limit)
+
+
+class Fts5(_Scored):
+    scores_alone = False  # BM25 weighs each word by how many documents have it
+
+    def __init__(self, node: Node) -> None:
+        self.expression = to_fts5(node)
+        self.long_prefix = _long_prefix(node)
+
+    def _match(self) -> ColumnElement[bool]:
+        return _FTS5_NAME.op("MATCH")(bindparam(None, self.expression, unique=True))
+
+    def _scored(self, conditions: Sequence[ColumnElement[bool]]) -> AnySelect:
+        score = -func.bm25(_FTS5_NAME, TITLE_WEIGHT, SUMMARY_WEIGHT, KEYWORDS_WEIGHT, BODY_WEIGHT)
+        query = select(PostmortemRow.pk, score.label("score"))
+        query = query.select_from(_index_first(_FTS5, _FTS5.c.rowid))
+        return query.where(self._match(), *conditions)
 
     def snippets(self, session: Session, pks: list[int]) -> dict[int, str]:
         if not pks:
@@ -196,7 +203,7 @@ _HEADLINE_OPTIONS = (
 )
 
 
-class Postgres:
+class Postgres(_Scored):
     scores_alone = True  # ts_rank_cd reads the one document only
 
     def __init__(self, node: Node) -> None:
@@ -211,20 +218,6 @@ class Postgres:
         query = select(PostmortemRow.pk, score.label("score"))
         query = query.select_from(_index_first(_TSV, _TSV.c.postmortem_pk))
         return query.where(_TSV.c.document.op("@@")(tsquery), *conditions)
-
-    def every_match(
-        self,
-        session: Session,
-        conditions: Sequence[ColumnElement[bool]],
-        only: frozenset[int] | None = None,
-    ) -> Sequence[tuple[int, float]]:
-        return _pairs(session, _narrowed(self._scored(conditions), (), only))
-
-    def best(self, conditions: Sequence[ColumnElement[bool]], limit: int) -> AnySelect:
-        ordered = self._scored(conditions).order_by(
-            literal_column("score").desc(), PostmortemRow.pk.desc()
-        )
-        return ordered.limit(limit)
 
     def snippets(self, session: Session, pks: list[int]) -> dict[int, str]:
         if not pks:
