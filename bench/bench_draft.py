@@ -15,19 +15,15 @@ from __future__ import annotations
 
 import json
 import tempfile
-import threading
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlparse
+from typing import Any
 
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.migrations import upgrade
+from kintsugi.demo.standins import pagerduty_standin
 from kintsugi.incidents.draft import draft_incident
 from kintsugi.people.principal import SYSTEM
 
@@ -70,38 +66,8 @@ def _log_entries(count: int, span: timedelta) -> list[dict[str, Any]]:
     return entries
 
 
-class _PagerDuty(BaseHTTPRequestHandler):
-    incident: ClassVar[dict[str, Any]] = {}
-    entries: ClassVar[list[dict[str, Any]]] = []
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        url = urlparse(self.path)
-        query = parse_qs(url.query)
-        if url.path == f"/incidents/{INCIDENT}":
-            body: dict[str, Any] = {"incident": self.incident}
-        elif url.path == f"/incidents/{INCIDENT}/log_entries":
-            offset, limit = int(query["offset"][0]), int(query["limit"][0])
-            page = self.entries[offset : offset + limit]
-            body = {"log_entries": page, "more": offset + limit < len(self.entries)}
-            body |= {"offset": offset, "limit": limit, "total": None}
-        else:
-            self.send_error(404)
-            return
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-@contextmanager
-def _server(entries: list[dict[str, Any]], span: timedelta) -> Iterator[str]:
-    _PagerDuty.entries = entries
-    _PagerDuty.incident = {
+def _incident(span: timedelta) -> dict[str, Any]:
+    return {
         "id": INCIDENT,
         "type": "incident",
         "title": "[FIRING:1] CheckoutErrors checkout (production)",
@@ -113,14 +79,6 @@ def _server(entries: list[dict[str, Any]], span: timedelta) -> Iterator[str]:
         "html_url": f"https://acme.pagerduty.com/incidents/{INCIDENT}",
         "service": {"summary": "checkout"},
     }
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PagerDuty)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _files(folder: Path, count: int, span: timedelta) -> list[Path]:
@@ -176,7 +134,9 @@ def run(quick: bool) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         paths = _files(folder, per_source, span)
-        with _server(_log_entries(per_source, span), span) as url:
+        with pagerduty_standin(
+            {"incident": _incident(span), "log_entries": _log_entries(per_source, span)}
+        ) as url:
             env = {"PAGERDUTY_API_URL": url, "PAGERDUTY_API_TOKEN": TOKEN}
             specs = [f"file:{path}" for path in paths]
             for round_ in range(ROUNDS):

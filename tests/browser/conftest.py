@@ -3,7 +3,8 @@ shared by every test process, see ``tests/support/browser.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,19 +34,29 @@ def server(tmp_path: Path) -> Iterator[str]:
     stop(process)
 
 
-@pytest.fixture
-def page(browser: Browser, server: str) -> Iterator[Page]:
-    """A signed-in page; fails the test on any CSP violation or script error."""
-    context = browser.new_context(base_url=server)
+@contextmanager
+def signed_in_tab(
+    browser: Browser, base: str, username: str, *, tolerated: Collection[str] = ()
+) -> Iterator[Page]:
+    """A page signed in as ``username``; fails the test on any CSP violation, console error
+    or script error other than the ``tolerated`` console messages."""
+    context = browser.new_context(base_url=base)
     tab = context.new_page()
     problems: list[str] = []
     tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     tab.on("pageerror", lambda e: problems.append(str(e)))
     tab.goto("/login")
-    tab.fill("input[name=username]", "eve")
+    tab.fill("input[name=username]", username)
     tab.fill("input[name=password]", PASSWORD)
     tab.click("button[type=submit]")
     tab.wait_for_url("**/postmortems")
     yield tab
     context.close()
-    assert problems == [], problems
+    assert [p for p in problems if p not in tolerated] == [], problems
+
+
+@pytest.fixture
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    """A signed-in page; fails the test on any CSP violation or script error."""
+    with signed_in_tab(browser, server, "eve") as tab:
+        yield tab

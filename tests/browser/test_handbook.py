@@ -14,7 +14,7 @@ from kintsugi.core.db import make_engine
 from kintsugi.handbook.training import self_check
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Role
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import PASSWORD, signed_in_tab
 
 
 @pytest.fixture
@@ -24,19 +24,8 @@ def admin_page(browser: Browser, server: str, tmp_path: Path) -> Iterator[Page]:
     with Session(engine) as session, session.begin():
         people.create_user(session, SYSTEM, "ada", role=Role.ADMIN, password=PASSWORD)
     engine.dispose()
-    context = browser.new_context(base_url=server)
-    tab = context.new_page()
-    problems: list[str] = []
-    tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: problems.append(str(e)))
-    tab.goto("/login")
-    tab.fill("input[name=username]", "ada")
-    tab.fill("input[name=password]", PASSWORD)
-    tab.click("button[type=submit]")
-    tab.wait_for_url("**/postmortems")
-    yield tab
-    context.close()
-    assert problems == [], problems
+    with signed_in_tab(browser, server, "ada") as tab:
+        yield tab
 
 
 def test_an_admin_edits_a_handbook_page(admin_page: Page) -> None:

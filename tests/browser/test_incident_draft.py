@@ -16,12 +16,12 @@ from kintsugi.core.db import make_engine
 from kintsugi.core.migrations import upgrade
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Role
+from tests.browser.conftest import PASSWORD, signed_in_tab
 from tests.incidents.scenario import INCIDENT_ID, seed_incidentio
 from tests.support.servers import start_kintsugi, stop
 from tests.timeline.conftest import INCIDENTIO_KEY
 from tests.timeline.fakes.incidentio import IncidentIoFake
 
-PASSWORD = "browser-test-password"
 UNPROCESSABLE = (
     "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
 )
@@ -49,19 +49,8 @@ def server(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def page(browser: Browser, server: str) -> Iterator[Page]:
     """The editor, signed in; any console or page error but the form's 422 fails the test."""
-    context = browser.new_context(base_url=server)
-    tab = context.new_page()
-    problems: list[str] = []
-    tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: problems.append(str(e)))
-    tab.goto("/login")
-    tab.fill("input[name=username]", "eda")
-    tab.fill("input[name=password]", PASSWORD)
-    tab.click("button[type=submit]")
-    tab.wait_for_url("**/postmortems")
-    yield tab
-    context.close()
-    assert [p for p in problems if p != UNPROCESSABLE] == [], problems
+    with signed_in_tab(browser, server, "eda", tolerated=(UNPROCESSABLE,)) as tab:
+        yield tab
 
 
 def test_a_draft_from_the_incidents_page_lands_on_the_document(page: Page) -> None:

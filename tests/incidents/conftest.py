@@ -2,47 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from kintsugi.timeline.sources.base import RetryPolicy
-from tests.timeline.conftest import GITHUB_TOKEN, INCIDENTIO_KEY, PAGERDUTY_TOKEN, Sleeps
+from tests.timeline.conftest import (
+    GITHUB_TOKEN,
+    INCIDENTIO_KEY,
+    PAGERDUTY_TOKEN,
+    Sleeps,
+    github,
+    incidentio,
+    opsgenie,
+    pagerduty,
+    sleeps,
+)
 from tests.timeline.fakes.github import GitHubFake
 from tests.timeline.fakes.incidentio import IncidentIoFake
 from tests.timeline.fakes.pagerduty import PagerDutyFake
 from tests.web.conftest import anonymous, app, app_sessions, make_user
 
-__all__ = ["anonymous", "app", "app_sessions", "make_user"]  # the web fixtures, for the pages
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+# the web fixtures (for the pages) and the timeline tests' vendor fakes
+__all__ = [
+    "anonymous",
+    "app",
+    "app_sessions",
+    "github",
+    "incidentio",
+    "make_user",
+    "opsgenie",
+    "pagerduty",
+    "sleeps",
+]
 
 
 @pytest.fixture
 def retry(sleeps: Sleeps) -> RetryPolicy:
     """Four attempts, quick timeouts, waits recorded rather than slept."""
     return RetryPolicy(attempts=4, base_delay=0.5, timeout=5.0, connect_timeout=2.0, sleep=sleeps)
-
-
-@pytest.fixture
-def incidentio() -> Iterator[IncidentIoFake]:
-    with IncidentIoFake(INCIDENTIO_KEY) as fake:
-        yield fake
-
-
-@pytest.fixture
-def pagerduty() -> Iterator[PagerDutyFake]:
-    with PagerDutyFake(PAGERDUTY_TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-def github() -> Iterator[GitHubFake]:
-    with GitHubFake(GITHUB_TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -10,6 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from kintsugi.people.principal import SYSTEM
+from kintsugi.postmortems import service as postmortems
+from kintsugi.postmortems.document import Document, Visibility
 from tests.timeline.fakes.github import GitHubFake, deployment, deployment_status
 from tests.timeline.fakes.incidentio import IncidentIoFake, timestamp_value, user_actor
 from tests.timeline.fakes.pagerduty import PagerDutyFake, log_entry
@@ -145,3 +150,18 @@ def seed_github(fake: GitHubFake) -> None:
                    at(-12), "release-bot[bot]"),
     ]  # fmt: skip
     fake.statuses[7001] = [deployment_status(9001, "success", at(-11), "release-bot[bot]")]
+
+
+def open_and_restricted_postmortems(session: Session) -> None:
+    """Two post-mortems: ``open-pm`` for everyone, ``secret-pm`` restricted to ``ivan``."""
+    postmortems.create_document(session, Document(id="open-pm", title="Cache outage"), SYSTEM)
+    postmortems.create_document(
+        session,
+        Document(
+            id="secret-pm",
+            title="Customer data exposure",
+            visibility=Visibility.RESTRICTED,
+            access=["ivan"],
+        ),
+        SYSTEM,
+    )

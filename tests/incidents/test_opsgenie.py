@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.incidents.draft import draft_incident
@@ -14,12 +12,6 @@ from kintsugi.timeline.sources.base import RetryPolicy
 from tests.timeline.conftest import OPSGENIE_KEY
 from tests.timeline.fakes.opsgenie import OpsgenieFake
 from tests.timeline.test_opsgenie import ALERT_ID, seed
-
-
-@pytest.fixture
-def opsgenie() -> Iterator[OpsgenieFake]:
-    with OpsgenieFake(OPSGENIE_KEY) as fake:
-        yield fake
 
 
 def test_an_opsgenie_alert_becomes_a_draft(

@@ -16,8 +16,8 @@ from kintsugi.core.types import utcnow
 from kintsugi.incidents import service
 from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems import service as postmortems
-from kintsugi.postmortems.document import Document, Visibility
-from tests.incidents.scenario import INCIDENT_ID, seed_incidentio
+from kintsugi.postmortems.document import Visibility
+from tests.incidents.scenario import INCIDENT_ID, open_and_restricted_postmortems, seed_incidentio
 from tests.timeline.conftest import INCIDENTIO_KEY
 from tests.timeline.fakes.incidentio import IncidentIoFake
 from tests.web.conftest import PASSWORD
@@ -41,17 +41,7 @@ def incidentio_env(incidentio: IncidentIoFake, monkeypatch: pytest.MonkeyPatch) 
 def _world(sessions: sessionmaker[Session]) -> None:
     now = utcnow()
     with sessions.begin() as session:
-        postmortems.create_document(session, Document(id="open-pm", title="Cache outage"), SYSTEM)
-        postmortems.create_document(
-            session,
-            Document(
-                id="secret-pm",
-                title="Customer data exposure",
-                visibility=Visibility.RESTRICTED,
-                access=["ivan"],
-            ),
-            SYSTEM,
-        )
+        open_and_restricted_postmortems(session)
         service.add_incident(session, SYSTEM, "Cache outage", severity="SEV2",
                              resolved_at=now - timedelta(days=5), postmortem_id="open-pm")  # fmt: skip
         service.add_incident(session, SYSTEM, "Data exposure", severity="SEV1",

@@ -10,8 +10,7 @@ from kintsugi.core.errors import NotFoundError
 from kintsugi.incidents import service
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Principal, Role
-from kintsugi.postmortems import service as postmortems
-from kintsugi.postmortems.document import Document, Visibility
+from tests.incidents.scenario import open_and_restricted_postmortems
 
 
 def _principal(sessions: sessionmaker[Session], name: str, role: Role) -> Principal:
@@ -21,17 +20,7 @@ def _principal(sessions: sessionmaker[Session], name: str, role: Role) -> Princi
 
 def _world(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
-        postmortems.create_document(session, Document(id="open-pm", title="Cache outage"), SYSTEM)
-        postmortems.create_document(
-            session,
-            Document(
-                id="secret-pm",
-                title="Customer data exposure",
-                visibility=Visibility.RESTRICTED,
-                access=["ivan"],
-            ),
-            SYSTEM,
-        )
+        open_and_restricted_postmortems(session)
         for title, pm in (("Cache outage", "open-pm"), ("Data exposure", "secret-pm")):
             service.add_incident(session, SYSTEM, title, postmortem_id=pm)
         service.add_incident(session, SYSTEM, "Unfiled payment failure")

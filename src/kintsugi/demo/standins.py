@@ -38,9 +38,10 @@ class _PagerDutyStandIn(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         url = urlparse(self.path)
         query = parse_qs(url.query)
-        if url.path == f"/incidents/{INCIDENT}":
+        incident = f"/incidents/{self.data['incident']['id']}"
+        if url.path == incident:
             body: dict[str, Any] = {"incident": self.data["incident"]}
-        elif url.path == f"/incidents/{INCIDENT}/log_entries":
+        elif url.path == f"{incident}/log_entries":
             entries = self.data["log_entries"]
             offset = int(query.get("offset", ["0"])[0])
             limit = int(query.get("limit", ["100"])[0])
@@ -63,9 +64,12 @@ class _PagerDutyStandIn(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def pagerduty_standin() -> Iterator[str]:
-    """Serve the shipped PagerDuty incident on 127.0.0.1; yields the base URL."""
-    _PagerDutyStandIn.data = json.loads((VENDORS / f"pagerduty-{INCIDENT}.json").read_text())
+def pagerduty_standin(data: dict[str, Any] | None = None) -> Iterator[str]:
+    """Serve a PagerDuty incident on 127.0.0.1 (``{"incident": ..., "log_entries": [...]}``; by
+    default the one shipped with the demo); yields the base URL."""
+    _PagerDutyStandIn.data = data or json.loads(
+        (VENDORS / f"pagerduty-{INCIDENT}.json").read_text()
+    )
     server = ThreadingHTTPServer(("127.0.0.1", 0), _PagerDutyStandIn)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

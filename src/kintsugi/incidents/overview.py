@@ -8,12 +8,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from kintsugi.core.errors import NotFoundError
 from kintsugi.incidents import followup, service
 from kintsugi.incidents.service import IncidentRecord
 from kintsugi.people.principal import Principal
-from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.document import Status
+from kintsugi.postmortems.listing import visible_heads
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,11 @@ def incident_lines(session: Session, viewer: Principal, now: datetime) -> list[I
     """
     hours: dict[str | None, float | None] = {}
     lines = []
-    for record in service.list_incidents(session, viewer):
-        link = _postmortem(session, viewer, record.postmortem_id)
+    records = service.list_incidents(session, viewer)
+    heads = visible_heads(session, viewer, [r.postmortem_id for r in records if r.postmortem_id])
+    for record in records:
+        head = heads.get(record.postmortem_id or "")
+        link = PostmortemLink(record.postmortem_id or "", *head) if head else None
         due = None
         if record.resolved_at is not None and not record.near_miss:
             if record.severity not in hours:
@@ -57,13 +59,3 @@ def incident_lines(session: Session, viewer: Principal, now: datetime) -> list[I
             IncidentLine(record, link, due, due is not None and due < now and not published)
         )
     return lines
-
-
-def _postmortem(session: Session, viewer: Principal, id: str | None) -> PostmortemLink | None:
-    if id is None:
-        return None
-    try:
-        row = postmortems.find_row(session, id, viewer)
-    except NotFoundError:
-        return None
-    return PostmortemLink(row.id, row.title, row.status)

@@ -358,9 +358,14 @@ def current_text(session: Session, pk: int, doc: Document) -> tuple[Document, in
     return current, analysis.causing_factors
 
 
-def gather_facts(session: Session, pk: int, doc: Document) -> Facts:
-    """Everything the automatic checks read from the other slices (through their services)."""
+def gather_facts(
+    session: Session, pk: int, doc: Document, *, lint_findings: int | None = None
+) -> Facts:
+    """Everything the automatic checks read from the other slices (through their services);
+    ``lint_findings`` when the caller has just linted the current text itself."""
     text, analysis_factors = current_text(session, pk, doc)
+    if lint_findings is None:
+        lint_findings = len(blocking_findings(text, roster(session)))
     return Facts(
         has_analysis=analysis_exists(session, pk),
         in_library=is_indexed(session, pk),
@@ -368,7 +373,7 @@ def gather_facts(session: Session, pk: int, doc: Document) -> Facts:
             select(PostmortemRow.published_at).where(PostmortemRow.pk == pk)
         ),
         attendance=attendance(session, pk),
-        lint_findings=len(blocking_findings(text, roster(session))),
+        lint_findings=lint_findings,
         item_updates=1 if has_updates(session, pk) else 0,
         analysis_factors=analysis_factors,
     )
@@ -423,15 +428,22 @@ def set_answer(
     session.flush()
 
 
-def publish_warning(session: Session, pk: int, doc: Document) -> str | None:
+def publish_warning(
+    session: Session, pk: int, doc: Document, *, lint_findings: int | None = None
+) -> str | None:
     """The warning publishing gives when ``doc`` (about to be published) scores below the
-    policy's minimum; None when it does not."""
+    policy's minimum; None when it does not. The publish gate passes the ``lint_findings``
+    it counted, so the text is not linted twice (and never outside the gate's budget)."""
     try:
         policy = effective_policy(session)
     except InputError as exc:  # never block publishing on a bad policy file
         return f"the quality checklist was not checked: {exc}"
     checklist = evaluate(
-        doc, gather_facts(session, pk, doc), load_answers(session, pk), policy, utcnow()
+        doc,
+        gather_facts(session, pk, doc, lint_findings=lint_findings),
+        load_answers(session, pk),
+        policy,
+        utcnow(),
     )
     if not checklist.below_minimum:
         return None

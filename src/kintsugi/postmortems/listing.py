@@ -18,7 +18,7 @@ Visibility is ``access.visible_with`` in every statement: the one rule.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -39,7 +39,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from kintsugi.people.principal import Principal
-from kintsugi.postmortems.access import Shape, visibility_shape, visible_with
+from kintsugi.postmortems.access import Shape, visibility_shape, visible_to, visible_with
 from kintsugi.postmortems.models import PostmortemRow, ServiceRow, TagRow
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
@@ -119,6 +119,22 @@ def list_documents(
         )
         for row in rows
     ]
+
+
+def visible_heads(
+    session: Session, viewer: Principal, ids: Collection[str]
+) -> dict[str, tuple[str, str]]:
+    """(title, status) by id of the post-mortems among ``ids`` (whole ids) that ``viewer`` may
+    see, in one statement."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(PostmortemRow.id, PostmortemRow.title, PostmortemRow.status).where(
+            visible_to(viewer), PostmortemRow.id.in_(wanted)
+        )
+    )
+    return {id: (title, status) for id, title, status in rows}
 
 
 def count_documents(session: Session, viewer: Principal, filters: Filters = Filters()) -> int:

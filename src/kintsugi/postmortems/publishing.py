@@ -138,7 +138,7 @@ def _publish_gate(
             },
         }
         note += f" (language findings overridden by {actor.username}: {reason})"
-    warning = publish_warning(session, pk, doc)
+    warning = publish_warning(session, pk, doc, lint_findings=len(findings))
     if warning is not None:
         note += f" (warning: {warning.split(';')[0]})"
         if warnings is not None:
