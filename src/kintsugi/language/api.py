@@ -40,7 +40,7 @@ from kintsugi.core.limits import MAX_DOCUMENT_CHARS, Deadline
 from kintsugi.language.findings import Finding
 from kintsugi.language.linter import Linter
 from kintsugi.language.rules import default_rules
-from kintsugi.web.limits import RateLimiter, WorkSlots, requester
+from kintsugi.webkit.limits import RateLimiter, WorkSlots, requester
 
 MAX_TEXT = MAX_DOCUMENT_CHARS
 FINDINGS_ID = "lint-findings"
@@ -107,7 +107,7 @@ def _roster(request: Request) -> list[str]:
 
 @dataclass(frozen=True)
 class _Guards:
-    """The linter's limits in one server process (see ``kintsugi.web.limits``)."""
+    """The linter's limits in one server process (see ``kintsugi.webkit.limits``)."""
 
     max_chars: int
     seconds: float

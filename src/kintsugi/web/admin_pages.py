@@ -11,8 +11,8 @@ from kintsugi.audit import service as audit
 from kintsugi.core.errors import InputError
 from kintsugi.people.permissions import Action, require
 from kintsugi.postmortems import deletion, history, service
-from kintsugi.web.deps import CurrentPrincipal, Db
-from kintsugi.web.templating import templates
+from kintsugi.webkit.deps import CurrentPrincipal, Db
+from kintsugi.webkit.templating import templates
 
 router = APIRouter(include_in_schema=False)
 

@@ -25,16 +25,16 @@ from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.db_state import refusal_message, write_refusal
 from kintsugi.core.errors import ConflictError, KintsugiError, PermissionDeniedError
 from kintsugi.web.api_errors import ERROR_RESPONSES
-from kintsugi.web.auth import (
+from kintsugi.web.caching import NoStore
+from kintsugi.webkit.auth import (
     AuthenticationRequired,
     AuthMiddleware,
     csrf_protect,
     login_redirect_target,
 )
-from kintsugi.web.caching import NoStore
-from kintsugi.web.limits import RequestBodyLimits, send_retry_after
-from kintsugi.web.messages import error_title, field_label, human_message
-from kintsugi.web.templating import templates
+from kintsugi.webkit.limits import RequestBodyLimits, send_retry_after
+from kintsugi.webkit.messages import error_title, field_label, human_message
+from kintsugi.webkit.templating import templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 logger = logging.getLogger(__name__)
