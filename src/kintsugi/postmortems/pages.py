@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from kintsugi.core.errors import ConflictError, InputError
 from kintsugi.core.markdown_html import markdown_to_html
 from kintsugi.core.types import utcnow
-from kintsugi.language.api import editor_textarea
 from kintsugi.people import service as people
 from kintsugi.people.permissions import Action, require
 from kintsugi.postmortems import service
@@ -23,6 +22,7 @@ from kintsugi.postmortems.document import Document, Severity, Status, Visibility
 from kintsugi.postmortems.markdown import parse_markdown
 from kintsugi.postmortems.templates import TEMPLATES, new_document
 from kintsugi.webkit.deps import CurrentPrincipal, Db
+from kintsugi.webkit.editor import editor_textarea
 from kintsugi.webkit.messages import human_message
 from kintsugi.webkit.templating import templates
 
@@ -165,9 +165,8 @@ def _document_page(
 ) -> Response:
     findings = []
     if doc.status == Status.IN_REVIEW:
-        from kintsugi.language.linter import blocking_findings
-
-        findings = blocking_findings(doc, service.roster(session))
+        # what blocks publishing is the language slice's to say: web/app.py sets it
+        findings = request.app.state.review_findings(doc, service.roster(session))
     context = {
         "doc": doc,
         "next": _next_statuses(doc),
