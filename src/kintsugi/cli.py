@@ -29,7 +29,7 @@ SLICE_CLIS: dict[str, tuple[str, ...]] = {
     "kintsugi.web.cli": ("serve",),
     "kintsugi.people.cli": ("users", "teams", "tokens"),
     "kintsugi.audit.cli": ("audit",),
-    "kintsugi.core.backup_cli": ("backup", "restore"),
+    "kintsugi.backup_cli": ("backup", "restore"),
     "kintsugi.core.db_cli": ("db",),
     "kintsugi.handbook.cli": ("handbook", "training", "learning"),
 }  # fmt: skip

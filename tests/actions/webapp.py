@@ -12,7 +12,7 @@ from kintsugi.actions import api, pages
 from kintsugi.core.config import Settings
 from kintsugi.people.principal import Principal, Role
 from kintsugi.web.app import create_app
-from kintsugi.web.auth import require_principal
+from kintsugi.webkit.auth import require_principal
 
 
 def actions_app(db_url: str) -> FastAPI:

@@ -80,7 +80,7 @@ def test_a_reading_transaction_begins_deferred(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 def test_requests_that_change_things_get_the_writing_sessions(tmp_path: Path, method: str) -> None:
-    from kintsugi.web.deps import get_sessions
+    from kintsugi.webkit.deps import get_sessions
 
     engine = _engine(tmp_path)
     reading, writing = make_sessionmaker(engine), make_sessionmaker(engine, writes=True)

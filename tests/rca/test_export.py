@@ -6,10 +6,10 @@ import re
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from kintsugi.core.markdown_html import markdown_to_html
 from kintsugi.people.principal import SYSTEM
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.document import Document
-from kintsugi.postmortems.html import markdown_to_html
 from kintsugi.rca import service
 from kintsugi.rca.export import format_duration, rca_html, rca_markdown
 from tests.rca.conftest import PM_ID, full_analysis

@@ -12,7 +12,7 @@ from kintsugi.core.config import Settings
 from kintsugi.core.errors import TooManyRequestsError
 from kintsugi.people.principal import Role
 from kintsugi.web.app import create_app
-from kintsugi.web.limits import RateLimiter, WorkSlots
+from kintsugi.webkit.limits import RateLimiter, WorkSlots
 
 Client = Callable[..., TestClient]
 

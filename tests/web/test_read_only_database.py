@@ -19,7 +19,7 @@ from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems import service
 from kintsugi.postmortems.document import Document
 from kintsugi.web.app import create_app
-from kintsugi.web.auth import SESSION_COOKIE
+from kintsugi.webkit.auth import SESSION_COOKIE
 from tests.conftest import POSTGRES_ADMIN_URL
 
 

@@ -14,7 +14,7 @@ from kintsugi.actions.items import HistoryEntry, ItemChanges, ItemFilters, ItemV
 from kintsugi.actions.report import build_report
 from kintsugi.core.errors import ConflictError, InputError
 from kintsugi.postmortems.document import ActionItemStatus
-from kintsugi.web.deps import CurrentPrincipal, Db
+from kintsugi.webkit.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1/actions", tags=["action items"])
 

@@ -13,9 +13,9 @@ from kintsugi.actions.items import ItemChanges, ItemFilters
 from kintsugi.actions.report import build_report
 from kintsugi.core.errors import ConflictError, InputError, KintsugiError
 from kintsugi.postmortems.document import ActionItemStatus, Priority
-from kintsugi.web.deps import CurrentPrincipal, Db
-from kintsugi.web.messages import human_message
-from kintsugi.web.templating import templates
+from kintsugi.webkit.deps import CurrentPrincipal, Db
+from kintsugi.webkit.messages import human_message
+from kintsugi.webkit.templating import templates
 
 router = APIRouter(include_in_schema=False)
 

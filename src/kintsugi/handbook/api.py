@@ -17,7 +17,7 @@ from kintsugi.handbook import recognition, service, training
 from kintsugi.handbook.digest import build_learning_digest
 from kintsugi.handbook.render import render
 from kintsugi.handbook.views import router as pages_router
-from kintsugi.web.deps import CurrentPrincipal, Db
+from kintsugi.webkit.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1/handbook", tags=["handbook"])
 training_router = APIRouter(prefix="/api/v1/training", tags=["facilitator training"])

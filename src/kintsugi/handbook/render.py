@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from kintsugi.postmortems.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from kintsugi.core.markdown_html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
 _EXPLICIT = re.compile(r"\s*\{#([A-Za-z][A-Za-z0-9_-]{0,79})\}\s*$")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")

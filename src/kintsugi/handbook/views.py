@@ -17,8 +17,8 @@ from kintsugi.handbook.digest import build_learning_digest
 from kintsugi.handbook.render import headings, render
 from kintsugi.people.permissions import Action, can, require
 from kintsugi.people.principal import Principal
-from kintsugi.web.deps import CurrentPrincipal, Db
-from kintsugi.web.templating import templates
+from kintsugi.webkit.deps import CurrentPrincipal, Db
+from kintsugi.webkit.templating import templates
 
 router = APIRouter(include_in_schema=False)
 

@@ -18,7 +18,7 @@ from kintsugi.core.types import utcnow
 from kintsugi.incidents import service, webhooks
 from kintsugi.incidents.config import IncidentSettings
 from kintsugi.incidents.notify import notify_owner
-from kintsugi.web.deps import CurrentPrincipal, Db
+from kintsugi.webkit.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 

@@ -17,8 +17,8 @@ from kintsugi.incidents.overview import incident_lines
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.document import Status
-from kintsugi.web.deps import CurrentPrincipal, Db
-from kintsugi.web.templating import templates
+from kintsugi.webkit.deps import CurrentPrincipal, Db
+from kintsugi.webkit.templating import templates
 
 router = APIRouter(include_in_schema=False)
 

@@ -40,7 +40,8 @@ from kintsugi.core.limits import MAX_DOCUMENT_CHARS, Deadline
 from kintsugi.language.findings import Finding
 from kintsugi.language.linter import Linter
 from kintsugi.language.rules import default_rules
-from kintsugi.web.limits import RateLimiter, WorkSlots, requester
+from kintsugi.webkit.editor import editor_textarea
+from kintsugi.webkit.limits import RateLimiter, WorkSlots, requester
 
 MAX_TEXT = MAX_DOCUMENT_CHARS
 FINDINGS_ID = "lint-findings"
@@ -107,7 +108,7 @@ def _roster(request: Request) -> list[str]:
 
 @dataclass(frozen=True)
 class _Guards:
-    """The linter's limits in one server process (see ``kintsugi.web.limits``)."""
+    """The linter's limits in one server process (see ``kintsugi.webkit.limits``)."""
 
     max_chars: int
     seconds: float
@@ -241,30 +242,6 @@ def findings_fragment(text: str, findings: Sequence[Finding]) -> str:
         f'<p class="lint-summary">{len(findings)} {noun} of blameful language.</p>'
         f'<ol class="lint-list">{"".join(items)}</ol>'
         f'<pre class="lint-highlight">{_highlighted(text, findings)}</pre></div>'
-    )
-
-
-def editor_textarea(
-    markdown: str,
-    *,
-    name: str = "markdown",
-    element_id: str = "markdown",
-    css_class: str = "editor",
-    rows: int = 24,
-) -> str:
-    """The editor's textarea: typing refreshes the preview (``#preview``); the findings
-    (``#lint-findings``) refresh from a wrapper listening for keyups and ``lint-refresh``::
-
-        <div hx-post="/lint/preview" hx-include="#markdown" hx-target="#lint-findings"
-             hx-swap="outerHTML" hx-trigger="load, keyup delay:600ms from:body, lint-refresh from:body">
-          <div id="lint-findings"></div>
-        </div>
-    """
-    return (
-        f'<textarea name="{escape(name)}" id="{escape(element_id)}" class="{escape(css_class)}" '
-        f'rows="{int(rows)}" spellcheck="true" hx-post="/preview" '
-        'hx-trigger="keyup changed delay:400ms, load" '
-        f'hx-target="#preview">{escape(markdown)}</textarea>'
     )
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from kintsugi.library import search as library_search
 from kintsugi.library.similar import METHODS, similar
-from kintsugi.web.deps import CurrentPrincipal, Db, WritingDb
+from kintsugi.webkit.deps import CurrentPrincipal, Db, WritingDb
 
 router = APIRouter(prefix="/api/v1", tags=["library"])
 

@@ -14,8 +14,8 @@ from kintsugi.core.errors import InputError
 from kintsugi.library import search as library_search
 from kintsugi.library.search import FACETS, SearchFilters, SearchResult
 from kintsugi.library.similar import similar
-from kintsugi.web.deps import CurrentPrincipal, Db, WritingDb
-from kintsugi.web.templating import templates
+from kintsugi.webkit.deps import CurrentPrincipal, Db, WritingDb
+from kintsugi.webkit.templating import templates
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20

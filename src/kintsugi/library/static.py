@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError
+from kintsugi.core.markdown_html import markdown_to_html
 from kintsugi.library.models import LibraryDocumentRow
 from kintsugi.library.text import plain_text
 from kintsugi.people.principal import SYSTEM
@@ -38,7 +39,6 @@ from kintsugi.postmortems import service
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.document import Document, Status, Visibility
 from kintsugi.postmortems.export import export_document
-from kintsugi.postmortems.html import markdown_to_html
 from kintsugi.postmortems.models import PostmortemRow
 
 RECENT = 10

@@ -20,7 +20,7 @@ from kintsugi.meetings.service import MeetingView, PlanRequest
 from kintsugi.meetings.views import document_for
 from kintsugi.meetings.when import parse_when, zone
 from kintsugi.notify.config import NotifySettings
-from kintsugi.web.deps import CurrentPrincipal, Db
+from kintsugi.webkit.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1/meetings", tags=["meetings"])
 

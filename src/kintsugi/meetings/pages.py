@@ -24,8 +24,8 @@ from kintsugi.meetings.when import local_time, parse_when
 from kintsugi.notify.channels import setup_problems
 from kintsugi.notify.config import NotifySettings
 from kintsugi.people.principal import Principal, Role
-from kintsugi.web.deps import CurrentPrincipal, Db
-from kintsugi.web.templating import templates
+from kintsugi.webkit.deps import CurrentPrincipal, Db
+from kintsugi.webkit.templating import templates
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,7 +14,7 @@ from kintsugi.metrics.deadlines import overdue_postmortems
 from kintsugi.metrics.policy import effective_policy, save_overrides, stored_overrides
 from kintsugi.metrics.recurring import find_recurrences
 from kintsugi.metrics.service import compute_metrics, make_scope
-from kintsugi.web.deps import CurrentPrincipal, Db
+from kintsugi.webkit.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1/metrics", tags=["metrics"])
 checklist_router = APIRouter(prefix="/api/v1/postmortems", tags=["metrics"])

@@ -37,9 +37,9 @@ from kintsugi.people import service as people
 from kintsugi.people.permissions import Action, can, require
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems import service as postmortems
-from kintsugi.web.auth import identity
-from kintsugi.web.deps import CurrentPrincipal, Db
-from kintsugi.web.templating import templates
+from kintsugi.webkit.auth import identity
+from kintsugi.webkit.deps import CurrentPrincipal, Db
+from kintsugi.webkit.templating import templates
 
 router = APIRouter(include_in_schema=False)
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from markupsafe import escape
 
 from kintsugi.core.errors import InputError
+from kintsugi.core.markdown_html import markdown_to_html
 from kintsugi.postmortems.body import synced
 from kintsugi.postmortems.document import Document, TimelineEvent
-from kintsugi.postmortems.html import markdown_to_html
 from kintsugi.postmortems.markdown import render_markdown
 
 FORMATS = ("md", "json", "html")

@@ -14,7 +14,7 @@ from kintsugi.core.errors import ConflictError
 from kintsugi.people.principal import Principal
 from kintsugi.rca import service, taxonomy
 from kintsugi.rca.model import Analysis
-from kintsugi.web.deps import CurrentPrincipal, Db
+from kintsugi.webkit.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1/postmortems/{id}/rca", tags=["root cause analysis"])
 rca_router = APIRouter(prefix="/api/v1/rca", tags=["root cause analysis"])

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kintsugi.postmortems.html import markdown_to_html
+from kintsugi.core.markdown_html import markdown_to_html
 from kintsugi.rca.diagrams import diagram_mermaid, diagram_svg
 from kintsugi.rca.evidence import MILESTONES
 from kintsugi.rca.model import Evidence, Item, TargetKind, item_text

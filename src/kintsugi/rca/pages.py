@@ -29,8 +29,8 @@ from kintsugi.rca.model import (
     NodeKind,
     Relation,
 )
-from kintsugi.web.deps import CurrentPrincipal, Db
-from kintsugi.web.templating import templates
+from kintsugi.webkit.deps import CurrentPrincipal, Db
+from kintsugi.webkit.templating import templates
 
 router = APIRouter(include_in_schema=False)
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from kintsugi.people.principal import Principal
 from kintsugi.timeline.service import build_for_postmortem
-from kintsugi.web.deps import CurrentPrincipal, Db
+from kintsugi.webkit.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1/postmortems", tags=["timeline"])
 

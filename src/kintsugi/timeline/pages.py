@@ -13,8 +13,8 @@ from kintsugi.core.limits import OutOfTimeError
 from kintsugi.postmortems.service import get_document
 from kintsugi.timeline.api import run_build
 from kintsugi.timeline.service import require_fetcher
-from kintsugi.web.deps import CurrentPrincipal, Db
-from kintsugi.web.templating import templates
+from kintsugi.webkit.deps import CurrentPrincipal, Db
+from kintsugi.webkit.templating import templates
 
 router = APIRouter(include_in_schema=False)
 

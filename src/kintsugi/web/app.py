@@ -24,17 +24,18 @@ from kintsugi.core.config import Settings, proxy_entries
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.db_state import refusal_message, write_refusal
 from kintsugi.core.errors import ConflictError, KintsugiError, PermissionDeniedError
+from kintsugi.language.linter import blocking_findings
 from kintsugi.web.api_errors import ERROR_RESPONSES
-from kintsugi.web.auth import (
+from kintsugi.web.caching import NoStore
+from kintsugi.webkit.auth import (
     AuthenticationRequired,
     AuthMiddleware,
     csrf_protect,
     login_redirect_target,
 )
-from kintsugi.web.caching import NoStore
-from kintsugi.web.limits import RequestBodyLimits, send_retry_after
-from kintsugi.web.messages import error_title, field_label, human_message
-from kintsugi.web.templating import templates
+from kintsugi.webkit.limits import RequestBodyLimits, send_retry_after
+from kintsugi.webkit.messages import error_title, field_label, human_message
+from kintsugi.webkit.templating import templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 logger = logging.getLogger(__name__)
@@ -60,8 +61,9 @@ ROUTERS = (
     "kintsugi.library.pages",
     "kintsugi.metrics.api",
     "kintsugi.metrics.pages",
-    "kintsugi.web.pages",
-    "kintsugi.web.admin_pages",
+    "kintsugi.postmortems.pages",
+    "kintsugi.postmortems.admin_pages",
+    "kintsugi.web.audit_pages",
     "kintsugi.handbook.api",
     "kintsugi.language.api",
     "kintsugi.incidents.api",
@@ -138,6 +140,7 @@ def create_app(settings: Settings, *, preload_library: bool = False) -> FastAPI:
     app.state.reading_sessions = make_sessionmaker(engine, reads_only=True)
     app.state.writing_sessions = make_sessionmaker(engine, writes=True)
     app.state.language_roster = _roster
+    app.state.review_findings = blocking_findings  # shown on a post-mortem in review
     app.add_middleware(RequestBodyLimits, max_bytes=settings.max_request_bytes)
     app.add_middleware(AuthMiddleware, sessions=app.state.reading_sessions)
     app.add_middleware(SecurityHeaders)

@@ -12,11 +12,11 @@ from kintsugi.core.config import Settings
 from kintsugi.core.types import utcnow
 from kintsugi.people import service as people
 from kintsugi.people.models import User
-from kintsugi.web.auth import SESSION_COOKIE, identity
-from kintsugi.web.deps import Db, WritingDb, client_ip, get_reading_sessions
 from kintsugi.web.oidc import OidcClient, OidcError, Pending
 from kintsugi.web.sign_in_limits import SignInLimits, paused, record_failure
-from kintsugi.web.templating import templates
+from kintsugi.webkit.auth import SESSION_COOKIE, identity
+from kintsugi.webkit.deps import Db, WritingDb, client_ip, get_reading_sessions
+from kintsugi.webkit.templating import templates
 
 router = APIRouter(include_in_schema=False)
 OIDC_COOKIE = "kintsugi_oidc"

@@ -12,14 +12,15 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from kintsugi.core.errors import ConfigurationError
+from kintsugi.core.markdown_html import markdown_to_html
 from kintsugi.notify.channels import configured_channels
 from kintsugi.notify.config import NotifySettings
 from kintsugi.people.permissions import can
-from kintsugi.postmortems.html import markdown_to_html
-from kintsugi.web.auth import identity
-from kintsugi.web.messages import error_title
+from kintsugi.webkit.auth import identity
+from kintsugi.webkit.messages import error_title
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+# the templates stay beside the app that serves them (with its static files)
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
 
 
 def _identity(request: Request) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Pages for history (versions, diff, restore), deletion, the bin and the audit log."""
+"""Pages for a post-mortem's history (versions, diff, restore), deletion and the bin."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from kintsugi.audit import service as audit
 from kintsugi.core.errors import InputError
 from kintsugi.people.permissions import Action, require
 from kintsugi.postmortems import deletion, history, service
-from kintsugi.web.deps import CurrentPrincipal, Db
-from kintsugi.web.templating import templates
+from kintsugi.webkit.deps import CurrentPrincipal, Db
+from kintsugi.webkit.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,13 +93,3 @@ def undelete(id: str, db: Db, viewer: CurrentPrincipal) -> Response:
     with db.begin() as session:
         deletion.undelete(session, id, viewer)
     return RedirectResponse(f"/postmortems/{id}", status_code=303)
-
-
-@router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, db: Db, viewer: CurrentPrincipal, action: str = "") -> Response:
-    require(viewer, Action.READ_AUDIT_LOG)
-    with db.begin() as session:
-        rows = audit.events(session, action=action or None, limit=500)
-    return templates.TemplateResponse(
-        request, "admin/audit.html", {"rows": rows, "action": action, "actions": audit.ACTIONS}
-    )

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.people.principal import Principal
-from kintsugi.web.auth import require_principal
+from kintsugi.webkit.auth import require_principal
 
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -12,19 +12,19 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import ConflictError, InputError
+from kintsugi.core.markdown_html import markdown_to_html
 from kintsugi.core.types import utcnow
-from kintsugi.language.api import editor_textarea
 from kintsugi.people import service as people
 from kintsugi.people.permissions import Action, require
 from kintsugi.postmortems import service
 from kintsugi.postmortems.body import body_markdown
 from kintsugi.postmortems.document import Document, Severity, Status, Visibility
-from kintsugi.postmortems.html import markdown_to_html
 from kintsugi.postmortems.markdown import parse_markdown
 from kintsugi.postmortems.templates import TEMPLATES, new_document
-from kintsugi.web.deps import CurrentPrincipal, Db
-from kintsugi.web.messages import human_message
-from kintsugi.web.templating import templates
+from kintsugi.webkit.deps import CurrentPrincipal, Db
+from kintsugi.webkit.editor import editor_textarea
+from kintsugi.webkit.messages import human_message
+from kintsugi.webkit.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -165,9 +165,8 @@ def _document_page(
 ) -> Response:
     findings = []
     if doc.status == Status.IN_REVIEW:
-        from kintsugi.language.linter import blocking_findings
-
-        findings = blocking_findings(doc, service.roster(session))
+        # what blocks publishing is the language slice's to say: web/app.py sets it
+        findings = request.app.state.review_findings(doc, service.roster(session))
     context = {
         "doc": doc,
         "next": _next_statuses(doc),

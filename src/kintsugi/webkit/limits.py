@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kintsugi.core.errors import KintsugiError, TooManyRequestsError
-from kintsugi.web.auth import identity
+from kintsugi.webkit.auth import identity
 
 
 def body_too_large(limit: int) -> str:
