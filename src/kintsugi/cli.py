@@ -11,6 +11,8 @@ from typing import Any
 
 import typer
 
+from kintsugi.wiring import wire
+
 # slice CLI module -> the top-level commands it registers (in the order --help shows them)
 SLICE_CLIS: dict[str, tuple[str, ...]] = {
     "kintsugi.postmortems.cli": (
@@ -37,6 +39,7 @@ SLICE_CLIS: dict[str, tuple[str, ...]] = {
 
 def build_app(command: str | None = None) -> typer.Typer:
     """The root app with every slice, or only the slice that provides ``command``."""
+    wire()
     root = typer.Typer(
         name="kintsugi",
         help="Kintsugi: learn from incidents, blamelessly.",

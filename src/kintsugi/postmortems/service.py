@@ -29,16 +29,15 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from kintsugi.actions import service as actions
 from kintsugi.audit import service as audit
 from kintsugi.core.db import Base
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError
+from kintsugi.core.events import bus
 from kintsugi.core.types import utcnow
-from kintsugi.library import index as library_index
 from kintsugi.people import service as people
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal, Role
-from kintsugi.postmortems import publishing
+from kintsugi.postmortems import parts, publishing
 from kintsugi.postmortems.access import Shape, visibility_shape, visible_to, visible_with
 from kintsugi.postmortems.document import (
     ActionItem,
@@ -47,6 +46,12 @@ from kintsugi.postmortems.document import (
     Status,
     TimelineEvent,
     Visibility,
+)
+from kintsugi.postmortems.events import (
+    PostmortemPublished,
+    PostmortemSaved,
+    PostmortemsImported,
+    PostmortemStatusChanged,
 )
 
 # kept here for the callers that import them from the service
@@ -68,7 +73,6 @@ from kintsugi.postmortems.models import (
 from kintsugi.postmortems.publishing import PublishBlockedError as PublishBlockedError
 from kintsugi.postmortems.publishing import roster as roster
 from kintsugi.postmortems.sizes import check_sizes
-from kintsugi.timeline import store as timeline
 
 MAX_ID_LENGTH = 80
 
@@ -339,10 +343,10 @@ def create_documents(
         publishing.audit_history(session, actor, doc.id, doc, None, None, row["published_at"])
     for table, table_rows in children.items():
         _insert(session, table, table_rows)
-    events = timeline.insert_document_events(
+    events = parts.timeline_store().insert_document_events(
         session, list(zip(pks, (d.timeline for d in docs), strict=True))
     )
-    items = actions.insert_document_items(
+    items = parts.action_item_store().insert_document_items(
         session, list(zip(pks, (d.action_items for d in docs), strict=True))
     )
     stored = [
@@ -372,7 +376,9 @@ def create_documents(
             for pk, doc in zip(pks, stored, strict=True)
         ],
     )
-    library_index.reindex_documents(session, list(zip(pks, stored, strict=True)))
+    bus.publish(session, PostmortemsImported(list(zip(pks, stored, strict=True))))
+    for pk, doc in zip(pks, stored, strict=True):
+        _announce_status(session, pk, doc, None)
     return stored
 
 
@@ -546,11 +552,13 @@ def _write(
     if before is not None and doc.timeline == before.timeline:
         events = before.timeline  # what is stored: nothing to reconcile
     else:
-        events = timeline.replace_document_events(session, pk, doc.timeline, is_new=is_new)
+        events = parts.timeline_store().replace_document_events(
+            session, pk, doc.timeline, is_new=is_new
+        )
     if before is not None and doc.action_items == before.action_items:
         items = before.action_items
     else:
-        items = actions.sync_document_items(
+        items = parts.action_item_store().sync_document_items(
             session, pk, doc.action_items, keep_changes_after=items_since
         )
     published_at = row.published_at if doc.status == Status.PUBLISHED else None
@@ -580,8 +588,26 @@ def _write(
             }
         ],
     )
-    library_index.reindex_document(session, pk, stored)
+    _announce(session, pk, stored, current, is_new)
     return stored
+
+
+def _announce(
+    session: Session, pk: int, stored: Document, before: Status | None, created: bool
+) -> None:
+    """Tell the slices that subscribe what this save did (in this transaction)."""
+    assert stored.id is not None
+    bus.publish(session, PostmortemSaved(pk, stored.id, stored, created))
+    _announce_status(session, pk, stored, before)
+
+
+def _announce_status(session: Session, pk: int, stored: Document, before: Status | None) -> None:
+    assert stored.id is not None
+    if stored.status == before:
+        return
+    bus.publish(session, PostmortemStatusChanged(pk, stored.id, before, stored.status))
+    if stored.status == Status.PUBLISHED:
+        bus.publish(session, PostmortemPublished(pk, stored.id, stored.published_at))
 
 
 def _child_rows(
@@ -780,8 +806,8 @@ def _stored(session: Session, head: Any) -> tuple[Document, Children]:
                 Section(key=key, heading=heading, level=level, markdown=markdown)
                 for key, heading, level, markdown in sections
             ],
-            "timeline": timeline.load_events(session, pk),
-            "action_items": actions.load_items(session, pk),
+            "timeline": parts.timeline_store().load_events(session, pk),
+            "action_items": parts.action_item_store().load_items(session, pk),
             "visibility": head.visibility,
             "team": people.team_name(session, head.team_id),
             "access": sorted(people.usernames_by_id(session, labels["grant"]).values()),

@@ -35,6 +35,7 @@ from kintsugi.web.caching import NoStore
 from kintsugi.web.limits import RequestBodyLimits, send_retry_after
 from kintsugi.web.messages import error_title, field_label, human_message
 from kintsugi.web.templating import templates
+from kintsugi.wiring import wire
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 logger = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ def create_app(settings: Settings, *, preload_library: bool = False) -> FastAPI:
     ``preload_library``: as it starts, load the library's in-memory columns in the background
     (server processes), so that the first search after a start does not wait for them.
     """
+    wire()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
