@@ -16,9 +16,9 @@ from kintsugi.wiring import wire
 # slice CLI module -> the top-level commands it registers (in the order --help shows them)
 SLICE_CLIS: dict[str, tuple[str, ...]] = {
     "kintsugi.postmortems.cli": (
-        "new", "import", "list", "show", "export", "status", "history", "delete", "undelete",
-        "bin",
+        "new", "import", "list", "show", "status", "history", "delete", "undelete", "bin",
     ),
+    "kintsugi.exports.cli": ("export",),
     "kintsugi.actions.cli": ("actions", "worker"),
     "kintsugi.language.cli": ("lint",),
     "kintsugi.timeline.cli": ("timeline",),

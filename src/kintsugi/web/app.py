@@ -49,6 +49,7 @@ ROUTERS = (
     "kintsugi.web.health",
     "kintsugi.web.login",
     "kintsugi.postmortems.api",
+    "kintsugi.exports.api",
     "kintsugi.timeline.api",
     "kintsugi.timeline.pages",
     "kintsugi.actions.api",
