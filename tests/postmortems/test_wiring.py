@@ -136,7 +136,7 @@ def test_unwired_documents_say_what_is_missing(
     sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(parts, "_stores", parts._Stores())
-    with sessions.begin() as session, pytest.raises(parts.NotWiredError, match="wiring.wire"):
+    with sessions.begin() as session, pytest.raises(parts.NotWiredError, match=r"wiring\.wire"):
         service.create_document(session, _doc(), SYSTEM)
 
 
