@@ -17,6 +17,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from kintsugi.wiring import wire
+
 BENCH_DIR = Path(__file__).resolve().parent
 
 
@@ -33,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", default=None, help="benchmark names (bench_X or X)")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     args = parser.parse_args(argv)
+    wire()
     names = discover()
     if args.only:
         wanted = {n if n.startswith("bench_") else f"bench_{n}" for n in args.only}

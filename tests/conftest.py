@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.migrations import upgrade
+from kintsugi.wiring import wire
 from tests.support.browser import browser  # noqa: F401 - one Playwright per test process
 from tests.support.corpus import corpus_dir, missing_reason
 
@@ -25,6 +26,12 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "KINTSUGI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 _TEMPLATE_DB = f"kintsugi_tpl_{os.getpid()}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wired() -> None:
+    """The slices wired together as every program wires them (``kintsugi.wiring``)."""
+    wire()
 
 
 @pytest.fixture(scope="session")

@@ -11,12 +11,14 @@ from typing import Any
 
 import typer
 
+from kintsugi.wiring import wire
+
 # slice CLI module -> the top-level commands it registers (in the order --help shows them)
 SLICE_CLIS: dict[str, tuple[str, ...]] = {
     "kintsugi.postmortems.cli": (
-        "new", "import", "list", "show", "export", "status", "history", "delete", "undelete",
-        "bin",
+        "new", "import", "list", "show", "status", "history", "delete", "undelete", "bin",
     ),
+    "kintsugi.exports.cli": ("export",),
     "kintsugi.actions.cli": ("actions", "worker"),
     "kintsugi.language.cli": ("lint",),
     "kintsugi.timeline.cli": ("timeline",),
@@ -37,6 +39,7 @@ SLICE_CLIS: dict[str, tuple[str, ...]] = {
 
 def build_app(command: str | None = None) -> typer.Typer:
     """The root app with every slice, or only the slice that provides ``command``."""
+    wire()
     root = typer.Typer(
         name="kintsugi",
         help="Kintsugi: learn from incidents, blamelessly.",

@@ -15,6 +15,7 @@ from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.document import Visibility
 from kintsugi.postmortems.importer import ImportResult, import_paths
 from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.wiring import wire
 
 DOCUMENTS = Path(__file__).resolve().parent / "documents"
 
@@ -45,6 +46,7 @@ def database_is_empty(sessions: sessionmaker[Session]) -> bool:
 
 def load_demo(sessions: sessionmaker[Session]) -> DemoResult:
     """Import the demo post-mortems (again: they update in place) and its people."""
+    wire()  # callable on its own (tests, scripts): the slices react to the import
     result = DemoResult(imported=import_paths(sessions, [DOCUMENTS], SYSTEM, strict=True))
     if not result.imported.ok:
         return result

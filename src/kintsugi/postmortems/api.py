@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from kintsugi.audit import service as audit
 from kintsugi.core.errors import InputError, input_error_from
 from kintsugi.core.limits import MAX_DOCUMENT_CHARS
-from kintsugi.exports import export_with_analysis
 from kintsugi.postmortems import deletion, history, service
 from kintsugi.postmortems.document import (
     ActionItem,
@@ -24,19 +23,12 @@ from kintsugi.postmortems.document import (
     TimelineEvent,
     Visibility,
 )
-from kintsugi.postmortems.export import FORMATS, document_json
+from kintsugi.postmortems.export import document_json
 from kintsugi.postmortems.markdown import parse_markdown
 from kintsugi.postmortems.templates import new_document
 from kintsugi.webkit.deps import CurrentPrincipal, Db, WritingDb
 
 router = APIRouter(prefix="/api/v1/postmortems", tags=["post-mortems"])
-
-EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:"
-MEDIA_TYPES = {
-    "md": "text/markdown; charset=utf-8",
-    "json": "application/json",
-    "html": "text/html",
-}
 
 
 class SectionOut(BaseModel):
@@ -310,23 +302,6 @@ def change_status(id: str, body: StatusIn, db: Db, viewer: CurrentPrincipal) -> 
             warnings=warnings,
         )
         return {**document_json(doc), "warnings": warnings}
-
-
-@router.get("/{id}/export", response_class=Response)
-def export_postmortem(
-    id: str,
-    db: WritingDb,
-    viewer: CurrentPrincipal,
-    format: Annotated[str, Query(pattern="^(md|json|html)$")] = "md",
-) -> Response:
-    """The post-mortem as Markdown, JSON or a standalone HTML page."""
-    with db.begin() as session:
-        doc = service.get_document(session, id, viewer)
-        audit.record(session, viewer, "exported", doc.id, format=format, via="api")
-        text = export_with_analysis(session, doc, format, viewer)
-    assert format in FORMATS
-    headers = {"Content-Security-Policy": EXPORT_CSP} if format == "html" else None
-    return Response(text, media_type=MEDIA_TYPES[format], headers=headers)
 
 
 @router.get("/{id}/versions", response_model=list[VersionOut])

@@ -1,4 +1,4 @@
-"""CLI for documents: new, import, list, show, export, status."""
+"""CLI for documents: new, import, list, show, status, history and the bin."""
 
 from __future__ import annotations
 
@@ -19,17 +19,15 @@ from kintsugi.core.cli_support import (
     JsonOption,
     context,
     err_console,
-    fail,
     handle_errors,
     out_console,
     print_json,
 )
 from kintsugi.core.errors import InputError
-from kintsugi.exports import export_with_analysis
 from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems import deletion, history, service
 from kintsugi.postmortems.document import Severity, Status
-from kintsugi.postmortems.export import FORMATS, SUFFIXES, document_json
+from kintsugi.postmortems.export import document_json
 from kintsugi.postmortems.importer import find_markdown_files, import_paths
 from kintsugi.postmortems.markdown import render_markdown
 from kintsugi.postmortems.templates import TEMPLATES, new_document
@@ -221,38 +219,6 @@ def show(
 
 
 @handle_errors
-def export(
-    id: Annotated[str | None, typer.Argument(help="Post-mortem id; or use --all.")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Export every post-mortem.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="md, json or html.")] = "md",
-    out: Annotated[Path | None, typer.Option("--out", help="Folder to write files into.")] = None,
-    db: DbOption = None,
-) -> None:
-    """Export one post-mortem to stdout, or several into a folder (--out)."""
-    if fmt not in FORMATS:
-        fail(f"--format: unknown format {fmt!r}; one of {', '.join(FORMATS)}", 2)
-    if bool(id) == all_:
-        fail("give either a post-mortem ID or --all", 2)
-    if all_ and out is None:
-        fail("--all needs --out DIR", 2)
-    ctx = context(db)
-    with ctx.transaction() as session:
-        ids = [id] if id else [s.id for s in service.list_documents(session, SYSTEM)]
-        docs = [service.get_document(session, i, SYSTEM) for i in ids]
-        texts = [export_with_analysis(session, doc, fmt, SYSTEM) for doc in docs]
-        for doc in docs:
-            audit.record(session, SYSTEM, "exported", doc.id, format=fmt, via="cli")
-    if out is None:
-        sys.stdout.write(texts[0])
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    for doc, text in zip(docs, texts, strict=True):
-        assert doc.id is not None
-        (out / f"{doc.id}{SUFFIXES[fmt]}").write_text(text, encoding="utf-8")
-    err_console.print(f"exported {len(docs)} post-mortem(s) to {out}")
-
-
-@handle_errors
 def status(
     id: Annotated[str, typer.Argument(help="Post-mortem id.")],
     to: Annotated[str, typer.Argument(help="draft, in_review or published.")],
@@ -358,7 +324,6 @@ def register(app: typer.Typer) -> None:
     app.command("import")(import_)
     app.command("list")(list_)
     app.command("show")(show)
-    app.command("export")(export)
     app.command("status")(status)
     app.command("history")(history_)
     app.command("delete")(delete)

@@ -9,10 +9,14 @@ The one exception is history: documents the local operator stores (the command l
 runs with the operator's authority over the database) and Markdown an admin imports keep the
 status and the ``published_at`` they state, as the record of a review done elsewhere; each
 such publication is written to the audit log.
+
+The linter and the quality checklist belong to slices above this one; the gate calls them
+through ``checks``, where the composition root installs them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,15 +30,16 @@ from kintsugi.core.types import utcnow
 from kintsugi.people import service as people
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal, Role
+from kintsugi.postmortems import checks
 from kintsugi.postmortems.document import STATUS_TRANSITIONS, Document, Status
 
 
 class PublishBlockedError(InputError):
     """Publishing refused: the text has blameful language and no reviewer override."""
 
-    def __init__(self, message: str, findings: list[Any]) -> None:
+    def __init__(self, message: str, findings: Sequence[Any]) -> None:
         super().__init__(message, field="status")
-        self.findings = findings
+        self.findings = list(findings)
 
 
 def roster(session: Session) -> list[str]:
@@ -100,15 +105,13 @@ def _publish_gate(
     override_reason: str | None,
     warnings: list[str] | None,
 ) -> str:
-    from kintsugi.language.linter import blocking_findings
-    from kintsugi.metrics.checklist import current_text, publish_warning
-
+    lint, checklist = checks.lint_check(), checks.checklist_check()
     note = ""
     # the words people read now: items as tracked, the analysis's own text
-    text = current_text(session, pk, doc)[0]
+    text = checklist.text(session, pk, doc)
     seconds = Settings().lint_seconds
     try:
-        findings = blocking_findings(text, roster(session), deadline=Deadline(seconds))
+        findings = lint(text, roster(session), deadline=Deadline(seconds))
     except OutOfTimeError:
         # never published unchecked: a gate that could not finish refuses
         raise PublishBlockedError(
@@ -138,7 +141,7 @@ def _publish_gate(
             },
         }
         note += f" (language findings overridden by {actor.username}: {reason})"
-    warning = publish_warning(session, pk, doc, lint_findings=len(findings))
+    warning = checklist.warning(session, pk, doc, lint_findings=len(findings))
     if warning is not None:
         note += f" (warning: {warning.split(';')[0]})"
         if warnings is not None:

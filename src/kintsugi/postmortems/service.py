@@ -8,45 +8,44 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
-    Integer,
     Select,
     String,
     bindparam,
     delete,
     func,
     insert,
-    literal,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from kintsugi.actions import service as actions
 from kintsugi.audit import service as audit
 from kintsugi.core.db import Base
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError
+from kintsugi.core.events import bus
 from kintsugi.core.types import utcnow
-from kintsugi.library import index as library_index
 from kintsugi.people import service as people
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal, Role
-from kintsugi.postmortems import publishing
+from kintsugi.postmortems import parts, publishing
 from kintsugi.postmortems.access import Shape, visibility_shape, visible_to, visible_with
 from kintsugi.postmortems.document import (
-    ActionItem,
     Document,
-    Section,
     Status,
-    TimelineEvent,
     Visibility,
+)
+from kintsugi.postmortems.events import (
+    PostmortemPublished,
+    PostmortemSaved,
+    PostmortemsImported,
+    PostmortemStatusChanged,
 )
 
 # kept here for the callers that import them from the service
@@ -58,17 +57,19 @@ from kintsugi.postmortems.listing import list_documents as list_documents
 from kintsugi.postmortems.listing import tags_and_services as tags_and_services
 from kintsugi.postmortems.models import (
     AccessGrantRow,
-    AuthorRow,
     PostmortemRow,
-    SectionRow,
-    ServiceRow,
-    TagRow,
     VersionRow,
 )
 from kintsugi.postmortems.publishing import PublishBlockedError as PublishBlockedError
 from kintsugi.postmortems.publishing import roster as roster
 from kintsugi.postmortems.sizes import check_sizes
-from kintsugi.timeline import store as timeline
+from kintsugi.postmortems.stored import CHILD_TABLES, Before, Children
+from kintsugi.postmortems.stored import child_rows as _child_rows
+from kintsugi.postmortems.stored import document_of as _document_of
+from kintsugi.postmortems.stored import insert_rows as _insert
+from kintsugi.postmortems.stored import same_children as _same_children
+from kintsugi.postmortems.stored import stored_children as _stored_children
+from kintsugi.postmortems.stored import stored_document as _stored
 
 MAX_ID_LENGTH = 80
 
@@ -339,10 +340,10 @@ def create_documents(
         publishing.audit_history(session, actor, doc.id, doc, None, None, row["published_at"])
     for table, table_rows in children.items():
         _insert(session, table, table_rows)
-    events = timeline.insert_document_events(
+    events = parts.timeline_store().insert_document_events(
         session, list(zip(pks, (d.timeline for d in docs), strict=True))
     )
-    items = actions.insert_document_items(
+    items = parts.action_item_store().insert_document_items(
         session, list(zip(pks, (d.action_items for d in docs), strict=True))
     )
     stored = [
@@ -372,7 +373,9 @@ def create_documents(
             for pk, doc in zip(pks, stored, strict=True)
         ],
     )
-    library_index.reindex_documents(session, list(zip(pks, stored, strict=True)))
+    bus.publish(session, PostmortemsImported(list(zip(pks, stored, strict=True))))
+    for pk, doc in zip(pks, stored, strict=True):
+        _announce_status(session, pk, doc, None)
     return stored
 
 
@@ -447,9 +450,6 @@ def _check_version(
             f"post-mortem {row.id!r} changed since version {base_version} (now {row.version})",
             current=current or _document_of(session, row),
         )
-
-
-CHILD_TABLES = (TagRow, ServiceRow, AuthorRow, SectionRow, AccessGrantRow)
 
 
 def _write(
@@ -546,11 +546,13 @@ def _write(
     if before is not None and doc.timeline == before.timeline:
         events = before.timeline  # what is stored: nothing to reconcile
     else:
-        events = timeline.replace_document_events(session, pk, doc.timeline, is_new=is_new)
+        events = parts.timeline_store().replace_document_events(
+            session, pk, doc.timeline, is_new=is_new
+        )
     if before is not None and doc.action_items == before.action_items:
         items = before.action_items
     else:
-        items = actions.sync_document_items(
+        items = parts.action_item_store().sync_document_items(
             session, pk, doc.action_items, keep_changes_after=items_since
         )
     published_at = row.published_at if doc.status == Status.PUBLISHED else None
@@ -580,67 +582,26 @@ def _write(
             }
         ],
     )
-    library_index.reindex_document(session, pk, stored)
+    _announce(session, pk, stored, current, is_new)
     return stored
 
 
-def _child_rows(
-    pk: int, doc: Document, grant_ids: Sequence[int]
-) -> dict[type[Base], list[dict[str, Any]]]:
-    """The rows of a document's tags, services, authors, sections and access grants."""
-    return {
-        TagRow: [{"postmortem_pk": pk, "tag": t} for t in _unique(doc.tags)],
-        ServiceRow: [{"postmortem_pk": pk, "service": s} for s in _unique(doc.services)],
-        AuthorRow: [
-            {"postmortem_pk": pk, "position": i, "name": a} for i, a in enumerate(doc.authors)
-        ],
-        SectionRow: [
-            {
-                "postmortem_pk": pk,
-                "position": i,
-                "key": s.key,
-                "heading": s.heading,
-                "level": s.level,
-                "markdown": s.markdown,
-            }
-            for i, s in enumerate(doc.sections)
-        ],
-        AccessGrantRow: [{"postmortem_pk": pk, "user_id": u} for u in grant_ids],
-    }
+def _announce(
+    session: Session, pk: int, stored: Document, before: Status | None, created: bool
+) -> None:
+    """Tell the slices that subscribe what this save did (in this transaction)."""
+    assert stored.id is not None
+    bus.publish(session, PostmortemSaved(pk, stored.id, stored, created))
+    _announce_status(session, pk, stored, before)
 
 
-Children = dict[type[Base], list[Any]]
-"""What a document's child tables hold, in the form ``_same_children`` compares."""
-
-
-def _stored_children(session: Session, pk: int) -> Children:
-    """What the child tables hold for ``pk``."""
-    return _children(_labels(session, pk), session.execute(_SECTIONS_OF, {"pk": pk}))
-
-
-def _children(labels: dict[str, list[Any]], sections: Iterable[Any]) -> Children:
-    return {
-        TagRow: labels["tag"],
-        ServiceRow: labels["service"],
-        AuthorRow: labels["author"],
-        AccessGrantRow: labels["grant"],
-        SectionRow: [tuple(r) for r in sections],
-    }
-
-
-def _same_children(table: type[Base], stored: list[Any], rows: list[dict[str, Any]]) -> bool:
-    """Whether the new ``rows`` of ``table`` say what is ``stored`` already."""
-    if table is SectionRow:
-        return stored == [(r["key"], r["heading"], r["level"], r["markdown"]) for r in rows]
-    if table is AuthorRow:
-        return stored == [r["name"] for r in rows]
-    column = {TagRow: "tag", ServiceRow: "service", AccessGrantRow: "user_id"}[table]
-    return sorted(stored) == sorted(r[column] for r in rows)
-
-
-def _insert(session: Session, table: type[Base], rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(table), rows)
+def _announce_status(session: Session, pk: int, stored: Document, before: Status | None) -> None:
+    assert stored.id is not None
+    if stored.status == before:
+        return
+    bus.publish(session, PostmortemStatusChanged(pk, stored.id, before, stored.status))
+    if stored.status == Status.PUBLISHED:
+        bus.publish(session, PostmortemPublished(pk, stored.id, stored.published_at))
 
 
 def _apply_access(
@@ -690,103 +651,3 @@ def _apply_access(
             session, actor, "access_revoked", row.id, users=sorted(names[i] for i in removed)
         )
     return grant_ids
-
-
-def _unique(values: Sequence[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for value in values:
-        value = value.strip()
-        if value:
-            seen.setdefault(value, None)
-    return list(seen)
-
-
-# ----------------------------------------------------------------------------- mapping
-
-
-_LABELS = ("tag", "service", "author", "grant")
-
-
-def _labels_statement() -> Select[str, str, int]:
-    """Tags, services, authors and access grants of post-mortem ``:pk``, in one round trip."""
-    pk = bindparam("pk", type_=Integer)
-    parts = union_all(
-        select(literal("tag"), TagRow.tag, literal(0)).where(TagRow.postmortem_pk == pk),
-        select(literal("service"), ServiceRow.service, literal(0)).where(
-            ServiceRow.postmortem_pk == pk
-        ),
-        select(literal("author"), AuthorRow.name, AuthorRow.position).where(
-            AuthorRow.postmortem_pk == pk
-        ),
-        select(literal("grant"), literal(""), AccessGrantRow.user_id).where(
-            AccessGrantRow.postmortem_pk == pk
-        ),
-    ).subquery()
-    return select(parts.c[0], parts.c[1], parts.c[2]).order_by(parts.c[0], parts.c[2], parts.c[1])
-
-
-# built once: a statement built per call costs more to key for the statement cache than to run
-_LABELS_OF = _labels_statement()
-_SECTIONS_OF = (
-    select(SectionRow.key, SectionRow.heading, SectionRow.level, SectionRow.markdown)
-    .where(SectionRow.postmortem_pk == bindparam("pk", type_=Integer))
-    .order_by(SectionRow.position)
-)
-
-
-def _labels(session: Session, pk: int) -> dict[str, list[Any]]:
-    """Tags, services and authors (text) and access grants (user ids) of post-mortem ``pk``."""
-    labels: dict[str, list[Any]] = {name: [] for name in _LABELS}
-    for part, text, number in session.execute(_LABELS_OF, {"pk": pk}):
-        labels[part].append(number if part == "grant" else text)
-    return labels
-
-
-def _document_of(session: Session, head: Any) -> Document:
-    """The document whose ``postmortems`` columns are ``head`` (a row or a PostmortemRow)."""
-    return _stored(session, head)[0]
-
-
-class Before(NamedTuple):
-    """What is stored for a document, read earlier in the transaction that writes it."""
-
-    children: Children
-    timeline: list[TimelineEvent]
-    action_items: list[ActionItem]
-
-
-def _stored(session: Session, head: Any) -> tuple[Document, Children]:
-    """``_document_of`` and, from the same reads, what its child tables hold."""
-    pk = head.pk
-    labels = _labels(session, pk)
-    sections = session.execute(_SECTIONS_OF, {"pk": pk}).all()
-    document = Document.model_validate(
-        {
-            "id": head.id,
-            "title": head.title,
-            "kind": head.kind,
-            "status": head.status,
-            "severity": head.severity,
-            "started_at": head.started_at,
-            "detected_at": head.detected_at,
-            "resolved_at": head.resolved_at,
-            # a document taken back to review keeps its row's time, but is not published now
-            "published_at": head.published_at if head.status == Status.PUBLISHED else None,
-            "timezone": head.timezone,
-            "tags": labels["tag"],
-            "services": labels["service"],
-            "authors": labels["author"],
-            "sections": [
-                Section(key=key, heading=heading, level=level, markdown=markdown)
-                for key, heading, level, markdown in sections
-            ],
-            "timeline": timeline.load_events(session, pk),
-            "action_items": actions.load_items(session, pk),
-            "visibility": head.visibility,
-            "team": people.team_name(session, head.team_id),
-            "access": sorted(people.usernames_by_id(session, labels["grant"]).values()),
-            "extra": dict(head.extra or {}),
-            "version": head.version,
-        }
-    )
-    return document, _children(labels, sections)

@@ -36,6 +36,7 @@ from kintsugi.webkit.auth import (
 from kintsugi.webkit.limits import RequestBodyLimits, send_retry_after
 from kintsugi.webkit.messages import error_title, field_label, human_message
 from kintsugi.webkit.templating import templates
+from kintsugi.wiring import wire
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ ROUTERS = (
     "kintsugi.web.health",
     "kintsugi.web.login",
     "kintsugi.postmortems.api",
+    "kintsugi.exports.api",
     "kintsugi.timeline.api",
     "kintsugi.timeline.pages",
     "kintsugi.actions.api",
@@ -110,6 +112,7 @@ def create_app(settings: Settings, *, preload_library: bool = False) -> FastAPI:
     ``preload_library``: as it starts, load the library's in-memory columns in the background
     (server processes), so that the first search after a start does not wait for them.
     """
+    wire()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
