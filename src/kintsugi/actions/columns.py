@@ -21,26 +21,20 @@ class ActionItemColumns:
     """The action items table and the columns other slices read."""
 
     table: FromClause
-    id: InstrumentedAttribute[int]
     postmortem_pk: InstrumentedAttribute[int]
     title: InstrumentedAttribute[str]
     kind: InstrumentedAttribute[str | None]
     status: InstrumentedAttribute[str]
-    owner: InstrumentedAttribute[str | None]
-    priority: InstrumentedAttribute[str | None]
     due: InstrumentedAttribute[date | None]
     completed_at: InstrumentedAttribute[datetime | None]
 
 
 ACTION_ITEM = ActionItemColumns(
     table=ActionItemRow.__table__,
-    id=ActionItemRow.id,
     postmortem_pk=ActionItemRow.postmortem_pk,
     title=ActionItemRow.title,
     kind=ActionItemRow.kind,
     status=ActionItemRow.status,
-    owner=ActionItemRow.owner,
-    priority=ActionItemRow.priority,
     due=ActionItemRow.due,
     completed_at=ActionItemRow.completed_at,
 )

@@ -43,7 +43,6 @@ class PostmortemColumns:
     created_at: InstrumentedAttribute[datetime]
     updated_at: InstrumentedAttribute[datetime]
     published_at: InstrumentedAttribute[datetime | None]
-    deleted_at: InstrumentedAttribute[datetime | None]
     version: InstrumentedAttribute[int]
 
 
@@ -73,7 +72,6 @@ POSTMORTEM = PostmortemColumns(
     created_at=PostmortemRow.created_at,
     updated_at=PostmortemRow.updated_at,
     published_at=PostmortemRow.published_at,
-    deleted_at=PostmortemRow.deleted_at,
     version=PostmortemRow.version,
 )
 TAGS = LabelColumns(table=TagRow.__table__, postmortem_pk=TagRow.postmortem_pk, value=TagRow.tag)
