@@ -16,8 +16,7 @@ from kintsugi.library.search import SearchFilters
 from kintsugi.people import service as people
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visible_to
-from kintsugi.postmortems.models import PostmortemRow, ServiceRow, TagRow
-from kintsugi.rca.models import CauseCategoryRow
+from kintsugi.postmortems.models import CauseCategoryRow, PostmortemRow, ServiceRow, TagRow
 
 Expected = tuple[int, dict[str, dict[str, int]], list[str]]
 

@@ -24,8 +24,8 @@ from kintsugi.actions.report import NO_PRIORITY, Counts, build_report
 from kintsugi.notify.base import Message
 from kintsugi.people.principal import SYSTEM
 from kintsugi.postmortems.access import visible_to
+from kintsugi.postmortems.columns import POSTMORTEM
 from kintsugi.postmortems.document import ActionItemStatus, Priority
-from kintsugi.postmortems.models import PostmortemRow
 
 PRIORITY_KEYS = [*(p.value for p in Priority), NO_PRIORITY]
 
@@ -82,7 +82,7 @@ def build_digest(
     report = build_report(session, SYSTEM, today=today, overdue_limit=0)
     listable = visible_to(SYSTEM)
     if not include_restricted:
-        listable = listable & (PostmortemRow.visibility == "organisation")
+        listable = listable & (POSTMORTEM.visibility == "organisation")
     overdue: dict[str, list[ItemLine]] = {}
     counts: dict[str, int] = {}
     for key in PRIORITY_KEYS:
@@ -94,8 +94,8 @@ def build_digest(
         counts[key] = report.by_priority[key].overdue
         overdue[key] = _lines(
             session,
-            select(ActionItemRow, PostmortemRow.id, PostmortemRow.title)
-            .join(PostmortemRow, PostmortemRow.pk == ActionItemRow.postmortem_pk)
+            select(ActionItemRow, POSTMORTEM.id, POSTMORTEM.title)
+            .join(POSTMORTEM.table, POSTMORTEM.pk == ActionItemRow.postmortem_pk)
             .where(listable, overdue_condition(today), priority)
             .order_by(ActionItemRow.due, ActionItemRow.id)
             .limit(limit),
@@ -107,8 +107,8 @@ def build_digest(
     )
     completed = _lines(
         session,
-        select(ActionItemRow, PostmortemRow.id, PostmortemRow.title)
-        .join(PostmortemRow, PostmortemRow.pk == ActionItemRow.postmortem_pk)
+        select(ActionItemRow, POSTMORTEM.id, POSTMORTEM.title)
+        .join(POSTMORTEM.table, POSTMORTEM.pk == ActionItemRow.postmortem_pk)
         .where(listable, completed_recently)
         .order_by(ActionItemRow.completed_at.desc(), ActionItemRow.id)
         .limit(limit),
@@ -147,7 +147,7 @@ def _lines(session: Session, query: Any) -> list[ItemLine]:
 def _count(session: Session, *conditions: Any) -> int:
     query = (
         select(func.count(ActionItemRow.id))
-        .join(PostmortemRow, PostmortemRow.pk == ActionItemRow.postmortem_pk)
+        .join(POSTMORTEM.table, POSTMORTEM.pk == ActionItemRow.postmortem_pk)
         .where(*conditions)
     )
     return int(session.scalar(query) or 0)

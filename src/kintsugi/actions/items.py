@@ -24,8 +24,8 @@ from kintsugi.core.types import utcnow
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visible_to
+from kintsugi.postmortems.columns import POSTMORTEM
 from kintsugi.postmortems.document import ActionItemKind, ActionItemStatus, Priority
-from kintsugi.postmortems.models import PostmortemRow
 
 OPEN_STATUSES = (ActionItemStatus.OPEN.value, ActionItemStatus.IN_PROGRESS.value)
 MAX_TITLE = 2000
@@ -157,8 +157,8 @@ def overdue_condition(today: date) -> ColumnElement[bool]:
 
 def _base_query(viewer: Principal) -> Select[ActionItemRow, str, str, TrackerLinkRow]:
     return (
-        select(ActionItemRow, PostmortemRow.id, PostmortemRow.title, TrackerLinkRow)
-        .join(PostmortemRow, PostmortemRow.pk == ActionItemRow.postmortem_pk)
+        select(ActionItemRow, POSTMORTEM.id, POSTMORTEM.title, TrackerLinkRow)
+        .join(POSTMORTEM.table, POSTMORTEM.pk == ActionItemRow.postmortem_pk)
         .outerjoin(TrackerLinkRow, TrackerLinkRow.item_id == ActionItemRow.id)
         .where(visible_to(viewer))
     )
@@ -187,7 +187,7 @@ def filter_conditions(
     if filters.overdue:
         conditions.append(overdue_condition(today))
     if filters.postmortem:
-        conditions.append(PostmortemRow.id == filters.postmortem)
+        conditions.append(POSTMORTEM.id == filters.postmortem)
     return conditions
 
 
@@ -233,7 +233,7 @@ def count_items(
     today = today or today_utc()
     query = (
         select(func.count(ActionItemRow.id))
-        .join(PostmortemRow, PostmortemRow.pk == ActionItemRow.postmortem_pk)
+        .join(POSTMORTEM.table, POSTMORTEM.pk == ActionItemRow.postmortem_pk)
         .where(visible_to(viewer), *filter_conditions(session, filters, today))
     )
     return int(session.scalar(query) or 0)
@@ -276,7 +276,7 @@ def _require_editor(actor: Principal) -> None:
 def _visible_row(session: Session, item_id: int, viewer: Principal) -> ActionItemRow:
     row = session.scalars(
         select(ActionItemRow)
-        .join(PostmortemRow, PostmortemRow.pk == ActionItemRow.postmortem_pk)
+        .join(POSTMORTEM.table, POSTMORTEM.pk == ActionItemRow.postmortem_pk)
         .where(ActionItemRow.id == item_id, visible_to(viewer))
     ).one_or_none()
     if row is None:

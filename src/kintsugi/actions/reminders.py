@@ -18,7 +18,7 @@ from kintsugi.actions.messages import ItemLine
 from kintsugi.actions.models import ActionItemHistoryRow, ActionItemRow
 from kintsugi.people.principal import SYSTEM
 from kintsugi.postmortems.access import visible_to
-from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.columns import POSTMORTEM
 
 DUE_SOON = "due_soon"
 OVERDUE = "overdue"
@@ -53,16 +53,16 @@ def pending_assignments(session: Session, since: datetime, limit: int = 500) -> 
     """Assignments recorded since ``since`` whose owner has not been told yet, oldest first."""
     history = ActionItemHistoryRow
     rows = session.execute(
-        select(history.id, history.new_owner, ActionItemRow, PostmortemRow.id, PostmortemRow.title)
+        select(history.id, history.new_owner, ActionItemRow, POSTMORTEM.id, POSTMORTEM.title)
         .join(ActionItemRow, ActionItemRow.id == history.item_id)
-        .join(PostmortemRow, PostmortemRow.pk == ActionItemRow.postmortem_pk)
+        .join(POSTMORTEM.table, POSTMORTEM.pk == ActionItemRow.postmortem_pk)
         .where(
             history.new_owner.is_not(None),
             history.notified_at.is_(None),
             history.at >= since,
             visible_to(SYSTEM),
         )
-        .add_columns(PostmortemRow.visibility)
+        .add_columns(POSTMORTEM.visibility)
         .order_by(history.at, history.id)
         .limit(limit)
     ).all()
@@ -131,8 +131,8 @@ def due_reminders(
     if not conditions:
         return []
     rows = session.execute(
-        select(ActionItemRow, PostmortemRow.id, PostmortemRow.title, PostmortemRow.visibility)
-        .join(PostmortemRow, PostmortemRow.pk == ActionItemRow.postmortem_pk)
+        select(ActionItemRow, POSTMORTEM.id, POSTMORTEM.title, POSTMORTEM.visibility)
+        .join(POSTMORTEM.table, POSTMORTEM.pk == ActionItemRow.postmortem_pk)
         .where(
             visible_to(SYSTEM),
             ActionItemRow.status.in_(OPEN_STATUSES),

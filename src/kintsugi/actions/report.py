@@ -26,8 +26,8 @@ from kintsugi.actions.models import ActionItemRow
 from kintsugi.core.sqlfuncs import utc_date
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visible_to
+from kintsugi.postmortems.columns import POSTMORTEM
 from kintsugi.postmortems.document import ActionItemStatus, Priority
-from kintsugi.postmortems.models import PostmortemRow
 
 NO_PRIORITY = "none"
 UNASSIGNED = "(unassigned)"
@@ -136,7 +136,7 @@ def grouped_counts_query(today: date, viewer: Principal) -> Any:
             count_if(completed_with_due),
             count_if(on_time),
         )
-        .join(PostmortemRow, PostmortemRow.pk == item.postmortem_pk)
+        .join(POSTMORTEM.table, POSTMORTEM.pk == item.postmortem_pk)
         .where(visible_to(viewer))
         .group_by(item.priority, item.owner, item.owner_kind)
     )
@@ -196,7 +196,7 @@ def oldest_overdue(session: Session, viewer: Principal, today: date, limit: int)
             (due or today, item_id)
             for item_id, due in session.execute(
                 select(ActionItemRow.id, ActionItemRow.due)
-                .join(PostmortemRow, PostmortemRow.pk == ActionItemRow.postmortem_pk)
+                .join(POSTMORTEM.table, POSTMORTEM.pk == ActionItemRow.postmortem_pk)
                 .where(
                     visible_to(viewer),
                     ActionItemRow.status == status,

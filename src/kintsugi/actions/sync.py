@@ -39,8 +39,8 @@ from kintsugi.core.types import utcnow
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.access import visible_to
+from kintsugi.postmortems.columns import POSTMORTEM
 from kintsugi.postmortems.document import ActionItemStatus
-from kintsugi.postmortems.models import PostmortemRow
 
 TRACKERS = ("github", "jira")
 SYNC_ACTOR = Principal(user_id=None, username="tracker-sync", role=Role.ADMIN, is_system=True)
@@ -205,7 +205,7 @@ def sync_items(
         rows = session.execute(
             select(TrackerLinkRow, ActionItemRow.status, ActionItemRow.version)
             .join(ActionItemRow, ActionItemRow.id == TrackerLinkRow.item_id)
-            .join(PostmortemRow, PostmortemRow.pk == ActionItemRow.postmortem_pk)
+            .join(POSTMORTEM.table, POSTMORTEM.pk == ActionItemRow.postmortem_pk)
             .where(visible_to(viewer))
             .order_by(TrackerLinkRow.tracker, TrackerLinkRow.project, TrackerLinkRow.item_id)
         ).all()

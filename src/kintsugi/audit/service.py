@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kintsugi.audit.models import AuditEvent
-from kintsugi.people.principal import Principal
 
 ACTIONS = (
     "sign_in",
@@ -38,9 +37,16 @@ ACTIONS = (
 )
 
 
+class Actor(Protocol):
+    """Who acted, as the audit log names them (a ``people.principal.Principal``)."""
+
+    @property
+    def username(self) -> str: ...
+
+
 def record(
     session: Session,
-    actor: Principal | str,
+    actor: Actor | str,
     action: str,
     target: str | None = None,
     *,

@@ -7,14 +7,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.types import utcnow
 from kintsugi.handbook import recognition, training
 from kintsugi.meetings import live
-from kintsugi.meetings.models import MeetingRow
-from kintsugi.meetings.service import PlanRequest, plan_meeting, schedule_review
+from kintsugi.meetings.service import PlanRequest, meetings_exist, plan_meeting, schedule_review
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems import service as postmortems
@@ -33,7 +31,7 @@ NOTES: tuple[tuple[str, str], ...] = (
 def load_demo_learning(sessions: sessionmaker[Session]) -> None:
     """Add the demo's meetings, training and recognition (once: nothing when meetings exist)."""
     with sessions() as session:
-        if session.scalar(select(func.count(MeetingRow.id))):
+        if meetings_exist(session):
             return
     with sessions.begin() as session:
         maja = _principal(session, FACILITATOR)

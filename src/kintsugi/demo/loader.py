@@ -6,7 +6,6 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.people import service as people
@@ -14,7 +13,7 @@ from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.document import Visibility
 from kintsugi.postmortems.importer import ImportResult, import_paths
-from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.lookups import any_stored
 from kintsugi.wiring import wire
 
 DOCUMENTS = Path(__file__).resolve().parent / "documents"
@@ -41,7 +40,7 @@ class DemoResult:
 def database_is_empty(sessions: sessionmaker[Session]) -> bool:
     """True when no post-mortem has been stored yet."""
     with sessions() as session:
-        return not session.scalar(select(func.count(PostmortemRow.pk)))
+        return not any_stored(session)
 
 
 def load_demo(sessions: sessionmaker[Session]) -> DemoResult:

@@ -21,7 +21,7 @@ from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.access import visible_to
-from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.columns import POSTMORTEM
 
 MAX_MESSAGE = 2000
 
@@ -136,8 +136,8 @@ def list_recognitions(
 ) -> list[Recognition]:
     """Recognitions the viewer may see, newest first."""
     query = (
-        select(RecognitionRow, PostmortemRow.id, PostmortemRow.title)
-        .outerjoin(PostmortemRow, PostmortemRow.pk == RecognitionRow.postmortem_pk)
+        select(RecognitionRow, POSTMORTEM.id, POSTMORTEM.title)
+        .outerjoin(POSTMORTEM.table, POSTMORTEM.pk == RecognitionRow.postmortem_pk)
         .where(_visible(viewer))
         .order_by(RecognitionRow.created_at.desc(), RecognitionRow.id.desc())
     )

@@ -25,8 +25,8 @@ from kintsugi.notify.channels import BROADCAST
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.access import visible_to
+from kintsugi.postmortems.columns import POSTMORTEM
 from kintsugi.postmortems.document import Document, Status
-from kintsugi.postmortems.models import PostmortemRow
 from kintsugi.postmortems.readers import reader_emails
 
 EVERYONE = Principal(user_id=0, username="everyone", role=Role.VIEWER)
@@ -131,14 +131,14 @@ def published_between(
 ) -> list[Published]:
     """Documents published in ``[since, until)`` that ``viewer`` may see, oldest first."""
     rows = session.execute(
-        select(PostmortemRow.id, PostmortemRow.published_at)
+        select(POSTMORTEM.id, POSTMORTEM.published_at)
         .where(
             visible_to(viewer),
-            PostmortemRow.status == Status.PUBLISHED.value,
-            PostmortemRow.published_at >= since,
-            PostmortemRow.published_at < until,
+            POSTMORTEM.status == Status.PUBLISHED.value,
+            POSTMORTEM.published_at >= since,
+            POSTMORTEM.published_at < until,
         )
-        .order_by(PostmortemRow.published_at, PostmortemRow.id)
+        .order_by(POSTMORTEM.published_at, POSTMORTEM.id)
     ).all()
     return [
         describe(postmortems.get_document(session, doc_id, viewer), published_at)

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from kintsugi.core.errors import InputError, PermissionDeniedError
 from kintsugi.core.types import utcnow
 from kintsugi.handbook.models import TrainingResultRow
-from kintsugi.people.models import User
 from kintsugi.people.principal import Principal, Role
+from kintsugi.people.service import usernames_by_id
+from kintsugi.people.users import active_usernames_by_id, ids_by_username
 
 KINDS = ("choice", "scenario")
 SOURCE = "kintsugi/handbook/training.yaml"
@@ -233,33 +234,33 @@ def submit(
 
 def results(session: Session, viewer: Principal, *, username: str | None = None) -> list[Result]:
     """Attempts, newest first: a person's own, or anyone's for facilitators and admins."""
-    query = (
-        select(User.username, TrainingResultRow)
-        .join(User, User.id == TrainingResultRow.user_id)
-        .order_by(TrainingResultRow.completed_at.desc(), TrainingResultRow.id.desc())
+    query = select(TrainingResultRow).order_by(
+        TrainingResultRow.completed_at.desc(), TrainingResultRow.id.desc()
     )
     if not viewer.has_role(Role.FACILITATOR):
         if username is not None and username != viewer.username:
             raise PermissionDeniedError("you can see only your own self-check results")
         query = query.where(TrainingResultRow.user_id == viewer.user_id)
     elif username is not None:
-        query = query.where(User.username == username)
+        user_id = ids_by_username(session, [username]).get(username)
+        if user_id is None:
+            return []
+        query = query.where(TrainingResultRow.user_id == user_id)
+    rows = list(session.scalars(query))
+    names = usernames_by_id(session, {row.user_id for row in rows})
     return [
-        Result(name, row.score, row.total, row.passed, row.completed_at)
-        for name, row in session.execute(query)
+        Result(names[row.user_id], row.score, row.total, row.passed, row.completed_at)
+        for row in rows
+        if row.user_id in names
     ]
 
 
 def trained_facilitators(session: Session) -> list[str]:
     """Usernames of active people who have passed the self-check, alphabetically."""
-    rows = session.scalars(
-        select(User.username)
-        .join(TrainingResultRow, TrainingResultRow.user_id == User.id)
-        .where(TrainingResultRow.passed.is_(True), User.is_active.is_(True))
-        .distinct()
-        .order_by(User.username)
+    passed = session.scalars(
+        select(TrainingResultRow.user_id).where(TrainingResultRow.passed.is_(True)).distinct()
     )
-    return list(rows)
+    return sorted(active_usernames_by_id(session, passed).values())
 
 
 def completions_by_month(

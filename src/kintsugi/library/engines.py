@@ -39,7 +39,7 @@ from kintsugi.library.ddl import FTS_TABLE, TEXT_CONFIG
 from kintsugi.library.models import LibraryDocumentRow
 from kintsugi.library.query import Node, Not, Term, to_fts5, to_tsquery
 from kintsugi.library.text import MARK_END, MARK_START
-from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.columns import POSTMORTEM
 
 AnySelect = Select[*tuple[Any, ...]]
 SNIPPET_TOKENS = 24
@@ -99,7 +99,7 @@ def _plain_join(join: _IndexFirst, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 def _index_first(index: FromClause, key: ColumnElement[int]) -> _IndexFirst:
-    return _IndexFirst(index, PostmortemRow.__table__, PostmortemRow.pk == key)
+    return _IndexFirst(index, POSTMORTEM.table, POSTMORTEM.pk == key)
 
 
 def _pairs(session: Session, query: AnySelect) -> Sequence[tuple[int, float]]:
@@ -115,7 +115,7 @@ def _narrowed(
 ) -> AnySelect:
     query = query.where(*conditions)
     if only is not None:
-        query = query.where(PostmortemRow.pk.in_(sorted(only)))
+        query = query.where(POSTMORTEM.pk.in_(sorted(only)))
     return query
 
 
@@ -142,7 +142,7 @@ class _Scored:
 
     def best(self, conditions: Sequence[ColumnElement[bool]], limit: int) -> AnySelect:
         ordered = self._scored(conditions).order_by(
-            literal_column("score").desc(), PostmortemRow.pk.desc()
+            literal_column("score").desc(), POSTMORTEM.pk.desc()
         )
         return ordered.limit(limit)
 
@@ -159,7 +159,7 @@ class Fts5(_Scored):
 
     def _scored(self, conditions: Sequence[ColumnElement[bool]]) -> AnySelect:
         score = -func.bm25(_FTS5_NAME, TITLE_WEIGHT, SUMMARY_WEIGHT, KEYWORDS_WEIGHT, BODY_WEIGHT)
-        query = select(PostmortemRow.pk, score.label("score"))
+        query = select(POSTMORTEM.pk, score.label("score"))
         query = query.select_from(_index_first(_FTS5, _FTS5.c.rowid))
         return query.where(self._match(), *conditions)
 
@@ -215,7 +215,7 @@ class Postgres(_Scored):
     def _scored(self, conditions: Sequence[ColumnElement[bool]]) -> AnySelect:
         tsquery = self._tsquery()
         score = func.ts_rank_cd(_TSV.c.document, tsquery, 1)
-        query = select(PostmortemRow.pk, score.label("score"))
+        query = select(POSTMORTEM.pk, score.label("score"))
         query = query.select_from(_index_first(_TSV, _TSV.c.postmortem_pk))
         return query.where(_TSV.c.document.op("@@")(tsquery), *conditions)
 

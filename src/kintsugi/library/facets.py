@@ -33,9 +33,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.sqlfuncs import epoch
 from kintsugi.core.types import utcnow
+from kintsugi.postmortems.columns import CAUSES, POSTMORTEM, SERVICES, TAGS
 from kintsugi.postmortems.document import Severity, Status
-from kintsugi.postmortems.models import PostmortemRow, ServiceRow, TagRow
-from kintsugi.rca.models import CauseCategoryRow
 
 MARGIN = timedelta(minutes=2)
 """Longer than any transaction that writes post-mortems runs (and than clocks drift apart)."""
@@ -101,7 +100,7 @@ class FacetColumns:
             signature = self._signature(session, self.floor)
             if signature == self.signature and now - MARGIN < self.floor + STEP:
                 return
-            r = PostmortemRow
+            r = POSTMORTEM
             recent = _rows(
                 session,
                 select(r.pk, epoch(r.updated_at), r.version).where(r.updated_at >= self.floor),
@@ -130,7 +129,7 @@ class FacetColumns:
         return frozenset().union(*(pks for g, pks in self.changes if g > generation))
 
     def _signature(self, session: Session, floor: datetime) -> tuple[Any, ...]:
-        r = PostmortemRow
+        r = POSTMORTEM
         total = func.sum(epoch(r.updated_at))
         row = session.execute(
             select(func.count(), func.max(r.updated_at), total).where(r.updated_at >= floor)
@@ -138,7 +137,7 @@ class FacetColumns:
         return tuple(row)
 
     def _reload(self, session: Session, pks: list[int] | None) -> None:
-        r = PostmortemRow
+        r = POSTMORTEM
         statement = select(
             r.pk, epoch(r.updated_at), r.version, r.severity, r.status, epoch(r.started_at),
             epoch(r.created_at),
@@ -146,10 +145,8 @@ class FacetColumns:
         if pks is not None:
             statement = statement.where(r.pk.in_(pks))
         self._store(_rows(session, statement))
-        self._load_labels(session, "tag", TagRow.postmortem_pk, TagRow.tag, pks)
-        self._load_labels(session, "service", ServiceRow.postmortem_pk, ServiceRow.service, pks)
-        causes = CauseCategoryRow
-        self._load_labels(session, "cause", causes.postmortem_pk, causes.category, pks)
+        for name, labels in (("tag", TAGS), ("service", SERVICES), ("cause", CAUSES)):
+            self._load_labels(session, name, labels.postmortem_pk, labels.value, pks)
 
     def _grow(self, size: int) -> None:
         if size <= self.size:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.actions.service import load_items
@@ -23,8 +23,9 @@ from kintsugi.library import matches
 from kintsugi.library.models import LibraryDocumentRow, LibraryVectorRow
 from kintsugi.library.text import clean, plain_text, truncate
 from kintsugi.postmortems.document import Document
-from kintsugi.postmortems.models import PostmortemRow, SectionRow, ServiceRow, TagRow
-from kintsugi.timeline.models import TimelineEventRow
+from kintsugi.postmortems.listing import tags_and_services
+from kintsugi.postmortems.lookups import Head, all_pks, section_texts, stored_head
+from kintsugi.timeline.readers import event_texts
 
 logger = logging.getLogger(__name__)
 SUMMARY_KEYS = ("summary", "scenario")
@@ -139,34 +140,18 @@ def document_text(doc: Document, created_at: datetime | None = None) -> IndexTex
     )
 
 
-def _stored_text(session: Session, row: PostmortemRow) -> IndexText:
-    pk = row.pk
-
-    def column(statement: Select[str]) -> list[str]:
-        return list(session.scalars(statement))
-
-    sections = session.execute(
-        select(SectionRow.key, SectionRow.heading, SectionRow.markdown)
-        .where(SectionRow.postmortem_pk == pk)
-        .order_by(SectionRow.position)
-    )
+def _stored_text(session: Session, head: Head) -> IndexText:
+    pk = head.pk
+    tags, services = tags_and_services(session, [pk])
     return index_text(
-        id=row.id,
-        title=row.title,
-        sections=[(k, h, m) for k, h, m in sections],
-        tags=column(select(TagRow.tag).where(TagRow.postmortem_pk == pk).order_by(TagRow.tag)),
-        services=column(
-            select(ServiceRow.service)
-            .where(ServiceRow.postmortem_pk == pk)
-            .order_by(ServiceRow.service)
-        ),
-        timeline_texts=column(
-            select(TimelineEventRow.text)
-            .where(TimelineEventRow.postmortem_pk == pk)
-            .order_by(TimelineEventRow.position, TimelineEventRow.id)
-        ),
+        id=head.id,
+        title=head.title,
+        sections=section_texts(session, pk),
+        tags=tags.get(pk, []),
+        services=services.get(pk, []),
+        timeline_texts=event_texts(session, pk),
         action_titles=[item.title for item in load_items(session, pk)],
-        when=row.started_at or row.created_at,
+        when=head.started_at or head.created_at,
     )
 
 
@@ -181,11 +166,11 @@ def reindex_document(session: Session, postmortem_pk: int, doc: Document | None 
     With ``doc`` (the document just stored) nothing is read back from the database;
     without it the stored post-mortem is read.
     """
-    row = session.get(PostmortemRow, postmortem_pk)
-    if row is None:
+    head = stored_head(session, postmortem_pk)
+    if head is None:
         remove_document(session, postmortem_pk)
         return
-    text = _stored_text(session, row) if doc is None else document_text(doc, row.created_at)
+    text = _stored_text(session, head) if doc is None else document_text(doc, head.created_at)
     store_text(session, postmortem_pk, text)
 
 
@@ -267,7 +252,7 @@ def reindex_all(
 ) -> int:
     """Rebuild the index of every post-mortem, committing in batches; returns how many."""
     with sessions.begin() as session:
-        pks = list(session.scalars(select(PostmortemRow.pk).order_by(PostmortemRow.pk)))
+        pks = all_pks(session)
         indexed = set(session.scalars(select(LibraryDocumentRow.postmortem_pk)))
         for orphan in indexed - set(pks):
             remove_document(session, orphan)

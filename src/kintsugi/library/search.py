@@ -35,10 +35,9 @@ from kintsugi.library.text import excerpt
 from kintsugi.people import service as people
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visibility_shape, visible_to
+from kintsugi.postmortems.columns import CAUSES, POSTMORTEM, SERVICES, TAGS
 from kintsugi.postmortems.document import Kind, Severity, Status
-from kintsugi.postmortems.models import PostmortemRow, ServiceRow, TagRow
 from kintsugi.postmortems.service import tags_and_services
-from kintsugi.rca.models import CauseCategoryRow
 
 __all__ = [
     "FACETS",
@@ -252,7 +251,7 @@ def _listing(
     """Browsing: every post-mortem that visibility and the filters let through (the pks from
     SQL), newest first, and their facets. (The service indexes each post-mortem as it stores
     it; asking ``library_documents`` about 100,000 of them would cost more than the rest.)"""
-    statement = select(PostmortemRow.pk).where(*conditions)
+    statement = select(POSTMORTEM.pk).where(*conditions)
     result = session.connection().execute(statement)  # the driver's rows: 100,000 of them
     rows = result.cursor.fetchall()
     result.close()
@@ -266,7 +265,7 @@ def _listing(
 
 def _filter_conditions(session: Session, filters: SearchFilters) -> list[ColumnElement[bool]]:
     """The filters as SQL conditions on ``postmortems`` (checked per match, by primary key)."""
-    r = PostmortemRow
+    r = POSTMORTEM
     conditions: list[ColumnElement[bool]] = []
     for name in ("severity", "status", "kind"):
         value = getattr(filters, name)
@@ -275,14 +274,10 @@ def _filter_conditions(session: Session, filters: SearchFilters) -> list[ColumnE
     if filters.team:
         team_id = people.team_id(session, filters.team)
         conditions.append(r.team_id == team_id if team_id is not None else false())
-    labels = (
-        (filters.tag, TagRow.postmortem_pk, TagRow.tag),
-        (filters.service, ServiceRow.postmortem_pk, ServiceRow.service),
-        (filters.cause, CauseCategoryRow.postmortem_pk, CauseCategoryRow.category),
-    )
-    for value, owner, label in labels:
+    labels = ((filters.tag, TAGS), (filters.service, SERVICES), (filters.cause, CAUSES))
+    for value, label in labels:
         if value:
-            conditions.append(r.pk.in_(select(owner).where(label == value)))
+            conditions.append(r.pk.in_(select(label.postmortem_pk).where(label.value == value)))
     if filters.year is not None:
         conditions.append(_year_of(session) == filters.year)
     return conditions
@@ -291,7 +286,7 @@ def _filter_conditions(session: Session, filters: SearchFilters) -> list[ColumnE
 def _year_of(session: Session) -> ColumnElement[int]:
     """The year of a post-mortem (started, else created; UTC), from its own row: the same
     value as ``library_documents.year`` and as the facet counts."""
-    when = func.coalesce(PostmortemRow.started_at, PostmortemRow.created_at)
+    when = func.coalesce(POSTMORTEM.started_at, POSTMORTEM.created_at)
     if session.get_bind().dialect.name == "sqlite":  # stored as 'YYYY-MM-DD HH:MM:SS', UTC
         return cast(func.substr(when, 1, 4), Integer)
     return cast(func.extract("year", func.timezone("UTC", when)), Integer)
@@ -321,14 +316,14 @@ def _hits(
     if not pks:
         return []
     statement = select(
-        PostmortemRow.pk,
-        PostmortemRow.id,
-        PostmortemRow.title,
-        PostmortemRow.severity,
-        PostmortemRow.status,
-        PostmortemRow.kind,
-        PostmortemRow.started_at,
-    ).where(PostmortemRow.pk.in_(pks))
+        POSTMORTEM.pk,
+        POSTMORTEM.id,
+        POSTMORTEM.title,
+        POSTMORTEM.severity,
+        POSTMORTEM.status,
+        POSTMORTEM.kind,
+        POSTMORTEM.started_at,
+    ).where(POSTMORTEM.pk.in_(pks))
     if viewer is not None:
         statement = statement.where(visible_to(viewer))
     rows = {int(r.pk): r for r in session.execute(statement)}
@@ -395,10 +390,10 @@ def ranked_pks(
 def recently_added(session: Session, viewer: Principal, limit: int = 8) -> list[Hit]:
     """The post-mortems most recently added to the library, newest first."""
     query = (
-        select(PostmortemRow.pk)
-        .join(LibraryDocumentRow, LibraryDocumentRow.postmortem_pk == PostmortemRow.pk)
+        select(POSTMORTEM.pk)
+        .join(LibraryDocumentRow, LibraryDocumentRow.postmortem_pk == POSTMORTEM.pk)
         .where(visible_to(viewer))
-        .order_by(PostmortemRow.created_at.desc(), PostmortemRow.pk.desc())
+        .order_by(POSTMORTEM.created_at.desc(), POSTMORTEM.pk.desc())
         .limit(limit)
     )
     page: list[tuple[int, Any]] = [(int(pk), None) for pk in session.scalars(query)]

@@ -33,7 +33,7 @@ from kintsugi.library.query import Or, Term, words_of
 from kintsugi.library.rarity import Rarity
 from kintsugi.library.search import ranked_pks
 from kintsugi.people.principal import SYSTEM, Principal
-from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.columns import POSTMORTEM
 from kintsugi.postmortems.service import find_row, tags_and_services
 
 if TYPE_CHECKING:
@@ -282,10 +282,10 @@ def _lexical(
     if not words:
         return []
     node = Or(tuple(Term((w,)) for w in words)) if len(words) > 1 else Term((words[0],))
-    found = ranked_pks(session, viewer, node, conditions=[PostmortemRow.pk != pk], limit=limit)
+    found = ranked_pks(session, viewer, node, conditions=[POSTMORTEM.pk != pk], limit=limit)
     if not relative:
         return found
-    itself = ranked_pks(session, SYSTEM, node, conditions=[PostmortemRow.pk == pk], limit=1)
+    itself = ranked_pks(session, SYSTEM, node, conditions=[POSTMORTEM.pk == pk], limit=1)
     best = itself[0][1] if itself and itself[0][1] > 0 else max((s for _, s in found), default=1.0)
     return [(p, min(1.0, s / best) if best > 0 else 0.0) for p, s in found]
 
@@ -317,13 +317,13 @@ def _describe(session: Session, pairs: list[tuple[int, float]]) -> list[SimilarI
         r.pk: r
         for r in session.execute(
             select(
-                PostmortemRow.pk,
-                PostmortemRow.id,
-                PostmortemRow.title,
-                PostmortemRow.severity,
-                PostmortemRow.status,
-                PostmortemRow.started_at,
-            ).where(PostmortemRow.pk.in_([p for p, _ in pairs]))
+                POSTMORTEM.pk,
+                POSTMORTEM.id,
+                POSTMORTEM.title,
+                POSTMORTEM.severity,
+                POSTMORTEM.status,
+                POSTMORTEM.started_at,
+            ).where(POSTMORTEM.pk.in_([p for p, _ in pairs]))
         )
     }
     return [

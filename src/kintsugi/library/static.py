@@ -37,9 +37,9 @@ from kintsugi.library.text import plain_text
 from kintsugi.people.principal import SYSTEM
 from kintsugi.postmortems import service
 from kintsugi.postmortems.access import visible_to
+from kintsugi.postmortems.columns import POSTMORTEM
 from kintsugi.postmortems.document import Document, Status, Visibility
 from kintsugi.postmortems.export import export_document
-from kintsugi.postmortems.models import PostmortemRow
 
 RECENT = 10
 SEARCH_TEXT_CHARS = 20_000
@@ -91,10 +91,10 @@ def build_library(
     """Write the static library into ``out_dir`` (created; existing files are overwritten)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("is not a folder", file=str(out_dir))
-    query = select(PostmortemRow.id, PostmortemRow.visibility, PostmortemRow.status).where(
+    query = select(POSTMORTEM.id, POSTMORTEM.visibility, POSTMORTEM.status).where(
         visible_to(SYSTEM)
     )
-    rows = list(session.execute(query.order_by(PostmortemRow.pk)))
+    rows = list(session.execute(query.order_by(POSTMORTEM.pk)))
     chosen = [
         r.id
         for r in rows

@@ -27,7 +27,7 @@ from kintsugi.library.index import embedding_text, text_hash
 from kintsugi.library.models import LibraryDocumentRow, LibraryVectorRow
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visible_to
-from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.columns import POSTMORTEM
 
 Vector = NDArray[np.float32]
 VISIBILITY_CHUNK = 900
@@ -270,7 +270,7 @@ def _visible(session: Session, viewer: Principal, pks: list[int]) -> set[int]:
         chunk = pks[start : start + VISIBILITY_CHUNK]
         visible.update(
             session.scalars(
-                select(PostmortemRow.pk).where(PostmortemRow.pk.in_(chunk), visible_to(viewer))
+                select(POSTMORTEM.pk).where(POSTMORTEM.pk.in_(chunk), visible_to(viewer))
             )
         )
     return visible

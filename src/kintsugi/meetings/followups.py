@@ -10,11 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kintsugi.actions.items import OPEN_STATUSES
+from kintsugi.actions.readers import any_open
 from kintsugi.core.errors import InputError
 from kintsugi.core.types import utcnow
 from kintsugi.meetings.models import FollowUpRow, MeetingPostmortemRow, MeetingRow
 from kintsugi.people.principal import Principal
+from kintsugi.postmortems import lookups
 
 # kind -> (label, due after the meeting, reminder this long before it is due)
 KINDS: dict[str, tuple[str, timedelta, timedelta]] = {
@@ -61,9 +62,6 @@ def schedule(
 
 def _documents_state(session: Session, meeting_id: int) -> tuple[bool, bool]:
     """(every document published, no open action items left) for the meeting's documents."""
-    from kintsugi.actions.models import ActionItemRow
-    from kintsugi.postmortems.models import PostmortemRow
-
     pks = list(
         session.scalars(
             select(MeetingPostmortemRow.postmortem_pk).where(
@@ -73,13 +71,7 @@ def _documents_state(session: Session, meeting_id: int) -> tuple[bool, bool]:
     )
     if not pks:
         return False, False
-    statuses = set(session.scalars(select(PostmortemRow.status).where(PostmortemRow.pk.in_(pks))))
-    open_items = session.scalar(
-        select(ActionItemRow.id)
-        .where(ActionItemRow.postmortem_pk.in_(pks), ActionItemRow.status.in_(OPEN_STATUSES))
-        .limit(1)
-    )
-    return statuses == {"published"}, open_items is None
+    return lookups.statuses(session, pks) == {"published"}, not any_open(session, pks)
 
 
 def is_done(row: FollowUpRow, published: bool, items_closed: bool) -> bool:

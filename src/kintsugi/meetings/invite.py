@@ -20,9 +20,10 @@ from kintsugi.notify.channels import configured_channels
 from kintsugi.notify.config import NotifySettings
 from kintsugi.notify.deliver import Outcome, deliver
 from kintsugi.notify.recipients import check_email, is_email
+from kintsugi.people import service as people
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.document import Visibility
-from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.lookups import count_visible, visibilities
 
 KIND_NAMES = {
     "postmortem": "post-mortem review",
@@ -143,44 +144,25 @@ def invite_message(
 
 def _public(session: Session, meeting: MeetingView) -> bool:
     """Whether everyone in the organisation may see every document of the meeting."""
-    from sqlalchemy import select
-
-    ids = meeting.postmortem_ids
-    if not ids:
-        return True
-    visibilities = set(
-        session.scalars(select(PostmortemRow.visibility).where(PostmortemRow.id.in_(ids)))
-    )
-    return visibilities <= {Visibility.ORGANISATION.value}
+    return visibilities(session, meeting.postmortem_ids) <= {Visibility.ORGANISATION.value}
 
 
 def allowed_recipients(session: Session, meeting: MeetingView) -> tuple[str, ...]:
     """The address stored for each participant who is an active Kintsugi user and may see
     every document of the meeting. Never an address someone wrote for a participant: a
     participant is a user through the account they were matched to when stored."""
-    from sqlalchemy import func, select
-
-    from kintsugi.people.models import User
-    from kintsugi.people.service import principal_for
-    from kintsugi.postmortems.access import visible_to
-
     ids = meeting.postmortem_ids
     usernames = list(dict.fromkeys(p.username for p in meeting.participants if p.username))
     emails: dict[str, None] = {}
     for username in usernames:
-        user = session.scalars(
-            select(User).where(User.username == username, User.is_active.is_(True))
-        ).first()
-        if user is None or not user.email or not is_email(user.email):
+        try:
+            user = people.active_user(session, username, field="participants")
+        except InputError:
             continue
-        if ids:
-            seen = session.scalar(
-                select(func.count(PostmortemRow.pk)).where(
-                    PostmortemRow.id.in_(ids), visible_to(principal_for(session, user))
-                )
-            )
-            if seen != len(ids):
-                continue
+        if not user.email or not is_email(user.email):
+            continue
+        if ids and count_visible(session, people.principal_for(session, user), ids) != len(ids):
+            continue
         emails.setdefault(user.email, None)
     return tuple(emails)
 

@@ -16,7 +16,7 @@ from kintsugi.meetings.models import FollowUpRow, MeetingPostmortemRow, MeetingR
 from kintsugi.meetings.when import local_time
 from kintsugi.notify.base import Message
 from kintsugi.notify.channels import BROADCAST
-from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.lookups import Head, heads_by_pk
 from kintsugi.postmortems.readers import reader_emails
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ CHANNELS = ["email", "slack", "sns"]
 def reminder_message(
     followup: FollowUpRow,
     meeting: MeetingRow,
-    docs: list[PostmortemRow],
+    docs: list[Head],
     emails: list[str],
     base_url: str,
 ) -> Message:
@@ -51,15 +51,12 @@ def run_due(worker: Worker, now: datetime, report: RunReport) -> None:
         due = due_reminders(session, now)
         plans: list[tuple[int, str, Message, bool]] = []
         for followup, meeting in due:
-            docs = list(
-                session.scalars(
-                    select(PostmortemRow)
-                    .join(
-                        MeetingPostmortemRow, MeetingPostmortemRow.postmortem_pk == PostmortemRow.pk
-                    )
-                    .where(MeetingPostmortemRow.meeting_id == meeting.id)
+            linked = session.scalars(
+                select(MeetingPostmortemRow.postmortem_pk).where(
+                    MeetingPostmortemRow.meeting_id == meeting.id
                 )
             )
+            docs = list(heads_by_pk(session, set(linked)).values())
             facilitators = session.scalars(
                 select(ParticipantRow.name).where(
                     ParticipantRow.meeting_id == meeting.id, ParticipantRow.role == "facilitator"

@@ -34,11 +34,10 @@ from kintsugi.meetings.participants import (
 from kintsugi.meetings.when import DeadlineCheck, check_deadline, zone
 from kintsugi.notify.recipients import is_email
 from kintsugi.people import service as people
-from kintsugi.people.models import User
 from kintsugi.people.principal import Principal, Role
-from kintsugi.postmortems.access import visible_to
+from kintsugi.people.users import ids_by_username
 from kintsugi.postmortems.document import Document
-from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.lookups import Head, head_of, heads_by_pk, team_pks, visible_pks
 
 SCHEDULED, RUNNING, HELD, CANCELLED = "scheduled", "running", "held", "cancelled"
 STATUSES = (SCHEDULED, RUNNING, HELD, CANCELLED)
@@ -139,10 +138,10 @@ def meeting_visible(viewer: Principal) -> ColumnElement[bool]:
     if not viewer.is_system and viewer.user_id is None:
         return false()
     link = aliased(MeetingPostmortemRow)
-    visible_pks = select(PostmortemRow.pk).where(visible_to(viewer)).correlate(None)
+    visible = visible_pks(viewer).correlate(None)
     hidden = exists(
         select(link.meeting_id)
-        .where(link.meeting_id == MeetingRow.id, link.postmortem_pk.not_in(visible_pks))
+        .where(link.meeting_id == MeetingRow.id, link.postmortem_pk.not_in(visible))
         .correlate(MeetingRow)
     )
     return ~hidden
@@ -169,18 +168,18 @@ def require_planner(actor: Principal) -> None:
 # ----------------------------------------------------------------------------- planning
 
 
-def _documents(session: Session, ids: Iterable[str], actor: Principal) -> list[PostmortemRow]:
+def _documents(session: Session, ids: Iterable[str], actor: Principal) -> list[Head]:
     from kintsugi.postmortems.service import find_row
 
-    rows: list[PostmortemRow] = []
+    rows: list[Head] = []
     for id in ids:
-        row = find_row(session, id, actor)
+        row = head_of(find_row(session, id, actor))
         if row.pk not in {r.pk for r in rows}:
             rows.append(row)
     return rows
 
 
-def default_title(kind: str, docs: Sequence[PostmortemRow], starts_at: datetime, tz: str) -> str:
+def default_title(kind: str, docs: Sequence[Head], starts_at: datetime, tz: str) -> str:
     """ "Post-Mortem: TITLE - DATE" (the invite's subject), and the like for the other kinds."""
     from kintsugi.meetings.when import local_time
 
@@ -257,12 +256,7 @@ def _store_participants(session: Session, meeting_id: int, given: Sequence[Parti
     from sqlalchemy import delete
 
     session.execute(delete(ParticipantRow).where(ParticipantRow.meeting_id == meeting_id))
-    ids = {
-        u.username: u.id
-        for u in session.scalars(
-            select(User).where(User.username.in_([p.username for p in given if p.username]))
-        )
-    }
+    ids = ids_by_username(session, [p.username for p in given if p.username])
     for i, p in enumerate(given):
         session.add(
             ParticipantRow(
@@ -372,18 +366,23 @@ def schedule_review(
 # ----------------------------------------------------------------------------- reading
 
 
-def _linked(session: Session, meeting_ids: Sequence[int]) -> dict[int, list[PostmortemRow]]:
-    result: dict[int, list[PostmortemRow]] = {m: [] for m in meeting_ids}
+def _linked(session: Session, meeting_ids: Sequence[int]) -> dict[int, list[Head]]:
+    result: dict[int, list[Head]] = {m: [] for m in meeting_ids}
     if not meeting_ids:
         return result
-    rows = session.execute(
-        select(MeetingPostmortemRow.meeting_id, PostmortemRow)
-        .join(PostmortemRow, PostmortemRow.pk == MeetingPostmortemRow.postmortem_pk)
-        .where(MeetingPostmortemRow.meeting_id.in_(meeting_ids))
-        .order_by(PostmortemRow.id)
+    links = list(
+        session.execute(
+            select(MeetingPostmortemRow.meeting_id, MeetingPostmortemRow.postmortem_pk).where(
+                MeetingPostmortemRow.meeting_id.in_(meeting_ids)
+            )
+        )
     )
-    for meeting_id, pm in rows:
-        result[meeting_id].append(pm)
+    heads = heads_by_pk(session, {pk for _, pk in links})
+    for meeting_id, pk in links:
+        if pk in heads:
+            result[meeting_id].append(heads[pk])
+    for docs in result.values():
+        docs.sort(key=lambda head: head.id)
     return result
 
 
@@ -394,12 +393,15 @@ def url_path(meeting_id: int) -> str:
 def view(session: Session, row: MeetingRow, viewer: Principal) -> MeetingView:
     """The whole meeting (the caller has checked that the viewer may see it)."""
     docs = _linked(session, [row.id])[row.id]
-    participants = session.execute(
-        select(ParticipantRow, User.username)
-        .outerjoin(User, User.id == ParticipantRow.user_id)
-        .where(ParticipantRow.meeting_id == row.id)
-        .order_by(ParticipantRow.position)
+    stored = list(
+        session.scalars(
+            select(ParticipantRow)
+            .where(ParticipantRow.meeting_id == row.id)
+            .order_by(ParticipantRow.position)
+        )
     )
+    usernames = people.usernames_by_id(session, {p.user_id for p in stored if p.user_id})
+    participants = [(p, usernames.get(p.user_id) if p.user_id else None) for p in stored]
     deadline: DeadlineCheck | None = None
     if row.kind == "postmortem" and docs:
         deadline = check_deadline(
@@ -529,6 +531,11 @@ def upcoming(
     return _summaries(session, rows)
 
 
+def meetings_exist(session: Session) -> bool:
+    """Whether any meeting has been planned (of any kind or status)."""
+    return session.scalar(select(MeetingRow.id).limit(1)) is not None
+
+
 def held_by_month(
     session: Session, *, since: datetime, until: datetime, team: str | None = None
 ) -> list[tuple[str, int]]:
@@ -546,11 +553,9 @@ def held_by_month(
         if team_id is None:
             return []
         about_team = exists(
-            select(MeetingPostmortemRow.meeting_id)
-            .join(PostmortemRow, PostmortemRow.pk == MeetingPostmortemRow.postmortem_pk)
-            .where(
+            select(MeetingPostmortemRow.meeting_id).where(
                 MeetingPostmortemRow.meeting_id == MeetingRow.id,
-                PostmortemRow.team_id == team_id,
+                MeetingPostmortemRow.postmortem_pk.in_(team_pks(team_id)),
             )
         )
         condition = or_(MeetingRow.team_id == team_id, about_team)
@@ -583,14 +588,13 @@ def attendance(session: Session, postmortem_pk: int) -> set[str] | None:
     )
     if not meeting_ids:
         return None
-    rows = session.execute(
-        select(ParticipantRow.name, User.username)
-        .outerjoin(User, User.id == ParticipantRow.user_id)
-        .where(ParticipantRow.meeting_id.in_(meeting_ids), ParticipantRow.attended.is_(True))
+    rows = list(
+        session.execute(
+            select(ParticipantRow.name, ParticipantRow.user_id).where(
+                ParticipantRow.meeting_id.in_(meeting_ids), ParticipantRow.attended.is_(True)
+            )
+        )
     )
-    names: set[str] = set()
-    for name, username in rows:
-        names.add(name)
-        if username:
-            names.add(username)
-    return names
+    usernames = people.usernames_by_id(session, {user_id for _, user_id in rows if user_id})
+    names = {name for name, _ in rows}
+    return names | set(usernames.values())

@@ -39,7 +39,7 @@ from kintsugi.postmortems.document import (
     Section,
     Status,
 )
-from kintsugi.postmortems.models import PostmortemRow
+from kintsugi.postmortems.lookups import published_time
 from kintsugi.postmortems.service import find_row, get_document, roster
 from kintsugi.rca.service import analysis_exists
 
@@ -369,9 +369,7 @@ def gather_facts(
     return Facts(
         has_analysis=analysis_exists(session, pk),
         in_library=is_indexed(session, pk),
-        published_at=session.scalar(
-            select(PostmortemRow.published_at).where(PostmortemRow.pk == pk)
-        ),
+        published_at=published_time(session, pk),
         attendance=attendance(session, pk),
         lint_findings=lint_findings,
         item_updates=1 if has_updates(session, pk) else 0,

@@ -20,17 +20,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from kintsugi.actions.models import ActionItemRow
+from kintsugi.actions.columns import ACTION_ITEM
 from kintsugi.core.sqlfuncs import epoch, month_of, utc_date
 from kintsugi.metrics.policy import Deadlines
 from kintsugi.people import service as people
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visible_to
+from kintsugi.postmortems.columns import POSTMORTEM, SERVICES
 from kintsugi.postmortems.document import ActionItemKind, ActionItemStatus, Kind, Status
-from kintsugi.postmortems.models import PostmortemRow, ServiceRow
-from kintsugi.timeline.models import TimelineEventRow
+from kintsugi.timeline.readers import first_event_times
 
-PM = PostmortemRow
+PM = POSTMORTEM
 INCIDENT_KINDS = (Kind.POSTMORTEM.value,)
 # An item without a kind counts as documentation when its title has one of these words.
 DOCUMENTATION_WORDS = ("runbook", "playbook", "documentation", "docs", "wiki", "readme", "guide")
@@ -80,8 +80,8 @@ def document_conditions(
     if scope.service:
         conditions.append(
             exists(
-                select(ServiceRow.postmortem_pk).where(
-                    ServiceRow.postmortem_pk == PM.pk, ServiceRow.service == scope.service
+                select(SERVICES.postmortem_pk).where(
+                    SERVICES.postmortem_pk == PM.pk, SERVICES.value == scope.service
                 )
             )
         )
@@ -201,11 +201,11 @@ def created_times(
 
 def documentation_condition() -> ColumnElement[bool]:
     """SQL: the item is of kind documentation, or has no kind and its title says so."""
-    title = func.lower(ActionItemRow.title)
+    title = func.lower(ACTION_ITEM.title)
     worded = or_(*(title.like(f"%{word}%") for word in DOCUMENTATION_WORDS))
     return or_(
-        ActionItemRow.kind == ActionItemKind.DOCUMENTATION.value,
-        and_(ActionItemRow.kind.is_(None), worded),
+        ACTION_ITEM.kind == ActionItemKind.DOCUMENTATION.value,
+        and_(ACTION_ITEM.kind.is_(None), worded),
     )
 
 
@@ -214,7 +214,7 @@ def action_items(
 ) -> dict[GroupKey, tuple[float, ...]]:
     """Per group of completion month: (completed with a due date, completed on time,
     documentation items completed). Items of incidents, near misses and pre-mortems alike."""
-    item = ActionItemRow
+    item = ACTION_ITEM
     with_due = item.due.is_not(None)
     on_time = and_(with_due, utc_date(item.completed_at) <= item.due)
     month = month_of(item.completed_at)
@@ -227,7 +227,7 @@ def action_items(
             _count_if(on_time),
             _count_if(documentation_condition()),
         )
-        .join(PM, PM.pk == item.postmortem_pk)
+        .join(PM.table, PM.pk == item.postmortem_pk)
         .where(
             item.status == ActionItemStatus.COMPLETED.value,
             item.completed_at >= scope.since,
@@ -246,14 +246,7 @@ def acknowledgements(
 ) -> dict[GroupKey, tuple[float, ...]]:
     """Per group: (time-to-acknowledge seconds sum, count), from the first "acknowledge"
     event of each incident's stored timeline, measured from detection (else start)."""
-    first_ack = (
-        select(
-            TimelineEventRow.postmortem_pk.label("pk"), func.min(TimelineEventRow.at).label("at")
-        )
-        .where(TimelineEventRow.kind == "acknowledge", TimelineEventRow.at.is_not(None))
-        .group_by(TimelineEventRow.postmortem_pk)
-        .subquery()
-    )
+    first_ack = first_event_times("acknowledge")
     start = func.coalesce(PM.detected_at, PM.started_at)
     valid = and_(start.is_not(None), first_ack.c.at >= start)
     month = month_of(incident_time())

@@ -26,7 +26,7 @@ from kintsugi.postmortems.document import (
 from kintsugi.postmortems.export import document_json
 from kintsugi.postmortems.markdown import parse_markdown
 from kintsugi.postmortems.templates import new_document
-from kintsugi.webkit.deps import CurrentPrincipal, Db, WritingDb
+from kintsugi.webkit.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1/postmortems", tags=["post-mortems"])
 

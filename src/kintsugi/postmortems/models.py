@@ -81,6 +81,19 @@ class ServiceRow(Base):
     __table_args__ = (Index("ix_postmortem_services_service", "service"),)
 
 
+class CauseCategoryRow(Base):
+    """A cause category a post-mortem's root cause analysis names: a label of the post-mortem,
+    like its tags, that the library counts and filters by. The analysis sets them
+    (``changes.set_cause_categories``); the table keeps the name it was created with."""
+
+    __tablename__ = "rca_cause_categories"
+
+    postmortem_pk: Mapped[int] = mapped_column(
+        ForeignKey("postmortems.pk", ondelete="CASCADE"), primary_key=True
+    )
+    category: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
 class AuthorRow(Base):
     __tablename__ = "postmortem_authors"
 

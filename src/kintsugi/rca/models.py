@@ -60,17 +60,6 @@ class LinkRow(Base):
     )
 
 
-class CauseCategoryRow(Base):
-    """A cause category a post-mortem's analysis names (for search facets and filters)."""
-
-    __tablename__ = "rca_cause_categories"
-
-    postmortem_pk: Mapped[int] = mapped_column(
-        ForeignKey("postmortems.pk", ondelete="CASCADE"), primary_key=True
-    )
-    category: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
-
-
 class CategoryRow(Base):
     """One category of the organisation's cause taxonomy (the default applies while empty)."""
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,9 +23,10 @@ from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.access import visible_to
+from kintsugi.postmortems.changes import set_cause_categories
+from kintsugi.postmortems.columns import POSTMORTEM
 from kintsugi.postmortems.document import ActionItem, Document
 from kintsugi.postmortems.history import VersionInfo
-from kintsugi.postmortems.models import PostmortemRow
 from kintsugi.rca import evidence as timeline_view
 from kintsugi.rca import model, taxonomy, validation
 from kintsugi.rca.evidence import StoredEvent, TimelineSummary
@@ -41,7 +42,7 @@ from kintsugi.rca.model import (
     assign_ids,
     item_text,
 )
-from kintsugi.rca.models import AnalysisRow, AnalysisVersionRow, CauseCategoryRow, LinkRow
+from kintsugi.rca.models import AnalysisRow, AnalysisVersionRow, LinkRow
 from kintsugi.rca.taxonomy import Category
 from kintsugi.rca.validation import Advice
 
@@ -597,19 +598,7 @@ def store_cause_categories(session: Session, postmortem_pk: int, analysis: Analy
 
     The post-mortem counts as changed (``updated_at``), so that copies of its facets refresh.
     """
-    session.execute(delete(CauseCategoryRow).where(CauseCategoryRow.postmortem_pk == postmortem_pk))
-    categories = sorted(cause_items(analysis))
-    if categories:
-        session.execute(
-            insert(CauseCategoryRow),
-            [{"postmortem_pk": postmortem_pk, "category": c} for c in categories],
-        )
-    session.execute(
-        update(PostmortemRow)
-        .where(PostmortemRow.pk == postmortem_pk)
-        .values(updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    set_cause_categories(session, postmortem_pk, cause_items(analysis))
 
 
 def recurring_causes(
@@ -618,10 +607,10 @@ def recurring_causes(
     """Categories of root causes and factors found in at least ``min_count`` post-mortems
     the viewer may see, most frequent first."""
     rows = session.execute(
-        select(PostmortemRow.id, PostmortemRow.title, AnalysisRow.data)
-        .join(AnalysisRow, AnalysisRow.postmortem_pk == PostmortemRow.pk)
+        select(POSTMORTEM.id, POSTMORTEM.title, AnalysisRow.data)
+        .join(AnalysisRow, AnalysisRow.postmortem_pk == POSTMORTEM.pk)
         .where(visible_to(viewer))
-        .order_by(PostmortemRow.started_at.desc().nulls_last(), PostmortemRow.id)
+        .order_by(POSTMORTEM.started_at.desc().nulls_last(), POSTMORTEM.id)
     )
     found: dict[str, list[tuple[str, str, list[str]]]] = {}
     for pm_id, title, data in rows:

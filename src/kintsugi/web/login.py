@@ -11,7 +11,6 @@ from kintsugi.audit import service as audit
 from kintsugi.core.config import Settings
 from kintsugi.core.types import utcnow
 from kintsugi.people import service as people
-from kintsugi.people.models import User
 from kintsugi.web.oidc import OidcClient, OidcError, Pending
 from kintsugi.web.sign_in_limits import SignInLimits, paused, record_failure
 from kintsugi.webkit.auth import SESSION_COOKIE, identity
@@ -65,12 +64,10 @@ def login_page(request: Request) -> Response:
     return _login_page(request, error=None, status_code=200)
 
 
-def _signed_in(request: Request, db: Db, user: User, next_path: str, how: str) -> Response:
+def _signed_in(request: Request, db: Db, username: str, next_path: str, how: str) -> Response:
     with db.begin() as session:
-        token, _csrf = people.start_session(session, user)
-        audit.record(
-            session, user.username, "sign_in", user.username, ip=client_ip(request), how=how
-        )
+        token, _csrf = people.start_session(session, people.get_user(session, username))
+        audit.record(session, username, "sign_in", username, ip=client_ip(request), how=how)
     response = RedirectResponse(_safe_next(next_path), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -109,7 +106,7 @@ def login(
         )
     if user is None:
         return _login_page(request, error="Unknown username or wrong password.", status_code=401)
-    return _signed_in(request, db, user, next, "password")
+    return _signed_in(request, db, user.username, next, "password")
 
 
 @router.post("/logout")
@@ -170,6 +167,6 @@ def oidc_callback(request: Request, db: WritingDb, code: str = "", state: str = 
             audit.record(session, claims.username, "sign_in_failed", claims.username, how="oidc")
     if user is None:
         raise OidcError("your account is not enabled in Kintsugi; ask an admin")
-    response = _signed_in(request, db, user, next_path, "oidc")
+    response = _signed_in(request, db, user.username, next_path, "oidc")
     response.delete_cookie(OIDC_COOKIE, path="/auth/oidc")
     return response
