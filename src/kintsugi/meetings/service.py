@@ -37,6 +37,7 @@ from kintsugi.people import service as people
 from kintsugi.people.models import User
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.access import visible_to
+from kintsugi.postmortems.deadlines import deadline_hours
 from kintsugi.postmortems.document import Document
 from kintsugi.postmortems.models import PostmortemRow
 
@@ -403,7 +404,11 @@ def view(session: Session, row: MeetingRow, viewer: Principal) -> MeetingView:
     deadline: DeadlineCheck | None = None
     if row.kind == "postmortem" and docs:
         deadline = check_deadline(
-            docs[0].severity, docs[0].resolved_at, row.starts_at, row.timezone
+            docs[0].severity,
+            docs[0].resolved_at,
+            row.starts_at,
+            row.timezone,
+            hours=deadline_hours(session, docs[0].severity),
         )
     _, organizer_email = resolve_person(session, row.organizer)
     return MeetingView(
