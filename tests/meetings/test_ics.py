@@ -16,9 +16,9 @@ from kintsugi.meetings.ics import validate_ics
 from kintsugi.meetings.invite import invite_ics, invite_message, invite_text
 from kintsugi.meetings.script import PROMPTS, build_script
 from kintsugi.meetings.when import check_deadline, parse_when
-from kintsugi.postmortems.policy import Deadlines
 from kintsugi.people.principal import SYSTEM
 from kintsugi.postmortems.markdown import parse_markdown
+from kintsugi.postmortems.policy import Deadlines
 from tests.meetings.helpers import LATE, MARKDOWN, make_doc, make_person, plan
 
 BASE = "https://kintsugi.example.com"

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from kintsugi.core.errors import InputError
+from kintsugi.core.zones import parse_zone, to_local
 from kintsugi.postmortems.deadlines import describe_hours
 
 _WHEN = re.compile(
@@ -18,15 +19,7 @@ _WHEN = re.compile(
 
 def zone(name: str, *, field: str = "timezone") -> ZoneInfo:
     """The IANA time zone ``name``, or an InputError naming ``field``."""
-    try:
-        if not name or name.startswith(("/", ".")) or ".." in name:
-            raise ValueError(name)
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InputError(
-            f"unknown time zone {name!r} (use an IANA name such as Europe/Copenhagen)",
-            field=field,
-        ) from None
+    return parse_zone(name, field=field, required=True)
 
 
 def parse_when(
@@ -51,10 +44,7 @@ def parse_when(
 
 def local_time(at: datetime, tz: str) -> datetime:
     """``at`` in the zone ``tz`` (UTC when the zone is unknown)."""
-    try:
-        return at.astimezone(ZoneInfo(tz))
-    except (ZoneInfoNotFoundError, ValueError):
-        return at.astimezone(UTC)
+    return to_local(at, tz)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import ConflictError, InputError
 from kintsugi.core.types import utcnow
+from kintsugi.core.zones import parse_zone
 from kintsugi.language.api import editor_textarea
 from kintsugi.people import service as people
 from kintsugi.people.permissions import Action, require
@@ -221,14 +222,7 @@ def _editor_context(
 def _local_input(value: datetime | None, zone: str) -> str:
     if value is None:
         return ""
-    return value.astimezone(_zone(zone)).strftime("%Y-%m-%dT%H:%M")
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"unknown time zone {name!r}", field="timezone") from None
+    return value.astimezone(parse_zone(zone)).strftime("%Y-%m-%dT%H:%M")
 
 
 def _parse_local(value: str, zone: ZoneInfo, field: str) -> datetime | None:
@@ -270,7 +264,7 @@ def save(
         current = service.get_document(session, id, viewer)
         teams = _team_names(session)
     try:
-        zone = _zone(timezone)
+        zone = parse_zone(timezone)
         parsed = parse_markdown(
             f"# {title}\n\n{markdown}", source="editor", default_timezone=timezone
         )

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from kintsugi.core.errors import ConfigurationError
+from kintsugi.core.zones import format_local
 from kintsugi.notify.channels import configured_channels
 from kintsugi.notify.config import NotifySettings
 from kintsugi.people.permissions import can
@@ -39,12 +39,7 @@ def _markdown(text: str) -> Markup:
 
 
 def _when(value: datetime | None, zone: str = "UTC", fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
-    if value is None:
-        return "-"
-    try:
-        return value.astimezone(ZoneInfo(zone)).strftime(fmt)
-    except (KeyError, ValueError):
-        return value.strftime(fmt)
+    return format_local(value, zone, fmt)
 
 
 def _when_named(value: datetime | None, zone: str = "UTC") -> str:
