@@ -21,6 +21,7 @@ from kintsugi.postmortems import service
 from kintsugi.postmortems.body import body_markdown
 from kintsugi.postmortems.document import Document, Severity, Status, Visibility
 from kintsugi.postmortems.html import markdown_to_html
+from kintsugi.postmortems.item_titles import keep_item_ids
 from kintsugi.postmortems.markdown import parse_markdown
 from kintsugi.postmortems.templates import TEMPLATES, new_document
 from kintsugi.web.deps import CurrentPrincipal, Db
@@ -283,7 +284,7 @@ def save(
                 "access": _split(access),
                 "sections": parsed.sections,
                 "timeline": parsed.timeline,
-                "action_items": _keep_item_ids(parsed, current),
+                "action_items": keep_item_ids(parsed.action_items, current.action_items),
             }
         )
         with db.begin() as session:
@@ -315,16 +316,6 @@ def _loaded_at(value: str) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else None
-
-
-def _keep_item_ids(parsed: Document, current: Document) -> list[Any]:
-    """Items edited as text keep the ids (and so the history) of the stored ones they match."""
-    by_title = {" ".join(i.title.lower().split()): i for i in current.action_items}
-    items = []
-    for item in parsed.action_items:
-        match = by_title.get(" ".join(item.title.lower().split()))
-        items.append(item.model_copy(update={"id": match.id}) if match else item)
-    return items
 
 
 @router.post("/postmortems/{id}/status")
