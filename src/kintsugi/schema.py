@@ -12,6 +12,7 @@ def metadata() -> MetaData:
     from kintsugi.core.db import Base
     from kintsugi.handbook import models as _handbook  # noqa: F401
     from kintsugi.incidents import models as _incidents  # noqa: F401
+    from kintsugi.jobs import models as _jobs  # noqa: F401
     from kintsugi.library import models as _library  # noqa: F401
     from kintsugi.meetings import models as _meetings  # noqa: F401
     from kintsugi.metrics import models as _metrics  # noqa: F401

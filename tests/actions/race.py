@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from kintsugi.actions.config import ActionSettings
-from kintsugi.actions.worker import Worker
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.notify.config import NotifySettings
+from kintsugi.worker import build_worker
 
 
 def run_worker(
@@ -20,7 +20,7 @@ def run_worker(
     results: Any,
 ) -> None:
     engine = make_engine(db_url)
-    worker = Worker(
+    worker = build_worker(
         make_sessionmaker(engine),
         NotifySettings.model_validate(notify_values),
         ActionSettings.model_validate(action_values),

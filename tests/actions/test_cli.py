@@ -10,6 +10,7 @@ import typer
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from kintsugi import worker
 from kintsugi.actions.cli import register
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.postmortems.document import ActionItem
@@ -21,6 +22,7 @@ from tests.notify.fakes import Reply
 def app() -> typer.Typer:
     root = typer.Typer()
     register(root)
+    worker.register(root)
     return root
 
 

@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.actions import deliveries
 from kintsugi.actions.items import ItemChanges
-from kintsugi.actions.models import NotificationDeliveryRow
 from kintsugi.actions.worker import Worker
 from kintsugi.core.db import make_engine, make_sessionmaker
+from kintsugi.jobs.models import ClaimRow
 from kintsugi.notify.base import Message
 from kintsugi.people.principal import SYSTEM
+from kintsugi.worker import build_worker
 from tests.actions import scenario
 from tests.actions.race import run_worker
 from tests.notify.fakes import FakeSlack, FakeSns, Reply, SmtpServer
@@ -36,7 +37,7 @@ def servers() -> Iterator[scenario.Servers]:
 
 
 def _worker(sessions: sessionmaker[Session], servers: scenario.Servers, name: str) -> Worker:
-    return Worker(
+    return build_worker(
         sessions,
         servers.notify_settings(),
         scenario.action_settings(),
@@ -89,7 +90,7 @@ def test_one_run_sends_everything_due_and_a_second_run_nothing(
     assert "<h2>Overdue P0 (2)</h2>" in html
 
     with sessions() as session:
-        rows = session.scalars(select(NotificationDeliveryRow)).all()
+        rows = session.scalars(select(ClaimRow)).all()
     assert {r.status for r in rows} == {"sent"}
     assert len(rows) == scenario.EXPECTED_EMAILS + 2 * scenario.EXPECTED_BROADCASTS
 
@@ -165,7 +166,7 @@ def test_a_lapsed_lease_is_taken_over(sessions: sessionmaker[Session]) -> None:
         sessions, claimed, Outcome("slack", "sent", 1), worker="live", now=later
     )
     with sessions() as session:
-        row = session.get(NotificationDeliveryRow, claimed)
+        row = session.get(ClaimRow, claimed)
         assert row is not None
         assert (row.status, row.worker, row.attempts) == ("sent", "live", 2)
     assert (
@@ -230,10 +231,7 @@ def test_two_cli_workers_on_postgresql(postgres_url: str) -> None:
     engine = make_engine(postgres_url)
     scenario.build(make_sessionmaker(engine), today)
     engine.dispose()
-    program = (
-        "import typer; from kintsugi.actions.cli import register; "
-        "app = typer.Typer(); register(app); app()"
-    )
+    program = "from kintsugi.cli import build_app; build_app('worker')()"
     with SmtpServer() as smtp, FakeSlack() as slack, FakeSns() as sns:
         servers = scenario.Servers(smtp, slack, sns)
         smtp.delay = slack.delay = sns.delay = 0.05

@@ -20,6 +20,7 @@ from kintsugi.handbook.digest import LearningDigest, build_learning_digest, dige
 from kintsugi.handbook.sharing import EVERYONE, learnings_of
 from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems.document import ActionItem, Status, Visibility
+from kintsugi.worker import build_worker
 from tests.actions import scenario
 from tests.handbook.helpers import make_user, publish
 from tests.notify.fakes import FakeSlack, FakeSns, SmtpServer
@@ -45,7 +46,7 @@ def sharing(monkeypatch: pytest.MonkeyPatch) -> SharingSettings:
 
 
 def _worker(sessions: sessionmaker[Session], servers: scenario.Servers, name: str) -> Worker:
-    return Worker(
+    return build_worker(
         sessions,
         servers.notify_settings(),
         scenario.action_settings(),

@@ -18,6 +18,7 @@ from kintsugi.meetings.script import PROMPTS, build_script
 from kintsugi.meetings.when import check_deadline, parse_when
 from kintsugi.people.principal import SYSTEM
 from kintsugi.postmortems.markdown import parse_markdown
+from kintsugi.postmortems.policy import Deadlines
 from tests.meetings.helpers import LATE, MARKDOWN, make_doc, make_person, plan
 
 BASE = "https://kintsugi.example.com"
@@ -162,11 +163,19 @@ def test_times_and_deadlines() -> None:
             parse_when(bad, field="--when")
         assert error.value.field == "--when"
     resolved = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-    assert check_deadline("SEV2", resolved, resolved + timedelta(hours=47)).missed is False
-    assert check_deadline("SEV2", resolved, resolved + timedelta(hours=49)).missed is True
-    assert check_deadline("SEV3", resolved, resolved + timedelta(days=6)).missed is False
-    assert check_deadline("SEV3", resolved, resolved + timedelta(days=8)).missed is True
-    assert check_deadline("SEV1", None, resolved).deadline is None
+    hours = Deadlines().hours_for  # the policy's defaults: 48 hours, a week
+
+    def missed(severity: str, late: timedelta) -> bool:
+        return check_deadline(severity, resolved, resolved + late, hours=hours(severity)).missed
+
+    assert missed("SEV2", timedelta(hours=47)) is False
+    assert missed("SEV2", timedelta(hours=49)) is True
+    assert missed("SEV3", timedelta(days=6)) is False
+    assert missed("SEV3", timedelta(days=8)) is True
+    assert check_deadline("SEV1", None, resolved, hours=48).deadline is None
+    late = check_deadline("SEV3", resolved, resolved + timedelta(days=8), hours=hours("SEV3"))
+    assert "within a week of resolution" in late.message
+    assert check_deadline(None, resolved, resolved, hours=None).deadline is None
 
 
 def test_invite_text_has_the_reminder_asks_and_links(

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.actions.config import ActionSettings
-from kintsugi.actions.worker import SLICE_JOBS, Worker
 from kintsugi.meetings import followups, live
 from kintsugi.notify.config import NotifySettings
 from kintsugi.people.principal import Role
+from kintsugi.worker import build_worker
 from tests.meetings.helpers import make_doc, make_person, plan
 from tests.notify.fakes import SmtpServer
 
@@ -26,13 +26,12 @@ def _reminders(smtp: SmtpServer) -> list[str]:
 def test_follow_up_reminders_go_out_once_when_due(
     sessions: sessionmaker[Session], smtp: SmtpServer
 ) -> None:
-    assert "kintsugi.meetings.jobs" in SLICE_JOBS
     ana = make_person(sessions, "ana", Role.FACILITATOR, email="ana@example.com")
     make_doc(sessions)
     meeting = plan(sessions, ana)
     with sessions.begin() as session:
         live.finish_session(session, ana, meeting.id, now=HELD)
-    worker = Worker(
+    worker = build_worker(
         sessions,
         NotifySettings.model_validate(
             {"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "smtp_security": "none"}
@@ -80,7 +79,7 @@ def test_no_reminder_reaches_a_facilitator_who_may_no_longer_read_the_document(
             .where(PostmortemRow.id == "checkout-pool")
             .values(visibility="restricted")
         )
-    worker = Worker(
+    worker = build_worker(
         sessions,
         NotifySettings.model_validate(
             {"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "smtp_security": "none"}

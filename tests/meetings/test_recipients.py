@@ -18,9 +18,9 @@ from kintsugi.meetings.models import ParticipantRow
 from kintsugi.meetings.participants import Participant
 from kintsugi.notify.channels import NotConfiguredError
 from kintsugi.notify.config import NotifySettings
-from kintsugi.notify.recipients import owner_emails
 from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems.document import Visibility
+from kintsugi.postmortems.readers import owner_emails
 from tests.meetings.helpers import make_doc, make_person, plan
 from tests.notify.fakes import SmtpServer
 

@@ -14,6 +14,7 @@ from kintsugi.meetings.participants import Participant
 from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.document import Visibility
+from kintsugi.postmortems.policy import save_overrides
 from tests.meetings.helpers import IN_TIME, LATE, make_doc, make_person, plan
 
 
@@ -65,6 +66,22 @@ def test_reschedule_keeps_the_uid_and_raises_the_sequence(
     with sessions.begin() as session:
         cancelled = service.cancel(session, SYSTEM, first.id)
     assert (cancelled.status, cancelled.sequence) == ("cancelled", moved.sequence + 1)
+
+
+def test_the_review_deadline_is_the_learning_policys(sessions: sessionmaker[Session]) -> None:
+    make_doc(sessions)  # SEV1, resolved 2026-11-20 10:00 UTC; the review a day later
+    first = plan(sessions).deadline
+    assert first is not None and first["missed"] is False
+    assert first["deadline"] == "2026-11-22T10:00:00+00:00"  # the default: 48 hours
+    with sessions.begin() as session:  # the admin page shortens SEV1 to 12 hours
+        save_overrides(session, SYSTEM, {"deadlines": {"sev1_hours": 12}})
+    with sessions.begin() as session:
+        moved, _ = service.schedule_review(
+            session, SYSTEM, "checkout", IN_TIME, "Europe/Copenhagen", 90
+        )
+    assert moved.deadline is not None and moved.deadline["missed"] is True
+    assert moved.deadline["deadline"] == "2026-11-20T22:00:00+00:00"
+    assert "within 12 hours of resolution" in str(moved.deadline["message"])
 
 
 def test_bad_plans_are_refused_with_the_field(sessions: sessionmaker[Session]) -> None:

@@ -1,11 +1,14 @@
-"""The trend charts: a month without data is a gap in the line."""
+"""The trend charts: a month without data is a gap in the line; text is readable."""
 
 from __future__ import annotations
 
 import re
 
-from kintsugi.metrics.charts import LINE, render_chart
+from matplotlib.text import Text
+
+from kintsugi.metrics.charts import LINE, WIDTH_INCHES, chart_figure, render_chart
 from kintsugi.metrics.service import Metric
+from kintsugi.rca.diagrams.metrics import CHART_FONT
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04"]
 
@@ -33,3 +36,22 @@ def test_consecutive_months_are_one_line() -> None:
     )
     commands = re.findall(r"[ML]", _line_path(render_chart(metric, MONTHS, "svg").decode()))
     assert commands == ["M", "L", "L", "L"]
+
+
+def test_every_label_is_at_least_12_px_on_the_page_in_the_diagrams_font() -> None:
+    trend = [(month, float(n)) for n, month in enumerate(MONTHS)]
+    metric = Metric(
+        "post_mortem_completion_rate", "Completion", "published", 90.0, True, 3.0, "percent",
+        trend,
+    )  # fmt: skip
+    figure = chart_figure(metric, MONTHS)
+    figure.canvas.draw()  # lays out the ticks and the legend
+    texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    assert {"Completion", "Month (UTC)", "Percent", "3", "Target ≥ 90"} <= {
+        t.get_text() for t in texts
+    }
+    # the page shows a chart at least 34rem (544 px) wide: a point of the figure is >= 1 px
+    page_scale = 544 / (WIDTH_INCHES * 72)
+    assert page_scale >= 1
+    assert min(t.get_fontsize() for t in texts) * page_scale >= 12
+    assert {t.get_fontfamily()[0] for t in texts} == {CHART_FONT}

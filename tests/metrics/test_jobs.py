@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from kintsugi.actions.worker import SLICE_JOBS, RunReport, Worker
+from kintsugi.actions.worker import RunReport
 from kintsugi.metrics import jobs
 from kintsugi.postmortems.document import Severity, Visibility
+from kintsugi.worker import build_worker
 from tests.actions import scenario
 from tests.actions.helpers import make_user
 from tests.metrics.helpers import NOW, incident
@@ -28,7 +29,7 @@ def servers() -> Iterator[scenario.Servers]:
 def _run(
     sessions: sessionmaker[Session], servers: scenario.Servers, now: datetime = NOW
 ) -> RunReport:
-    worker = Worker(
+    worker = build_worker(
         sessions,
         servers.notify_settings(),
         scenario.action_settings(),
@@ -40,8 +41,12 @@ def _run(
     return report
 
 
-def test_the_job_is_registered_with_the_worker() -> None:
-    assert "kintsugi.metrics.jobs" in SLICE_JOBS
+def test_the_job_is_registered_with_the_worker(
+    sessions: sessionmaker[Session], servers: scenario.Servers
+) -> None:
+    worker = build_worker(sessions, servers.notify_settings(), scenario.action_settings())
+    assert "metrics" in worker.jobs.names
+    assert "metrics" in worker.run_once(NOW).jobs
 
 
 def test_authors_are_reminded_once_a_day_and_restricted_ones_by_email_only(

@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.actions.config import ActionSettings
-from kintsugi.actions.worker import Worker
 from kintsugi.core.types import utcnow
 from kintsugi.notify.config import NotifySettings
 from kintsugi.people import service as people
 from kintsugi.people.models import WebSession
 from kintsugi.people.principal import SYSTEM
+from kintsugi.worker import build_worker
 
 
 def _sessions_of(sessions: sessionmaker[Session]) -> list[str]:
@@ -37,9 +37,10 @@ def test_a_worker_pass_deletes_expired_web_sessions_and_keeps_live_ones(
                 row.expires_at = now - timedelta(hours=1)
     assert len(_sessions_of(sessions)) == 3
 
-    worker = Worker(sessions, NotifySettings(), ActionSettings(), channels={}, name="w1")
+    worker = build_worker(sessions, NotifySettings(), ActionSettings(), channels={}, name="w1")
     report = worker.run_once(now)
 
+    assert "sessions" in worker.jobs.names  # the composition root registers the purge
     assert report.jobs["sessions"] == "2 expired web session(s) deleted"
     with sessions() as session:
         assert people.resolve_session(session, live) is not None

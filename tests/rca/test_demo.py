@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from kintsugi.demo.analyses import CERTIFICATE, CHECKOUT, COREDNS, load_demo_analyses
 from kintsugi.demo.loader import load_demo
 from kintsugi.people.principal import SYSTEM
 from kintsugi.rca import service
-from kintsugi.rca.demo import CERTIFICATE, CHECKOUT, COREDNS, load_demo_analyses
 
 
 def test_demo_analyses_are_complete_and_load_once(sessions: sessionmaker[Session]) -> None:

@@ -1,10 +1,8 @@
 """CLI for action items: ``kintsugi actions add|list|show|update|history|report|digest|export|sync``
-and ``kintsugi worker`` (reminders and the weekly digest)."""
+(``kintsugi worker``, which sends reminders and the weekly digest, is ``kintsugi.worker``)."""
 
 from __future__ import annotations
 
-import signal
-import threading
 from datetime import date
 from typing import Annotated, Any
 
@@ -19,7 +17,6 @@ from kintsugi.actions.digest import build_digest, digest_message
 from kintsugi.actions.items import ItemChanges, ItemFilters, ItemView, NewItem
 from kintsugi.actions.report import Report, build_report
 from kintsugi.actions.sync import export_item, make_tracker, sync_items
-from kintsugi.actions.worker import RunReport, Worker
 from kintsugi.core.cli_support import (
     EXIT_PROBLEMS,
     DbOption,
@@ -389,7 +386,8 @@ def sync(
         raise typer.Exit(EXIT_PROBLEMS)
 
 
-def _notify_settings() -> tuple[NotifySettings, ActionSettings]:
+def notify_settings() -> tuple[NotifySettings, ActionSettings]:
+    """The channels' and the action items' settings from the environment."""
     try:
         return NotifySettings(), ActionSettings()
     except ValidationError as exc:
@@ -410,7 +408,7 @@ def digest(
 ) -> None:
     """Print the weekly digest for leadership, or --send it (the worker sends it weekly)."""
     ctx = context(db)
-    notify, settings = _notify_settings()
+    notify, settings = notify_settings()
     now = utcnow()
     with ctx.transaction() as session:
         result = build_digest(session, now, include_restricted=settings.digest_include_restricted)
@@ -457,56 +455,6 @@ def _print_outcomes(outcomes: list[Outcome], json_out: bool) -> None:
         (out_console if o.ok else err_console).print(line, highlight=False, markup=False)
 
 
-@handle_errors
-def worker(
-    once: Annotated[bool, typer.Option("--once", help="Run the due jobs once and exit.")] = False,
-    json_out: JsonOption = False,
-    db: DbOption = None,
-) -> None:
-    """Send assignment notices, due/overdue reminders and the weekly digest.
-
-    Run as many workers as you like: each message is sent once (claims in the database).
-    """
-    ctx = context(db)
-    notify, settings = _notify_settings()
-    runner = Worker(ctx.sessions, notify, settings, base_url=ctx.settings.base_url)
-    if once:
-        report = runner.run_once()
-        if json_out:
-            print_json(report.to_json())
-        else:
-            _print_run(report)
-        if report.failed:
-            raise typer.Exit(EXIT_PROBLEMS)
-        return
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    err_console.print(
-        f"worker {runner.name}: channels {', '.join(runner.channels) or 'none'}; "
-        f"every {settings.worker_interval_seconds:g}s (Ctrl-C stops)",
-        highlight=False,
-    )
-    try:
-        runner.run_forever(stop, on_run=_print_run)
-    except KeyboardInterrupt:
-        stop.set()
-
-
-def _print_run(report: RunReport) -> None:
-    err_console.print(
-        f"{report.started_at:%Y-%m-%d %H:%M:%S} UTC: {report.assignments} assignment(s), "
-        f"{report.reminders} reminder(s), digest {report.digest}; sent {len(report.sent)}, "
-        f"failed {len(report.failed)}",
-        highlight=False,
-        markup=False,
-    )
-    for key, outcome in report.failed:
-        err_console.print(
-            f"  {key} {outcome.channel}: {outcome.error}", highlight=False, markup=False
-        )
-
-
 def register(app: typer.Typer) -> None:
-    """Add ``actions`` and ``worker`` to the root command."""
+    """Add ``actions`` to the root command."""
     app.add_typer(actions_app, name="actions")
-    app.command("worker")(worker)

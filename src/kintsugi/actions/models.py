@@ -1,4 +1,4 @@
-"""Tables of the action items slice: items, their history, tracker links, notification deliveries."""
+"""Tables of the action items slice: items, their history, tracker links."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -108,33 +107,3 @@ class TrackerLinkRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     __table_args__ = (Index("ix_action_item_links_tracker", "tracker", "project"),)
-
-
-class NotificationDeliveryRow(Base):
-    """One message on one channel, sent at most once: ``(key, channel)`` is unique.
-
-    A worker claims a row (status ``sending`` with a lease), sends, then marks it ``sent`` or
-    ``failed``; a lapsed lease or a failed row whose ``next_attempt_at`` has come may be
-    claimed again by any worker.
-    """
-
-    __tablename__ = "notification_deliveries"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200))
-    channel: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(12))
-    worker: Mapped[str] = mapped_column(String(120))
-    lease_until: Mapped[datetime] = mapped_column(UTCDateTime())
-    attempts: Mapped[int] = mapped_column(Integer, default=1)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    subject: Mapped[str] = mapped_column(Text, default="")
-    recipient: Mapped[str | None] = mapped_column(Text)
-    error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    __table_args__ = (
-        UniqueConstraint("key", "channel", name="uq_notification_deliveries_key_channel"),
-        Index("ix_notification_deliveries_status", "status", "next_attempt_at"),
-    )

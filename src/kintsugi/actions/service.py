@@ -19,6 +19,7 @@ from kintsugi.actions.models import ActionItemHistoryRow, ActionItemRow
 from kintsugi.actions.owners import owner_kind_among, team_names
 from kintsugi.core.types import utcnow
 from kintsugi.postmortems.document import ActionItem, ActionItemStatus
+from kintsugi.postmortems.item_titles import title_key
 
 DOCUMENT_ACTOR = "document"
 
@@ -78,7 +79,7 @@ def sync_document_items(
     by_id = {row.id: row for row in existing}
     by_title: dict[str, list[ActionItemRow]] = {}
     for stored in existing:
-        by_title.setdefault(_title_key(stored.title), []).append(stored)
+        by_title.setdefault(title_key(stored.title), []).append(stored)
     kept: set[int] = set()
     result: list[ActionItemRow] = []
     changed: list[tuple[ActionItemRow, dict[str, list[Any]], bool]] = []
@@ -195,7 +196,7 @@ def _matches(
     for item in items:
         match = by_id.get(item.id) if item.id is not None else None
         if match is None or match.id in taken:
-            candidates = [r for r in by_title.get(_title_key(item.title), []) if r.id not in taken]
+            candidates = [r for r in by_title.get(title_key(item.title), []) if r.id not in taken]
             match = candidates[0] if candidates else None
         if match is not None:
             taken.add(match.id)
@@ -272,10 +273,6 @@ def completed_at(
 def day_start(day: date) -> datetime:
     """The first moment of ``day`` in UTC."""
     return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-def _title_key(title: str) -> str:
-    return " ".join(title.lower().split())
 
 
 def _to_item(row: Any) -> ActionItem:

@@ -4,12 +4,12 @@ facilitator and a recognition, so that meetings, metrics and the digest have som
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.types import utcnow
+from kintsugi.core.zones import zone_or_utc
 from kintsugi.handbook import recognition, training
 from kintsugi.meetings import live
 from kintsugi.meetings.service import PlanRequest, meetings_exist, plan_meeting, schedule_review
@@ -57,7 +57,7 @@ def _principal(session: Session, username: str) -> Principal:
 def _held_review(session: Session, facilitator: Principal) -> None:
     doc = postmortems.get_document(session, REVIEWED, SYSTEM)
     resolved = doc.resolved_at or utcnow()
-    zone = ZoneInfo(doc.timezone)
+    zone = zone_or_utc(doc.timezone)
     day = (resolved.astimezone(zone) + timedelta(days=1)).date()
     starts_at = datetime.combine(day, time(14, 0), tzinfo=zone)
     meeting, _ = schedule_review(session, facilitator, REVIEWED, starts_at, doc.timezone, 60)
@@ -88,9 +88,7 @@ def _held_review(session: Session, facilitator: Principal) -> None:
 
 
 def _upcoming_session(session: Session, facilitator: Principal) -> None:
-    start = datetime.combine(
-        utcnow().date() + timedelta(days=7), time(12, 0), tzinfo=ZoneInfo("UTC")
-    )
+    start = datetime.combine(utcnow().date() + timedelta(days=7), time(12, 0), tzinfo=UTC)
     plan_meeting(
         session,
         facilitator,

@@ -66,8 +66,8 @@ def load_demo(sessions: sessionmaker[Session]) -> DemoResult:
             people.add_member(session, SYSTEM, team, username)
         _share(session, TEAM_DOCUMENT, Visibility.TEAM, team=team)
         _share(session, RESTRICTED_DOCUMENT, Visibility.RESTRICTED, access=["priya"])
+    from kintsugi.demo.analyses import load_demo_analyses
     from kintsugi.demo.learning import load_demo_learning
-    from kintsugi.rca.demo import load_demo_analyses
 
     load_demo_analyses(sessions)
     load_demo_learning(sessions)

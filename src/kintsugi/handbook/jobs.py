@@ -25,6 +25,7 @@ from kintsugi.people.principal import SYSTEM
 
 if TYPE_CHECKING:
     from kintsugi.actions.worker import RunReport, Worker
+    from kintsugi.jobs.registry import JobRegistry
 
 JOB = "handbook"
 
@@ -98,3 +99,8 @@ def run_due(worker: Worker, now: datetime, report: RunReport) -> None:
     if digest_due(now, settings.learning_digest_weekday, settings.learning_digest_hour):
         digest = send_digest(worker, now, report, settings)
     report.jobs[JOB] = f"announced {announced}; learning digest {digest}"
+
+
+def register(registry: JobRegistry[RunReport], worker: Worker) -> None:
+    """Add this slice's job to the worker's ``registry``."""
+    registry.add(JOB, lambda now, report: run_due(worker, now, report))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +32,7 @@ from kintsugi.people import service as people
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems import service as postmortems
+from kintsugi.postmortems.deadlines import deadline_hours, due_at
 from kintsugi.postmortems.document import Document, Status
 from kintsugi.postmortems.export import document_json
 from kintsugi.timeline.builder import (
@@ -240,9 +241,9 @@ def write_draft(
         session, actor, row.postmortem_id if row else None, facts.reference
     )
     owner = _owner(session, facts)
-    hours = followup.deadline_hours(session, facts.severity)
+    hours = deadline_hours(session, facts.severity)
     resolved = _at(facts, "resolved")
-    deadline = resolved + timedelta(hours=hours) if resolved and hours else None
+    deadline = due_at(resolved, hours)
     failures = [f.to_json() for f in fetched.failures]
 
     def data(review: dict[str, Any] | None, similar: list[dict[str, Any]]) -> dict[str, Any]:

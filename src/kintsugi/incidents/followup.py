@@ -18,15 +18,6 @@ REVIEW_HOUR_UTC = 14
 """Reviews are proposed at this hour (UTC) on the day after resolution, inside the deadline."""
 
 
-def deadline_hours(session: Session, severity: str | None) -> float | None:
-    """Hours from resolution to a published post-mortem, from the learning policy."""
-    # The policy (defaults, settings file, admin page) is the metrics slice's; it is read
-    # here, in one place, until the policy moves below the slices that apply it.
-    from kintsugi.metrics.policy import effective_policy
-
-    return effective_policy(session).deadlines.hours_for(severity)
-
-
 def propose_review(
     resolved_at: datetime, deadline: datetime, now: datetime, minutes: int
 ) -> datetime:

@@ -4,13 +4,14 @@ one, and whether the post-mortem is overdue by the learning policy's deadline.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from kintsugi.incidents import followup, service
+from kintsugi.incidents import service
 from kintsugi.incidents.service import IncidentRecord
 from kintsugi.people.principal import Principal
+from kintsugi.postmortems.deadlines import deadline_hours, due_at
 from kintsugi.postmortems.document import Status
 from kintsugi.postmortems.listing import visible_heads
 
@@ -51,9 +52,9 @@ def incident_lines(session: Session, viewer: Principal, now: datetime) -> list[I
         due = None
         if record.resolved_at is not None and not record.near_miss:
             if record.severity not in hours:
-                hours[record.severity] = followup.deadline_hours(session, record.severity)
+                hours[record.severity] = deadline_hours(session, record.severity)
             allowed = hours[record.severity]
-            due = record.resolved_at + timedelta(hours=allowed) if allowed is not None else None
+            due = due_at(record.resolved_at, allowed)
         published = link is not None and link.status == Status.PUBLISHED.value
         lines.append(
             IncidentLine(record, link, due, due is not None and due < now and not published)

@@ -21,6 +21,7 @@ from kintsugi.postmortems.readers import reader_emails
 
 if TYPE_CHECKING:
     from kintsugi.actions.worker import RunReport, Worker
+    from kintsugi.jobs.registry import JobRegistry
 
 CHANNELS = ["email", "slack", "sns"]
 
@@ -83,3 +84,8 @@ def run_due(worker: Worker, now: datetime, report: RunReport) -> None:
                     row.reminded_at = now
             sent += 1
     report.jobs["meetings"] = f"{sent} follow-up reminder(s) of {len(plans)} due"
+
+
+def register(registry: JobRegistry[RunReport], worker: Worker) -> None:
+    """Add this slice's job to the worker's ``registry``."""
+    registry.add("meetings", lambda now, report: run_due(worker, now, report))

@@ -36,6 +36,8 @@ from kintsugi.notify.recipients import is_email
 from kintsugi.people import service as people
 from kintsugi.people.principal import Principal, Role
 from kintsugi.people.users import ids_by_username
+from kintsugi.postmortems.access import visible_to
+from kintsugi.postmortems.deadlines import deadline_hours
 from kintsugi.postmortems.document import Document
 from kintsugi.postmortems.lookups import Head, head_of, heads_by_pk, team_pks, visible_pks
 
@@ -405,7 +407,11 @@ def view(session: Session, row: MeetingRow, viewer: Principal) -> MeetingView:
     deadline: DeadlineCheck | None = None
     if row.kind == "postmortem" and docs:
         deadline = check_deadline(
-            docs[0].severity, docs[0].resolved_at, row.starts_at, row.timezone
+            docs[0].severity,
+            docs[0].resolved_at,
+            row.starts_at,
+            row.timezone,
+            hours=deadline_hours(session, docs[0].severity),
         )
     _, organizer_email = resolve_person(session, row.organizer)
     return MeetingView(

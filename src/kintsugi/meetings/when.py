@@ -6,27 +6,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from kintsugi.core.errors import InputError
+from kintsugi.core.zones import parse_zone, to_local
+from kintsugi.postmortems.deadlines import describe_hours
 
 _WHEN = re.compile(
     r"\s*(?P<date>\d{4}-\d{2}-\d{2})[ T](?P<time>\d{1,2}:\d{2})(?::00)?(?:\s+(?P<zone>\S+))?\s*"
 )
-DEADLINES = {"SEV1": timedelta(hours=48), "SEV2": timedelta(hours=48), "SEV3": timedelta(days=7)}
 
 
 def zone(name: str, *, field: str = "timezone") -> ZoneInfo:
     """The IANA time zone ``name``, or an InputError naming ``field``."""
-    try:
-        if not name or name.startswith(("/", ".")) or ".." in name:
-            raise ValueError(name)
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InputError(
-            f"unknown time zone {name!r} (use an IANA name such as Europe/Copenhagen)",
-            field=field,
-        ) from None
+    return parse_zone(name, field=field, required=True)
 
 
 def parse_when(
@@ -51,10 +44,7 @@ def parse_when(
 
 def local_time(at: datetime, tz: str) -> datetime:
     """``at`` in the zone ``tz`` (UTC when the zone is unknown)."""
-    try:
-        return at.astimezone(ZoneInfo(tz))
-    except (ZoneInfoNotFoundError, ValueError):
-        return at.astimezone(UTC)
+    return to_local(at, tz)
 
 
 @dataclass(frozen=True)
@@ -74,14 +64,21 @@ class DeadlineCheck:
 
 
 def check_deadline(
-    severity: str | None, resolved_at: datetime | None, starts_at: datetime, tz: str = "UTC"
+    severity: str | None,
+    resolved_at: datetime | None,
+    starts_at: datetime,
+    tz: str = "UTC",
+    *,
+    hours: float | None,
 ) -> DeadlineCheck:
-    """SEV1/SEV2 reviews within 48 hours of resolution, SEV3 (or unknown) within a week."""
-    limit = DEADLINES.get(severity or "SEV3", DEADLINES["SEV3"])
-    label = "48 hours" if limit == DEADLINES["SEV1"] else "a week"
+    """Whether the review is held within ``hours`` of resolution (the policy's deadline of
+    ``severity``: ``postmortems.deadlines.deadline_hours``; None: no deadline)."""
     if resolved_at is None:
         return DeadlineCheck(None, False, "no resolution time recorded: no deadline to check")
-    deadline = resolved_at + limit
+    if hours is None:
+        return DeadlineCheck(None, False, "the policy sets no deadline for this severity")
+    label = describe_hours(hours)
+    deadline = resolved_at + timedelta(hours=hours)
     shown = local_time(deadline, tz).strftime("%Y-%m-%d %H:%M %Z")
     sev = severity or "an incident without severity"
     if starts_at > deadline:

@@ -20,6 +20,7 @@ from kintsugi.metrics.queries import PM, Scope, deadline_seconds, document_condi
 from kintsugi.people import service as people
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.authors import authors_of
+from kintsugi.postmortems.deadlines import due_at
 from kintsugi.postmortems.document import Status
 
 
@@ -189,7 +190,4 @@ def deadline_of(
     deadlines: Deadlines, severity: str | None, resolved_at: datetime | None
 ) -> datetime | None:
     """When a post-mortem is due: resolution plus its severity's deadline (None: no deadline)."""
-    hours = deadlines.hours_for(severity)
-    if resolved_at is None or hours is None:
-        return None
-    return resolved_at + timedelta(hours=hours)
+    return due_at(resolved_at, deadlines.hours_for(severity))

@@ -24,6 +24,7 @@ from kintsugi.postmortems.readers import reader_emails
 
 if TYPE_CHECKING:
     from kintsugi.actions.worker import RunReport, Worker
+    from kintsugi.jobs.registry import JobRegistry
 
 JOB = "metrics"
 
@@ -84,3 +85,8 @@ def run_due(worker: Worker, now: datetime, report: RunReport) -> None:
         outcomes = worker.send(reminder_key(pm, now), message, channels, now, report)
         sent += sum(1 for o in outcomes if o.status == SENT)
     report.jobs[JOB] = f"{len(overdue)} overdue post-mortem(s); {sent} reminder(s) sent"
+
+
+def register(registry: JobRegistry[RunReport], worker: Worker) -> None:
+    """Add this slice's job to the worker's ``registry``."""
+    registry.add(JOB, lambda now, report: run_due(worker, now, report))

@@ -1,27 +1,15 @@
-"""Tables of the metrics slice: the organisation's policy overrides and reviewer answers."""
+"""Tables of the metrics slice: reviewer answers to the quality checklist (the policy's
+table is the post-mortems' ``PolicyRow``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kintsugi.core.db import Base
 from kintsugi.core.types import UTCDateTime, utcnow
-
-
-class PolicyRow(Base):
-    """The policy as set on the admin page (one row, id 1): only the fields set there, which
-    override the settings file's."""
-
-    __tablename__ = "metrics_policy"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_by: Mapped[str] = mapped_column(String(80), default="")
 
 
 class ChecklistAnswerRow(Base):

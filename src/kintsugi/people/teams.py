@@ -35,3 +35,16 @@ def member_usernames(session: Session, name: str) -> list[str]:
             .where(func.lower(Team.name) == name.strip().lower())
         )
     )
+
+
+def active_members(session: Session, name: str) -> list[User]:
+    """The active members of the team called ``name``, by username (none when no such team)."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(TeamMember, TeamMember.user_id == User.id)
+            .join(Team, Team.id == TeamMember.team_id)
+            .where(func.lower(Team.name) == name.strip().lower(), User.is_active.is_(True))
+            .order_by(User.username)
+        ).unique()
+    )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from markupsafe import escape
 
 from kintsugi.core.errors import InputError
 from kintsugi.core.markdown_html import markdown_to_html
+from kintsugi.core.zones import zone_or_utc
 from kintsugi.postmortems.body import synced
 from kintsugi.postmortems.document import Document, TimelineEvent
 from kintsugi.postmortems.markdown import render_markdown
@@ -20,10 +21,7 @@ SUFFIXES = {"md": ".md", "json": ".json", "html": ".html"}
 
 def zone_of(doc: Document) -> ZoneInfo:
     """The zone the document states, UTC when it names none we know."""
-    try:
-        return ZoneInfo(doc.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return zone_or_utc(doc.timezone)
 
 
 def _iso(value: datetime | None, zone: ZoneInfo) -> str | None:

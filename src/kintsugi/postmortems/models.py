@@ -144,3 +144,15 @@ class VersionRow(Base):
     change: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class PolicyRow(Base):
+    """The learning policy as set on the admin page (one row, id 1): only the fields set there,
+    which override the settings file's (``postmortems.policy``)."""
+
+    __tablename__ = "metrics_policy"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(80), default="")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,11 +14,14 @@ from sqlalchemy.orm import Session
 from kintsugi.core.errors import ConflictError, InputError
 from kintsugi.core.markdown_html import markdown_to_html
 from kintsugi.core.types import utcnow
+from kintsugi.core.zones import parse_zone
 from kintsugi.people import service as people
 from kintsugi.people.permissions import Action, require
 from kintsugi.postmortems import service
 from kintsugi.postmortems.body import body_markdown
 from kintsugi.postmortems.document import Document, Severity, Status, Visibility
+from kintsugi.core.markdown_html import markdown_to_html
+from kintsugi.postmortems.item_titles import keep_item_ids
 from kintsugi.postmortems.markdown import parse_markdown
 from kintsugi.postmortems.templates import TEMPLATES, new_document
 from kintsugi.webkit.deps import CurrentPrincipal, Db
@@ -220,14 +223,7 @@ def _editor_context(
 def _local_input(value: datetime | None, zone: str) -> str:
     if value is None:
         return ""
-    return value.astimezone(_zone(zone)).strftime("%Y-%m-%dT%H:%M")
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"unknown time zone {name!r}", field="timezone") from None
+    return value.astimezone(parse_zone(zone)).strftime("%Y-%m-%dT%H:%M")
 
 
 def _parse_local(value: str, zone: ZoneInfo, field: str) -> datetime | None:
@@ -269,7 +265,7 @@ def save(
         current = service.get_document(session, id, viewer)
         teams = _team_names(session)
     try:
-        zone = _zone(timezone)
+        zone = parse_zone(timezone)
         parsed = parse_markdown(
             f"# {title}\n\n{markdown}", source="editor", default_timezone=timezone
         )
@@ -288,7 +284,7 @@ def save(
                 "access": _split(access),
                 "sections": parsed.sections,
                 "timeline": parsed.timeline,
-                "action_items": _keep_item_ids(parsed, current),
+                "action_items": keep_item_ids(parsed.action_items, current.action_items),
             }
         )
         with db.begin() as session:
@@ -320,16 +316,6 @@ def _loaded_at(value: str) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else None
-
-
-def _keep_item_ids(parsed: Document, current: Document) -> list[Any]:
-    """Items edited as text keep the ids (and so the history) of the stored ones they match."""
-    by_title = {" ".join(i.title.lower().split()): i for i in current.action_items}
-    items = []
-    for item in parsed.action_items:
-        match = by_title.get(" ".join(item.title.lower().split()))
-        items.append(item.model_copy(update={"id": match.id}) if match else item)
-    return items
 
 
 @router.post("/postmortems/{id}/status")

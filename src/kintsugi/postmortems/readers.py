@@ -13,8 +13,9 @@ from collections.abc import Collection
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kintsugi.notify.recipients import owner_people
+from kintsugi.notify.recipients import is_email
 from kintsugi.people import service as people
+from kintsugi.people.owners import owner_users
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.models import PostmortemRow
 
@@ -32,6 +33,24 @@ def may_read_all(session: Session, username: str, postmortem_ids: Collection[str
         select(func.count(PostmortemRow.pk)).where(PostmortemRow.id.in_(wanted), visible_to(viewer))
     )
     return seen == len(wanted)
+
+
+def owner_people(
+    session: Session, owner: str | None, owner_kind: str = "person"
+) -> list[tuple[str, str]]:
+    """(username, stored address) of each person ``owner`` names who has a valid address:
+    notices go only to people Kintsugi knows, at the address stored for them, never to an
+    address someone typed. Owners who name nobody are told on Slack/SNS only."""
+    found: dict[str, str] = {}
+    for user in owner_users(session, owner, owner_kind):
+        if user.email and is_email(user.email) and user.email not in found.values():
+            found[user.username] = user.email
+    return list(found.items())
+
+
+def owner_emails(session: Session, owner: str | None, owner_kind: str = "person") -> list[str]:
+    """Where to email ``owner``; empty when no address is known."""
+    return [email for _, email in owner_people(session, owner, owner_kind)]
 
 
 def reader_emails(

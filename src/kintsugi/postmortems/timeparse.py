@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kintsugi.core.zones import is_zone, zone_or_utc
 
 # -- zones -------------------------------------------------------------------------------------
 
@@ -101,23 +102,14 @@ def resolve_zone(name: str) -> str | None:
         # POSIX-style Etc names invert the sign: Etc/GMT-2 is two hours ahead of UTC.
         return f"Etc/GMT{'-' if sign == '+' else '+'}{int(hours)}"
     if "/" in text or text in {"UTC", "GMT", "CET", "EET", "WET", "MET", "EST", "MST", "HST"}:
-        try:
-            ZoneInfo(text)
-        except (ZoneInfoNotFoundError, ValueError):
-            return None
-        return text
+        return text if is_zone(text) else None
     return None
 
 
 @lru_cache(maxsize=512)
 def zone_info(name: str) -> tzinfo:
     """The tzinfo for a canonical zone name (see :func:`resolve_zone`); UTC when unknown."""
-    if name == "UTC":
-        return UTC
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+    return UTC if name == "UTC" or not is_zone(name) else zone_or_utc(name)
 
 
 def _offset_tz(text: str) -> tzinfo | None:

@@ -7,8 +7,10 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from kintsugi.core.markdown_html import markdown_to_html
+from kintsugi.core.zones import zone_or_utc
 from kintsugi.core.markdown_html import markdown_to_html
 from kintsugi.rca.diagrams import diagram_mermaid, diagram_svg
 from kintsugi.rca.evidence import MILESTONES
@@ -47,13 +49,6 @@ TARGET_LABELS = {
 }
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _time(value: datetime | None, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "-"
 
@@ -89,7 +84,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def _markdown(view: AnalysisView, diagram: Callable[[str], str]) -> str:
-    zone = _zone(view.timezone)
+    zone = zone_or_utc(view.timezone)
     analysis = view.analysis
 
     def evidence(cited: list[Evidence]) -> str:

@@ -8,13 +8,13 @@ the new version and summary out of band), and without JavaScript the page reload
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from kintsugi.core.errors import ConflictError, InputError
+from kintsugi.core.zones import zone_or_utc
 from kintsugi.people.permissions import Action, can
 from kintsugi.rca import edits, service
 from kintsugi.rca.diagrams import diagram_svg
@@ -48,13 +48,6 @@ SECTIONS = {
 SECTION_OF = {technique: technique for technique in SECTIONS} | {"links": ""}
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def tree_outline(analysis: Analysis) -> list[dict[str, Any]]:
     """The causal tree as nested ``{"node", "children"}`` (unknown parents: under the incident)."""
     ids = {n.id for n in analysis.causal_tree}
@@ -68,7 +61,7 @@ def tree_outline(analysis: Analysis) -> list[dict[str, Any]]:
 
 
 def _context(view: service.AnalysisView, can_edit: bool, **extra: Any) -> dict[str, Any]:
-    zone = _zone(view.timezone)
+    zone = zone_or_utc(view.timezone)
     return {
         "tree_outline": tree_outline(view.analysis),
         "view": view,
@@ -132,7 +125,9 @@ async def rca_edit(
             if technique not in edits.TECHNIQUES:
                 raise InputError(f"unknown technique {technique!r}", field="technique")
             analysis = view.analysis.model_copy(deep=True)
-            change = edits.apply_edit(analysis, technique, action, fields, _zone(view.timezone))
+            change = edits.apply_edit(
+                analysis, technique, action, fields, zone_or_utc(view.timezone)
+            )
             view = service.save_analysis(
                 session, view.postmortem_id, analysis, viewer,
                 base_version=base_version, change=change,

@@ -27,6 +27,7 @@ from kintsugi.postmortems.changes import set_cause_categories
 from kintsugi.postmortems.columns import POSTMORTEM
 from kintsugi.postmortems.document import ActionItem, Document
 from kintsugi.postmortems.history import VersionInfo
+from kintsugi.postmortems.item_titles import title_key
 from kintsugi.rca import evidence as timeline_view
 from kintsugi.rca import model, taxonomy, validation
 from kintsugi.rca.evidence import StoredEvent, TimelineSummary
@@ -362,7 +363,7 @@ def _resolve_links(
     by_title: dict[str, list[int]] = {}
     for item in items:
         if item.id is not None:
-            by_title.setdefault(" ".join(item.title.lower().split()), []).append(item.id)
+            by_title.setdefault(title_key(item.title), []).append(item.id)
     result: dict[tuple[int, str], TargetKind] = {}
     for n, link in enumerate(analysis.links):
         if link.target not in kinds:
@@ -377,7 +378,7 @@ def _resolve_links(
                 )
             item_id = link.action_item
         else:
-            wanted = " ".join(link.action_item.lower().split())
+            wanted = title_key(link.action_item)
             matches = by_title.get(wanted, []) or [
                 i for title, ids in by_title.items() if title.startswith(wanted) for i in ids
             ]

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any, TextIO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from kintsugi.core.errors import InputError
+from kintsugi.core.zones import parse_zone
 from kintsugi.timeline.durations import Durations
 from kintsugi.timeline.events import Event
 
@@ -34,10 +34,7 @@ _CHUNK = 256
 
 def zone_named(name: str | None) -> ZoneInfo:
     """The IANA zone ``name`` (UTC when None); InputError when unknown."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InputError(f"unknown time zone {name!r}", field="timezone") from exc
+    return parse_zone(name)
 
 
 def cell(text: str | None) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -13,6 +12,7 @@ from markupsafe import Markup
 
 from kintsugi.core.errors import ConfigurationError
 from kintsugi.core.markdown_html import markdown_to_html
+from kintsugi.core.zones import format_local
 from kintsugi.notify.channels import configured_channels
 from kintsugi.notify.config import NotifySettings
 from kintsugi.people.permissions import can
@@ -40,12 +40,7 @@ def _markdown(text: str) -> Markup:
 
 
 def _when(value: datetime | None, zone: str = "UTC", fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
-    if value is None:
-        return "-"
-    try:
-        return value.astimezone(ZoneInfo(zone)).strftime(fmt)
-    except (KeyError, ValueError):
-        return value.strftime(fmt)
+    return format_local(value, zone, fmt)
 
 
 def _when_named(value: datetime | None, zone: str = "UTC") -> str:
