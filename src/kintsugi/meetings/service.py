@@ -36,7 +36,6 @@ from kintsugi.notify.recipients import is_email
 from kintsugi.people import service as people
 from kintsugi.people.principal import Principal, Role
 from kintsugi.people.users import ids_by_username
-from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.deadlines import deadline_hours
 from kintsugi.postmortems.document import Document
 from kintsugi.postmortems.lookups import Head, head_of, heads_by_pk, team_pks, visible_pks

@@ -20,7 +20,6 @@ from kintsugi.people.permissions import Action, require
 from kintsugi.postmortems import service
 from kintsugi.postmortems.body import body_markdown
 from kintsugi.postmortems.document import Document, Severity, Status, Visibility
-from kintsugi.core.markdown_html import markdown_to_html
 from kintsugi.postmortems.item_titles import keep_item_ids
 from kintsugi.postmortems.markdown import parse_markdown
 from kintsugi.postmortems.templates import TEMPLATES, new_document

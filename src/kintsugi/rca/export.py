@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from kintsugi.core.markdown_html import markdown_to_html
 from kintsugi.core.zones import zone_or_utc
-from kintsugi.core.markdown_html import markdown_to_html
 from kintsugi.rca.diagrams import diagram_mermaid, diagram_svg
 from kintsugi.rca.evidence import MILESTONES
 from kintsugi.rca.model import Evidence, Item, TargetKind, item_text
