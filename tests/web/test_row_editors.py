@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from html import unescape
 from collections.abc import Callable
+from html import unescape
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -174,7 +174,9 @@ def test_an_owner_is_matched_to_a_person_or_flagged(
         user.display_name, user.email = "Tomás Ferreira", "tomas@example.com"
     id = _new(client)
     for owner in ("Tomas Ferreira", "TOMAS@example.com", "Ana Nobody"):
-        client.post(f"/postmortems/{id}/actions/rows", data={"title": f"Item of {owner}", "owner": owner})
+        client.post(
+            f"/postmortems/{id}/actions/rows", data={"title": f"Item of {owner}", "owner": owner}
+        )
     owners = [i["owner"] for i in _doc(client, id)["action_items"]]
     assert owners == ["tomas", "tomas", "Ana Nobody"]
     section = client.get(f"/postmortems/{id}/actions/rows").text
