@@ -202,3 +202,25 @@ def test_a_viewer_gets_the_rows_without_controls(
         )
         assert refused.status_code == 403
     assert len(_doc(client, id)["timeline"]) == 1
+
+
+def test_saving_the_text_after_row_edits_keeps_the_rows_ids(client: TestClient) -> None:
+    id = _new(client)
+    client.post(f"/postmortems/{id}/timeline/rows", data={"at": "2026-03-02 14:05", "text": "A"})
+    client.post(f"/postmortems/{id}/actions/rows", data={"title": "Write the runbook"})
+    events = _ids(client.get(f"/postmortems/{id}/timeline/rows").text, "event")
+    items = _ids(client.get(f"/postmortems/{id}/actions/rows").text, "item")
+    editor = client.get(f"/postmortems/{id}/edit").text
+    text = unescape(re.search(r'<textarea name="markdown"[^>]*>(.*?)</textarea>', editor, re.S)[1])  # type: ignore[index]
+    assert "| 2026-03-02 14:05 | A |" in text and "Write the runbook" in text
+    version = re.search(r'id="base-version" value="(\d+)"', editor)[1]  # type: ignore[index]
+    saved = client.post(
+        f"/postmortems/{id}/edit",
+        data={"title": "Queue backlog", "markdown": text.replace("A |", "A, then B |"),
+              "base_version": version, "timezone": "Asia/Tokyo"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    assert _ids(client.get(f"/postmortems/{id}/timeline/rows").text, "event") == events
+    assert _ids(client.get(f"/postmortems/{id}/actions/rows").text, "item") == items
+    assert [e["text"] for e in _doc(client, id)["timeline"]] == ["A, then B"]
