@@ -363,6 +363,15 @@ def test_kintsugi_templates_round_trip(template: str) -> None:
     assert parse_markdown(render_markdown(parsed)) == parsed
 
 
+@pytest.mark.parametrize("template", sorted(templates.TEMPLATES))
+def test_the_templates_action_items_table_is_outside_the_guidance(template: str) -> None:
+    section = templates.new_document(template, "New incident").section("action_items")
+    assert section is not None
+    guidance, table = section.markdown.split("\n\n", 1)
+    assert guidance.startswith("<!--") and guidance.endswith("-->")
+    assert table.startswith("| Action | Owner |") and "-->" not in table
+
+
 def test_export_adds_sections_for_timeline_and_items_that_have_none() -> None:
     doc = Document(
         title="Cache outage",

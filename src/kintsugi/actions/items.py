@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kintsugi.actions import history
 from kintsugi.actions.models import ActionItemHistoryRow, ActionItemRow, TrackerLinkRow
-from kintsugi.actions.owners import owner_kind_for, team_member_names
+from kintsugi.actions.owners import owner_kind_for, people, resolve_owner, team_member_names
 from kintsugi.actions.service import day_start
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError
 from kintsugi.core.types import utcnow
@@ -170,7 +170,9 @@ def filter_conditions(
     """SQL conditions for ``filters`` (the post-mortem visibility is added by the caller)."""
     conditions: list[ColumnElement[bool]] = []
     if filters.owner:
-        conditions.append(func.lower(ActionItemRow.owner) == filters.owner.strip().lower())
+        conditions.append(
+            func.lower(ActionItemRow.owner).in_(owner_spellings(session, filters.owner))
+        )
     if filters.team:
         members = [m.lower() for m in team_member_names(session, filters.team)]
         team_owned = func.lower(ActionItemRow.owner) == filters.team.strip().lower()
@@ -189,6 +191,16 @@ def filter_conditions(
     if filters.postmortem:
         conditions.append(POSTMORTEM.id == filters.postmortem)
     return conditions
+
+
+def owner_spellings(session: Session, owner: str) -> list[str]:
+    """Lower-cased texts an item's owner may hold for ``owner``: the person it names by any of
+    their names (items stored before owners were matched to people), else the text itself."""
+    person = people(session).match(owner)
+    if person is None:
+        return [owner.strip().lower()]
+    names = (person.username, person.display_name, person.email or "")
+    return sorted({name.strip().lower() for name in names if name.strip()})
 
 
 def list_items(
@@ -296,12 +308,13 @@ def add_item(session: Session, postmortem_id: str, new: NewItem, actor: Principa
     last = session.scalar(
         select(func.max(ActionItemRow.position)).where(ActionItemRow.postmortem_pk == pm.pk)
     )
+    owner = resolve_owner(session, new.owner, new.owner_kind)
     row = ActionItemRow(
         postmortem_pk=pm.pk,
         position=(last + 1) if last is not None else 0,
         title=new.title,
-        owner=new.owner or None,
-        owner_kind=owner_kind_for(session, new.owner, new.owner_kind),
+        owner=owner,
+        owner_kind=owner_kind_for(session, owner, new.owner_kind),
         priority=new.priority.value if new.priority else None,
         due=new.due,
         status=new.status.value,
@@ -352,8 +365,8 @@ def update_item(
             value = value.value
         if field == "title" and not value:
             raise InputError("the title cannot be empty", field="title")
-        if field == "owner" and not value:
-            value = None
+        if field == "owner":
+            value = resolve_owner(session, value, changes.owner_kind)
         wanted[field] = value
     if "owner" in wanted and "owner_kind" not in wanted:
         wanted["owner_kind"] = owner_kind_for(session, wanted["owner"])

@@ -1,7 +1,10 @@
-"""Owners of action items: a person (username or name) or a team, kept as free text.
+"""Owners of action items: a team, a person, or text that names neither.
 
-Until the people slice manages owners, an owner is a *team* when a team of that name exists
-(case-insensitive), otherwise a *person*; callers may also say which explicitly.
+An owner is a *team* when a team of that name exists (case-insensitive). Otherwise it is a
+*person*: a name that matches one active person (``people.matching``: username, display name
+or email, ignoring case and accents) is stored as that person's username, so "tomas" and
+"Tomás Ferreira" are one owner; a name that matches nobody is kept as typed and shown as
+unmatched. Callers may also say which kind explicitly.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError
+from kintsugi.people.matching import PeopleIndex, people_index
 from kintsugi.people.teams import lowered_team_names, member_usernames, team_exists
 
 OWNER_KINDS = ("person", "team")
@@ -40,3 +44,30 @@ def owner_kind_among(teams: frozenset[str], owner: str | None) -> str:
 def team_member_names(session: Session, team: str) -> list[str]:
     """Usernames of the members of the team called ``team`` (none when there is no such team)."""
     return member_usernames(session, team)
+
+
+def people(session: Session) -> PeopleIndex:
+    """The active people, for resolving many owners with one query."""
+    with session.no_autoflush:
+        return people_index(session)
+
+
+def stored_owner(teams: frozenset[str], index: PeopleIndex, owner: str | None) -> str | None:
+    """``owner`` as stored: a team's name or unmatched text as typed (trimmed), a person's
+    username when the text names one person; None for no owner."""
+    text = (owner or "").strip()
+    if not text:
+        return None
+    if text.lower() in teams:
+        return text
+    person = index.match(text)
+    return person.username if person else text
+
+
+def resolve_owner(session: Session, owner: str | None, explicit: str | None = None) -> str | None:
+    """One owner as stored (``stored_owner``); an owner said to be a team is kept as typed."""
+    if explicit == "team":
+        return (owner or "").strip() or None
+    if not (owner or "").strip():
+        return None
+    return stored_owner(team_names(session), people(session), owner)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kintsugi.actions import items
 from kintsugi.actions.items import ItemChanges, ItemFilters
+from kintsugi.actions.owners import people
 from kintsugi.actions.report import build_report
 from kintsugi.core.errors import ConflictError, InputError, KintsugiError
 from kintsugi.postmortems.document import ActionItemStatus, Priority
@@ -58,8 +59,10 @@ def board(
     with db.begin() as session:
         rows = items.list_items(session, viewer, filters, limit=BOARD_LIMIT)
         total = items.count_items(session, viewer, filters)
+        known = people(session)
     context = {
         "rows": rows,
+        "people": known,
         "total": total,
         "filters": filters,
         "statuses": STATUSES,
@@ -102,6 +105,8 @@ def change_status(
         error = human_message(exc)
         with db.begin() as session:
             item = items.get_item(session, item_id, viewer)
+    with db.begin() as session:
+        known = people(session)
     if not request.headers.get("HX-Request"):
         if error:
             raise KintsugiError(error)
@@ -109,7 +114,7 @@ def change_status(
     return _page(
         request,
         "actions/_row.html",
-        {"item": item, "error": error, "statuses": STATUSES},
+        {"item": item, "error": error, "statuses": STATUSES, "people": known},
     )
 
 

@@ -8,6 +8,8 @@ Definitions:
 - ``overdue``: open or in progress, with a due date before ``today`` (UTC).
 - ``completion_rate``: completed / (total - won't do); won't-do items are decisions, not misses.
   None when there is nothing to complete.
+- ``by_owner``: one row per person however their items name them (username, display name or
+  email: ``people.matching``), per team, and per unmatched text.
 - ``on_time_completion_rate``: among completed items that had a due date, the share completed on
   or before it (the UTC date of ``completed_at`` <= due). None when there are none.
 """
@@ -23,7 +25,9 @@ from sqlalchemy.orm import Session
 
 from kintsugi.actions.items import OPEN_STATUSES, ItemView, get_item, today_utc
 from kintsugi.actions.models import ActionItemRow
+from kintsugi.actions.owners import people
 from kintsugi.core.sqlfuncs import utc_date
+from kintsugi.people.matching import PeopleIndex
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.columns import POSTMORTEM
@@ -81,6 +85,8 @@ class OwnerCounts:
     owner: str
     owner_kind: str
     counts: Counts = field(default_factory=Counts)
+    label: str = ""
+    """The person's display name when the owner is a known person (else empty)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"owner": self.owner, "owner_kind": self.owner_kind, **self.counts.to_json()}
@@ -159,16 +165,25 @@ def build_report(
     per_priority: dict[str, list[tuple[int, ...]]] = {p.value: [] for p in Priority}
     per_priority[NO_PRIORITY] = []
     per_owner: dict[tuple[str, str], list[tuple[int, ...]]] = {}
+    index = people(session)
     for priority, owner, owner_kind, *numbers in session.execute(
         grouped_counts_query(today, viewer)
     ):
         counts = tuple(int(n or 0) for n in numbers)
         everything.append(counts)
         per_priority.setdefault(priority or NO_PRIORITY, []).append(counts)
-        per_owner.setdefault((owner or UNASSIGNED, owner_kind or "person"), []).append(counts)
+        kind = owner_kind or "person"
+        person = index.match(owner) if kind == "person" else None
+        key = (person.username if person else owner or UNASSIGNED, kind)
+        per_owner.setdefault(key, []).append(counts)
     by_owner = sorted(
         (
-            OwnerCounts(owner=owner, owner_kind=kind, counts=_column_sums(rows))
+            OwnerCounts(
+                owner=owner,
+                owner_kind=kind,
+                counts=_column_sums(rows),
+                label=_label(index, owner) if kind == "person" else "",
+            )
             for (owner, kind), rows in per_owner.items()
         ),
         key=lambda o: (-o.counts.overdue, -o.counts.total, o.owner.lower(), o.owner_kind),
@@ -180,6 +195,11 @@ def build_report(
         by_owner=by_owner,
         oldest_overdue=oldest_overdue(session, viewer, today, overdue_limit),
     )
+
+
+def _label(index: PeopleIndex, owner: str) -> str:
+    person = index.match(owner)
+    return person.label if person else ""
 
 
 def oldest_overdue(session: Session, viewer: Principal, today: date, limit: int) -> list[ItemView]:

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from kintsugi.actions import history
 from kintsugi.actions.history import jsonable
 from kintsugi.actions.models import ActionItemHistoryRow, ActionItemRow
-from kintsugi.actions.owners import owner_kind_among, team_names
+from kintsugi.actions.owners import owner_kind_among, people, stored_owner, team_names
 from kintsugi.core.types import utcnow
+from kintsugi.people.matching import PeopleIndex
 from kintsugi.postmortems.document import ActionItem, ActionItemStatus
 from kintsugi.postmortems.item_titles import title_key
 
@@ -85,6 +86,7 @@ def sync_document_items(
     changed: list[tuple[ActionItemRow, dict[str, list[Any]], bool]] = []
     now = utcnow()
     teams = team_names(session) if items else frozenset()
+    items = _owners_resolved(session, teams, items)
     matches = _matches(existing, by_id, by_title, items)
     for position, item in enumerate(items):
         match = matches[position]
@@ -134,9 +136,10 @@ def insert_document_items(
     entries as ``sync_document_items`` writes for a new post-mortem, in a few statements."""
     now = utcnow()
     teams = team_names(session)
+    index = people(session) if any(i.owner for _, items in batch for i in items) else None
     rows: list[dict[str, Any]] = []
-    for postmortem_pk, items in batch:
-        for position, item in enumerate(items):
+    for postmortem_pk, given in batch:
+        for position, item in enumerate(_owners_resolved(session, teams, given, index)):
             rows.append(
                 {
                     "postmortem_pk": postmortem_pk,
@@ -180,6 +183,21 @@ def insert_document_items(
         result[row["postmortem_pk"]].append(_to_item_dict({**row, "id": item_id}))
     session.execute(insert(ActionItemHistoryRow), history_rows)
     return result
+
+
+def _owners_resolved(
+    session: Session,
+    teams: frozenset[str],
+    items: Sequence[ActionItem],
+    index: PeopleIndex | None = None,
+) -> Sequence[ActionItem]:
+    """``items`` with each owner as stored (``owners.stored_owner``: a person's username)."""
+    if not any(item.owner for item in items):
+        return items
+    index = index or people(session)
+    return [
+        item.model_copy(update={"owner": stored_owner(teams, index, item.owner)}) for item in items
+    ]
 
 
 def _matches(

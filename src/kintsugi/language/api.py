@@ -6,10 +6,13 @@
   (``KINTSUGI_LINT_PER_MINUTE``) or when the process is busy linting (``KINTSUGI_LINT_AT_ONCE``).
 - ``GET /api/v1/lint/rules`` -> the documented rules.
 - ``POST /lint/preview`` (form field ``markdown``) -> an HTML fragment ``#lint-findings``
-  listing the findings (escaped), the text with the findings highlighted, and for each
-  fixable finding a button that posts to ``/lint/apply``.
+  listing the findings (escaped) beside the editor: each with its line and quoted words
+  (selecting them in the editor), its suggestion and guideline, and for a fixable finding a
+  "Use suggestion" button that ``static/kintsugi.js`` applies in the editor's text. Offsets
+  count the text with its line breaks as "\n", as the browser's textarea does.
 - ``POST /lint/apply`` (fields ``markdown``, ``start``, ``end``, ``original``,
-  ``replacement``) -> the editor's ``<textarea>`` with the suggestion applied.
+  ``replacement``) -> the editor's ``<textarea>`` with the suggestion applied (for clients
+  without the page's script).
 
 The editor page wires them like this (see ``editor_textarea``)::
 
@@ -24,7 +27,6 @@ the organisation's roster counts as people.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -175,26 +177,21 @@ def _participants(raw: str) -> list[str]:
     return [p.strip() for p in raw.replace("\n", ",").split(",") if p.strip()]
 
 
-def _highlighted(text: str, findings: Sequence[Finding]) -> str:
-    """``text`` escaped, with each finding's span in a <mark>."""
-    pieces: list[str] = []
-    cursor = 0
-    for number, finding in enumerate(sorted(findings, key=lambda f: f.start), 1):
-        if finding.start < cursor:
-            continue
-        pieces.append(escape(text[cursor : finding.start]))
-        pieces.append(
-            f'<mark class="lint-mark lint-{escape(finding.severity)}" '
-            f'title="{escape(finding.rule)}: {escape(finding.message)}" '
-            f'data-finding="{number}">{escape(text[finding.start : finding.end])}</mark>'
-        )
-        cursor = finding.end
-    pieces.append(escape(text[cursor:]))
-    return "".join(pieces)
+def _excerpt(text: str, limit: int = 80) -> str:
+    """The flagged words on one line, shortened in the middle when long."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    half = (limit - 1) // 2
+    return f"{words[:half]}…{words[-half:]}"
 
 
 def findings_fragment(text: str, findings: Sequence[Finding]) -> str:
-    """The ``#lint-findings`` HTML fragment (everything user-supplied is escaped)."""
+    """The ``#lint-findings`` HTML fragment: one entry per finding with the line, the quoted
+    words (a button that selects them in the editor), the message, the suggestion and its
+    guideline; a fixable finding has a "Use suggestion" button that ``kintsugi.js`` applies
+    in the editor. Offsets count characters of ``text``; everything user-supplied is escaped.
+    """
     if not findings:
         return (
             f'<div id="{FINDINGS_ID}" class="lint-findings" data-count="0">'
@@ -202,21 +199,15 @@ def findings_fragment(text: str, findings: Sequence[Finding]) -> str:
         )
     noun = "finding" if len(findings) == 1 else "findings"
     items = []
-    for number, f in enumerate(findings, 1):
+    for number, f in enumerate(sorted(findings, key=lambda f: (f.start, f.end)), 1):
         flagged = text[f.start : f.end]
         button = ""
         if f.fix is not None:
-            values = {
-                "start": f.fix.start,
-                "end": f.fix.end,
-                "original": text[f.fix.start : f.fix.end],
-                "replacement": f.fix.replacement,
-            }
             button = (
-                '<button type="button" class="lint-apply" hx-post="/lint/apply" '
-                "hx-include=\"[name='markdown']\" hx-target=\"[name='markdown']\" "
-                f'hx-swap="outerHTML" hx-vals="{escape(json.dumps(values))}">'
-                "Use suggestion</button>"
+                '<button type="button" class="lint-apply" '
+                f'data-start="{f.fix.start}" data-end="{f.fix.end}" '
+                f'data-original="{escape(text[f.fix.start : f.fix.end])}" '
+                f'data-replacement="{escape(f.fix.replacement)}">Use suggestion</button>'
             )
         suggestion = (
             f'<p class="lint-suggestion">Suggestion: {escape(f.suggestion)}</p>'
@@ -232,16 +223,18 @@ def findings_fragment(text: str, findings: Sequence[Finding]) -> str:
         items.append(
             f'<li class="lint-finding lint-{escape(f.severity)}" id="lint-finding-{number}" '
             f'data-rule="{escape(f.rule)}" data-line="{f.line}" data-column="{f.column}">'
-            f'<span class="lint-where">Line {f.line}, column {f.column}</span> '
-            f'<strong class="lint-rule">{escape(f.rule)}</strong> '
-            f'<q class="lint-text">{escape(flagged)}</q>'
+            f'<button type="button" class="lint-locate link" data-start="{f.start}" '
+            f'data-end="{f.end}" data-line="{f.line}" '
+            f'aria-label="Select line {f.line}, column {f.column} in the text">'
+            f'<span class="lint-where">Line {f.line}</span> '
+            f'<q class="lint-text">{escape(_excerpt(flagged))}</q></button> '
+            f'<strong class="lint-rule">{escape(f.rule)}</strong>'
             f'<p class="lint-message">{escape(f.message)}</p>{suggestion}{guideline}{button}</li>'
         )
     return (
         f'<div id="{FINDINGS_ID}" class="lint-findings" data-count="{len(findings)}">'
         f'<p class="lint-summary">{len(findings)} {noun} of blameful language.</p>'
-        f'<ol class="lint-list">{"".join(items)}</ol>'
-        f'<pre class="lint-highlight">{_highlighted(text, findings)}</pre></div>'
+        f'<ol class="lint-list">{"".join(items)}</ol></div>'
     )
 
 
@@ -254,6 +247,7 @@ def lint_preview(
     """The findings fragment for the editor (htmx swaps it into ``#lint-findings``); a text
     the linter will not check now (too large, too slow, too many requests) gets a fragment
     that says why."""
+    markdown = markdown.replace("\r\n", "\n")  # offsets as the editor's textarea counts them
     try:
         findings = _lint(request, markdown, _participants(participants), field="markdown")
     except KintsugiError as exc:

@@ -14,7 +14,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Integer, Select, String, bindparam, delete, func, or_, select, update
+from sqlalchemy import Integer, Select, String, bindparam, delete, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from kintsugi.core.db import ADVISORY_WRITE, savepoint
 from kintsugi.core.db_state import write_refusal
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError
 from kintsugi.core.types import utcnow
+from kintsugi.people.matching import match_person
 from kintsugi.people.models import ApiToken, ExternalIdentity, Team, TeamMember, User, WebSession
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal, Role
@@ -189,24 +190,11 @@ def principal_for(session: Session, user: User, *, read_only: bool = False) -> P
 
 
 def find_active_user(session: Session, name: str) -> User | None:
-    """The active user whose username, display name or email is ``name`` (any case); an
-    exact username wins over a display name or email that also matches."""
-    wanted = name.strip().lower()
-    if not wanted:
-        return None
-    return session.scalars(
-        select(User)
-        .where(
-            or_(
-                func.lower(User.username) == wanted,
-                func.lower(User.display_name) == wanted,
-                func.lower(User.email) == wanted,
-            ),
-            User.is_active.is_(True),
-        )
-        .order_by(func.lower(User.username) != wanted, User.id)
-        .limit(1)
-    ).first()
+    """The active user whose username, display name or email is ``name``, ignoring case and
+    accents (``people.matching``); an exact username wins over a display name or email that
+    also matches, and a name several people share names nobody."""
+    person = match_person(session, name)
+    return session.get(User, person.id) if person else None
 
 
 def active_user(session: Session, username: str, *, field: str) -> User:

@@ -35,16 +35,32 @@ def _item_keys(items: Sequence[ActionItem]) -> list[tuple[object, ...]]:
     )
 
 
+def _replace(sections: list[Section], key: str, markdown: str) -> None:
+    for n, section in enumerate(sections):
+        if section.key == key:
+            sections[n] = section.model_copy(update={"markdown": markdown})
+            return
+    sections.append(Section(key=key, heading=canonical_heading(key), markdown=markdown))
+
+
+def section_written(doc: Document, key: str) -> Document:
+    """``doc`` with its ``timeline`` or ``action_items`` section written from its data (after a
+    row of it was edited), added under its usual heading when the document has none."""
+    if key == "timeline":
+        markdown = render_timeline_markdown(doc.timeline, doc.timezone)
+    else:
+        markdown = render_action_items_markdown(doc.action_items)
+    sections = list(doc.sections)
+    _replace(sections, key, markdown)
+    return doc.model_copy(update={"sections": sections})
+
+
 def synced(doc: Document) -> Document:
     """``doc`` with its timeline and action items sections rewritten where the data moved on."""
     sections = list(doc.sections)
 
     def replace(key: str, markdown: str) -> None:
-        for n, section in enumerate(sections):
-            if section.key == key:
-                sections[n] = section.model_copy(update={"markdown": markdown})
-                return
-        sections.append(Section(key=key, heading=canonical_heading(key), markdown=markdown))
+        _replace(sections, key, markdown)
 
     fetched = any(e.source != DOCUMENT_SOURCE for e in doc.timeline)
     if fetched:

@@ -11,6 +11,8 @@ from kintsugi.postmortems.document import Document, Kind, Section, Severity
 
 Guide = tuple[str, str, str]  # key, heading, guidance
 
+ITEMS_GUIDE = "What we will change, who owns it (a person or a team) and by when."
+
 POSTMORTEM: Sequence[Guide] = (
     ("summary", "Summary", "What happened, in two or three sentences a newcomer understands."),
     ("impact", "Impact", "Who and what was affected, for how long, and how much."),
@@ -42,7 +44,8 @@ POSTMORTEM: Sequence[Guide] = (
     (
         "action_items",
         "Action Items",
-        "| Action | Owner | Priority | Due | Status |\n| --- | --- | --- | --- | --- |\n| | | | | |",
+        f"{ITEMS_GUIDE}\n\n| Action | Owner | Priority | Due | Status |\n"
+        "| --- | --- | --- | --- | --- |\n| | | | | |",
     ),
 )
 
@@ -54,7 +57,7 @@ LIGHTWEIGHT: Sequence[Guide] = (
     (
         "action_items",
         "Action Items",
-        "| Action | Owner | Priority | Due |\n| --- | --- | --- | --- |\n| | | | |",
+        f"{ITEMS_GUIDE}\n\n| Action | Owner | Priority | Due |\n| --- | --- | --- | --- |\n| | | | |",
     ),
 )
 
@@ -74,7 +77,7 @@ PREMORTEM: Sequence[Guide] = (
     (
         "action_items",
         "Action Items",
-        "| Action | Owner | Priority | Due |\n| --- | --- | --- | --- |\n| | | | |",
+        f"{ITEMS_GUIDE}\n\n| Action | Owner | Priority | Due |\n| --- | --- | --- | --- |\n| | | | |",
     ),
 )
 
@@ -90,7 +93,7 @@ NEAR_MISS: Sequence[Guide] = (
     (
         "action_items",
         "Action Items",
-        "| Action | Owner | Priority | Due |\n| --- | --- | --- | --- |\n| | | | |",
+        f"{ITEMS_GUIDE}\n\n| Action | Owner | Priority | Due |\n| --- | --- | --- | --- |\n| | | | |",
     ),
 )
 

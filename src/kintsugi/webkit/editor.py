@@ -24,6 +24,6 @@ def editor_textarea(
     return (
         f'<textarea name="{escape(name)}" id="{escape(element_id)}" class="{escape(css_class)}" '
         f'rows="{int(rows)}" spellcheck="true" hx-post="/preview" '
-        'hx-trigger="keyup changed delay:400ms, load" '
+        'hx-trigger="keyup changed delay:400ms, load, text-synced" '
         f'hx-target="#preview">{escape(markdown)}</textarea>'
     )

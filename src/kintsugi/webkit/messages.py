@@ -16,6 +16,7 @@ FIELD_LABELS = {
     "due": "due date",
     "owner": "owner",
     "status": "status",
+    "at": "time",
 }
 
 

@@ -94,3 +94,109 @@
     if (next && next.hasAttribute("data-not-saved")) next.remove();
   });
 })();
+
+// The post-mortem editor: the language findings beside the text (a finding's quoted words
+// select them in the text; "Use suggestion" rewrites them there), and the row editors'
+// changes copied into the Markdown text so that Save keeps them.
+(function () {
+  "use strict";
+
+  function editor() {
+    return document.getElementById("markdown");
+  }
+
+  // where ``original`` is in the text: at [start, end) as the server counted, else the
+  // occurrence nearest to it (the server counts code points, the browser UTF-16 units)
+  function locate(text, start, end, original) {
+    if (text.slice(start, end) === original) return start;
+    var best = -1;
+    var at = text.indexOf(original);
+    while (at !== -1) {
+      if (best === -1 || Math.abs(at - start) < Math.abs(best - start)) best = at;
+      at = text.indexOf(original, at + 1);
+    }
+    return best;
+  }
+
+  function select(area, start, end) {
+    area.focus();
+    area.setSelectionRange(start, end);
+    var lines = area.value.slice(0, start).split("\n").length - 1;
+    var lineHeight = parseFloat(window.getComputedStyle(area).lineHeight) || 18;
+    area.scrollTop = Math.max(0, lines * lineHeight - area.clientHeight / 3);
+  }
+
+  function refresh(area) {
+    // the preview and the findings follow the text (both listen for this)
+    area.dispatchEvent(new Event("text-synced", { bubbles: true }));
+    document.body.dispatchEvent(new Event("lint-refresh", { bubbles: true }));
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    var button = target && target.closest(".lint-locate, .lint-apply");
+    var area = editor();
+    if (!button || !area) return;
+    var start = parseInt(button.getAttribute("data-start"), 10);
+    var end = parseInt(button.getAttribute("data-end"), 10);
+    if (button.classList.contains("lint-locate")) {
+      select(area, start, end);
+      return;
+    }
+    var original = button.getAttribute("data-original") || "";
+    var found = locate(area.value, start, end, original);
+    if (found === -1) {
+      button.textContent = "The text changed: checking again";
+      refresh(area);
+      return;
+    }
+    area.setRangeText(button.getAttribute("data-replacement") || "", found, found + original.length, "end");
+    area.focus();
+    refresh(area);
+  });
+
+  // "## Heading" lines: [level, text]
+  function heading(line) {
+    var match = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
+    return match ? [match[1].length, match[2]] : null;
+  }
+
+  // the text with the section under ``title`` (at ``level``) holding ``body``; added at the
+  // end when the text has no such section
+  function withSection(text, title, level, body) {
+    var lines = text.split("\n");
+    var fenced = false;
+    var start = -1;
+    var end = lines.length;
+    for (var i = 0; i < lines.length; i++) {
+      if (/^\s*(```|~~~)/.test(lines[i])) fenced = !fenced;
+      if (fenced) continue;
+      var found = heading(lines[i]);
+      if (!found) continue;
+      if (start === -1 && found[0] === level && found[1].toLowerCase() === title.toLowerCase()) {
+        start = i;
+      } else if (start !== -1 && found[0] <= level) {
+        end = i;
+        break;
+      }
+    }
+    var section = ["#".repeat(level) + " " + title, "", body.replace(/\s+$/, ""), ""];
+    if (start === -1) {
+      return text.replace(/\s*$/, "") + "\n\n" + section.join("\n");
+    }
+    return lines.slice(0, start).concat(section, lines.slice(end)).join("\n");
+  }
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var area = editor();
+    document.querySelectorAll("pre.synced-section[data-fresh]").forEach(function (fresh) {
+      fresh.removeAttribute("data-fresh");
+      if (!area) return;
+      var title = fresh.getAttribute("data-heading");
+      var level = parseInt(fresh.getAttribute("data-level"), 10) || 2;
+      if (!title) return;
+      area.value = withSection(area.value, title, level, fresh.textContent);
+      refresh(area);
+    });
+  });
+})();
