@@ -10,7 +10,7 @@ def test_write_preview_and_publish(page: Page) -> None:
     page.click("text=New post-mortem")
     page.fill("input[name=title]", "Disk full on build agents")
     page.select_option("select[name=template]", "postmortem")
-    page.select_option("select[name=severity]", "SEV2")
+    page.select_option("select[name=severity]", "SEV3")  # SEV2 needs another reviewer
     page.click("button:has-text('Create')")
     page.wait_for_url("**/edit")
     editor = page.locator("textarea[name=markdown]")
@@ -34,7 +34,9 @@ def test_write_preview_and_publish(page: Page) -> None:
     expect(page.locator("table.actions-table")).to_contain_text("Rotate build caches daily")
     page.click("button:has-text('Send for review')")
     expect(page.locator("#status")).to_have_text("in review")
-    page.click("button:has-text('Publish')")
+    page.click("#publish-link")
+    expect(page.locator("#confirm-score")).to_be_visible()  # the score before publishing
+    page.click("#confirm-publish")
     expect(page.locator("#status")).to_have_text("published")
     page.goto("/postmortems?status=published")
     expect(page.locator("table.list")).to_contain_text("Disk full on build agents")

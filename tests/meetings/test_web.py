@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -11,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kintsugi.handbook import training
 from kintsugi.meetings.ics import validate_ics
 from kintsugi.people import service as people
-from kintsugi.people.principal import Role
+from kintsugi.people.principal import SYSTEM, Role
 from tests.meetings.helpers import MARKDOWN
 
 
@@ -140,16 +143,16 @@ def test_pages_plan_show_and_print(client: TestClient) -> None:
     assert page.status_code == 200 and "Plan the review" in page.text
     made = client.post(
         "/meetings/postmortem/checkout-pool",
-        data={"when": "2026-12-03 14:00", "duration": "60"},
+        data={"when": "2030-12-03 14:00", "duration": "60"},
         follow_redirects=False,
     )
     assert made.status_code == 303
     shown = client.get(made.headers["location"])
     assert "Deadline missed" in shown.text and "Welcome and ground rules" in shown.text
-    assert "2026-12-03 14:00 CET (Europe/Copenhagen)</dd>" in shown.text  # the document's zone
+    assert "2030-12-03 14:00 CET (Europe/Copenhagen)</dd>" in shown.text  # the document's zone
     assert "/handbook/facilitation#what-happened" in shown.text
     bad = client.post(
-        "/meetings/postmortem/checkout-pool", data={"when": "2026-12-03 14:00 Nowhere/Land"}
+        "/meetings/postmortem/checkout-pool", data={"when": "2030-12-03 14:00 Nowhere/Land"}
     )
     assert bad.status_code == 422 and "unknown time zone" in bad.text
     script = client.get(made.headers["location"] + "/script")
@@ -173,28 +176,64 @@ def test_pages_plan_show_and_print(client: TestClient) -> None:
     assert "2026-12-10 12:00 UTC</dd>" in in_utc  # the zone once, not "UTC (UTC)"
 
 
-def test_participants_are_edited_on_the_meeting_page(client: TestClient) -> None:
+def test_participants_are_picked_from_people_on_the_meeting_page(
+    client: TestClient, app_sessions: sessionmaker[Session]
+) -> None:
     _doc(client)
+    with app_sessions.begin() as session:
+        people.create_user(session, SYSTEM, "dana", display_name="Dana", email="dana@example.com")
+        people.create_user(session, SYSTEM, "deploy-bot")
+        people.create_user(session, SYSTEM, "relay")
+        people.set_bot(session, SYSTEM, "relay", True)
     mid = client.post(
         "/api/v1/meetings", json={"postmortem_ids": ["checkout-pool"], "when": "2026-11-21 14:00"}
     ).json()["id"]
+    page = client.get(f"/meetings/{mid}").text
+    assert '<option value="user:dana">Dana (dana)</option>' in page
+    assert "user:deploy-bot" not in page and "user:relay" not in page  # bots are not offered
+    assert "<textarea" not in page
     bad = client.post(
-        f"/meetings/{mid}/participants", data={"participants": "Ana | facilitator\nBo | boss"}
+        f"/meetings/{mid}/participants", data={"who": ["user:dana"], "role": ["boss"]}
     )
-    assert bad.status_code == 422 and "line 2: unknown role &#39;boss&#39;" in bad.text
+    assert bad.status_code == 422 and "unknown role &#39;boss&#39;" in bad.text
     before = client.get(f"/api/v1/meetings/{mid}").json()["participants"]
     assert before[0]["name"] == "Ana"  # nothing was changed
     good = client.post(
         f"/meetings/{mid}/participants",
-        data={"participants": "Dana | facilitator | dana@example.com\nEli | subject matter expert"},
+        data={
+            "who": ["user:dana", "", "user:admin"],
+            "role": ["facilitator", "responder", "Reviewer"],
+            "guest_name": "Eli",
+            "guest_role": "subject matter expert",
+        },
         follow_redirects=False,
     )
     assert good.status_code == 303
-    people = client.get(f"/api/v1/meetings/{mid}").json()["participants"]
-    assert [(p["name"], p["role"], p["email"]) for p in people] == [
+    chosen = client.get(f"/api/v1/meetings/{mid}").json()["participants"]
+    assert [(p["name"], p["role"], p["email"]) for p in chosen] == [
         ("Dana", "facilitator", "dana@example.com"),
+        ("admin", "reviewer", None),
         ("Eli", "sme", None),
     ]
+
+
+def test_planning_refuses_the_past_and_proposes_a_free_slot(client: TestClient) -> None:
+    _doc(client)
+    past = client.post("/meetings/postmortem/checkout-pool", data={"when": "2020-01-06 10:00"})
+    assert past.status_code == 422 and "is in the past" in past.text
+    assert (
+        client.get("/api/v1/meetings", params={"postmortem_id": "checkout-pool"}).json()["items"]
+        == []
+    )
+    page = client.get("/meetings/postmortem/checkout-pool").text
+    # the incident's deadline has long passed: the page says so, and proposes a future slot
+    assert "the deadline" in page and "has passed" in page
+    proposed = re.search(r'name="when" required maxlength="100" value="([^"]+)"', page)
+    assert proposed is not None
+    when, zone_name = proposed.group(1).rsplit(" ", 1)
+    assert zone_name == "Europe/Copenhagen"
+    start = datetime.strptime(when, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(zone_name))
+    assert start > datetime.now(UTC) and start.weekday() < 5 and 9 <= start.hour < 17
 
 
 def test_session_state_tells_other_tabs_when_the_session_moved_on(client: TestClient) -> None:

@@ -224,33 +224,47 @@ def test_admin_policy_page_overrides_and_validates(
         assert refused.status_code == 403
 
 
-def test_publishing_below_the_score_warns_in_the_api_and_on_the_page(client: TestClient) -> None:
+def test_publishing_below_the_score_warns_in_the_api_and_on_the_page(
+    app: FastAPI, client: TestClient, make_user: Callable[..., str]
+) -> None:
     markdown = "---\nid: thin\nseverity: SEV2\n---\n# Thin post-mortem\n\n## Summary\n\nShort.\n"
     assert client.post("/api/v1/postmortems", json={"markdown": markdown}).status_code == 201
     review = client.post("/api/v1/postmortems/thin/status", json={"status": "in_review"})
     assert review.status_code == 200 and review.json()["warnings"] == []
-    published = client.post("/api/v1/postmortems/thin/status", json={"status": "published"})
-    assert published.status_code == 200, published.text
-    assert published.json()["status"] == "published"
-    assert published.json()["warnings"][0].startswith("quality checklist score ")
+    # the admin wrote it: a SEV2 post-mortem is published by someone else
+    own = client.post("/api/v1/postmortems/thin/status", json={"status": "published"})
+    assert own.status_code == 403 and "authors" in own.json()["detail"]
+    token = make_user("rita", Role.EDITOR)
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as reviewer:
+        published = reviewer.post("/api/v1/postmortems/thin/status", json={"status": "published"})
+        assert published.status_code == 200, published.text
+        assert published.json()["status"] == "published"
+        assert published.json()["warnings"][0].startswith("quality checklist score ")
 
-    client.post("/api/v1/postmortems/thin/status", json={"status": "in_review"})
-    page = client.get("/postmortems/thin")
-    token = re.search(r'name="csrf_token" value="([^"]*)"', page.text)
-    version = re.search(r'name="base_version" value="(\d+)"', page.text)
-    assert version is not None
-    posted = client.post(
-        "/postmortems/thin/status",
-        data={
+        reviewer.post("/api/v1/postmortems/thin/status", json={"status": "in_review"})
+        page = reviewer.get("/postmortems/thin")
+        csrf = re.search(r'name="csrf_token" value="([^"]*)"', page.text)
+        version = re.search(r'name="base_version" value="(\d+)"', page.text)
+        assert version is not None
+        form = {
             "status": "published",
             "base_version": version.group(1),
-            "csrf_token": token.group(1) if token else "",
-        },
-        follow_redirects=False,
-    )
-    assert posted.status_code == 303
-    assert posted.headers["location"].endswith("?published_below_checklist=1")
-    shown = client.get(posted.headers["location"])
-    assert 'id="checklist-warning"' in shown.text
-    assert 'hx-get="/postmortems/thin/checklist"' in shown.text
+            "csrf_token": csrf.group(1) if csrf else "",
+        }
+        # without the confirmation, the form leads to the confirm page (score first)
+        unconfirmed = reviewer.post("/postmortems/thin/status", data=form, follow_redirects=False)
+        assert unconfirmed.status_code == 303
+        assert unconfirmed.headers["location"] == "/postmortems/thin/publish"
+        confirm = reviewer.get("/postmortems/thin/publish")
+        assert 'id="confirm-below-minimum"' in confirm.text
+        assert 'id="confirm-score"' in confirm.text
+        posted = reviewer.post(
+            "/postmortems/thin/status", data={**form, "confirmed": "true"}, follow_redirects=False
+        )
+        assert posted.status_code == 303
+        assert posted.headers["location"].endswith("?published_below_checklist=1")
+        shown = reviewer.get(posted.headers["location"])
+        assert 'id="checklist-warning"' in shown.text
+        assert 'hx-get="/postmortems/thin/checklist"' in shown.text
+        assert 'id="review-approval"' in shown.text
     assert 'id="checklist-warning"' not in client.get("/postmortems/thin").text

@@ -141,12 +141,20 @@ def test_publish_gate_on_the_document_page(client: TestClient) -> None:
     id = made["id"]
     client.post(f"/postmortems/{id}/status", data={"status": "in_review"})
     page = client.get(f"/postmortems/{id}").text
-    assert "blameful-language finding" in page and "Reason to publish anyway" in page
-    refused = client.post(f"/postmortems/{id}/status", data={"status": "published"})
+    assert "blameful-language finding" in page and 'href="/postmortems/failover/publish"' in page
+    confirm = client.get(f"/postmortems/{id}/publish").text
+    assert 'id="confirm-findings"' in confirm and "Reason to publish anyway" in confirm
+    refused = client.post(
+        f"/postmortems/{id}/status", data={"status": "published", "confirmed": "true"}
+    )
     assert refused.status_code == 422 and "must be fixed first" in refused.text
     done = client.post(
         f"/postmortems/{id}/status",
-        data={"status": "published", "override_reason": "the customer's own words"},
+        data={
+            "status": "published",
+            "confirmed": "true",
+            "override_reason": "the customer's own words",
+        },
     )
     assert done.status_code == 200
     assert "Published over language findings by admin" in done.text

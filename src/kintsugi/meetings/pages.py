@@ -9,13 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import ConflictError, InputError, KintsugiError, input_error_from
 from kintsugi.core.types import utcnow
-from kintsugi.meetings import followups, live, service
+from kintsugi.meetings import followups, live, service, slots
 from kintsugi.meetings.agenda import agenda
 from kintsugi.meetings.invite import invite_ics, send_invite, send_notes
-from kintsugi.meetings.participants import ROLE_LABELS, ROLES, Participant
+from kintsugi.meetings.participants import ROLE_LABELS, ROLES, Participant, suggest_participants
 from kintsugi.meetings.prep import checklist
 from kintsugi.meetings.script import PROMPTS, build_script
 from kintsugi.meetings.service import PlanRequest
@@ -23,7 +24,10 @@ from kintsugi.meetings.views import document_for
 from kintsugi.meetings.when import local_time, parse_when
 from kintsugi.notify.channels import setup_problems
 from kintsugi.notify.config import NotifySettings
+from kintsugi.people import service as people
+from kintsugi.people.bots import is_bot, known_bots
 from kintsugi.people.principal import Principal, Role
+from kintsugi.postmortems.document import Document
 from kintsugi.webkit.deps import CurrentPrincipal, Db
 from kintsugi.webkit.templating import templates
 
@@ -125,8 +129,7 @@ def postmortem_meetings(
         found = service.list_meetings(session, viewer, postmortem_id=doc.id or postmortem_id)
         done = {m.id: followups.list_followups(session, m.id) for m in found}
         trained = trained_facilitators(session)
-    start = (doc.resolved_at or utcnow()) + timedelta(days=1)
-    suggested = local_time(start, doc.timezone).strftime("%Y-%m-%d 14:00")
+        proposal = _proposal(session, viewer, doc, found)
     return _page(
         request,
         "meetings/postmortem.html",
@@ -135,11 +138,33 @@ def postmortem_meetings(
             "meetings": found,
             "followups": done,
             "can_run": _can_run(viewer),
-            "suggested": f"{suggested} {doc.timezone}",
+            "suggested": proposal.when_text(),
+            "proposal": proposal,
             "trained": trained,
             "error": error,
         },
         422 if error else 200,
+    )
+
+
+def _proposal(
+    session: Session, viewer: Principal, doc: Document, found: list[service.MeetingSummary]
+) -> slots.Proposal:
+    """The next free slot for the review, avoiding its participants' other meetings."""
+    moving = next((m.id for m in found if m.kind == doc.kind and m.status == "scheduled"), None)
+    invited = suggest_participants(session, doc, viewer)
+    user_ids = people.user_ids(session, [p.username for p in invited if p.username])
+    if viewer.user_id is not None:
+        user_ids.append(viewer.user_id)
+    return slots.propose_review(
+        session,
+        doc.severity.value if doc.severity else None,
+        doc.resolved_at,
+        doc.timezone,
+        user_ids,
+        timedelta(minutes=60),
+        utcnow(),
+        except_meeting=moving,
     )
 
 
@@ -159,6 +184,7 @@ def plan_review(
         with db.begin() as session:
             tz = find_row(session, postmortem_id, viewer).timezone
             starts_at, zone = parse_when(when, tz, field="when")
+            slots.refuse_past(starts_at, utcnow(), zone)
             meeting, _ = service.schedule_review(
                 session, viewer, postmortem_id, starts_at, zone, duration
             )
@@ -175,6 +201,12 @@ def _meeting_context(
         doc = document_for(session, viewer, meeting)
         items = checklist(session, viewer, doc, _base_url(request))
         follow = followups.list_followups(session, meeting.id)
+        bots = known_bots(session)
+        people_choices = [
+            (u.username, u.display_name or u.username)
+            for u in people.list_users(session)
+            if u.is_active and not u.is_bot and not is_bot(u.username, bots)
+        ]
     return {
         "meeting": meeting,
         "doc": doc,
@@ -184,10 +216,7 @@ def _meeting_context(
         "roles": ROLES,
         "role_labels": ROLE_LABELS,
         "can_run": _can_run(viewer),
-        "participants_text": "\n".join(
-            f"{p.name} | {p.role}" + (f" | {p.email}" if p.email else "")
-            for p in meeting.participants
-        ),
+        "people": people_choices,
         "when_value": local_time(meeting.starts_at, meeting.timezone).strftime("%Y-%m-%d %H:%M ")
         + meeting.timezone,
         "message": None,
@@ -230,6 +259,7 @@ def reschedule_page(
         with db.begin() as session:
             current = service.get_meeting(session, meeting_id, viewer)
             starts_at, tz = parse_when(when, current.timezone, field="when")
+            slots.refuse_past(starts_at, utcnow(), tz)
             service.reschedule(session, viewer, meeting_id, starts_at, tz, duration)
     except InputError as exc:
         return _show_with(request, db, viewer, meeting_id, error=str(exc))
@@ -253,33 +283,74 @@ def participants_page(
     meeting_id: int,
     db: Db,
     viewer: CurrentPrincipal,
-    participants: Annotated[str, Form(max_length=20_000)] = "",
+    who: Annotated[list[str] | None, Form()] = None,
+    role: Annotated[list[str] | None, Form()] = None,
+    guest_name: Text = "",
+    guest_email: Text = "",
+    guest_role: Annotated[str, Form(max_length=40)] = "responder",
 ) -> Response:
-    """Replace the participants: one per line, "Name | role | email" (email optional)."""
-    given: list[Participant] = []
+    """Replace the participants: rows of a person (or a guest already invited) and a role,
+    and one new guest by name and address; attendance recorded so far is kept."""
+    people_in = who or []
+    roles_in = role or []
     try:
-        for n, line in enumerate(participants.splitlines(), start=1):
-            if not line.strip():
-                continue
-            fields = [f.strip() for f in line.split("|")]
-            role = (fields[1] if len(fields) > 1 and fields[1] else "responder").lower()
-            role = ROLE_ALIASES.get(role, role.replace(" ", "_"))
-            if role not in ROLES:
-                raise InputError(
-                    f"line {n}: unknown role {role!r}; one of {', '.join(ROLES)}",
-                    field="participants",
-                )
-            email = fields[2] if len(fields) > 2 and fields[2] else None
-            try:
-                given.append(Participant(name=fields[0], role=role, email=email))
-            except ValidationError as exc:
-                problem = input_error_from(exc)
-                raise InputError(f"line {n}: {problem.message}", field="participants") from None
+        if len(people_in) != len(roles_in):
+            raise InputError("each participant needs a role", field="participants")
         with db.begin() as session:
+            current = service.get_meeting(session, meeting_id, viewer).participants
+            names = {u.username: u.display_name or u.username for u in people.list_users(session)}
+            given = [
+                p
+                for n, (person, part) in enumerate(zip(people_in, roles_in, strict=True), 1)
+                if (p := _chosen(current, names, person, part, n)) is not None
+            ]
+            if guest_name.strip() or guest_email.strip():
+                given.append(_guest(guest_name, guest_email, guest_role))
             service.set_participants(session, viewer, meeting_id, given)
     except InputError as exc:
         return _show_with(request, db, viewer, meeting_id, error=str(exc))
     return RedirectResponse(f"/meetings/{meeting_id}", status_code=303)
+
+
+def _role(value: str, field: str) -> str:
+    key = ROLE_ALIASES.get(value.strip().lower(), value.strip().lower().replace(" ", "_"))
+    if key not in ROLES:
+        raise InputError(f"unknown role {value!r}; one of {', '.join(ROLES)}", field=field)
+    return key
+
+
+def _chosen(
+    current: list[Participant], names: dict[str, str], person: str, role: str, n: int
+) -> Participant | None:
+    """Row ``n``: ``user:<username>``, ``guest:<position>`` (one invited already), or empty."""
+    kind, _, value = person.partition(":")
+    if not value.strip():
+        return None
+    part = _role(role, f"participants.{n}.role")
+    if kind == "guest" and value.isdigit() and int(value) < len(current):
+        found = current[int(value)]
+        return found.model_copy(update={"role": part})
+    if kind != "user":
+        raise InputError(f"row {n}: choose a person from the list", field="participants")
+    before = next((p for p in current if p.username == value), None)
+    return Participant(
+        name=before.name if before else names.get(value, value),
+        role=part,
+        username=value,
+        attended=before.attended if before else False,
+    )
+
+
+def _guest(name: str, email: str, role: str) -> Participant:
+    try:
+        return Participant(
+            name=name.strip() or email.strip(),
+            role=_role(role, "guest_role"),
+            email=email.strip() or None,
+        )
+    except ValidationError as exc:
+        problem = input_error_from(exc)
+        raise InputError(f"guest: {problem.message}", field="guest_email") from None
 
 
 @router.get("/meetings/{meeting_id}/invite.ics")

@@ -11,12 +11,24 @@ from sqlalchemy.orm import Session
 from kintsugi.core.errors import InputError
 from kintsugi.notify.recipients import address_problem, is_email
 from kintsugi.people import service as people
+from kintsugi.people.bots import is_bot, known_bots
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.document import Document
 
-ROLES = ("facilitator", "technical_lead", "responder", "impacted", "sme", "scribe")
+ROLES = (
+    "facilitator",
+    "author",
+    "reviewer",
+    "technical_lead",
+    "responder",
+    "impacted",
+    "sme",
+    "scribe",
+)
 ROLE_LABELS = {
     "facilitator": "Facilitator",
+    "author": "Author",
+    "reviewer": "Reviewer",
     "technical_lead": "Technical lead",
     "responder": "Responder",
     "impacted": "Impacted",
@@ -26,6 +38,7 @@ ROLE_LABELS = {
 # front matter fields of a document that name people in a meeting role
 _ROLE_FIELDS = {
     "facilitator": ("facilitator", "incident_commander", "commander"),
+    "reviewer": ("reviewer", "reviewers"),
     "technical_lead": ("technical_lead", "tech_lead"),
     "scribe": ("scribe",),
     "responder": ("responders",),
@@ -97,13 +110,15 @@ def _names(value: object) -> list[str]:
 def suggest_participants(
     session: Session, doc: Document, organizer: Principal | None = None
 ) -> list[Participant]:
-    """Participants from the document: its role fields where known, then the timeline's actors
-    (responders, in timeline order); the organizer facilitates when nobody else is named."""
+    """Participants from the document: its role fields where known, its authors, then the
+    timeline's actors (responders, in timeline order); the organizer facilitates when nobody
+    else is named. Bots and service accounts (``people.bots``) are left out."""
     chosen: dict[str, Participant] = {}
+    bots = known_bots(session)
 
     def add(name: str, role: str) -> None:
         key = name.strip().lower()
-        if not key or key in chosen:
+        if not key or key in chosen or is_bot(key, bots):
             return
         username, email = resolve_person(session, name)
         chosen[key] = Participant(name=name.strip(), role=role, username=username, email=email)
@@ -118,11 +133,11 @@ def suggest_participants(
         and not any(p.role == "facilitator" for p in chosen.values())
     ):
         add(organizer.username, "facilitator")
+    for author in doc.authors:
+        add(author, "author")
     for event in doc.timeline:
         if event.actor:
             add(event.actor, "responder")
-    for author in doc.authors:
-        add(author, "responder")
     order = {role: i for i, role in enumerate(ROLES)}
     return sorted(chosen.values(), key=lambda p: order.get(p.role, len(ROLES)))[:MAX_PARTICIPANTS]
 

@@ -28,8 +28,10 @@ from kintsugi.metrics.deadlines import deadline_of
 from kintsugi.metrics.models import ChecklistAnswerRow
 from kintsugi.metrics.policy import Policy, effective_policy
 from kintsugi.metrics.queries import DOCUMENTATION_WORDS
+from kintsugi.people.bots import is_bot, known_bots
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal
+from kintsugi.postmortems import review
 from kintsugi.postmortems.document import (
     ActionItem,
     ActionItemKind,
@@ -147,6 +149,7 @@ class Facts:
     lint_findings: int
     item_updates: int  # items whose status changed since they were created
     analysis_factors: int = 0  # root causes and primary or secondary factors in the analysis
+    bots: frozenset[str] = frozenset()  # names of bots and service accounts (never responders)
 
 
 def _written(doc: Document, key: str) -> bool:
@@ -241,7 +244,11 @@ def _automatic(doc: Document, facts: Facts, policy: Policy, now: datetime) -> di
             NEEDS_REVIEW,
             f"not published yet; due by {deadline:%Y-%m-%d %H:%M} UTC",
         )
-    responders = {a.strip().lower() for a in [e.actor for e in doc.timeline if e.actor]}
+    responders = {
+        a.strip().lower()
+        for a in [e.actor for e in doc.timeline if e.actor]
+        if not is_bot(a, facts.bots)
+    }
     if facts.attendance is None:
         found["responders_participated"] = (NEEDS_REVIEW, "no meeting attendance recorded")
     elif not responders:
@@ -374,6 +381,7 @@ def gather_facts(
         lint_findings=lint_findings,
         item_updates=1 if has_updates(session, pk) else 0,
         analysis_factors=analysis_factors,
+        bots=frozenset(known_bots(session)),
     )
 
 
@@ -398,7 +406,8 @@ def set_answer(
     *,
     note: str | None = None,
 ) -> None:
-    """Record (or with ``answer=None`` clear) a reviewer's answer; editors and above."""
+    """Record (or with ``answer=None`` clear) a reviewer's answer: editors and above, and
+    not the post-mortem's authors where separation of duties applies (``postmortems.review``)."""
     require(actor, Action.ANSWER_CHECKLIST)
     if key not in KEYS:
         raise InputError(f"unknown checklist item {key!r}; one of {', '.join(KEYS)}", field="item")
@@ -407,6 +416,7 @@ def set_answer(
     if note is not None and (len(note) > 2000 or "\x00" in note):
         raise InputError("the note is longer than 2000 characters or not text", field="note")
     row = find_row(session, id, actor)
+    review.require_reviewer(session, actor, row.pk, "answering the checklist's judgement items")
     session.execute(
         delete(ChecklistAnswerRow).where(
             ChecklistAnswerRow.postmortem_pk == row.pk, ChecklistAnswerRow.item == key

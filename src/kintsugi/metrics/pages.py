@@ -18,7 +18,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from kintsugi.core.errors import InputError, NotFoundError
+from kintsugi.core.errors import InputError, NotFoundError, PermissionDeniedError
 from kintsugi.core.types import utcnow
 from kintsugi.metrics import checklist as checklists
 from kintsugi.metrics.charts import FORMATS, render_chart
@@ -31,11 +31,13 @@ from kintsugi.metrics.policy import (
     stored_overrides,
 )
 from kintsugi.metrics.prometheus import CONTENT_TYPE, exposition
+from kintsugi.metrics.publish_page import router as publish_router
 from kintsugi.metrics.queries import Scope
 from kintsugi.metrics.service import KEYS, MetricsReport, compute_metrics, make_scope, months_of
 from kintsugi.people import service as people
 from kintsugi.people.permissions import Action, can, require
 from kintsugi.people.principal import Principal, Role
+from kintsugi.postmortems import review
 from kintsugi.postmortems import service as postmortems
 from kintsugi.webkit.auth import identity
 from kintsugi.webkit.deps import CurrentPrincipal, Db
@@ -192,15 +194,21 @@ def overdue_page(request: Request, db: Db, viewer: CurrentPrincipal, team: str =
     )
 
 
-def _checklist_fragment(request: Request, session: Session, id: str, viewer: Principal) -> Response:
+def _checklist_fragment(
+    request: Request, session: Session, id: str, viewer: Principal, error: str | None = None
+) -> Response:
     result = checklists.check_document(session, id, viewer, effective_policy(session))
+    pk = postmortems.find_row(session, id, viewer).pk
+    may_answer = review.may_review(session, viewer, pk, Action.ANSWER_CHECKLIST)
     return _page(
         request,
         "metrics/_checklist.html",
         {
             "checklist": result,
             "groups": [("content", "Content"), ("process", "Process"), ("follow_up", "Follow-up")],
-            "can_answer": can(viewer, Action.ANSWER_CHECKLIST),
+            "can_answer": may_answer,
+            "author_only": can(viewer, Action.ANSWER_CHECKLIST) and not may_answer,
+            "error": error,
         },
     )
 
@@ -224,10 +232,14 @@ def answer(
 ) -> Response:
     """Record a reviewer's answer (editors); returns the updated fragment."""
     value = None if answer == "clear" else answer
-    with db.begin() as session:
-        checklists.set_answer(session, id, item, value, viewer, note=note or None)
+    error = None
+    try:
+        with db.begin() as session:
+            checklists.set_answer(session, id, item, value, viewer, note=note or None)
+    except (InputError, PermissionDeniedError) as exc:
+        error = str(exc)
     with db() as session:
-        return _checklist_fragment(request, session, id, viewer)
+        return _checklist_fragment(request, session, id, viewer, error)
 
 
 FIELDS: list[tuple[str, str, str]] = [
@@ -328,3 +340,6 @@ def prometheus(request: Request, db: Db) -> Response:
     with db() as session:
         body = exposition(session, viewer, effective_policy(session), now=utcnow())
     return Response(body, media_type=CONTENT_TYPE)
+
+
+EXTRA_ROUTERS = (publish_router,)

@@ -142,6 +142,21 @@ def deactivate(username: str, db: DbOption = None) -> None:
     out_console.print(f"{username} deactivated")
 
 
+@users_app.command("set-bot")
+@handle_errors
+def set_bot(
+    username: str,
+    person: Annotated[bool, typer.Option("--person", help="Mark as a person again.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Mark someone as a bot or service account: left out of meeting invitations and of the
+    responders a review waits for."""
+    ctx = context(db)
+    with ctx.transaction() as session:
+        service.set_bot(session, SYSTEM, username, not person)
+    out_console.print(f"{username} is {'a person' if person else 'a bot'}")
+
+
 @teams_app.command("create")
 @handle_errors
 def team_create(name: str, db: DbOption = None) -> None:

@@ -156,6 +156,14 @@ def set_active(session: Session, actor: Principal, username: str, active: bool) 
     audit.record(session, actor, "user_deactivated" if not active else "role_changed", username)
 
 
+def set_bot(session: Session, actor: Principal, username: str, bot: bool) -> None:
+    """Mark a user as a bot or service account (or as a person again); admins, audited."""
+    _require_admin(actor)
+    user = get_user(session, username)
+    user.is_bot = bot
+    audit.record(session, actor, "user_marked_bot" if bot else "user_marked_person", username)
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user whose password this is, else None (in about the same time either way)."""
     user = session.scalars(select(User).where(User.username == username)).one_or_none()

@@ -17,7 +17,7 @@ from kintsugi.core.types import utcnow
 from kintsugi.core.zones import parse_zone
 from kintsugi.people import service as people
 from kintsugi.people.permissions import Action, require
-from kintsugi.postmortems import service
+from kintsugi.postmortems import review, service
 from kintsugi.postmortems.body import body_markdown
 from kintsugi.postmortems.document import Document, Severity, Status, Visibility
 from kintsugi.postmortems.item_titles import keep_item_ids
@@ -169,8 +169,12 @@ def _document_page(
     if doc.status == Status.IN_REVIEW:
         # what blocks publishing is the language slice's to say: web/app.py sets it
         findings = request.app.state.review_findings(doc, service.roster(session))
+    pk = service.find_row(session, doc.id or "", request.state.principal).pk
     context = {
         "doc": doc,
+        "may_publish": review.may_review(
+            session, request.state.principal, pk, Action.EDIT_POSTMORTEMS
+        ),
         "next": _next_statuses(doc),
         "findings": findings,
         "error": error,
@@ -326,11 +330,14 @@ def status_change(
     status: Annotated[str, Form()],
     base_version: Annotated[int | None, Form()] = None,
     override_reason: Annotated[str, Form(max_length=2000)] = "",
+    confirmed: Annotated[bool, Form()] = False,
 ) -> Response:
     try:
         target = Status(status)
     except ValueError:
         raise InputError(f"unknown status {status!r}", field="status") from None
+    if target == Status.PUBLISHED and not confirmed:  # the score and findings come first
+        return RedirectResponse(f"/postmortems/{id}/publish", status_code=303)
     warnings: list[str] = []
     try:
         with db.begin() as session:

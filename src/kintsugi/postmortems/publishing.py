@@ -30,7 +30,7 @@ from kintsugi.core.types import utcnow
 from kintsugi.people import service as people
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal, Role
-from kintsugi.postmortems import checks
+from kintsugi.postmortems import checks, review
 from kintsugi.postmortems.document import STATUS_TRANSITIONS, Document, Status
 
 
@@ -94,6 +94,7 @@ def admit(
     if doc.status != Status.PUBLISHED:
         return ""
     assert pk is not None
+    doc.extra = review.approve(session, actor, pk, doc.extra)  # separation of duties
     return _publish_gate(session, pk, doc, actor, override_reason, warnings)
 
 
