@@ -20,7 +20,6 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from kintsugi.core.db import ADVISORY_WRITE
-
 from kintsugi.library.ddl import FTS_TABLE, SQLITE_TOKENIZE
 from kintsugi.library.query import Node, Not, Term
 
