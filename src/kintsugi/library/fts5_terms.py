@@ -28,12 +28,9 @@ PREFIX_INDEXES = (2, 3)
 MAX_WORDS = 64
 """Words a prefix may stand for; beyond that the expression is not worth building."""
 VOCABULARY = f"temp.{FTS_TABLE}_terms"
-_PROBE = sqlite3.connect(":memory:", check_same_thread=False)
-"""A one-row FTS5 table with the index's tokenizer, to tokenize a prefix as the index does."""
-_PROBE.executescript(
-    f"CREATE VIRTUAL TABLE probe USING fts5(word, tokenize='{SQLITE_TOKENIZE}');"
-    "CREATE VIRTUAL TABLE probe_terms USING fts5vocab(probe, 'row');"
-)
+_PROBE: list[sqlite3.Connection] = []
+"""A one-row FTS5 table with the index's tokenizer, to tokenize a prefix as the index does
+(made on first use: a PostgreSQL deployment never needs it)."""
 _PROBE_LOCK = threading.Lock()
 
 
@@ -108,7 +105,14 @@ def _words_with_prefix(session: Session, prefix: str) -> list[str] | None:
 def _tokenized(word: str) -> str | None:
     """``word`` as the index's tokenizer gives it (stemmed); None unless one token."""
     with _PROBE_LOCK:
-        _PROBE.execute("DELETE FROM probe")
-        _PROBE.execute("INSERT INTO probe (word) VALUES (?)", (word,))
-        tokens = [row[0] for row in _PROBE.execute("SELECT term FROM probe_terms")]
+        if not _PROBE:
+            probe = sqlite3.connect(":memory:", check_same_thread=False)
+            probe.executescript(
+                f"CREATE VIRTUAL TABLE probe USING fts5(word, tokenize='{SQLITE_TOKENIZE}');"
+                "CREATE VIRTUAL TABLE probe_terms USING fts5vocab(probe, 'row');"
+            )
+            _PROBE.append(probe)
+        _PROBE[0].execute("DELETE FROM probe")
+        _PROBE[0].execute("INSERT INTO probe (word) VALUES (?)", (word,))
+        tokens = [row[0] for row in _PROBE[0].execute("SELECT term FROM probe_terms")]
     return tokens[0] if len(tokens) == 1 else None
