@@ -447,14 +447,20 @@ def _existing(argv: list[str]) -> list[dict[str, Any]]:
     parser.add_argument("--markdown", type=Path, help="its Markdown files (for ripgrep)")
     parser.add_argument("--postgres", help="the URL of a generated PostgreSQL library")
     parser.add_argument("--count", type=int, required=True, help="how many post-mortems")
+    parser.add_argument("--queries", type=int, default=120, help="distinct queries (>= 100)")
+    parser.add_argument(
+        "--no-warm", action="store_true", help="no raw run before each API request (1,000,000)"
+    )
     args = parser.parse_args(argv)
+    options = {"queries_asked": args.queries, "warm": not args.no_warm}
     rows: list[dict[str, Any]] = []
     if args.sqlite:
         raw = raw_sqlite(str(args.sqlite))
-        rows += search_rows(f"sqlite:///{args.sqlite}", raw, args.markdown, args.count, "SQLite")
+        url = f"sqlite:///{args.sqlite}"
+        rows += search_rows(url, raw, args.markdown, args.count, "SQLite", **options)
     if args.postgres:
         raw = raw_postgres(args.postgres)
-        rows += search_rows(args.postgres, raw, None, args.count, "PostgreSQL")
+        rows += search_rows(args.postgres, raw, None, args.count, "PostgreSQL", **options)
     return rows
 
 

@@ -17,6 +17,7 @@ TEXT_CONFIG = "english"
 """PostgreSQL text search configuration (stemming and stop words)."""
 
 COLUMNS = ("title", "summary", "keywords", "body")
+SQLITE_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 _SQLITE_COLUMNS = ", ".join(COLUMNS)
 _SQLITE_NEW = ", ".join(f"new.{c}" for c in COLUMNS)
@@ -25,7 +26,7 @@ _SQLITE_OLD = ", ".join(f"old.{c}" for c in COLUMNS)
 SQLITE_UPGRADE = (
     f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({_SQLITE_COLUMNS}, "
     "content='library_documents', content_rowid='postmortem_pk', "
-    "tokenize='porter unicode61 remove_diacritics 2', prefix='2 3')",
+    f"tokenize='{SQLITE_TOKENIZE}', prefix='2 3')",
     f"CREATE TRIGGER library_fts_after_insert AFTER INSERT ON library_documents BEGIN "
     f"INSERT INTO {FTS_TABLE}(rowid, {_SQLITE_COLUMNS}) VALUES (new.postmortem_pk, {_SQLITE_NEW}); "
     "END",

@@ -36,8 +36,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import FromClause, Join
 
 from kintsugi.library.ddl import FTS_TABLE, TEXT_CONFIG
+from kintsugi.library.fts5_terms import has_long_prefix, snippet_expression
 from kintsugi.library.models import LibraryDocumentRow
-from kintsugi.library.query import Node, Not, Term, to_fts5, to_tsquery
+from kintsugi.library.query import Node, to_fts5, to_tsquery
 from kintsugi.library.text import MARK_END, MARK_START
 from kintsugi.postmortems.columns import POSTMORTEM
 
@@ -45,8 +46,6 @@ AnySelect = Select[*tuple[Any, ...]]
 SNIPPET_TOKENS = 24
 TITLE_WEIGHT, SUMMARY_WEIGHT, KEYWORDS_WEIGHT, BODY_WEIGHT = 10.0, 5.0, 5.0, 1.0
 """bm25 column weights on SQLite (PostgreSQL: title and keywords A, summary B, body C)."""
-PREFIX_INDEXES = (2, 3)
-"""The prefix lengths FTS5 indexes (``prefix='2 3'`` in ``library.ddl``)."""
 
 
 class Engine(Protocol):
@@ -151,11 +150,13 @@ class Fts5(_Scored):
     scores_alone = False  # BM25 weighs each word by how many documents have it
 
     def __init__(self, node: Node) -> None:
+        self.node = node
         self.expression = to_fts5(node)
-        self.long_prefix = _long_prefix(node)
+        self.long_prefix = has_long_prefix(node)
 
-    def _match(self) -> ColumnElement[bool]:
-        return _FTS5_NAME.op("MATCH")(bindparam(None, self.expression, unique=True))
+    def _match(self, expression: str | None = None) -> ColumnElement[bool]:
+        given = expression or self.expression
+        return _FTS5_NAME.op("MATCH")(bindparam(None, given, unique=True))
 
     def _scored(self, conditions: Sequence[ColumnElement[bool]]) -> AnySelect:
         score = -func.bm25(_FTS5_NAME, TITLE_WEIGHT, SUMMARY_WEIGHT, KEYWORDS_WEIGHT, BODY_WEIGHT)
@@ -166,31 +167,33 @@ class Fts5(_Scored):
     def snippets(self, session: Session, pks: list[int]) -> dict[int, str]:
         if not pks:
             return {}
+        if not self.long_prefix:
+            return self._snippets(session, pks, self.expression, by_rowid=True)
+        # FTS5 would merge the doclists of every word with that prefix once per pk asked
+        # for: the words the prefix stands for instead (library.fts5_terms), and for a row
+        # those miss, one pass over the matches with the pks picked out by SQLite
+        found: dict[int, str] = {}
+        spelled_out = snippet_expression(session, self.node)
+        if spelled_out is not None:
+            found = self._snippets(session, pks, spelled_out, by_rowid=True)
+        missing = [pk for pk in pks if pk not in found]
+        if missing:
+            found |= self._snippets(session, missing, self.expression, by_rowid=False)
+        return found
 
+    def _snippets(
+        self, session: Session, pks: list[int], expression: str, *, by_rowid: bool
+    ) -> dict[int, str]:
         def snippet(column_index: int) -> ColumnElement[str]:
             return func.snippet(_FTS5_NAME, column_index, MARK_START, MARK_END, "…", SNIPPET_TOKENS)
 
-        rowid: ColumnElement[int] = _FTS5.c.rowid
-        if self.long_prefix:
-            # FTS5 would merge the doclists of every word with that prefix once per pk asked
-            # for (a prefix index covers 2 and 3 letters only): one pass over the matches,
-            # the pks picked out by SQLite, costs a tenth of that
-            rowid = rowid + 0
+        rowid: ColumnElement[int] = _FTS5.c.rowid if by_rowid else _FTS5.c.rowid + 0
         rows = session.execute(
             select(_FTS5.c.rowid, snippet(3), snippet(1), snippet(0))
             .select_from(_FTS5)
-            .where(self._match(), rowid.in_(pks))
+            .where(self._match(expression), rowid.in_(pks))
         )
         return {int(r[0]): _best_snippet(r[1], r[2], r[3]) for r in rows}
-
-
-def _long_prefix(node: Node) -> bool:
-    """Whether the query has a prefix that FTS5's prefix indexes (2 and 3 letters) miss."""
-    if isinstance(node, Term):
-        return node.prefix and (len(node.words) > 1 or len(node.words[-1]) not in PREFIX_INDEXES)
-    if isinstance(node, Not):
-        return _long_prefix(node.child)
-    return any(_long_prefix(child) for child in node.children)
 
 
 # ----------------------------------------------------------------------------- PostgreSQL

@@ -96,7 +96,11 @@ class SummaryOut(BaseModel):
 
 class PageOut(BaseModel):
     total: int
+    total_exact: bool = True
+    """False when ``count=bounded`` stopped counting at ``total`` (there are more)."""
     items: list[SummaryOut]
+    next_cursor: str | None = None
+    """Give as ``cursor`` for the page after this one; null on the last page."""
 
 
 class DocumentIn(BaseModel):
@@ -208,8 +212,20 @@ def list_postmortems(
     service_: Annotated[str | None, Query(alias="service")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="next_cursor of the page before")
+    ] = None,
+    count: Annotated[
+        Literal["exact", "bounded"],
+        Query(description=f"bounded: stop counting at {service.COUNT_CAP:,}"),
+    ] = "exact",
 ) -> dict[str, Any]:
-    """Post-mortems the caller may see, newest incident first."""
+    """Post-mortems the caller may see, newest incident first.
+
+    Page with ``cursor`` (each page's ``next_cursor``): it costs the same on every page and
+    neither repeats nor skips a post-mortem when others are added meanwhile. ``offset`` still
+    works, at a cost that grows with it.
+    """
     filters = service.Filters(
         severity=severity.value if severity else None,
         tag=tag,
@@ -217,10 +233,19 @@ def list_postmortems(
         kind=kind.value if kind else None,
         service=service_,
     )
+    after = service.Cursor.decode(cursor) if cursor else None
+    cap = service.COUNT_CAP if count == "bounded" else None
     with db.begin() as session:
-        rows = service.list_documents(session, viewer, filters, limit=limit, offset=offset)
-        total = service.count_documents(session, viewer, filters)
-    return {"total": total, "items": [row.to_json() for row in rows]}
+        page = service.list_page(session, viewer, filters, limit=limit, after=after, offset=offset)
+        total = service.count_documents(
+            session, viewer, filters, cap=None if cap is None else cap + 1
+        )
+    return {
+        "total": min(total, cap) if cap is not None else total,
+        "total_exact": cap is None or total <= cap,
+        "items": [row.to_json() for row in page.rows],
+        "next_cursor": page.next.encode() if page.next else None,
+    }
 
 
 @router.get("/{id}", response_model=DocumentOut)

@@ -7,7 +7,10 @@ at 100,000 post-mortems because of how they meet the indexes:
 - the rows walk ``ix_postmortems_listed`` (migration 0008: the live post-mortems in list
   order, with the columns visibility and the filters read), so a page reads the index up to
   its last row and the table only for the rows it shows;
-- the total counts over the same index without reading the table;
+- the total counts over the same index without reading the table, and stops at ``cap`` when
+  one is given (the list page shows "more than N" then, and counts exactly on request);
+- a page after a cursor (keyset paging, ``after``) starts inside the index at the cursor's
+  position, so page 2,000 costs what page 1 costs (an offset walks every row before it);
 - the menus step through the distinct tags and services in their own indexes (one seek per
   value) and ask, for each value, whether one visible post-mortem has it, stopping at the
   first: they never read every post-mortem.
@@ -17,7 +20,10 @@ Visibility is ``access.visible_with`` in every statement: the one rule.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +37,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    tuple_,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -38,11 +45,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from kintsugi.core.errors import InputError
+from kintsugi.core.types import UTCDateTime
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import Shape, visibility_shape, visible_to, visible_with
 from kintsugi.postmortems.models import PostmortemRow, ServiceRow, TagRow
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
+COUNT_CAP = 1000
+"""Where a bounded count stops: the list says "more than 1,000" and counts exactly on request."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,51 @@ class Summary:
         }
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the list's order: a page after it starts with the next row.
+
+    It holds the keys of the order (not just a pk), so the position stays where it was when
+    post-mortems are added or deleted between pages: no row is shown twice or skipped.
+    """
+
+    started_at: datetime | None
+    updated_at: datetime
+    pk: int
+
+    def encode(self) -> str:
+        """An opaque token for a URL."""
+        keys = [self.started_at.isoformat() if self.started_at else None]
+        raw = json.dumps([*keys, self.updated_at.isoformat(), self.pk], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        """The cursor of a token ``encode`` made (InputError naming ``cursor`` otherwise)."""
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            started, updated, pk = json.loads(raw)
+            cursor = cls(
+                started_at=datetime.fromisoformat(started) if started is not None else None,
+                updated_at=datetime.fromisoformat(updated),
+                pk=int(pk),
+            )
+        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+            raise InputError("not a cursor this list gave", field="cursor") from exc
+        for when in (cursor.started_at, cursor.updated_at):
+            if when is not None and when.tzinfo is None:
+                raise InputError("not a cursor this list gave", field="cursor")
+        return cursor
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the list, and the cursor of the next one (None on the last page)."""
+
+    rows: list[Summary]
+    next: Cursor | None
+
+
 def list_documents(
     session: Session,
     viewer: Principal,
@@ -102,7 +158,67 @@ def list_documents(
     values = {**params, **given, "offset": offset}
     if limit is not None:
         values["limit"] = limit
-    rows = session.execute(statement, values).all()
+    return _summaries(session, session.execute(statement, values).all())
+
+
+def list_page(
+    session: Session,
+    viewer: Principal,
+    filters: Filters = Filters(),
+    *,
+    limit: int,
+    after: Cursor | None = None,
+    offset: int = 0,
+) -> Page:
+    """The ``limit`` documents after ``after`` (or after the first ``offset``), in the order
+    of ``list_documents``, and the cursor of the page after them.
+
+    After a cursor: two statements at most, each a range of ``ix_postmortems_listed`` from the
+    cursor on: the dated post-mortems, then (when the page is not full) the undated ones,
+    which come last. An offset walks the index from the start (kept for compatibility).
+    """
+    shape, params = visibility_shape(viewer)
+    given = _filter_values(filters)
+    values: dict[str, Any] = {**params, **given}
+    rows: list[Any] = []
+    if after is None:
+        statement = _list_statement(shape, frozenset(given), limited=True)
+        rows = list(session.execute(statement, {**values, "offset": offset, "limit": limit + 1}))
+    elif offset:
+        raise InputError("give a cursor or an offset, not both", field="offset")
+    elif after.started_at is not None:  # the dated ones after it, then the undated ones
+        rows = _after(session, shape, given, values, after, dated=True, limit=limit + 1)
+        if len(rows) <= limit:
+            rows += _after(
+                session, shape, given, values, None, dated=False, limit=limit + 1 - len(rows)
+            )
+    else:
+        rows = _after(session, shape, given, values, after, dated=False, limit=limit + 1)
+    last = rows[limit - 1] if len(rows) > limit else None
+    following = Cursor(last.started_at, last.updated_at, last.pk) if last is not None else None
+    return Page(rows=_summaries(session, rows[:limit]), next=following)
+
+
+def _after(
+    session: Session,
+    shape: Shape,
+    given: dict[str, str],
+    values: dict[str, Any],
+    after: Cursor | None,
+    *,
+    dated: bool,
+    limit: int,
+) -> list[Any]:
+    """Up to ``limit`` rows of the dated (or undated) post-mortems, after ``after``."""
+    statement = _keyset_statement(shape, frozenset(given), dated=dated, after=after is not None)
+    values = {**values, "limit": limit}
+    if after is not None:
+        values |= {"after_started": after.started_at, "after_updated": after.updated_at}
+        values["after_pk"] = after.pk
+    return list(session.execute(statement, values).all())
+
+
+def _summaries(session: Session, rows: Sequence[Any]) -> list[Summary]:
     tags, services = tags_and_services(session, [row.pk for row in rows])
     return [
         Summary(
@@ -137,12 +253,18 @@ def visible_heads(
     return {id: (title, status) for id, title, status in rows}
 
 
-def count_documents(session: Session, viewer: Principal, filters: Filters = Filters()) -> int:
-    """How many documents ``list_documents`` would give without a limit."""
+def count_documents(
+    session: Session, viewer: Principal, filters: Filters = Filters(), *, cap: int | None = None
+) -> int:
+    """How many documents ``list_documents`` would give without a limit; with ``cap``, at
+    most ``cap`` (counting stops there: the cost of a count grows with what it counts)."""
     shape, params = visibility_shape(viewer)
     given = _filter_values(filters)
-    statement = _count_statement(shape, frozenset(given))
-    return int(session.scalar(statement, {**params, **given}) or 0)
+    statement = _count_statement(shape, frozenset(given), capped=cap is not None)
+    values: dict[str, Any] = {**params, **given}
+    if cap is not None:
+        values["cap"] = cap
+    return int(session.scalar(statement, values) or 0)
 
 
 def facet_values(session: Session, viewer: Principal) -> dict[str, list[str]]:
@@ -210,9 +332,45 @@ def _list_statement(
 
 
 @functools.cache
-def _count_statement(shape: Shape, filters: frozenset[str]) -> Select[int]:
-    query = select(func.count()).select_from(PostmortemRow).where(visible_with(shape))
-    return _filtered(query, filters)
+def _keyset_statement(
+    shape: Shape, filters: frozenset[str], *, dated: bool, after: bool
+) -> Select[*tuple[Any, ...]]:
+    """A page of the dated (or undated) post-mortems, from a cursor's position if ``after``.
+
+    The position is a row-value comparison on the index's own keys, so both engines start
+    the index range there (a dated page never reaches the undated ones, whose NULL start a
+    row comparison cannot order: they are their own statement).
+    """
+    r = PostmortemRow
+    query = select(
+        r.pk, r.id, r.title, r.kind, r.status, r.severity, r.started_at, r.updated_at,
+        r.visibility,
+    ).where(visible_with(shape))  # fmt: skip
+    updated = bindparam("after_updated", type_=UTCDateTime())
+    pk = bindparam("after_pk", type_=Integer)
+    if dated:
+        query = query.where(r.started_at.is_not(None))
+        if after:
+            started = bindparam("after_started", type_=UTCDateTime())
+            query = query.where(
+                tuple_(r.started_at, r.updated_at, r.pk) < tuple_(started, updated, pk)
+            )
+    else:
+        query = query.where(r.started_at.is_(None))
+        if after:
+            query = query.where(tuple_(r.updated_at, r.pk) < tuple_(updated, pk))
+    query = _filtered(query, filters, walk_in_order=True).order_by(*LIST_ORDER)
+    return query.limit(bindparam("limit", type_=Integer))
+
+
+@functools.cache
+def _count_statement(shape: Shape, filters: frozenset[str], *, capped: bool) -> Select[int]:
+    if not capped:
+        query = select(func.count()).select_from(PostmortemRow).where(visible_with(shape))
+        return _filtered(query, filters)
+    # the first ``cap`` rows that pass, counted: a walk that stops there
+    rows = _filtered(select(PostmortemRow.pk).where(visible_with(shape)), filters)
+    return select(func.count()).select_from(rows.limit(bindparam("cap", type_=Integer)).subquery())
 
 
 def _filter_values(filters: Filters) -> dict[str, str]:

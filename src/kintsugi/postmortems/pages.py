@@ -53,24 +53,35 @@ def list_page(
     status: str = "",
     kind: str = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    after: Annotated[str, Query(max_length=200)] = "",
+    count: Annotated[str, Query(pattern="^(exact)?$")] = "",
 ) -> Response:
     filters = service.Filters(
         severity=severity or None, tag=tag or None, status=status or None, kind=kind or None
     )
+    cursor = service.Cursor.decode(after) if after else None
+    # counted up to COUNT_CAP ("more than 1,000") unless asked for exactly: the cost of a
+    # count grows with what it counts, a page's does not (docs/performance-search.md)
+    cap = None if count else service.COUNT_CAP + 1
     with db.begin() as session:
-        rows = service.list_documents(
-            session, viewer, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        found = service.list_page(
+            session,
+            viewer,
+            filters,
+            limit=PAGE_SIZE,
+            after=cursor,
+            offset=0 if cursor else (page - 1) * PAGE_SIZE,
         )
-        total = service.count_documents(session, viewer, filters)
+        total = service.count_documents(session, viewer, filters, cap=cap)
         facets = service.facet_values(session, viewer)
-    query = {
-        k: v
-        for k, v in {"severity": severity, "tag": tag, "status": status, "kind": kind}.items()
-        if v
-    }
+    shown = {"severity": severity, "tag": tag, "status": status, "kind": kind, "count": count}
+    query = {k: v for k, v in shown.items() if v}
     context = {
-        "rows": rows,
-        "total": total,
+        "rows": found.rows,
+        "next_cursor": found.next.encode() if found.next else None,
+        "after": after,
+        "total": total if cap is None else min(total, service.COUNT_CAP),
+        "total_exact": cap is None or total < cap,
         "page": page,
         "pages": max(1, -(-total // PAGE_SIZE)),
         "query": query,

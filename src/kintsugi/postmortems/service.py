@@ -49,11 +49,14 @@ from kintsugi.postmortems.events import (
 )
 
 # kept here for the callers that import them from the service
+from kintsugi.postmortems.listing import COUNT_CAP as COUNT_CAP
+from kintsugi.postmortems.listing import Cursor as Cursor
 from kintsugi.postmortems.listing import Filters as Filters
 from kintsugi.postmortems.listing import Summary as Summary
 from kintsugi.postmortems.listing import count_documents as count_documents
 from kintsugi.postmortems.listing import facet_values as facet_values
 from kintsugi.postmortems.listing import list_documents as list_documents
+from kintsugi.postmortems.listing import list_page as list_page
 from kintsugi.postmortems.listing import tags_and_services as tags_and_services
 from kintsugi.postmortems.models import (
     AccessGrantRow,
