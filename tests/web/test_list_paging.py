@@ -54,7 +54,7 @@ def test_list_page_says_more_than_the_cap_counts_on_request_and_pages_on(
 ) -> None:
     _create(client, 7)
     monkeypatch.setattr(service, "COUNT_CAP", 5)
-    monkeypatch.setattr("kintsugi.web.pages.PAGE_SIZE", 4)
+    monkeypatch.setattr("kintsugi.postmortems.pages.PAGE_SIZE", 4)
     first = client.get("/postmortems", params={"tag": "queues"})
     assert first.status_code == 200
     assert "More than 5 post-mortems" in first.text
