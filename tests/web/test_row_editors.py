@@ -213,7 +213,7 @@ def test_saving_the_text_after_row_edits_keeps_the_rows_ids(client: TestClient) 
     editor = client.get(f"/postmortems/{id}/edit").text
     text = unescape(re.search(r'<textarea name="markdown"[^>]*>(.*?)</textarea>', editor, re.S)[1])  # type: ignore[index]
     assert "| 2026-03-02 14:05 | A |" in text and "Write the runbook" in text
-    version = re.search(r'id="base-version" value="(\d+)"', editor)[1]  # type: ignore[index]
+    version = re.search(r'name="base_version" value="(\d+)" id="base-version"', editor)[1]  # type: ignore[index]
     saved = client.post(
         f"/postmortems/{id}/edit",
         data={"title": "Queue backlog", "markdown": text.replace("A |", "A, then B |"),
