@@ -73,7 +73,7 @@ def start_kintsugi(
         env={**os.environ, **env} if env else None,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded machine starts the server slowly
     while True:
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
