@@ -45,7 +45,8 @@ def publish_context(session: Session, id: str, viewer: Principal) -> dict[str, A
         policy_error = None
     except InputError as exc:  # publishing is never blocked on a bad policy file
         checklist, policy_error = None, str(exc)
-    refused = review.refusal(session, viewer, review.subject(session, row.pk), "Publishing")
+    about = review.subject(session, row.pk)
+    refused = review.refusal(session, viewer, about, "Publishing")
     if refused is None and doc.status != Status.IN_REVIEW:
         refused = (
             f"only a post-mortem in review can be published (this one is "
@@ -61,7 +62,7 @@ def publish_context(session: Session, id: str, viewer: Principal) -> dict[str, A
         "findings": findings,
         "may_override": can(viewer, Action.PUBLISH_OVER_FINDINGS),
         "refused": refused,
-        "rule_applies": review.applies(review.subject(session, row.pk)),
+        "rule_applies": review.applies(about),
     }
 
 
