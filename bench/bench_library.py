@@ -476,6 +476,9 @@ def _iter_rows(rows: list[dict[str, Any]]) -> Iterator[str]:
 if __name__ == "__main__":
     import sys
 
+    from kintsugi.wiring import wire
+
+    wire()
     if "--quick" in sys.argv or len(sys.argv) == 1:
         found = run("--quick" in sys.argv)
     else:

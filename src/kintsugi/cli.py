@@ -74,6 +74,7 @@ def _command(argv: list[str]) -> str | None:
 def main() -> None:
     """Entry point of the ``kintsugi`` console script."""
     if sys.argv[1:2] == ["lint"]:  # pre-commit runs this on every commit: skip building the app
+        wire()  # lint --id reads a stored document, with its timeline and action items
         from kintsugi.language.cli import main as lint_main
 
         lint_main(sys.argv[2:])

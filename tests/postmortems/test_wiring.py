@@ -4,6 +4,9 @@ runs the checks those slices install."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -12,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.actions import service as actions
+from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.events import Event, bus
 from kintsugi.library.models import LibraryDocumentRow
 from kintsugi.library.wiring import reindex_saved
@@ -152,3 +156,30 @@ def test_publishing_without_its_checks_is_refused(
         service.change_status(session, stored.id, Status.PUBLISHED, SYSTEM)
     with sessions.begin() as session:
         assert service.get_document(session, stored.id, SYSTEM).status == Status.IN_REVIEW
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (["show", "queue-backlog", "--json"], '"Backlog grows"'),
+        (["lint", "--id", "queue-backlog", "--json"], "[]"),  # the console script's fast path
+    ],
+    ids=["show", "lint"],
+)
+def test_the_console_script_wires_the_slices(
+    sqlite_url: str, command: list[str], expected: str
+) -> None:
+    engine = make_engine(sqlite_url)
+    with make_sessionmaker(engine).begin() as session:
+        service.create_document(session, _doc(), SYSTEM)
+    engine.dispose()
+    # a process of its own: this one was wired by the test session
+    done = subprocess.run(
+        [sys.executable, "-c", "from kintsugi.cli import main; main()", *command],
+        env={**os.environ, "KINTSUGI_DATABASE_URL": sqlite_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert expected in done.stdout

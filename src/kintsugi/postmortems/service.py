@@ -1,6 +1,8 @@
 """Post-mortem documents: create, read, update, list and move through review.
 
 Every read takes the ``viewer`` and every write the ``actor``; visibility is enforced in SQL.
+A document's timeline events and action items are read and written through the stores in
+``parts``; each save is then announced on the event bus (``events``), in its transaction.
 """
 
 from __future__ import annotations
