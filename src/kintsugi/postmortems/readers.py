@@ -13,8 +13,9 @@ from collections.abc import Collection
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kintsugi.notify.recipients import owner_people
+from kintsugi.notify.recipients import is_email
 from kintsugi.people import service as people
+from kintsugi.people.users import owner_accounts
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.models import PostmortemRow
 
@@ -32,6 +33,18 @@ def may_read_all(session: Session, username: str, postmortem_ids: Collection[str
         select(func.count(PostmortemRow.pk)).where(PostmortemRow.id.in_(wanted), visible_to(viewer))
     )
     return seen == len(wanted)
+
+
+def owner_people(
+    session: Session, owner: str | None, owner_kind: str = "person"
+) -> list[tuple[str, str]]:
+    """(username, stored address) of each person ``owner`` names (a team's members for a
+    team) who has a valid address; each address once."""
+    found: dict[str, str] = {}
+    for username, email in owner_accounts(session, owner, owner_kind):
+        if email and is_email(email) and email not in found.values():
+            found[username] = email
+    return list(found.items())
 
 
 def reader_emails(
