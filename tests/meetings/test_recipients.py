@@ -20,7 +20,6 @@ from kintsugi.notify.channels import NotConfiguredError
 from kintsugi.notify.config import NotifySettings
 from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems.document import Visibility
-from kintsugi.postmortems.readers import owner_emails
 from tests.meetings.helpers import make_doc, make_person, plan
 from tests.notify.fakes import SmtpServer
 
@@ -115,8 +114,8 @@ def test_guests_are_named_allowed_by_policy_and_audited(
 def test_notices_go_to_known_people_only(sessions: sessionmaker[Session]) -> None:
     make_person(sessions, "ana", email="ana@example.com")
     with sessions() as session:
-        assert owner_emails(session, "someone@elsewhere.example") == []
-        assert owner_emails(session, "ANA@example.com") == ["ana@example.com"]
+        assert owner_people(session, "someone@elsewhere.example") == []
+        assert owner_people(session, "ANA@example.com") == [("ana", "ana@example.com")]
 
 
 def test_a_line_break_in_an_address_is_refused_at_input(
