@@ -178,7 +178,9 @@ def search_rows(
             started = time.perf_counter()
             raw(query, filters)
             raw_ms.append((time.perf_counter() - started) * 1000)
-        for query, filters in queries[:REPEATS]:
+        # the last ones asked: on a slow run the first ones may be older than the cache keeps
+        # an entry (matches.MAX_AGE), and a repeat of those would run in full
+        for query, filters in queries[-REPEATS:]:
             params = {"q": query, **{k: str(v) for k, v in filters.items()}}
             repeat_ms.append(_timed_get(client, "/api/v1/search", params))
         pages = _list_requests(count)
@@ -217,7 +219,7 @@ def search_rows(
             percentile(repeat_ms, 0.5),
             "ms",
             "first ask p50",
-            percentile(api_ms[:REPEATS], 0.5),
+            percentile(api_ms[-REPEATS:], 0.5),
             "",
         ),
         row(
