@@ -62,6 +62,7 @@ ROUTERS = (
     "kintsugi.metrics.pages",
     "kintsugi.web.pages",
     "kintsugi.web.admin_pages",
+    "kintsugi.people.admin_pages",
     "kintsugi.handbook.api",
     "kintsugi.language.api",
     "kintsugi.incidents.api",
