@@ -96,7 +96,11 @@ def test_an_admin_makes_a_token_seen_once_and_revokes_it(
             "/api/v1/postmortems", headers={"Authorization": f"Bearer {secret}"}
         ).ok
 
-        page.reload()
+        assert secret not in page.evaluate("JSON.stringify(localStorage)")  # no htmx history
+        page.click(".admin-tabs >> text=Teams")
+        page.wait_for_url("**/admin/teams")
+        page.go_back()
+        page.wait_for_url("**/admin/tokens")
         expect(page.locator("#one-time-secret")).to_have_count(0)
         assert secret not in page.content()
 
