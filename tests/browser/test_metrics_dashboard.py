@@ -28,6 +28,7 @@ def test_the_dashboard_shows_every_chart(page: Page, tmp_path: Path) -> None:
     page.click("nav >> text=Metrics")
     page.wait_for_url("**/metrics/dashboard")
     page.goto("/metrics/dashboard?since=2026-01-01&until=2026-07-01")
+    page.wait_for_selector(".metrics-table:not(.computing)")  # the figures load after the page
     rows = page.locator(".metrics-table tbody tr")
     assert rows.count() == 7
     assert "Time to post-mortem" in rows.nth(2).inner_text()

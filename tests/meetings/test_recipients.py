@@ -20,6 +20,7 @@ from kintsugi.notify.channels import NotConfiguredError
 from kintsugi.notify.config import NotifySettings
 from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems.document import Visibility
+from kintsugi.postmortems.readers import owner_people
 from tests.meetings.helpers import make_doc, make_person, plan
 from tests.notify.fakes import SmtpServer
 

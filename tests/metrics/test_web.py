@@ -43,7 +43,11 @@ def test_dashboard_shows_metrics_charts_pairs_and_overdue(
     _recurring_world(app_sessions)
     page = client.get("/metrics/dashboard?since=2026-01-01&until=2026-07-01")
     assert page.status_code == 200
-    html = page.text
+    # the page answers at once and loads its computed figures with htmx
+    assert 'hx-get="/metrics/dashboard/figures?since=2026-01-01&amp;until=2026-07-01"' in page.text
+    figures = client.get("/metrics/dashboard/figures?since=2026-01-01&until=2026-07-01")
+    assert figures.status_code == 200
+    html = page.text + figures.text
     for key in ("post_mortem_completion_rate", "mttr_minutes", "documentation_updates"):
         assert f'src="/metrics/charts/{key}.svg?since=2026-01-01&amp;until=2026-07-01"' in html
         assert f"/metrics/charts/{key}.png?" in html

@@ -172,6 +172,7 @@ def _paths(client: TestClient) -> list[str]:
         paths += [
             "/metrics",
             "/metrics/dashboard",
+            "/metrics/dashboard/figures",
             "/metrics/overdue",
             "/metrics/charts/recurring_incident_rate.svg",
             "/api/v1/metrics",

@@ -19,6 +19,7 @@ ACTIONS = (
     "role_changed",
     "password_changed",
     "user_deactivated",
+    "user_reactivated",
     "team_changed",
     "token_created",
     "token_revoked",

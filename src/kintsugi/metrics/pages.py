@@ -120,11 +120,12 @@ def dashboard(
     team: str = "",
     service: str = "",
 ) -> Response:
-    """The metrics against their targets, with trend charts; filter by team, service, period."""
+    """The metrics against their targets, with trend charts; filter by team, service, period.
+
+    The page answers at once; its computed figures load from ``dashboard_figures``."""
     with db() as session:
         policy = effective_policy(session)
         scope = _scope(since, until, team, service)
-        report = CACHE.get(session, viewer, scope, policy)
         where = {"team": scope.team, "service": scope.service}
         overdue = overdue_postmortems(
             session, viewer, policy.deadlines, utcnow(), **where, limit=20
@@ -136,18 +137,43 @@ def dashboard(
         request,
         "metrics/dashboard.html",
         {
-            "report": report,
             "scope": scope,
             "since": since.strip(),
             "until": until.strip(),
             "query": _query(scope, since, until),
+            "keys": KEYS,
             "teams": teams,
             "services": services,
             "overdue": overdue,
             "overdue_total": overdue_total,
+            "now": utcnow(),
+        },
+    )
+
+
+@router.get("/metrics/dashboard/figures", response_class=HTMLResponse)
+def dashboard_figures(
+    request: Request,
+    db: Db,
+    viewer: CurrentPrincipal,
+    since: str = "",
+    until: str = "",
+    team: str = "",
+    service: str = "",
+) -> Response:
+    """The dashboard's computed part (metrics table, charts, recurring pairs): an htmx
+    fragment the page loads after it shows."""
+    with db() as session:
+        scope = _scope(since, until, team, service)
+        report = CACHE.get(session, viewer, scope, effective_policy(session))
+    return _page(
+        request,
+        "metrics/_figures.html",
+        {
+            "report": report,
+            "query": _query(scope, since, until),
             "pairs": report.recurring_pairs[:20],
             "pairs_total": len(report.recurring_pairs),
-            "now": utcnow(),
         },
     )
 

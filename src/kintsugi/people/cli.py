@@ -157,6 +157,36 @@ def set_bot(
     out_console.print(f"{username} is {'a person' if person else 'a bot'}")
 
 
+@users_app.command("reactivate")
+@handle_errors
+def reactivate(username: str, db: DbOption = None) -> None:
+    """Let a deactivated person sign in again."""
+    ctx = context(db)
+    with ctx.transaction() as session:
+        service.set_active(session, SYSTEM, username, True)
+    out_console.print(f"{username} reactivated")
+
+
+@users_app.command("reset-password")
+@handle_errors
+def reset_password(username: str, db: DbOption = None) -> None:
+    """Give someone a temporary password, printed once (signs out their browsers)."""
+    ctx = context(db)
+    with ctx.transaction() as session:
+        temporary = service.reset_password(session, SYSTEM, username)
+    out_console.print(f"temporary password of {username}: {temporary}  (shown once)")
+
+
+@teams_app.command("rename")
+@handle_errors
+def team_rename(team: str, new_name: str, db: DbOption = None) -> None:
+    """Give a team another name."""
+    ctx = context(db)
+    with ctx.transaction() as session:
+        service.rename_team(session, SYSTEM, team, new_name)
+    out_console.print(f"team {team} is now {new_name.strip()}", highlight=False)
+
+
 @teams_app.command("create")
 @handle_errors
 def team_create(name: str, db: DbOption = None) -> None:
@@ -209,16 +239,27 @@ def token_create(
     username: str,
     name: Annotated[str, typer.Option("--name", help="What the token is for.")],
     scope: Annotated[str, typer.Option("--scope", help="read or write.")] = "read",
+    expires_days: Annotated[
+        int | None, typer.Option("--expires-days", help="Stop working after N days.")
+    ] = None,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Make an API token; the secret is printed once and only its hash is kept."""
     ctx = context(db)
     with ctx.transaction() as session:
-        token = service.create_token(session, SYSTEM, username, name, scope)
+        token = service.create_token(
+            session, SYSTEM, username, name, scope, expires_in_days=expires_days
+        )
     if json_out:
         print_json(
-            {"id": token.id, "name": token.name, "scope": token.scope, "token": token.secret}
+            {
+                "id": token.id,
+                "name": token.name,
+                "scope": token.scope,
+                "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+                "token": token.secret,
+            }
         )
         return
     out_console.print(f"token {token.id} ({token.scope}) for {username}:", highlight=False)
@@ -245,6 +286,7 @@ def token_list(
                 "scope": t.scope,
                 "created_at": t.created_at.isoformat(),
                 "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "expires_at": t.expires_at.isoformat() if t.expires_at else None,
                 "revoked": t.revoked_at is not None,
             }
             for t, owner in service.list_tokens(session, username)

@@ -14,7 +14,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Integer, Select, String, bindparam, delete, select, update
+from sqlalchemy import Integer, Select, String, bindparam, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,8 @@ from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal, Role
 
 MIN_PASSWORD_LENGTH = 12
+TEMPORARY_PASSWORD_BYTES = 15  # 20 characters
+MAX_TOKEN_DAYS = 3650
 SESSION_LIFETIME = timedelta(hours=12)
 TOKEN_PREFIX = "kts_"
 _hasher = PasswordHasher()
@@ -127,10 +129,14 @@ def users_exist(session: Session) -> bool:
 
 
 def set_role(session: Session, actor: Principal, username: str, role: Role) -> User:
-    """Change a person's role (audited)."""
+    """Change a person's role (audited); refused when it would leave no active admin."""
     _require_admin(actor)
     user = get_user(session, username)
     before = user.role
+    if before == role.value:
+        return user
+    if before == Role.ADMIN.value and user.is_active:
+        _keep_an_admin(session, user, "demoting")
     user.role = role.value
     audit.record(session, actor, "role_changed", username, before=before, after=role.value)
     return user
@@ -146,14 +152,48 @@ def set_password(session: Session, actor: Principal, username: str, password: st
     audit.record(session, actor, "password_changed", username)
 
 
-def set_active(session: Session, actor: Principal, username: str, active: bool) -> None:
-    """Deactivate (or reactivate) a person; their sessions end and tokens stop working."""
+def reset_password(session: Session, actor: Principal, username: str) -> str:
+    """Give a person a fresh temporary password (admins), returned once: only its hash is
+    kept. Their browsers are signed out; they sign in with it and choose their own."""
     _require_admin(actor)
     user = get_user(session, username)
+    temporary = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
+    user.password_hash = _hasher.hash(temporary)
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    audit.record(session, actor, "password_changed", username, reset=True)
+    return temporary
+
+
+def set_active(session: Session, actor: Principal, username: str, active: bool) -> None:
+    """Deactivate (or reactivate) a person; their sessions end and tokens stop working.
+
+    Nobody deactivates themselves, and the last active admin stays."""
+    _require_admin(actor)
+    user = get_user(session, username)
+    if user.is_active == active:
+        return
+    if not active:
+        if actor.user_id is not None and actor.user_id == user.id:
+            raise ConflictError("you cannot deactivate yourself; ask another admin")
+        if user.role == Role.ADMIN.value:
+            _keep_an_admin(session, user, "deactivating")
     user.is_active = active
     if not active:
         session.execute(delete(WebSession).where(WebSession.user_id == user.id))
-    audit.record(session, actor, "user_deactivated" if not active else "role_changed", username)
+    audit.record(session, actor, "user_deactivated" if not active else "user_reactivated", username)
+
+
+def _keep_an_admin(session: Session, user: User, doing: str) -> None:
+    """ConflictError when ``user`` is the only active admin left."""
+    others = session.scalar(
+        select(func.count(User.id)).where(
+            User.role == Role.ADMIN.value, User.is_active.is_(True), User.id != user.id
+        )
+    )
+    if not others:
+        raise ConflictError(
+            f"{doing} {user.username} would leave no active admin; make someone else admin first"
+        )
 
 
 def set_bot(session: Session, actor: Principal, username: str, bot: bool) -> None:
@@ -243,15 +283,47 @@ def user_ids(session: Session, usernames: Iterable[str], *, field: str = "access
 def create_team(session: Session, actor: Principal, name: str) -> Team:
     """Add a team."""
     _require_admin(actor)
-    if not name.strip() or len(name) > 120:
-        raise InputError("a team needs a name of at most 120 characters", field="name")
+    name = _team_name(name)
     if session.scalar(select(Team.id).where(Team.name == name)):
         raise ConflictError(f"team {name!r} already exists")
-    team = Team(name=name.strip())
+    team = Team(name=name)
     session.add(team)
     session.flush()
     audit.record(session, actor, "team_changed", name, change="created")
     return team
+
+
+def rename_team(session: Session, actor: Principal, name: str, new_name: str) -> Team:
+    """Give a team another name (its members and post-mortems stay with it)."""
+    _require_admin(actor)
+    team = get_team(session, name)
+    wanted = _team_name(new_name)
+    if wanted == team.name:
+        return team
+    if session.scalar(select(Team.id).where(Team.name == wanted)):
+        raise ConflictError(f"team {wanted!r} already exists")
+    team.name = wanted
+    audit.record(session, actor, "team_changed", wanted, change="renamed", before=name)
+    return team
+
+
+def _team_name(name: str) -> str:
+    if not name.strip() or len(name.strip()) > 120:
+        raise InputError("a team needs a name of at most 120 characters", field="name")
+    return name.strip()
+
+
+def teams_by_user(session: Session) -> dict[int, list[str]]:
+    """The names of each user's teams, by user id."""
+    found: dict[int, list[str]] = {}
+    rows = session.execute(
+        select(TeamMember.user_id, Team.name)
+        .join(Team, Team.id == TeamMember.team_id)
+        .order_by(Team.name)
+    )
+    for user_id, name in rows:
+        found.setdefault(user_id, []).append(name)
+    return found
 
 
 def get_team(session: Session, name: str) -> Team:
@@ -325,18 +397,31 @@ class NewToken:
     name: str
     scope: str
     secret: str
+    expires_at: datetime | None = None
 
 
 def create_token(
-    session: Session, actor: Principal, username: str, name: str, scope: str = "read"
+    session: Session,
+    actor: Principal,
+    username: str,
+    name: str,
+    scope: str = "read",
+    *,
+    expires_in_days: int | None = None,
 ) -> NewToken:
-    """Make an API token for ``username`` (themselves, or anyone for an admin)."""
+    """Make an API token for ``username`` (themselves, or anyone for an admin); it stops
+    working ``expires_in_days`` days from now (None: when revoked)."""
     if actor.username != username:
         _require_admin(actor)
     if scope not in ("read", "write"):
         raise InputError(f"unknown scope {scope!r}; one of read, write", field="scope")
     if not name.strip() or len(name) > 120:
         raise InputError("a token needs a name of at most 120 characters", field="name")
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
+        raise InputError(
+            f"a token expires after 1 to {MAX_TOKEN_DAYS} days (or never)", field="expires"
+        )
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     user = get_user(session, username)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
@@ -345,11 +430,20 @@ def create_token(
         prefix=secret[:12],
         token_hash=_sha256(secret),
         scope=scope,
+        expires_at=expires_at,
     )
     session.add(row)
     session.flush()
-    audit.record(session, actor, "token_created", username, token=row.prefix, scope=scope)
-    return NewToken(id=row.id, name=row.name, scope=scope, secret=secret)
+    audit.record(
+        session,
+        actor,
+        "token_created",
+        username,
+        token=row.prefix,
+        scope=scope,
+        expires_at=expires_at.isoformat() if expires_at else None,
+    )
+    return NewToken(id=row.id, name=row.name, scope=scope, secret=secret, expires_at=expires_at)
 
 
 def list_tokens(session: Session, username: str | None = None) -> list[tuple[ApiToken, str]]:
@@ -372,7 +466,9 @@ def revoke_token(session: Session, actor: Principal, token_id: int) -> None:
     owner = session.get(User, row.user_id)
     if owner is None or actor.username != owner.username:
         _require_admin(actor)
-    row.revoked_at = row.revoked_at or utcnow()
+    if row.revoked_at is not None:
+        return
+    row.revoked_at = utcnow()
     audit.record(
         session, actor, "token_revoked", owner.username if owner else None, token=row.prefix
     )
@@ -412,6 +508,7 @@ _TOKEN_PRINCIPAL = _with_user_and_teams(
     ApiToken.scope,
     ApiToken.last_used_at,
     ApiToken.revoked_at,
+    ApiToken.expires_at,
     user_id=ApiToken.user_id,
 ).where(ApiToken.token_hash == bindparam("hash", type_=String))
 """The token, its user and the user's teams (one row per team, or one with no team), in one
@@ -427,6 +524,8 @@ def principal_for_token(session: Session, secret: str) -> Principal | None:
     if found is None or found.revoked_at is not None or not found.is_active:
         return None
     now = utcnow()
+    if found.expires_at is not None and found.expires_at <= now:
+        return None
     if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
         _note_use(session, found.id, now)
     return _principal_of(rows, read_only=found.scope != "write")

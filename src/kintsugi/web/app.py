@@ -68,6 +68,7 @@ ROUTERS = (
     "kintsugi.postmortems.pages",
     "kintsugi.postmortems.admin_pages",
     "kintsugi.web.audit_pages",
+    "kintsugi.web.people_pages",
     "kintsugi.handbook.api",
     "kintsugi.language.api",
     "kintsugi.incidents.api",

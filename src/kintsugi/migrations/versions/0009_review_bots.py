@@ -1,4 +1,4 @@
-"""people marked as bots: users.is_bot
+"""People marked as bots: users.is_bot
 
 Revision ID: 0009_review_bots
 Revises: 0008_list_speed
