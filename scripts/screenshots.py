@@ -29,6 +29,19 @@ from playwright.sync_api import Browser, Page, sync_playwright
 KINTSUGI = str(Path(sys.executable).with_name("kintsugi"))
 WIDTHS = {"wide": (1400, 1000), "narrow": (390, 844)}
 SETTLE_MS = 400  # after the network is idle: htmx swaps and lazy loads finish
+# the outermost elements reaching past the window's right edge, as tag.class
+TOO_WIDE_JS = """() => {
+  const edge = document.documentElement.clientWidth + 1;
+  const past = (el) => el && el.getBoundingClientRect().right > edge;
+  const found = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (past(el) && !past(el.parentElement)) {
+      const cls = typeof el.className === "string" ? el.className.trim().split(/\\s+/) : [];
+      found.push([el.tagName.toLowerCase(), ...cls.filter(Boolean)].join("."));
+    }
+  }
+  return [...new Set(found)].slice(0, 5);
+}"""
 SIGN_IN_LINE = re.compile(r"^\s*(?P<user>\S+)\s+admin\s+(?P<password>\S+)\s*$", re.MULTILINE)
 
 
@@ -44,6 +57,7 @@ class Shot:
     console_errors: list[str] = field(default_factory=list)
     scroll_width: int = 0
     viewport_width: int = 0
+    too_wide: list[str] = field(default_factory=list)
 
     @property
     def overflows(self) -> bool:
@@ -154,6 +168,7 @@ def _shoot(page: Page, name: str, width: str, path: str, out: Path) -> Shot:
     widths: list[int] = page.evaluate(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
+    too_wide: list[str] = page.evaluate(TOO_WIDE_JS) if widths[0] > widths[1] else []
     return Shot(
         page=name,
         width=width,
@@ -163,6 +178,7 @@ def _shoot(page: Page, name: str, width: str, path: str, out: Path) -> Shot:
         console_errors=errors,
         scroll_width=widths[0],
         viewport_width=widths[1],
+        too_wide=too_wide,
     )
 
 
@@ -207,7 +223,10 @@ def main() -> int:
     for s in shots:
         problems = [f"HTTP {s.status}"] if s.status and s.status >= 400 else []
         if s.overflows:
-            problems.append(f"horizontal overflow ({s.scroll_width} > {s.viewport_width} px)")
+            culprits = f": {', '.join(s.too_wide)}" if s.too_wide else ""
+            problems.append(
+                f"horizontal overflow ({s.scroll_width} > {s.viewport_width} px{culprits})"
+            )
         problems += [f"console: {e}" for e in s.console_errors]
         trouble += bool(problems)
         print(f"{s.page:18} {s.width:6} {s.file:28} {'; '.join(problems) or 'ok'}")
