@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import ConflictError, InputError, KintsugiError, input_error_from
 from kintsugi.core.types import utcnow
-from kintsugi.meetings import followups, live, service, slots
+from kintsugi.meetings import facilitators, followups, live, service, slots
 from kintsugi.meetings.agenda import agenda
 from kintsugi.meetings.invite import invite_ics, send_invite, send_notes
 from kintsugi.meetings.participants import ROLE_LABELS, ROLES, Participant, suggest_participants
@@ -121,14 +121,13 @@ def postmortem_meetings(
     request: Request, postmortem_id: str, db: Db, viewer: CurrentPrincipal, error: str | None = None
 ) -> Response:
     """A post-mortem's meetings with their follow-ups, and the form to plan its review."""
-    from kintsugi.handbook.training import trained_facilitators
     from kintsugi.postmortems.service import get_document
 
     with db.begin() as session:
         doc = get_document(session, postmortem_id, viewer)
         found = service.list_meetings(session, viewer, postmortem_id=doc.id or postmortem_id)
         done = {m.id: followups.list_followups(session, m.id) for m in found}
-        trained = trained_facilitators(session)
+        trained = facilitators.trained(session)
         proposal = _proposal(session, viewer, doc, found)
     return _page(
         request,
