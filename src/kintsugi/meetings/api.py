@@ -20,6 +20,7 @@ from kintsugi.meetings.service import MeetingView, PlanRequest
 from kintsugi.meetings.views import document_for
 from kintsugi.meetings.when import parse_when, zone
 from kintsugi.notify.config import NotifySettings
+from kintsugi.postmortems.service import find_row
 from kintsugi.webkit.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1/meetings", tags=["meetings"])
@@ -208,8 +209,6 @@ def plan_api(body: MeetingIn, db: Db, viewer: CurrentPrincipal) -> MeetingOut:
     with db.begin() as session:
         default_zone = "UTC"
         if body.postmortem_ids:
-            from kintsugi.postmortems.service import find_row
-
             default_zone = find_row(session, body.postmortem_ids[0], viewer).timezone
         starts_at, tz = resolve_when(body, default_zone)
         meeting = service.plan_meeting(

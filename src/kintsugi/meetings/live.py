@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kintsugi.actions.items import NewItem, add_item
 from kintsugi.core.errors import ConflictError, InputError
 from kintsugi.core.types import utcnow
 from kintsugi.meetings import followups
@@ -27,6 +28,7 @@ from kintsugi.meetings.service import (
 from kintsugi.people.principal import Principal
 from kintsugi.people.service import usernames_by_id
 from kintsugi.postmortems.document import Document, Priority, Section, TimelineEvent
+from kintsugi.postmortems.service import get_document, roster, update_document
 
 MAX_NOTE = 10_000
 ACTIONS = "actions"
@@ -202,8 +204,6 @@ def go_to_part(
 
 
 def _roster(session: Session) -> list[str]:
-    from kintsugi.postmortems.service import roster
-
     return roster(session)
 
 
@@ -339,9 +339,6 @@ def finish_session(
     timeline section, went well, could improve, root causes), action item notes become action
     items, the follow-ups are scheduled. The document is updated with the version check:
     a ``base_version`` that is stale, or a concurrent save, is refused (ConflictError)."""
-    from kintsugi.actions.items import NewItem, add_item
-    from kintsugi.postmortems.service import get_document, update_document
-
     require_planner(actor)
     row = find_meeting(session, meeting_id, actor)
     if row.status in (HELD, CANCELLED):

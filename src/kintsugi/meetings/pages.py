@@ -28,6 +28,7 @@ from kintsugi.people import service as people
 from kintsugi.people.bots import is_bot, known_bots
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.document import Document
+from kintsugi.postmortems.service import find_row, get_document
 from kintsugi.webkit.deps import CurrentPrincipal, Db
 from kintsugi.webkit.templating import templates
 
@@ -121,8 +122,6 @@ def postmortem_meetings(
     request: Request, postmortem_id: str, db: Db, viewer: CurrentPrincipal, error: str | None = None
 ) -> Response:
     """A post-mortem's meetings with their follow-ups, and the form to plan its review."""
-    from kintsugi.postmortems.service import get_document
-
     with db.begin() as session:
         doc = get_document(session, postmortem_id, viewer)
         found = service.list_meetings(session, viewer, postmortem_id=doc.id or postmortem_id)
@@ -177,8 +176,6 @@ def plan_review(
     duration: Annotated[int, Form()] = 60,
 ) -> Response:
     """Plan (or move) the review meeting of the post-mortem."""
-    from kintsugi.postmortems.service import find_row
-
     try:
         with db.begin() as session:
             tz = find_row(session, postmortem_id, viewer).timezone

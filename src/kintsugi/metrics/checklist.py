@@ -32,6 +32,7 @@ from kintsugi.people.bots import is_bot, known_bots
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems import review
+from kintsugi.postmortems.body import synced
 from kintsugi.postmortems.document import (
     ActionItem,
     ActionItemKind,
@@ -43,7 +44,7 @@ from kintsugi.postmortems.document import (
 )
 from kintsugi.postmortems.lookups import published_time
 from kintsugi.postmortems.service import find_row, get_document, roster
-from kintsugi.rca.service import analysis_exists
+from kintsugi.rca.service import analysis_exists, analysis_text
 
 PASSED, FAILED, NEEDS_REVIEW = "passed", "failed", "needs_review"
 ANSWERS = (PASSED, FAILED)
@@ -350,9 +351,6 @@ def current_text(session: Session, pk: int, doc: Document) -> tuple[Document, in
     the built timeline), and the root cause analysis's own words are added as a section, so
     that the blameless-language check reads what people read today.
     """
-    from kintsugi.postmortems.body import synced
-    from kintsugi.rca.service import analysis_text
-
     current = synced(doc)
     analysis = analysis_text(session, pk)
     if analysis is None:
