@@ -23,9 +23,9 @@ from kintsugi.core.cli_support import (
 )
 from kintsugi.core.errors import InputError
 from kintsugi.meetings import service
-from kintsugi.meetings.agenda import agenda, check_duration
+from kintsugi.meetings.agenda import PART_JSON, agenda, check_duration
 from kintsugi.meetings.invite import invite_ics, send_invite, send_notes
-from kintsugi.meetings.live import finish_session
+from kintsugi.meetings.live import FINISH_JSON, finish_session
 from kintsugi.meetings.participants import Participant
 from kintsugi.meetings.premortem import start_premortem
 from kintsugi.meetings.script import build_script
@@ -210,7 +210,7 @@ def agenda_command(
                 "postmortem_id": row.id,
                 "kind": kind,
                 "duration": duration,
-                "parts": [p.to_json() for p in parts],
+                "parts": [PART_JSON.dump_python(p, mode="json") for p in parts],
             }
         )
         return
@@ -400,7 +400,7 @@ def finish(
     with ctx.transaction() as session:
         result = finish_session(session, SYSTEM, meeting_id, attended=attended)
     if as_json:
-        print_json(result.to_json())
+        print_json(FINISH_JSON.dump_python(result, mode="json"))
         return
     out_console.print(
         f"meeting {meeting_id} held; sections updated: {', '.join(result.sections) or 'none'}; "

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from pydantic import TypeAdapter
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +16,7 @@ from kintsugi.actions.items import NewItem, add_item
 from kintsugi.core.errors import ConflictError, InputError
 from kintsugi.core.types import utcnow
 from kintsugi.meetings import followups
-from kintsugi.meetings.agenda import AgendaPart, agenda, part_keys
+from kintsugi.meetings.agenda import PART_JSON, AgendaPart, agenda, part_keys
 from kintsugi.meetings.models import MeetingRow, NoteRow, ParticipantRow, PartRunRow
 from kintsugi.meetings.script import REDIRECT_PROMPT
 from kintsugi.meetings.service import (
@@ -117,7 +119,7 @@ class Clock:
     def to_json(self) -> dict[str, Any]:
         return {
             "status": self.status,
-            "part": self.part.to_json() if self.part else None,
+            "part": PART_JSON.dump_python(self.part, mode="json") if self.part else None,
             "part_started_at": self.part_started_at.isoformat() if self.part_started_at else None,
             "now": self.now.isoformat(),
             "remaining_seconds": self.remaining_seconds,
@@ -297,22 +299,18 @@ def list_notes(
 # ----------------------------------------------------------------------------- finishing
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True)
 class FinishResult:
+    """What finishing a session changed; the API returns it, ``FINISH_JSON`` writes it."""
+
     meeting_id: int
     postmortem_id: str | None
     version: int | None
     sections: list[str]
     action_items: list[int]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "meeting_id": self.meeting_id,
-            "postmortem_id": self.postmortem_id,
-            "version": self.version,
-            "sections": self.sections,
-            "action_items": self.action_items,
-        }
+
+FINISH_JSON = TypeAdapter(FinishResult)
 
 
 def _append(doc: Document, key: str, lines: list[str], day: str) -> None:

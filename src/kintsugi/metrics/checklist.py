@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -84,7 +86,7 @@ ITEMS: tuple[ItemSpec, ...] = (
 KEYS = tuple(item.key for item in ITEMS)
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True)
 class Result:
     """One checklist item's outcome."""
 
@@ -95,15 +97,8 @@ class Result:
     why: str
     answered_by: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "group": self.group,
-            "label": self.label,
-            "state": self.state,
-            "why": self.why,
-            "answered_by": self.answered_by,
-        }
+
+RESULT_JSON = TypeAdapter(Result)
 
 
 @dataclass(frozen=True)
@@ -135,7 +130,7 @@ class Checklist:
             "passed": self.count(PASSED),
             "failed": self.count(FAILED),
             "needs_review": self.count(NEEDS_REVIEW),
-            "items": [r.to_json() for r in self.results],
+            "items": [RESULT_JSON.dump_python(r, mode="json") for r in self.results],
         }
 
 
