@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from kintsugi.actions import wiring as actions
 from kintsugi.core.events import bus
+from kintsugi.handbook import wiring as handbook
 from kintsugi.language import wiring as language
 from kintsugi.library import wiring as library
 from kintsugi.metrics import wiring as metrics
 from kintsugi.timeline import wiring as timeline
 
-_SLICES = (timeline, actions, library, language, metrics)
+_SLICES = (timeline, actions, library, language, metrics, handbook)
 _wired: list[bool] = []
 
 

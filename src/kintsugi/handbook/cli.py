@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +22,10 @@ from kintsugi.core.cli_support import (
 from kintsugi.core.errors import ConfigurationError, InputError
 from kintsugi.core.types import utcnow
 from kintsugi.people.principal import SYSTEM
+
+# Three command groups share this module; each command imports what it runs, so that
+# ``kintsugi training status`` does not load the handbook's Markdown renderer (markdown-it, nh3)
+# and ``kintsugi handbook list`` does not load the digest's worker and notifiers.
 
 handbook_app = typer.Typer(
     name="handbook", help="The handbook: policy and guides, versioned.", no_args_is_help=True
@@ -249,8 +254,6 @@ def recognise(
     db: DbOption = None,
 ) -> None:
     """Recognise a person or team; it shows on the digest and the recognition page."""
-    from dataclasses import replace
-
     from kintsugi.handbook.recognition import recognise as record
 
     actor = replace(SYSTEM, username=by.strip() or "system")

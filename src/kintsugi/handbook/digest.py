@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from kintsugi.actions.items import ItemFilters, list_items
 from kintsugi.handbook.recognition import Recognition, list_recognitions
 from kintsugi.handbook.sharing import Published, published_between
+from kintsugi.meetings.service import upcoming
 from kintsugi.notify.base import Message
 from kintsugi.people.principal import Principal
 
@@ -126,8 +127,6 @@ def _improvements(
 def _sessions(
     session: Session, viewer: Principal, since: datetime, until: datetime
 ) -> list[UpcomingSession]:
-    from kintsugi.meetings.service import upcoming
-
     return [
         UpcomingSession(m.id, m.title, m.starts_at, m.timezone, m.duration_minutes, m.url_path)
         for m in upcoming(session, viewer, since=since, until=until)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
+import yaml
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -119,8 +120,6 @@ def _fail(message: str, field: str, source: str) -> InputError:
 
 def parse_self_check(text: str, source: str = SOURCE) -> SelfCheck:
     """Validate the questions (YAML); InputError names the bad field."""
-    import yaml
-
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -284,8 +283,6 @@ def completions_by_month(
 
 
 def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

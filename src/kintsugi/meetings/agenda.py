@@ -1,11 +1,13 @@
 """The agenda: the standard parts of each kind of meeting, with their times scaled to its length.
 
-Each part has a stable key (also the anchor of its guide in the facilitation handbook).
+Each part has a stable key (also the anchor of its guide in the facilitation handbook). A part
+is its own wire shape: the API returns it and ``PART_JSON`` writes it for ``--json``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pydantic import TypeAdapter, computed_field
+from pydantic.dataclasses import dataclass
 
 from kintsugi.core.errors import InputError
 
@@ -51,19 +53,14 @@ class AgendaPart:
     start_minute: int
     minutes: int
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def guide(self) -> str:
         """The part's guide in the facilitation handbook."""
         return f"{GUIDE_BASE}#{self.key}"
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "key": self.key,
-            "title": self.title,
-            "start_minute": self.start_minute,
-            "minutes": self.minutes,
-            "guide": self.guide,
-        }
+
+PART_JSON = TypeAdapter(AgendaPart)
 
 
 def check_kind(kind: str) -> str:

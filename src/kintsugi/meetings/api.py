@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from kintsugi.core.errors import InputError
 from kintsugi.core.types import utcnow
 from kintsugi.meetings import followups, live, service
-from kintsugi.meetings.agenda import agenda
+from kintsugi.meetings.agenda import AgendaPart, agenda
 from kintsugi.meetings.invite import invite_ics, send_invite, send_notes
 from kintsugi.meetings.participants import Participant
 from kintsugi.meetings.prep import checklist
@@ -20,6 +20,7 @@ from kintsugi.meetings.service import MeetingView, PlanRequest
 from kintsugi.meetings.views import document_for
 from kintsugi.meetings.when import parse_when, zone
 from kintsugi.notify.config import NotifySettings
+from kintsugi.postmortems.service import find_row
 from kintsugi.webkit.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1/meetings", tags=["meetings"])
@@ -41,14 +42,6 @@ class MeetingPage(BaseModel):
     items: list[MeetingSummaryOut]
 
 
-class AgendaPartOut(BaseModel):
-    key: str
-    title: str
-    start_minute: int
-    minutes: int
-    guide: str
-
-
 class FollowUpOut(BaseModel):
     kind: str
     label: str
@@ -59,7 +52,7 @@ class FollowUpOut(BaseModel):
 
 
 class MeetingOut(MeetingView):
-    agenda: list[AgendaPartOut]
+    agenda: list[AgendaPart]
     followups: list[FollowUpOut]
 
 
@@ -115,17 +108,9 @@ class FinishIn(BaseModel):
     attended: list[str] | None = Field(None, max_length=200)
 
 
-class FinishOut(BaseModel):
-    meeting_id: int
-    postmortem_id: str | None
-    version: int | None
-    sections: list[str]
-    action_items: list[int]
-
-
 class ClockOut(BaseModel):
     status: str
-    part: AgendaPartOut | None
+    part: AgendaPart | None
     part_started_at: datetime | None
     now: datetime
     remaining_seconds: int | None
@@ -160,9 +145,7 @@ def resolve_when(body: When, default_zone: str = "UTC") -> tuple[datetime, str]:
 def _out(session: Any, meeting: MeetingView) -> MeetingOut:
     return MeetingOut(
         **meeting.model_dump(),
-        agenda=[
-            AgendaPartOut(**p.to_json()) for p in agenda(meeting.kind, meeting.duration_minutes)
-        ],  # type: ignore[arg-type]
+        agenda=agenda(meeting.kind, meeting.duration_minutes),
         followups=[
             FollowUpOut(**f.to_json()) for f in followups.list_followups(session, meeting.id)
         ],  # type: ignore[arg-type]
@@ -208,8 +191,6 @@ def plan_api(body: MeetingIn, db: Db, viewer: CurrentPrincipal) -> MeetingOut:
     with db.begin() as session:
         default_zone = "UTC"
         if body.postmortem_ids:
-            from kintsugi.postmortems.service import find_row
-
             default_zone = find_row(session, body.postmortem_ids[0], viewer).timezone
         starts_at, tz = resolve_when(body, default_zone)
         meeting = service.plan_meeting(
@@ -414,15 +395,17 @@ def lint_api(
     return live.check_text(body.text, roster)
 
 
-@router.post("/{meeting_id}/finish", response_model=FinishOut)
-def finish_api(meeting_id: int, body: FinishIn, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+@router.post("/{meeting_id}/finish", response_model=live.FinishResult)
+def finish_api(
+    meeting_id: int, body: FinishIn, db: Db, viewer: CurrentPrincipal
+) -> live.FinishResult:
     """End the session: notes land in the document (version-checked), action items are created,
     follow-ups scheduled. A stale ``base_version`` gets 409 and changes nothing."""
     with db.begin() as session:
         result = live.finish_session(
             session, viewer, meeting_id, base_version=body.base_version, attended=body.attended
         )
-    return result.to_json()
+    return result
 
 
 @router.get("/{meeting_id}/followups", response_model=list[FollowUpOut])

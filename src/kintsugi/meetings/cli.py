@@ -23,15 +23,18 @@ from kintsugi.core.cli_support import (
 )
 from kintsugi.core.errors import InputError
 from kintsugi.meetings import service
-from kintsugi.meetings.agenda import agenda, check_duration
-from kintsugi.meetings.invite import invite_ics, send_invite
+from kintsugi.meetings.agenda import PART_JSON, agenda, check_duration
+from kintsugi.meetings.invite import invite_ics, send_invite, send_notes
+from kintsugi.meetings.live import FINISH_JSON, finish_session
 from kintsugi.meetings.participants import Participant
+from kintsugi.meetings.premortem import start_premortem
 from kintsugi.meetings.script import build_script
 from kintsugi.meetings.service import MeetingView, PlanRequest
 from kintsugi.meetings.when import local_time, parse_when
 from kintsugi.notify.config import NotifySettings
 from kintsugi.notify.deliver import Outcome
 from kintsugi.people.principal import SYSTEM
+from kintsugi.postmortems.service import find_row, get_document
 
 meeting_app = typer.Typer(
     name="meeting",
@@ -141,8 +144,6 @@ def invite(
     _usage("--duration", lambda: check_duration(duration, field="--duration"))
     ctx = context(db)
     with ctx.transaction() as session:
-        from kintsugi.postmortems.service import find_row
-
         doc = find_row(session, postmortem, SYSTEM)
         starts_at, zone = _when(when, doc.timezone)
         meeting, moved = service.schedule_review(
@@ -200,8 +201,6 @@ def agenda_command(
     _usage("--duration", lambda: check_duration(duration, field="--duration"))
     ctx = context(db)
     with ctx.transaction() as session:
-        from kintsugi.postmortems.service import find_row
-
         row = find_row(session, postmortem, SYSTEM)
         kind, title = row.kind, row.title
     parts = agenda(kind, duration)
@@ -211,7 +210,7 @@ def agenda_command(
                 "postmortem_id": row.id,
                 "kind": kind,
                 "duration": duration,
-                "parts": [p.to_json() for p in parts],
+                "parts": [PART_JSON.dump_python(p, mode="json") for p in parts],
             }
         )
         return
@@ -234,8 +233,6 @@ def script_command(
     _usage("--duration", lambda: check_duration(duration, field="--duration"))
     ctx = context(db)
     with ctx.transaction() as session:
-        from kintsugi.postmortems.service import get_document
-
         doc = get_document(session, postmortem, SYSTEM)
     script = build_script(doc.kind.value, doc, duration)
     if as_json:
@@ -376,8 +373,6 @@ def premortem(
     starts_at, zone = _when(when)
     ctx = context(db)
     with ctx.transaction() as session:
-        from kintsugi.meetings.premortem import start_premortem
-
         meeting = start_premortem(
             session,
             SYSTEM,
@@ -401,13 +396,11 @@ def finish(
     as_json: JsonOption = False,
 ) -> None:
     """Record the meeting as held: notes land in the document, follow-ups are scheduled."""
-    from kintsugi.meetings.live import finish_session
-
     ctx = context(db)
     with ctx.transaction() as session:
         result = finish_session(session, SYSTEM, meeting_id, attended=attended)
     if as_json:
-        print_json(result.to_json())
+        print_json(FINISH_JSON.dump_python(result, mode="json"))
         return
     out_console.print(
         f"meeting {meeting_id} held; sections updated: {', '.join(result.sections) or 'none'}; "
@@ -424,8 +417,6 @@ def send_notes_command(
     as_json: JsonOption = False,
 ) -> None:
     """Email the meeting's notes to the participants (the "notes sent" follow-up)."""
-    from kintsugi.meetings.invite import send_notes
-
     ctx = context(db)
     with ctx.transaction() as session:
         outcomes = send_notes(session, SYSTEM, meeting_id, NotifySettings(), ctx.settings.base_url)

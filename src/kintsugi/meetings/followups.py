@@ -14,6 +14,7 @@ from kintsugi.actions.readers import any_open
 from kintsugi.core.errors import InputError
 from kintsugi.core.types import utcnow
 from kintsugi.meetings.models import FollowUpRow, MeetingPostmortemRow, MeetingRow
+from kintsugi.meetings.service import find_meeting, require_planner
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems import lookups
 
@@ -111,8 +112,6 @@ def mark_done(
     session: Session, actor: Principal, meeting_id: int, kind: str, now: datetime | None = None
 ) -> list[FollowUp]:
     """Record a follow-up as done (e.g. the notes were sent by hand)."""
-    from kintsugi.meetings.service import find_meeting, require_planner
-
     require_planner(actor)
     meeting = find_meeting(session, meeting_id, actor)
     row = session.scalars(

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from kintsugi.audit import service as audit
 from kintsugi.core.errors import InputError, PermissionDeniedError
 from kintsugi.meetings.agenda import agenda
+from kintsugi.meetings.followups import mark_done
 from kintsugi.meetings.ics import build_ics, method_of
+from kintsugi.meetings.live import list_notes
 from kintsugi.meetings.participants import ROLE_LABELS
 from kintsugi.meetings.script import BLAMELESS_REMINDER, PREP_ASKS
 from kintsugi.meetings.service import MeetingView, get_meeting, require_planner
@@ -261,9 +263,6 @@ def send_notes(
 ) -> list[Outcome]:
     """Email the notes to the participants who may see the documents (email only); the
     "notes sent" follow-up is done once the email went out."""
-    from kintsugi.meetings.followups import mark_done
-    from kintsugi.meetings.live import list_notes
-
     require_planner(actor)
     meeting = get_meeting(session, meeting_id, actor)
     titles = {p.key: p.title for p in agenda(meeting.kind, meeting.duration_minutes)}

@@ -7,13 +7,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from pydantic import TypeAdapter
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kintsugi.actions.items import NewItem, add_item
 from kintsugi.core.errors import ConflictError, InputError
 from kintsugi.core.types import utcnow
 from kintsugi.meetings import followups
-from kintsugi.meetings.agenda import AgendaPart, agenda, part_keys
+from kintsugi.meetings.agenda import PART_JSON, AgendaPart, agenda, part_keys
 from kintsugi.meetings.models import MeetingRow, NoteRow, ParticipantRow, PartRunRow
 from kintsugi.meetings.script import REDIRECT_PROMPT
 from kintsugi.meetings.service import (
@@ -27,6 +30,7 @@ from kintsugi.meetings.service import (
 from kintsugi.people.principal import Principal
 from kintsugi.people.service import usernames_by_id
 from kintsugi.postmortems.document import Document, Priority, Section, TimelineEvent
+from kintsugi.postmortems.service import get_document, roster, update_document
 
 MAX_NOTE = 10_000
 ACTIONS = "actions"
@@ -115,7 +119,7 @@ class Clock:
     def to_json(self) -> dict[str, Any]:
         return {
             "status": self.status,
-            "part": self.part.to_json() if self.part else None,
+            "part": PART_JSON.dump_python(self.part, mode="json") if self.part else None,
             "part_started_at": self.part_started_at.isoformat() if self.part_started_at else None,
             "now": self.now.isoformat(),
             "remaining_seconds": self.remaining_seconds,
@@ -202,8 +206,6 @@ def go_to_part(
 
 
 def _roster(session: Session) -> list[str]:
-    from kintsugi.postmortems.service import roster
-
     return roster(session)
 
 
@@ -297,22 +299,18 @@ def list_notes(
 # ----------------------------------------------------------------------------- finishing
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True)
 class FinishResult:
+    """What finishing a session changed; the API returns it, ``FINISH_JSON`` writes it."""
+
     meeting_id: int
     postmortem_id: str | None
     version: int | None
     sections: list[str]
     action_items: list[int]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "meeting_id": self.meeting_id,
-            "postmortem_id": self.postmortem_id,
-            "version": self.version,
-            "sections": self.sections,
-            "action_items": self.action_items,
-        }
+
+FINISH_JSON = TypeAdapter(FinishResult)
 
 
 def _append(doc: Document, key: str, lines: list[str], day: str) -> None:
@@ -339,9 +337,6 @@ def finish_session(
     timeline section, went well, could improve, root causes), action item notes become action
     items, the follow-ups are scheduled. The document is updated with the version check:
     a ``base_version`` that is stale, or a concurrent save, is refused (ConflictError)."""
-    from kintsugi.actions.items import NewItem, add_item
-    from kintsugi.postmortems.service import get_document, update_document
-
     require_planner(actor)
     row = find_meeting(session, meeting_id, actor)
     if row.status in (HELD, CANCELLED):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import ConflictError, InputError, KintsugiError, input_error_from
 from kintsugi.core.types import utcnow
-from kintsugi.meetings import followups, live, service, slots
+from kintsugi.meetings import facilitators, followups, live, service, slots
 from kintsugi.meetings.agenda import agenda
 from kintsugi.meetings.invite import invite_ics, send_invite, send_notes
 from kintsugi.meetings.participants import ROLE_LABELS, ROLES, Participant, suggest_participants
@@ -28,6 +28,7 @@ from kintsugi.people import service as people
 from kintsugi.people.bots import is_bot, known_bots
 from kintsugi.people.principal import Principal, Role
 from kintsugi.postmortems.document import Document
+from kintsugi.postmortems.service import find_row, get_document
 from kintsugi.webkit.deps import CurrentPrincipal, Db
 from kintsugi.webkit.templating import templates
 
@@ -121,14 +122,11 @@ def postmortem_meetings(
     request: Request, postmortem_id: str, db: Db, viewer: CurrentPrincipal, error: str | None = None
 ) -> Response:
     """A post-mortem's meetings with their follow-ups, and the form to plan its review."""
-    from kintsugi.handbook.training import trained_facilitators
-    from kintsugi.postmortems.service import get_document
-
     with db.begin() as session:
         doc = get_document(session, postmortem_id, viewer)
         found = service.list_meetings(session, viewer, postmortem_id=doc.id or postmortem_id)
         done = {m.id: followups.list_followups(session, m.id) for m in found}
-        trained = trained_facilitators(session)
+        trained = facilitators.trained(session)
         proposal = _proposal(session, viewer, doc, found)
     return _page(
         request,
@@ -178,8 +176,6 @@ def plan_review(
     duration: Annotated[int, Form()] = 60,
 ) -> Response:
     """Plan (or move) the review meeting of the post-mortem."""
-    from kintsugi.postmortems.service import find_row
-
     try:
         with db.begin() as session:
             tz = find_row(session, postmortem_id, viewer).timezone

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from kintsugi.meetings.service import MeetingView, PlanRequest, plan_meeting, require_planner
 from kintsugi.people.principal import Principal
+from kintsugi.postmortems.service import create_document
 from kintsugi.postmortems.templates import new_document
 
 SCENARIO = "Imagine it is six months from now and this change caused a SEV1."
@@ -24,8 +25,6 @@ def start_premortem(
     organizer: str | None = None,
 ) -> MeetingView:
     """Create the pre-mortem document (its scenario set) and plan the exercise."""
-    from kintsugi.postmortems.service import create_document
-
     require_planner(actor)
     doc = new_document("premortem", title)
     doc.timezone = timezone

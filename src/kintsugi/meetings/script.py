@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kintsugi.meetings.agenda import AgendaPart, agenda
+from kintsugi.meetings.agenda import PART_JSON, AgendaPart, agenda
 from kintsugi.postmortems.document import Document
 
 BLAMELESS_REMINDER = (
@@ -72,7 +72,7 @@ class ScriptPart:
 
     def to_json(self) -> dict[str, object]:
         return {
-            **self.part.to_json(),
+            **PART_JSON.dump_python(self.part, mode="json"),
             "say": self.say,
             "ask": self.ask,
             "prompts": [p.key for p in self.prompts],

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, delete, exists, false, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from kintsugi.core.errors import InputError, NotFoundError, PermissionDeniedError
@@ -31,7 +31,7 @@ from kintsugi.meetings.participants import (
     resolve_person,
     suggest_participants,
 )
-from kintsugi.meetings.when import DeadlineCheck, check_deadline, zone
+from kintsugi.meetings.when import DeadlineCheck, check_deadline, local_time, zone
 from kintsugi.notify.recipients import is_email
 from kintsugi.people import service as people
 from kintsugi.people.principal import Principal, Role
@@ -39,6 +39,7 @@ from kintsugi.people.users import ids_by_username
 from kintsugi.postmortems.deadlines import deadline_hours
 from kintsugi.postmortems.document import Document
 from kintsugi.postmortems.lookups import Head, head_of, heads_by_pk, team_pks, visible_pks
+from kintsugi.postmortems.service import find_row, get_document
 
 SCHEDULED, RUNNING, HELD, CANCELLED = "scheduled", "running", "held", "cancelled"
 STATUSES = (SCHEDULED, RUNNING, HELD, CANCELLED)
@@ -170,8 +171,6 @@ def require_planner(actor: Principal) -> None:
 
 
 def _documents(session: Session, ids: Iterable[str], actor: Principal) -> list[Head]:
-    from kintsugi.postmortems.service import find_row
-
     rows: list[Head] = []
     for id in ids:
         row = head_of(find_row(session, id, actor))
@@ -182,8 +181,6 @@ def _documents(session: Session, ids: Iterable[str], actor: Principal) -> list[H
 
 def default_title(kind: str, docs: Sequence[Head], starts_at: datetime, tz: str) -> str:
     """ "Post-Mortem: TITLE - DATE" (the invite's subject), and the like for the other kinds."""
-    from kintsugi.meetings.when import local_time
-
     day = local_time(starts_at, tz).strftime("%Y-%m-%d")
     if kind == "postmortem" and docs:
         return f"Post-Mortem: {docs[0].title} - {day}"
@@ -194,8 +191,6 @@ def default_title(kind: str, docs: Sequence[Head], starts_at: datetime, tz: str)
 
 def plan_meeting(session: Session, actor: Principal, plan: PlanRequest) -> MeetingView:
     """Create a meeting; participants default to the ones suggested by the document."""
-    from kintsugi.postmortems.service import get_document
-
     require_planner(actor)
     kind = check_kind(plan.kind)
     check_duration(plan.duration_minutes, field="duration_minutes")
@@ -254,8 +249,6 @@ def plan_meeting(session: Session, actor: Principal, plan: PlanRequest) -> Meeti
 
 
 def _store_participants(session: Session, meeting_id: int, given: Sequence[Participant]) -> None:
-    from sqlalchemy import delete
-
     session.execute(delete(ParticipantRow).where(ParticipantRow.meeting_id == meeting_id))
     ids = ids_by_username(session, [p.username for p in given if p.username])
     for i, p in enumerate(given):
@@ -337,8 +330,6 @@ def schedule_review(
 
     Returns (the meeting, whether it was rescheduled). Pre-mortem documents get a pre-mortem.
     """
-    from kintsugi.postmortems.service import find_row
-
     require_planner(actor)
     doc = find_row(session, postmortem_id, actor)
     existing = session.scalars(
@@ -475,8 +466,6 @@ def list_meetings(
     """Meetings the viewer may see, newest first, narrowed by document, kind and status."""
     query = _visible(viewer)
     if postmortem_id is not None:
-        from kintsugi.postmortems.service import find_row
-
         pm = find_row(session, postmortem_id, viewer)
         query = query.join(
             MeetingPostmortemRow, MeetingPostmortemRow.meeting_id == MeetingRow.id

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -32,6 +34,7 @@ from kintsugi.people.bots import is_bot, known_bots
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems import review
+from kintsugi.postmortems.body import synced
 from kintsugi.postmortems.document import (
     ActionItem,
     ActionItemKind,
@@ -43,7 +46,7 @@ from kintsugi.postmortems.document import (
 )
 from kintsugi.postmortems.lookups import published_time
 from kintsugi.postmortems.service import find_row, get_document, roster
-from kintsugi.rca.service import analysis_exists
+from kintsugi.rca.service import analysis_exists, analysis_text
 
 PASSED, FAILED, NEEDS_REVIEW = "passed", "failed", "needs_review"
 ANSWERS = (PASSED, FAILED)
@@ -83,7 +86,7 @@ ITEMS: tuple[ItemSpec, ...] = (
 KEYS = tuple(item.key for item in ITEMS)
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True)
 class Result:
     """One checklist item's outcome."""
 
@@ -94,15 +97,8 @@ class Result:
     why: str
     answered_by: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "group": self.group,
-            "label": self.label,
-            "state": self.state,
-            "why": self.why,
-            "answered_by": self.answered_by,
-        }
+
+RESULT_JSON = TypeAdapter(Result)
 
 
 @dataclass(frozen=True)
@@ -134,7 +130,7 @@ class Checklist:
             "passed": self.count(PASSED),
             "failed": self.count(FAILED),
             "needs_review": self.count(NEEDS_REVIEW),
-            "items": [r.to_json() for r in self.results],
+            "items": [RESULT_JSON.dump_python(r, mode="json") for r in self.results],
         }
 
 
@@ -350,9 +346,6 @@ def current_text(session: Session, pk: int, doc: Document) -> tuple[Document, in
     the built timeline), and the root cause analysis's own words are added as a section, so
     that the blameless-language check reads what people read today.
     """
-    from kintsugi.postmortems.body import synced
-    from kintsugi.rca.service import analysis_text
-
     current = synced(doc)
     analysis = analysis_text(session, pk)
     if analysis is None:

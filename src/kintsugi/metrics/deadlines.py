@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.sqlfuncs import epoch
+from kintsugi.incidents.service import incidents_needing_postmortem
 from kintsugi.metrics.policy import Deadlines
 from kintsugi.metrics.queries import PM, Scope, deadline_seconds, document_conditions
 from kintsugi.people import service as people
@@ -22,6 +23,7 @@ from kintsugi.people.principal import Principal
 from kintsugi.postmortems.authors import authors_of
 from kintsugi.postmortems.deadlines import due_at
 from kintsugi.postmortems.document import Status
+from kintsugi.postmortems.service import existing_ids
 
 
 @dataclass(frozen=True)
@@ -167,9 +169,6 @@ def incidents_without_postmortem(
 ) -> list[OverdueIncident]:
     """Recorded incidents past their deadline with no post-mortem at all, most overdue first
     (those with one are ``overdue_postmortems``' business)."""
-    from kintsugi.incidents.service import incidents_needing_postmortem
-    from kintsugi.postmortems.service import existing_ids
-
     needing = incidents_needing_postmortem(session)
     opened = existing_ids(session, [pm for _, pm in needing if pm is not None])
     found = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -99,8 +100,6 @@ def _scope(since: str, until: str, team: str, service: str) -> Scope:
 
 
 def _query(scope: Scope, since: str, until: str) -> str:
-    from urllib.parse import urlencode
-
     params = {
         "since": since.strip(),
         "until": until.strip(),
