@@ -96,10 +96,11 @@ def facts_block(data: dict[str, Any]) -> str:
     """The facts at the top of the summary, as Markdown between the markers."""
     link = data.get("link")
     reference = f"[{data['reference']}]({link})" if link else f"`{data['reference']}`"
-    lines = [BLOCK_START, f"Incident: {reference} ({data.get('status') or 'unknown status'})"]
+    # one list item per fact: lines of plain text would run together when rendered
+    lines = [BLOCK_START, f"- Incident: {reference} ({data.get('status') or 'unknown status'})"]
     if data.get("severity"):
         vendor = f" (from {data['vendor_severity']})" if data.get("vendor_severity") else ""
-        lines.append(f"Severity: {data['severity']}{vendor}")
+        lines.append(f"- Severity: {data['severity']}{vendor}")
     for name, stamp in data["times"].items():
         lines.append(f"- {name.capitalize()}: {stamp['at']} (from {stamp['from']})")
     if data["people"]:
@@ -107,19 +108,19 @@ def facts_block(data: dict[str, Any]) -> str:
             f"{p['name']} ({', '.join(p['roles'])})" if p["roles"] else p["name"]
             for p in data["people"]
         )
-        lines.append(f"People: {people}")
+        lines.append(f"- People: {people}")
     if data.get("owner"):
-        lines.append(f"Owner: {data['owner']}")
+        lines.append(f"- Owner: {data['owner']}")
     if data.get("deadline"):
-        lines.append(f"Post-mortem due: {data['deadline']}")
+        lines.append(f"- Post-mortem due: {data['deadline']}")
     if data.get("review"):
-        lines.append(f"Review meeting: {data['review']['starts_at']}")
+        lines.append(f"- Review meeting: {data['review']['starts_at']}")
     if data["changes_before_detection"]:
-        lines.append("Changes before detection:")
+        lines.append("- Changes before detection:")
         lines += [
-            f"- {c['at']} {c['title']} ({c['source']})" for c in data["changes_before_detection"]
+            f"  - {c['at']} {c['title']} ({c['source']})" for c in data["changes_before_detection"]
         ]
     if data["similar"]:
-        lines.append("Similar past incidents: " + ", ".join(s["id"] for s in data["similar"]))
+        lines.append("- Similar past incidents: " + ", ".join(s["id"] for s in data["similar"]))
     lines.append(BLOCK_END)
     return "\n".join(lines)
