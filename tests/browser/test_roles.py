@@ -53,7 +53,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     with Session(engine) as session, session.begin():
         people.create_user(session, SYSTEM, DEMOTED, role=Role.EDITOR, password=DEMOTED_PASSWORD)
     engine.dispose()
-    passwords = {role.value: loaded.passwords[name] for name, role, _ in DEMO_PEOPLE}
+    # the first demo person of each role signs in as that role (see _username)
+    passwords = {
+        role: loaded.passwords[_username(role)] for role in {r.value for _, r, _ in DEMO_PEOPLE}
+    }
     process, base = start_kintsugi(url)
     yield Demo(base, url, passwords)
     stop(process)
@@ -210,7 +213,14 @@ def test_every_offered_action_goes_through(browser: Browser, demo: Demo, role: s
             _visit(page, "/postmortems")
             links = page.locator("#admin-menu a")
             hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
-            assert hrefs == ["/admin/metrics-policy", "/bin", "/audit"]
+            assert hrefs == [
+                "/admin/people",
+                "/admin/teams",
+                "/admin/tokens",
+                "/admin/metrics-policy",
+                "/bin",
+                "/audit",
+            ]
             for href in hrefs:
                 assert href is not None
                 _visit(page, href)

@@ -42,7 +42,7 @@ def load_demo_learning(sessions: sessionmaker[Session]) -> None:
         recognition.recognise(
             session,
             maja,
-            recipient="platform",
+            recipient="platform-team",
             recipient_kind="team",
             reason="improvement",
             message="Load-tested the connection pool at peak traffic before the next release.",

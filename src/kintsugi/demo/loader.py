@@ -23,8 +23,14 @@ DEMO_PEOPLE: tuple[tuple[str, Role, str], ...] = (
     ("maja", Role.FACILITATOR, "Maja Lindqvist"),
     ("tomas", Role.EDITOR, "Tomás Ferreira"),
     ("priya", Role.VIEWER, "Priya Raman"),
+    ("jonas", Role.EDITOR, "Jonas Weber"),
+    ("lea", Role.EDITOR, "Lea Moreau"),
 )
-DEMO_TEAM = ("platform", ("maja", "tomas"))
+# the teams the demo's action items are owned by; the first sees the team-only document
+DEMO_TEAMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("platform-team", ("maja", "tomas", "jonas")),
+    ("sre-team", ("maja", "lea")),
+)
 TEAM_DOCUMENT = "2026-05-19-stale-feature-flags"
 RESTRICTED_DOCUMENT = "2026-10-02-partner-api-certificate"
 
@@ -46,9 +52,27 @@ def database_is_empty(sessions: sessionmaker[Session]) -> bool:
 def load_demo(sessions: sessionmaker[Session]) -> DemoResult:
     """Import the demo post-mortems (again: they update in place) and its people."""
     wire()  # callable on its own (tests, scripts): the slices react to the import
+    # people and teams first: the import matches action items' owners to them
+    passwords = _load_demo_people(sessions)
     result = DemoResult(imported=import_paths(sessions, [DOCUMENTS], SYSTEM, strict=True))
+    result.passwords = passwords
     if not result.imported.ok:
         return result
+    with sessions.begin() as session:
+        _share(session, TEAM_DOCUMENT, Visibility.TEAM, team=DEMO_TEAMS[0][0])
+        _share(session, RESTRICTED_DOCUMENT, Visibility.RESTRICTED, access=["priya"])
+    from kintsugi.demo.analyses import load_demo_analyses
+    from kintsugi.demo.learning import load_demo_learning
+
+    load_demo_analyses(sessions)
+    load_demo_learning(sessions)
+    _load_demo_incidents(sessions)
+    return result
+
+
+def _load_demo_people(sessions: sessionmaker[Session]) -> dict[str, str]:
+    """Create the demo's people and teams that are missing; the new people's passwords."""
+    passwords: dict[str, str] = {}
     with sessions.begin() as session:
         existing = {u.username for u in people.list_users(session)}
         for username, role, name in DEMO_PEOPLE:
@@ -58,21 +82,14 @@ def load_demo(sessions: sessionmaker[Session]) -> DemoResult:
             people.create_user(
                 session, SYSTEM, username, role=role, password=password, display_name=name
             )
-            result.passwords[username] = password
-        team, members = DEMO_TEAM
-        if not any(t.name == team for t in people.list_teams(session)):
-            people.create_team(session, SYSTEM, team)
-        for username in members:
-            people.add_member(session, SYSTEM, team, username)
-        _share(session, TEAM_DOCUMENT, Visibility.TEAM, team=team)
-        _share(session, RESTRICTED_DOCUMENT, Visibility.RESTRICTED, access=["priya"])
-    from kintsugi.demo.analyses import load_demo_analyses
-    from kintsugi.demo.learning import load_demo_learning
-
-    load_demo_analyses(sessions)
-    load_demo_learning(sessions)
-    _load_demo_incidents(sessions)
-    return result
+            passwords[username] = password
+        teams = {t.name for t in people.list_teams(session)}
+        for team, members in DEMO_TEAMS:
+            if team not in teams:
+                people.create_team(session, SYSTEM, team)
+            for username in members:
+                people.add_member(session, SYSTEM, team, username)
+    return passwords
 
 
 UNFILED = ("manual:2026-10-28-payment-webhook-retries", "Payment webhook retries exhausted")
