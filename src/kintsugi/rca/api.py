@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kintsugi.core.errors import ConflictError
 from kintsugi.people.principal import Principal
 from kintsugi.rca import service, taxonomy
+from kintsugi.rca.diagrams import diagram_mermaid, diagram_svg
 from kintsugi.rca.model import Analysis
 from kintsugi.webkit.deps import CurrentPrincipal, Db
 
@@ -231,8 +232,6 @@ def get_diagram(
     format: Annotated[Literal["svg", "mermaid"], Query()] = "svg",
 ) -> Response:
     """The fishbone or causal tree as SVG, or as Mermaid source."""
-    from kintsugi.rca.diagrams import diagram_mermaid, diagram_svg
-
     with db.begin() as session:
         view = service.get_analysis(session, id, viewer, lint=False)
     if format == "mermaid":

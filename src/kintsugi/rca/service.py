@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError
 from kintsugi.core.types import utcnow
+from kintsugi.language.linter import document_participants
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems import service as postmortems
@@ -34,6 +35,7 @@ from kintsugi.rca.evidence import StoredEvent, TimelineSummary
 from kintsugi.rca.model import (
     Analysis,
     Change,
+    Evidence,
     FactorClass,
     Item,
     Link,
@@ -42,6 +44,7 @@ from kintsugi.rca.model import (
     all_ids,
     assign_ids,
     item_text,
+    new_id,
 )
 from kintsugi.rca.models import AnalysisRow, AnalysisVersionRow, LinkRow
 from kintsugi.rca.taxonomy import Category
@@ -215,8 +218,6 @@ def _view(session: Session, pk: int, doc: Document, *, lint: bool) -> AnalysisVi
 
 
 def _language(session: Session, doc: Document) -> validation.LanguageContext:
-    from kintsugi.language.linter import document_participants
-
     return validation.LanguageContext(
         participants=document_participants(doc),
         roster=postmortems.roster(session),
@@ -245,8 +246,6 @@ def _not_yet_listed(analysis: Analysis, candidates: list[StoredEvent]) -> list[S
 
 def prefill_changes(analysis: Analysis, candidates: Sequence[StoredEvent]) -> Analysis:
     """Add each change before detection that the analysis does not list yet (relation unknown)."""
-    from kintsugi.rca.model import Evidence, new_id
-
     for event in _not_yet_listed(analysis, list(candidates)):
         analysis.changes.append(
             Change(

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kintsugi.core.errors import InputError
+from kintsugi.language.linter import Linter
 from kintsugi.rca.model import (
     Analysis,
     Barrier,
@@ -205,8 +206,6 @@ def unaddressed_messages(analysis: Analysis, addressed: set[str]) -> list[tuple[
 def _language_warnings(analysis: Analysis, language: LanguageContext | None) -> list[Advice]:
     if language is None:
         return []
-    from kintsugi.language.linter import Linter
-
     linter = Linter(roster=language.roster)
 
     def lint(text: str) -> list[tuple[str, str | None]]:
