@@ -109,7 +109,7 @@ class VersionOut(BaseModel):
     created_at: str
 
 
-class CategoryModel(BaseModel):
+class CategoryIn(BaseModel):
     key: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     label: str = Field(..., min_length=1, max_length=120)
     description: str = Field("", max_length=2000)
@@ -117,7 +117,7 @@ class CategoryModel(BaseModel):
 
 
 class CategoriesIn(BaseModel):
-    categories: list[CategoryModel] = Field(..., max_length=500)
+    categories: list[CategoryIn] = Field(..., max_length=500)
 
 
 class RecurringPostmortem(BaseModel):
@@ -239,21 +239,21 @@ def get_diagram(
     return Response(diagram_svg(view, kind), media_type="image/svg+xml")
 
 
-@rca_router.get("/categories", response_model=list[CategoryModel])
-def list_categories(db: Db, viewer: CurrentPrincipal) -> list[dict[str, object]]:
+@rca_router.get("/categories")
+def list_categories(db: Db, viewer: CurrentPrincipal) -> list[taxonomy.Category]:
     """The organisation's cause taxonomy (archived categories included)."""
     with db.begin() as session:
-        return [c.to_json() for c in taxonomy.list_categories(session)]
+        return taxonomy.list_categories(session)
 
 
-@rca_router.put("/categories", response_model=list[CategoryModel])
-def put_categories(body: CategoriesIn, db: Db, viewer: CurrentPrincipal) -> list[dict[str, object]]:
+@rca_router.put("/categories")
+def put_categories(body: CategoriesIn, db: Db, viewer: CurrentPrincipal) -> list[taxonomy.Category]:
     """Replace the taxonomy (facilitators and admins). Categories are archived, not removed."""
     categories = [
         taxonomy.Category(c.key, c.label, c.description, c.archived) for c in body.categories
     ]
     with db.begin() as session:
-        return [c.to_json() for c in taxonomy.replace_categories(session, categories, viewer)]
+        return taxonomy.replace_categories(session, categories, viewer)
 
 
 @rca_router.get("/recurring", response_model=list[RecurrenceOut])

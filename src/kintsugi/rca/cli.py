@@ -207,7 +207,7 @@ def categories_command(
             taxonomy.archive_category(session, archive, SYSTEM)
         categories = taxonomy.list_categories(session)
     if json_output:
-        print_json([c.to_json() for c in categories])
+        print_json(taxonomy.CATEGORY_LIST.dump_python(categories, mode="json"))
         return
     for c in categories:
         note = " (archived)" if c.archived else ""
