@@ -109,12 +109,14 @@ class AnalysisView:
             "updated_by": self.updated_by,
             "analysis": self.analysis.model_dump(mode="json"),
             "timeline": self.timeline.to_json(),
-            "change_candidates": [e.to_json() for e in self.change_candidates],
-            "events": [e.to_json() for e in self.events],
+            "change_candidates": timeline_view.EVENT_LIST.dump_python(
+                self.change_candidates, mode="json"
+            ),
+            "events": timeline_view.EVENT_LIST.dump_python(self.events, mode="json"),
             "action_items": [
                 {"id": a.id, "title": a.title, "status": a.status.value} for a in self.action_items
             ],
-            "warnings": [w.to_json() for w in self.warnings],
+            "warnings": validation.ADVICE_LIST.dump_python(self.warnings, mode="json"),
             "unaddressed": [
                 {"kind": kind.value, "target": item.id, "text": item_text(item)}
                 for kind, item in self.unaddressed()

@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pydantic import TypeAdapter
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+
 from kintsugi.core.errors import InputError
 from kintsugi.language.linter import Linter
 from kintsugi.rca.model import (
@@ -106,7 +109,7 @@ def _categories(analysis: Analysis) -> list[tuple[str, str | None]]:
 # ----------------------------------------------------------------------------- warnings
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True)
 class Advice:
     """Advice about one item (``target`` is its id; None for the whole analysis)."""
 
@@ -115,13 +118,8 @@ class Advice:
     target: str | None = None
     suggestion: str | None = None
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "rule": self.rule,
-            "message": self.message,
-            "target": self.target,
-            "suggestion": self.suggestion,
-        }
+
+ADVICE_LIST = TypeAdapter(list[Advice])
 
 
 @dataclass
