@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.errors import ConflictError
 from kintsugi.people.principal import Principal
+from kintsugi.postmortems.history import VersionInfo
 from kintsugi.rca import service, taxonomy
 from kintsugi.rca.diagrams import diagram_mermaid, diagram_svg
 from kintsugi.rca.model import Analysis
@@ -100,13 +101,6 @@ class AnalysisIn(BaseModel):
 class TechniqueIn(BaseModel):
     base_version: int = Field(..., ge=0, description="The version this edit started from")
     value: Any = Field(..., description="The technique's new content, as in the whole analysis")
-
-
-class VersionOut(BaseModel):
-    version: int
-    actor: str
-    change: str
-    created_at: str
 
 
 class CategoryIn(BaseModel):
@@ -205,11 +199,13 @@ def import_analysis(
     return _saved(db, id, viewer, analysis, base_version, "imported")
 
 
-@router.get("/versions", response_model=list[VersionOut])
-def list_versions(id: str, db: Db, viewer: CurrentPrincipal) -> list[dict[str, object]]:
+@router.get(
+    "/versions",
+)
+def list_versions(id: str, db: Db, viewer: CurrentPrincipal) -> list[VersionInfo]:
     """Every version of the analysis: who changed it, when, how (newest first)."""
     with db.begin() as session:
-        return [v.to_json() for v in service.versions(session, id, viewer)]
+        return service.versions(session, id, viewer)
 
 
 @router.get("/versions/{version}", response_model=Analysis)

@@ -22,6 +22,7 @@ from kintsugi.core.cli_support import (
 )
 from kintsugi.core.errors import InputError
 from kintsugi.people.principal import SYSTEM
+from kintsugi.postmortems.history import VERSION_LIST
 from kintsugi.rca import taxonomy
 from kintsugi.rca.diagrams import KINDS, diagram_mermaid, diagram_svg
 from kintsugi.rca.export import rca_markdown
@@ -168,7 +169,7 @@ def history_command(
     with context(db).transaction() as session:
         found = versions(session, postmortem_id, SYSTEM)
     if json_output:
-        print_json([v.to_json() for v in found])
+        print_json(VERSION_LIST.dump_python(found, mode="json"))
         return
     if not found:
         out_console.print("no analysis saved yet")
