@@ -26,6 +26,7 @@ from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visible_to
 from kintsugi.postmortems.columns import POSTMORTEM
 from kintsugi.postmortems.document import ActionItemKind, ActionItemStatus, Priority
+from kintsugi.postmortems.service import find_row
 
 OPEN_STATUSES = (ActionItemStatus.OPEN.value, ActionItemStatus.IN_PROGRESS.value)
 MAX_TITLE = 2000
@@ -298,8 +299,6 @@ def _visible_row(session: Session, item_id: int, viewer: Principal) -> ActionIte
 
 def add_item(session: Session, postmortem_id: str, new: NewItem, actor: Principal) -> ItemView:
     """Add an item at the end of the post-mortem's action items."""
-    from kintsugi.postmortems.service import find_row  # the post-mortems service imports us
-
     _require_editor(actor)
     pm = find_row(session, postmortem_id, actor)
     if new.status == ActionItemStatus.WONT_DO and not new.wont_do_reason:

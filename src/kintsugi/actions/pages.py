@@ -14,6 +14,7 @@ from kintsugi.actions.owners import people
 from kintsugi.actions.report import build_report
 from kintsugi.core.errors import ConflictError, InputError, KintsugiError
 from kintsugi.postmortems.document import ActionItemStatus, Priority
+from kintsugi.postmortems.service import find_row
 from kintsugi.webkit.deps import CurrentPrincipal, Db
 from kintsugi.webkit.messages import human_message
 from kintsugi.webkit.templating import templates
@@ -131,8 +132,6 @@ def postmortem_items(
     request: Request, postmortem_id: str, db: Db, viewer: CurrentPrincipal
 ) -> Response:
     """The items of one post-mortem as a read-only table (an htmx partial for its page)."""
-    from kintsugi.postmortems.service import find_row
-
     with db.begin() as session:
         pm = find_row(session, postmortem_id, viewer)
         rows = items.list_items(session, viewer, ItemFilters(postmortem=pm.id))

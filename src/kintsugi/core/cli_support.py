@@ -51,6 +51,7 @@ class Context:
     def engine(self) -> Engine:
         engine = make_engine(self.settings.database_url)
         if self.migrate:
+            # Alembic loads only when a command opens the database
             from kintsugi.core.migrations import is_up_to_date, upgrade
 
             if not is_up_to_date(engine):

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from kintsugi.demo.analyses import load_demo_analyses
+from kintsugi.demo.learning import load_demo_learning
+from kintsugi.demo.standins import draft_demo_incident
+from kintsugi.incidents import service as incidents
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems import service as postmortems
@@ -61,9 +66,6 @@ def load_demo(sessions: sessionmaker[Session]) -> DemoResult:
     with sessions.begin() as session:
         _share(session, TEAM_DOCUMENT, Visibility.TEAM, team=DEMO_TEAMS[0][0])
         _share(session, RESTRICTED_DOCUMENT, Visibility.RESTRICTED, access=["priya"])
-    from kintsugi.demo.analyses import load_demo_analyses
-    from kintsugi.demo.learning import load_demo_learning
-
     load_demo_analyses(sessions)
     load_demo_learning(sessions)
     _load_demo_incidents(sessions)
@@ -98,11 +100,6 @@ UNFILED = ("manual:2026-10-28-payment-webhook-retries", "Payment webhook retries
 def _load_demo_incidents(sessions: sessionmaker[Session]) -> None:
     """The newest incident, drafted through ``kintsugi draft`` from local vendor stand-ins,
     and an incident nobody has opened a post-mortem for (it counts against completion)."""
-    from datetime import UTC, datetime
-
-    from kintsugi.demo.standins import draft_demo_incident
-    from kintsugi.incidents import service as incidents
-
     draft_demo_incident(sessions)
     reference, title = UNFILED
     with sessions.begin() as session:

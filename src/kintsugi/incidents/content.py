@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kintsugi.incidents.facts import MILESTONES, IncidentFacts
+from kintsugi.incidents.facts import MILESTONES, PEOPLE, STAMP, IncidentFacts
 from kintsugi.postmortems.document import Document, Section, Severity
 from kintsugi.postmortems.templates import new_document
 from kintsugi.timeline.events import Event
@@ -41,8 +41,12 @@ def incident_data(
         "status": facts.status,
         "severity": facts.severity,
         "vendor_severity": facts.vendor_severity,
-        "times": {name: facts.times[name].to_json() for name in MILESTONES if name in facts.times},
-        "people": [p.to_json() for p in facts.people],
+        "times": {
+            name: STAMP.dump_python(facts.times[name], mode="json", by_alias=True)
+            for name in MILESTONES
+            if name in facts.times
+        },
+        "people": PEOPLE.dump_python(facts.people, mode="json", by_alias=True),
         "owner": owner,
         "deadline": deadline.isoformat() if deadline else None,
         "review": review,

@@ -3,39 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+
+from pydantic import Field, TypeAdapter
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+
+from kintsugi.core.wire import IsoDatetime
 
 MILESTONES = ("started", "detected", "acknowledged", "mitigated", "resolved")
 """The lifecycle times a draft fills in, in order."""
 
 
-@dataclass
+@pydantic_dataclass
 class Stamp:
-    """A lifecycle time and where it came from (``incidentio``, ``pagerduty``, ``timeline``)."""
+    """A lifecycle time and where it came from (``incidentio``, ``pagerduty``, ``timeline``);
+    its JSON (``STAMP``) names the origin ``from``."""
 
-    at: datetime
-    origin: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"at": self.at.isoformat(), "from": self.origin}
+    at: IsoDatetime
+    origin: str = Field(serialization_alias="from")
 
 
-@dataclass
+@pydantic_dataclass
 class Person:
     """A human responder and their incident roles (bots and integrations are never people)."""
 
     name: str
     email: str | None = None
     roles: list[str] = field(default_factory=list)
-    origin: str = ""
+    origin: str = Field(default="", serialization_alias="from")
 
     @property
     def key(self) -> str:
         return (self.email or self.name).strip().lower()
 
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "email": self.email, "roles": self.roles, "from": self.origin}
+
+STAMP = TypeAdapter(Stamp)
+PEOPLE = TypeAdapter(list[Person])
 
 
 @dataclass

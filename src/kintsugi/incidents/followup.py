@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kintsugi.incidents.facts import IncidentFacts
+from kintsugi.library.similar import similar
 from kintsugi.meetings import service as meetings
 from kintsugi.meetings.participants import Participant, resolve_person
 from kintsugi.people.principal import Principal
@@ -100,8 +101,6 @@ def similar_incidents(
 ) -> list[dict[str, Any]]:
     """Past post-mortems most like this one (the library's lexical comparison: no model to
     load while a webhook waits)."""
-    from kintsugi.library.similar import similar
-
     found = similar(session, actor, postmortem_id, limit=5, method="lexical")
     # no scores: they move with every word of the draft, and a refresh that finds the same
     # incidents must not count as a change

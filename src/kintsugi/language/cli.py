@@ -18,6 +18,9 @@ import typer
 
 from kintsugi.core.errors import ConfigurationError, InputError, KintsugiError
 from kintsugi.language.findings import Finding
+from kintsugi.language.linter import Linter, apply_fixes, lint_document
+from kintsugi.language.rules import default_rules, load_rules
+from kintsugi.language.sarif import to_sarif
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -83,9 +86,6 @@ def _output(findings: Sequence[Finding], output_format: str) -> str:
         base = base_url()
         return json.dumps([f.to_dict(base) for f in findings], indent=2, ensure_ascii=False)
     if output_format == "sarif":
-        from kintsugi.language.rules import default_rules
-        from kintsugi.language.sarif import to_sarif
-
         log = to_sarif(findings, default_rules(), base_url=base_url())
         return json.dumps(log, indent=2, ensure_ascii=False)
     return _format_text(findings)
@@ -100,9 +100,6 @@ def _lint_files(
     rules_file: Path | None,
 ) -> tuple[list[Finding], str | None]:
     """Lint (and with ``fix``, rewrite) files; returns findings and fixed stdin text."""
-    from kintsugi.language.linter import Linter, apply_fixes
-    from kintsugi.language.rules import load_rules
-
     linter = Linter(load_rules(rules_file), roster=roster)
     findings: list[Finding] = []
     fixed_stdin: str | None = None
@@ -128,8 +125,8 @@ def _lint_files(
 
 
 def _lint_stored(doc_id: str, db: str | None, roster: Sequence[str]) -> list[Finding]:
+    # the database side loads only for --id: pre-commit runs plain `kintsugi lint` on every commit
     from kintsugi.core.cli_support import context
-    from kintsugi.language.linter import lint_document
     from kintsugi.people.principal import SYSTEM
     from kintsugi.postmortems.service import get_document
 

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING
 
+import yaml
+
 from kintsugi.language.check_base import Hit
 from kintsugi.language.detectors import Detector
 from kintsugi.language.findings import Finding, Fix
@@ -252,8 +254,6 @@ def _front_matter_people(text: str) -> tuple[list[str], list[str]]:
     if not block:
         return [], []
     try:
-        import yaml
-
         data = yaml.safe_load(block)
     except Exception:  # malformed front matter is the importer's business, not the linter's
         return [], []

@@ -9,6 +9,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from kintsugi.core.errors import InputError
 
 SEVERITIES = ("error", "warning")
@@ -151,8 +153,6 @@ def words(text: str) -> frozenset[str]:
 
 
 def _yaml_load(text: str) -> Any:
-    import yaml
-
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return yaml.load(text, Loader=loader)
 

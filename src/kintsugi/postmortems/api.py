@@ -146,13 +146,6 @@ class UpdateIn(DocumentIn):
     base_version: int = Field(..., description="The version this edit started from")
 
 
-class VersionOut(BaseModel):
-    version: int
-    actor: str
-    change: str
-    created_at: str
-
-
 class RestoreIn(BaseModel):
     base_version: int = Field(..., description="The current version you are replacing")
 
@@ -329,11 +322,13 @@ def change_status(id: str, body: StatusIn, db: Db, viewer: CurrentPrincipal) -> 
         return {**document_json(doc), "warnings": warnings}
 
 
-@router.get("/{id}/versions", response_model=list[VersionOut])
-def list_versions(id: str, db: Db, viewer: CurrentPrincipal) -> list[dict[str, object]]:
+@router.get(
+    "/{id}/versions",
+)
+def list_versions(id: str, db: Db, viewer: CurrentPrincipal) -> list[history.VersionInfo]:
     """Every version of the post-mortem: who changed it, when, and how (newest first)."""
     with db.begin() as session:
-        return [v.to_json() for v in history.versions(session, id, viewer)]
+        return history.versions(session, id, viewer)
 
 
 @router.get("/{id}/versions/{version}", response_model=DocumentOut)

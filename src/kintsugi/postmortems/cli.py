@@ -274,7 +274,7 @@ def history_(
             return
         found = history.versions(session, id, SYSTEM)
     if json_out:
-        print_json([v.to_json() for v in found])
+        print_json(history.VERSION_LIST.dump_python(found, mode="json"))
         return
     table = Table("version", "when", "who", "change", box=None)
     for v in found:

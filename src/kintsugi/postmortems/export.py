@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -113,8 +114,6 @@ def export_document(doc: Document, fmt: str) -> str:
     if fmt == "md":
         return render_markdown(doc)
     if fmt == "json":
-        import json
-
         return json.dumps(document_json(doc), indent=2, ensure_ascii=False) + "\n"
     if fmt == "html":
         return document_html(doc)

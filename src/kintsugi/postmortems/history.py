@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError, NotFoundError
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.people import service as people
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems import service
@@ -26,22 +27,18 @@ from kintsugi.postmortems.document import Document
 from kintsugi.postmortems.models import VersionRow
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True)
 class VersionInfo:
-    """Who changed the document, when, and how."""
+    """Who changed the document (or its analysis), when, and how: the API's and
+    ``history --json``'s shape."""
 
     version: int
     actor: str
     change: str
-    created_at: datetime
+    created_at: IsoDatetime
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "version": self.version,
-            "actor": self.actor,
-            "change": self.change,
-            "created_at": self.created_at.isoformat(),
-        }
+
+VERSION_LIST = TypeAdapter(list[VersionInfo])
 
 
 class _Readable:

@@ -19,7 +19,13 @@ from kintsugi.people import service as people
 from kintsugi.people.permissions import Action, require
 from kintsugi.postmortems import review, service
 from kintsugi.postmortems.body import body_markdown
-from kintsugi.postmortems.document import Document, Severity, Status, Visibility
+from kintsugi.postmortems.document import (
+    STATUS_TRANSITIONS,
+    Document,
+    Severity,
+    Status,
+    Visibility,
+)
 from kintsugi.postmortems.item_titles import keep_item_ids
 from kintsugi.postmortems.markdown import parse_markdown
 from kintsugi.postmortems.templates import TEMPLATES, new_document
@@ -196,8 +202,6 @@ def _document_page(
 
 
 def _next_statuses(doc: Document) -> list[str]:
-    from kintsugi.postmortems.document import STATUS_TRANSITIONS
-
     order = list(Status)
     return sorted(
         (s.value for s in STATUS_TRANSITIONS[doc.status]), key=lambda v: order.index(Status(v))

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.errors import ConflictError
 from kintsugi.people.principal import Principal
+from kintsugi.postmortems.history import VersionInfo
 from kintsugi.rca import service, taxonomy
+from kintsugi.rca.diagrams import diagram_mermaid, diagram_svg
 from kintsugi.rca.model import Analysis
 from kintsugi.webkit.deps import CurrentPrincipal, Db
 
@@ -101,14 +103,7 @@ class TechniqueIn(BaseModel):
     value: Any = Field(..., description="The technique's new content, as in the whole analysis")
 
 
-class VersionOut(BaseModel):
-    version: int
-    actor: str
-    change: str
-    created_at: str
-
-
-class CategoryModel(BaseModel):
+class CategoryIn(BaseModel):
     key: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     label: str = Field(..., min_length=1, max_length=120)
     description: str = Field("", max_length=2000)
@@ -116,7 +111,7 @@ class CategoryModel(BaseModel):
 
 
 class CategoriesIn(BaseModel):
-    categories: list[CategoryModel] = Field(..., max_length=500)
+    categories: list[CategoryIn] = Field(..., max_length=500)
 
 
 class RecurringPostmortem(BaseModel):
@@ -204,11 +199,13 @@ def import_analysis(
     return _saved(db, id, viewer, analysis, base_version, "imported")
 
 
-@router.get("/versions", response_model=list[VersionOut])
-def list_versions(id: str, db: Db, viewer: CurrentPrincipal) -> list[dict[str, object]]:
+@router.get(
+    "/versions",
+)
+def list_versions(id: str, db: Db, viewer: CurrentPrincipal) -> list[VersionInfo]:
     """Every version of the analysis: who changed it, when, how (newest first)."""
     with db.begin() as session:
-        return [v.to_json() for v in service.versions(session, id, viewer)]
+        return service.versions(session, id, viewer)
 
 
 @router.get("/versions/{version}", response_model=Analysis)
@@ -231,8 +228,6 @@ def get_diagram(
     format: Annotated[Literal["svg", "mermaid"], Query()] = "svg",
 ) -> Response:
     """The fishbone or causal tree as SVG, or as Mermaid source."""
-    from kintsugi.rca.diagrams import diagram_mermaid, diagram_svg
-
     with db.begin() as session:
         view = service.get_analysis(session, id, viewer, lint=False)
     if format == "mermaid":
@@ -240,21 +235,21 @@ def get_diagram(
     return Response(diagram_svg(view, kind), media_type="image/svg+xml")
 
 
-@rca_router.get("/categories", response_model=list[CategoryModel])
-def list_categories(db: Db, viewer: CurrentPrincipal) -> list[dict[str, object]]:
+@rca_router.get("/categories")
+def list_categories(db: Db, viewer: CurrentPrincipal) -> list[taxonomy.Category]:
     """The organisation's cause taxonomy (archived categories included)."""
     with db.begin() as session:
-        return [c.to_json() for c in taxonomy.list_categories(session)]
+        return taxonomy.list_categories(session)
 
 
-@rca_router.put("/categories", response_model=list[CategoryModel])
-def put_categories(body: CategoriesIn, db: Db, viewer: CurrentPrincipal) -> list[dict[str, object]]:
+@rca_router.put("/categories")
+def put_categories(body: CategoriesIn, db: Db, viewer: CurrentPrincipal) -> list[taxonomy.Category]:
     """Replace the taxonomy (facilitators and admins). Categories are archived, not removed."""
     categories = [
         taxonomy.Category(c.key, c.label, c.description, c.archived) for c in body.categories
     ]
     with db.begin() as session:
-        return [c.to_json() for c in taxonomy.replace_categories(session, categories, viewer)]
+        return taxonomy.replace_categories(session, categories, viewer)
 
 
 @rca_router.get("/recurring", response_model=list[RecurrenceOut])

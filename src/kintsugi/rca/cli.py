@@ -22,6 +22,12 @@ from kintsugi.core.cli_support import (
 )
 from kintsugi.core.errors import InputError
 from kintsugi.people.principal import SYSTEM
+from kintsugi.postmortems.history import VERSION_LIST
+from kintsugi.rca import taxonomy
+from kintsugi.rca.diagrams import KINDS, diagram_mermaid, diagram_svg
+from kintsugi.rca.export import rca_markdown
+from kintsugi.rca.model import Analysis
+from kintsugi.rca.service import get_analysis, import_analysis, recurring_causes, versions
 
 rca_app = typer.Typer(
     help="Root cause analysis: 5 Whys, fishbone, changes, timeline, factors, causal tree, "
@@ -38,9 +44,6 @@ def show(
     postmortem_id: PostmortemArg, json_output: JsonOption = False, db: DbOption = None
 ) -> None:
     """Print a post-mortem's analysis (Markdown tables) with its warnings."""
-    from kintsugi.rca.export import rca_markdown
-    from kintsugi.rca.service import get_analysis
-
     with context(db).transaction() as session:
         view = get_analysis(session, postmortem_id, SYSTEM)
     if json_output:
@@ -74,8 +77,6 @@ def import_command(
     Action items may be named by title and evidence by the event's time and text. Exits 1
     (and changes nothing) when the file is invalid.
     """
-    from kintsugi.rca.service import import_analysis
-
     source = str(file)
     try:
         data = json.loads(file.read_bytes().decode("utf-8-sig"))
@@ -98,10 +99,7 @@ def import_command(
         err_console.print(f"  warning: {escape(warning.message)}", highlight=False)
 
 
-def _counts(analysis: object) -> dict[str, int]:
-    from kintsugi.rca.model import Analysis
-
-    assert isinstance(analysis, Analysis)
+def _counts(analysis: Analysis) -> dict[str, int]:
     return {
         "why chains": len(analysis.five_whys),
         "fishbone causes": len(analysis.fishbone),
@@ -123,8 +121,6 @@ def export_command(
     db: DbOption = None,
 ) -> None:
     """Write the analysis as JSON in the shape `kintsugi rca import` reads."""
-    from kintsugi.rca.service import get_analysis
-
     with context(db).transaction() as session:
         view = get_analysis(session, postmortem_id, SYSTEM, lint=False)
     text = json.dumps(view.analysis.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
@@ -149,9 +145,6 @@ def diagram_command(
     db: DbOption = None,
 ) -> None:
     """Draw the fishbone or the causal tree as SVG (or Mermaid source)."""
-    from kintsugi.rca.diagrams import KINDS, diagram_mermaid, diagram_svg
-    from kintsugi.rca.service import get_analysis
-
     if kind not in KINDS:
         raise InputError(f"unknown diagram {kind!r}; one of {', '.join(KINDS)}", field="kind")
     chosen = fmt or ("mermaid" if out is not None and out.suffix in (".mmd", ".mermaid") else "svg")
@@ -173,12 +166,10 @@ def history_command(
     postmortem_id: PostmortemArg, json_output: JsonOption = False, db: DbOption = None
 ) -> None:
     """Who changed the analysis, when, and how (newest first)."""
-    from kintsugi.rca.service import versions
-
     with context(db).transaction() as session:
         found = versions(session, postmortem_id, SYSTEM)
     if json_output:
-        print_json([v.to_json() for v in found])
+        print_json(VERSION_LIST.dump_python(found, mode="json"))
         return
     if not found:
         out_console.print("no analysis saved yet")
@@ -193,8 +184,6 @@ def history_command(
 @rca_app.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of the analysis files `kintsugi rca import` reads."""
-    from kintsugi.rca.model import Analysis
-
     print_json(Analysis.model_json_schema())
 
 
@@ -212,8 +201,6 @@ def categories_command(
     db: DbOption = None,
 ) -> None:
     """List the cause taxonomy; --add KEY --label TEXT or --archive KEY to change it."""
-    from kintsugi.rca import taxonomy
-
     with context(db).transaction() as session:
         if add is not None:
             taxonomy.add_category(session, taxonomy.check_key(add), label or add, SYSTEM)
@@ -221,7 +208,7 @@ def categories_command(
             taxonomy.archive_category(session, archive, SYSTEM)
         categories = taxonomy.list_categories(session)
     if json_output:
-        print_json([c.to_json() for c in categories])
+        print_json(taxonomy.CATEGORY_LIST.dump_python(categories, mode="json"))
         return
     for c in categories:
         note = " (archived)" if c.archived else ""
@@ -240,8 +227,6 @@ def recurring_command(
     db: DbOption = None,
 ) -> None:
     """Categories of root causes and factors that recur across post-mortems."""
-    from kintsugi.rca.service import recurring_causes
-
     with context(db).transaction() as session:
         found = recurring_causes(session, SYSTEM, min_count=min_count)
     if json_output:

@@ -12,9 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pydantic import TypeAdapter
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.postmortems.document import Document
 from kintsugi.rca.model import Analysis, ChangeKind, Evidence, Milestone
 from kintsugi.timeline.durations import Durations
@@ -22,26 +25,19 @@ from kintsugi.timeline.events import CHANGE_KINDS, Kind
 from kintsugi.timeline.store import events_with_ids
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True)
 class StoredEvent:
     """One event of the post-mortem's timeline with its stored id and (inferred) kind."""
 
     id: int
-    at: datetime | None
+    at: IsoDatetime | None
     text: str
     actor: str | None
     source: str
     kind: str | None
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "at": self.at.isoformat() if self.at else None,
-            "text": self.text,
-            "actor": self.actor,
-            "source": self.source,
-            "kind": self.kind,
-        }
+
+EVENT_LIST = TypeAdapter(list[StoredEvent])
 
 
 def load_events(session: Session, postmortem_pk: int) -> list[StoredEvent]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError
 from kintsugi.core.types import utcnow
+from kintsugi.language.linter import document_participants
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems import service as postmortems
@@ -34,6 +35,7 @@ from kintsugi.rca.evidence import StoredEvent, TimelineSummary
 from kintsugi.rca.model import (
     Analysis,
     Change,
+    Evidence,
     FactorClass,
     Item,
     Link,
@@ -42,6 +44,7 @@ from kintsugi.rca.model import (
     all_ids,
     assign_ids,
     item_text,
+    new_id,
 )
 from kintsugi.rca.models import AnalysisRow, AnalysisVersionRow, LinkRow
 from kintsugi.rca.taxonomy import Category
@@ -106,12 +109,14 @@ class AnalysisView:
             "updated_by": self.updated_by,
             "analysis": self.analysis.model_dump(mode="json"),
             "timeline": self.timeline.to_json(),
-            "change_candidates": [e.to_json() for e in self.change_candidates],
-            "events": [e.to_json() for e in self.events],
+            "change_candidates": timeline_view.EVENT_LIST.dump_python(
+                self.change_candidates, mode="json"
+            ),
+            "events": timeline_view.EVENT_LIST.dump_python(self.events, mode="json"),
             "action_items": [
                 {"id": a.id, "title": a.title, "status": a.status.value} for a in self.action_items
             ],
-            "warnings": [w.to_json() for w in self.warnings],
+            "warnings": validation.ADVICE_LIST.dump_python(self.warnings, mode="json"),
             "unaddressed": [
                 {"kind": kind.value, "target": item.id, "text": item_text(item)}
                 for kind, item in self.unaddressed()
@@ -215,8 +220,6 @@ def _view(session: Session, pk: int, doc: Document, *, lint: bool) -> AnalysisVi
 
 
 def _language(session: Session, doc: Document) -> validation.LanguageContext:
-    from kintsugi.language.linter import document_participants
-
     return validation.LanguageContext(
         participants=document_participants(doc),
         roster=postmortems.roster(session),
@@ -245,8 +248,6 @@ def _not_yet_listed(analysis: Analysis, candidates: list[StoredEvent]) -> list[S
 
 def prefill_changes(analysis: Analysis, candidates: Sequence[StoredEvent]) -> Analysis:
     """Add each change before detection that the analysis does not list yet (relation unknown)."""
-    from kintsugi.rca.model import Evidence, new_id
-
     for event in _not_yet_listed(analysis, list(candidates)):
         analysis.changes.append(
             Change(

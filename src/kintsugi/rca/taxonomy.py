@@ -7,8 +7,9 @@ archived (hidden from pickers), so that older analyses keep their meaning.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from pydantic import TypeAdapter
+from pydantic.dataclasses import dataclass
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -22,20 +23,16 @@ KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 @dataclass(frozen=True)
 class Category:
-    """One category: a stable key, a label to show, what it covers."""
+    """One category: a stable key, a label to show, what it covers (the API's and
+    ``kintsugi rca categories --json``'s shape)."""
 
     key: str
     label: str
     description: str = ""
     archived: bool = False
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "key": self.key,
-            "label": self.label,
-            "description": self.description,
-            "archived": self.archived,
-        }
+
+CATEGORY_LIST = TypeAdapter(list[Category])
 
 
 DEFAULT_CATEGORIES: tuple[Category, ...] = (

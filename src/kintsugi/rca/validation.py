@@ -13,7 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pydantic import TypeAdapter
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+
 from kintsugi.core.errors import InputError
+from kintsugi.language.linter import Linter
 from kintsugi.rca.model import (
     Analysis,
     Barrier,
@@ -105,7 +109,7 @@ def _categories(analysis: Analysis) -> list[tuple[str, str | None]]:
 # ----------------------------------------------------------------------------- warnings
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True)
 class Advice:
     """Advice about one item (``target`` is its id; None for the whole analysis)."""
 
@@ -114,13 +118,8 @@ class Advice:
     target: str | None = None
     suggestion: str | None = None
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "rule": self.rule,
-            "message": self.message,
-            "target": self.target,
-            "suggestion": self.suggestion,
-        }
+
+ADVICE_LIST = TypeAdapter(list[Advice])
 
 
 @dataclass
@@ -205,8 +204,6 @@ def unaddressed_messages(analysis: Analysis, addressed: set[str]) -> list[tuple[
 def _language_warnings(analysis: Analysis, language: LanguageContext | None) -> list[Advice]:
     if language is None:
         return []
-    from kintsugi.language.linter import Linter
-
     linter = Linter(roster=language.roster)
 
     def lint(text: str) -> list[tuple[str, str | None]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -219,8 +220,6 @@ def render_markdown(
     changes: list[Event] | None = None,
 ) -> str:
     """The post-mortem "Timeline" section: zone note, table, and optionally durations/changes."""
-    import io
-
     out = io.StringIO()
     if heading:
         out.write(f"## {heading}\n\n")

@@ -25,6 +25,10 @@ from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.db_state import refusal_message, write_refusal
 from kintsugi.core.errors import ConflictError, KintsugiError, PermissionDeniedError
 from kintsugi.language.linter import blocking_findings
+from kintsugi.library.facets import load_columns
+from kintsugi.postmortems.document import Document
+from kintsugi.postmortems.export import document_json
+from kintsugi.postmortems.service import roster
 from kintsugi.web.api_errors import ERROR_RESPONSES
 from kintsugi.web.caching import NoStore
 from kintsugi.webkit.auth import (
@@ -166,8 +170,6 @@ def create_app(settings: Settings, *, preload_library: bool = False) -> FastAPI:
 
 
 def _preload_library(sessions: sessionmaker[Session]) -> None:
-    from kintsugi.library.facets import load_columns
-
     try:
         load_columns(sessions)
     except Exception:  # the first search loads them then, and says what is wrong
@@ -176,8 +178,6 @@ def _preload_library(sessions: sessionmaker[Session]) -> None:
 
 def _roster(request: Request) -> list[str]:
     """The organisation's people, so that the language linter recognises their names."""
-    from kintsugi.postmortems.service import roster
-
     with request.app.state.reading_sessions() as session:
         return roster(session)
 
@@ -201,12 +201,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             return RedirectResponse(login_redirect_target(request), status_code=303)
         if _wants_json(request):
             body: dict[str, object] = {"detail": str(exc)}
-            if isinstance(exc, ConflictError) and exc.current is not None:
-                from kintsugi.postmortems.document import Document
-                from kintsugi.postmortems.export import document_json
-
-                if isinstance(exc.current, Document):
-                    body["current"] = document_json(exc.current)
+            if isinstance(exc, ConflictError) and isinstance(exc.current, Document):
+                body["current"] = document_json(exc.current)
             headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
             return JSONResponse(body, status_code=exc.status_code, headers=headers)
         return _error_page(request, exc)

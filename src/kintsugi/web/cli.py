@@ -18,6 +18,7 @@ def serve(
     db: DbOption = None,
 ) -> None:
     """Serve the web app and the API (migrating the database first)."""
+    # uvicorn and every slice's routes load only to serve, not for `kintsugi --help`
     from kintsugi.web import server
 
     ctx = context(db)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from kintsugi.core.errors import InputError
 from kintsugi.rca.diagrams.canvas import Canvas
 from kintsugi.rca.diagrams.fishbone import Cause, layout_fishbone
 from kintsugi.rca.diagrams.mermaid import fishbone_mermaid, tree_mermaid
@@ -44,8 +45,6 @@ def layout(view: AnalysisView, kind: str) -> Canvas:
     if kind == "tree":
         labels = {c.key: c.label for c in view.categories}
         return layout_tree(view.problem, tree_nodes(view.analysis, labels))
-    from kintsugi.core.errors import InputError
-
     raise InputError(f"unknown diagram {kind!r}; one of fishbone, tree", field="kind")
 
 
