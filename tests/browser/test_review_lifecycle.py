@@ -1,6 +1,7 @@
-"""A SEV2 post-mortem from draft to published, in the browser: the author drafts and edits it,
-plans the review in the proposed slot, runs the live session; a second person reviews it,
-answers the checklist and publishes it after the confirmation. No console errors anywhere."""
+"""A SEV2 post-mortem from draft to published, in the browser: the author drafts and edits it
+(the text, then an event and an action item as rows), plans the review in the proposed slot,
+runs the live session; a second person reviews it, answers the checklist and publishes it
+after the confirmation. No console errors anywhere."""
 
 from __future__ import annotations
 
@@ -68,6 +69,23 @@ def _draft_and_edit(page: Page, resolved: datetime) -> None:
     page.click("button:has-text('Save')")
     page.wait_for_url("**/postmortems/export-queue-stalled")
     expect(page.locator("table.timeline")).to_contain_text("Broker rolled back")
+    # one more event and one more action item, as rows (each stored as it is entered)
+    page.goto("/postmortems/export-queue-stalled/edit")
+    events, items = page.locator("#timeline-rows li.row"), page.locator("#action-rows li.row")
+    expect(events.first).to_be_visible()
+    known_events, known_items = events.count(), items.count()
+    page.fill("#event-new-at", (resolved - timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M"))
+    page.fill("#event-new-text", "Consumer lag alert fires")
+    page.fill("#event-new-actor", "eve")
+    page.press("#event-new-actor", "Enter")
+    expect(events).to_have_count(known_events + 1)
+    page.fill("#item-new-title", "Alert on consumer lag per partition")
+    page.fill("#item-new-owner", "Rob")
+    page.press("#item-new-title", "Enter")
+    expect(items).to_have_count(known_items + 1)
+    page.goto("/postmortems/export-queue-stalled")
+    expect(page.locator("table.timeline")).to_contain_text("Consumer lag alert fires")
+    expect(page.locator("article.document")).to_contain_text("Alert on consumer lag per partition")
 
 
 def _plan_and_hold_the_review(page: Page) -> None:
