@@ -75,3 +75,17 @@ def test_a_token_secret_is_shown_once_and_revoking_stops_it(
         assert ci.get("/api/v1/postmortems").status_code == 200
         assert admin.post(f"/admin/tokens/{token_id}/revoke").status_code == 200
         assert ci.get("/api/v1/postmortems").status_code == 401
+
+
+def test_an_admin_marks_a_bot_and_back(app: FastAPI, make_user: Callable[..., str]) -> None:
+    make_user("relay", Role.VIEWER)
+    admin = _as(app, make_user, "ada", Role.ADMIN)
+    assert 'id="bot-relay"' not in admin.get("/admin/people").text
+    marked = admin.post("/admin/people/relay/bot", data={"bot": "true"})
+    assert marked.status_code == 200 and "relay is marked as a bot" in marked.text
+    assert 'id="bot-relay"' in admin.get("/admin/people").text
+    back = admin.post("/admin/people/relay/bot", data={"bot": "false"})
+    assert back.status_code == 200 and 'id="bot-relay"' not in back.text
+    viewer = _as(app, make_user, "vic", Role.VIEWER)
+    assert viewer.post("/admin/people/relay/bot", data={"bot": "true"}).status_code == 403
+    assert 'id="bot-relay"' not in admin.get("/admin/people").text

@@ -141,6 +141,22 @@ def change_active(
         return _people(request, session, notice=f"{username} {done}.")
 
 
+@router.post("/admin/people/{username}/bot", response_class=HTMLResponse)
+def change_bot(
+    request: Request,
+    username: str,
+    db: Db,
+    viewer: CurrentPrincipal,
+    bot: Annotated[bool, Form()],
+) -> Response:
+    """Mark a person as a bot or service account (left out of invites), or as a person again."""
+    with db.begin() as session:
+        service.set_bot(session, viewer, username, bot)
+    done = "is marked as a bot" if bot else "is marked as a person"
+    with db() as session:
+        return _people(request, session, notice=f"{username} {done}.")
+
+
 @router.post("/admin/people/{username}/reset-password", response_class=HTMLResponse)
 def reset_password(request: Request, username: str, db: Db, viewer: CurrentPrincipal) -> Response:
     """A new temporary password, shown once; the person's browsers are signed out."""
