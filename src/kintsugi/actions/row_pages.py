@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.actions import rows
 from kintsugi.actions.items import MAX_OWNER, MAX_TITLE
@@ -58,14 +58,32 @@ def _context(
     return context
 
 
+def _refused(
+    db: sessionmaker[Session],
+    postmortem_id: str,
+    viewer: Principal,
+    exc: InputError,
+    failed: int | str,
+    typed: dict[str, str],
+) -> dict[str, Any]:
+    """The section as stored, with the refused row's input and why it was refused."""
+    with db.begin() as session:
+        return _context(
+            session,
+            postmortem_id,
+            viewer,
+            written=False,
+            error=human_message(exc),
+            failed=failed,
+            field=exc.field,
+            typed=typed,
+        )
+
+
 def _section(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
     return templates.TemplateResponse(
         request, "actions/_editor.html", context, status_code=status_code
     )
-
-
-def _typed(**values: str) -> dict[str, str]:
-    return values
 
 
 @router.get("/postmortems/{postmortem_id}/actions/rows", response_class=HTMLResponse)
@@ -90,7 +108,7 @@ def add_row(
     reason: Reason = "",
 ) -> Response:
     """Add an item at the end of the list."""
-    typed = _typed(
+    typed = dict(
         title=title, owner=owner, priority=priority, due=due, status=status, kind=kind,
         reason=reason,
     )  # fmt: skip
@@ -102,17 +120,7 @@ def add_row(
             rows.add(session, postmortem_id, viewer, rows.new_item(values, reason))
             return _section(request, _context(session, postmortem_id, viewer, written=True))
     except InputError as exc:
-        with db.begin() as session:
-            context = _context(
-                session,
-                postmortem_id,
-                viewer,
-                written=False,
-                error=human_message(exc),
-                failed="new",
-                field=exc.field,
-                typed=typed,
-            )
+        context = _refused(db, postmortem_id, viewer, exc, "new", typed)
         return _section(request, context, 422)
 
 
@@ -133,7 +141,7 @@ def edit_row(
     reason: Reason = "",
 ) -> Response:
     """Change an item; the row comes back."""
-    typed = _typed(
+    typed = dict(
         title=title, owner=owner, priority=priority, due=due, status=status, kind=kind,
         reason=reason,
     )  # fmt: skip
@@ -146,17 +154,7 @@ def edit_row(
             rows.update(session, postmortem_id, item_id, viewer, changes, base_version=base_version)
             context = _context(session, postmortem_id, viewer, written=True)
     except InputError as exc:
-        with db.begin() as session:
-            context = _context(
-                session,
-                postmortem_id,
-                viewer,
-                written=False,
-                error=human_message(exc),
-                failed=item_id,
-                field=exc.field,
-                typed=typed,
-            )
+        context = _refused(db, postmortem_id, viewer, exc, item_id, typed)
         return _row(request, context, item_id, 422)
     return _row(request, context, item_id)
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.errors import InputError
 from kintsugi.people.permissions import Action, can
@@ -51,6 +51,28 @@ def _context(
     return context
 
 
+def _refused(
+    db: sessionmaker[Session],
+    postmortem_id: str,
+    viewer: Principal,
+    exc: InputError,
+    failed: int | str,
+    typed: dict[str, str],
+) -> dict[str, Any]:
+    """The section as stored, with the refused row's input and why it was refused."""
+    with db.begin() as session:
+        return _context(
+            session,
+            postmortem_id,
+            viewer,
+            written=False,
+            error=human_message(exc),
+            failed=failed,
+            field=exc.field,
+            typed=typed,
+        )
+
+
 def _section(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
     return templates.TemplateResponse(
         request, "timeline/_editor.html", context, status_code=status_code
@@ -85,17 +107,9 @@ def add_row(
             )
             return _section(request, _context(session, postmortem_id, viewer, written=True))
     except InputError as exc:
-        with db.begin() as session:
-            context = _context(
-                session,
-                postmortem_id,
-                viewer,
-                written=False,
-                error=human_message(exc),
-                failed="new",
-                field=exc.field,
-                typed={"at": at, "text": text, "actor": actor},
-            )
+        context = _refused(
+            db, postmortem_id, viewer, exc, "new", {"at": at, "text": text, "actor": actor}
+        )
         return _section(request, context, 422)
 
 
@@ -119,17 +133,9 @@ def edit_row(
             rows.update_event(session, postmortem_id, event_id, viewer, new)
             context = _context(session, postmortem_id, viewer, written=True)
     except InputError as exc:
-        with db.begin() as session:
-            context = _context(
-                session,
-                postmortem_id,
-                viewer,
-                written=False,
-                error=human_message(exc),
-                failed=event_id,
-                field=exc.field,
-                typed={"at": at, "text": text, "actor": actor},
-            )
+        context = _refused(
+            db, postmortem_id, viewer, exc, event_id, {"at": at, "text": text, "actor": actor}
+        )
         return _row(request, context, event_id, 422)
     if [e.id for e in context["tl"].events] != before:
         response = _section(request, context)
