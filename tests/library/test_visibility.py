@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, event, text
@@ -164,3 +165,41 @@ def test_the_full_text_index_drives_the_statement_whatever_the_filters(
             plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
             first = plan[0][3]
             assert first.startswith("SCAN library_fts VIRTUAL TABLE"), plan
+
+
+def test_the_scoring_statement_may_run_in_parallel_workers_on_postgresql(
+    sessions: sessionmaker[Session], engine: Engine
+) -> None:
+    """Scoring every match is most of a search's cost on PostgreSQL; the statement, visibility
+    included, must be parallel-safe, or the planner keeps it on one core however large the
+    library (a correlated subquery in the visibility rule once did that)."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs every statement on one core")
+    add(sessions, "Cache stampede", severity=Severity.SEV1, tags=["db"])
+    viewers = [
+        user(sessions, "member", teams=["blue"]),
+        user(sessions, "loner"),
+        SYSTEM,
+    ]
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if "ts_rank_cd(" in statement:
+            statements.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for viewer in viewers:
+            with sessions() as session:
+                search(session, viewer, "cache", SearchFilters(tag="db", severity="SEV1"))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(statements) == len(viewers)
+    with engine.connect() as conn:
+        version = int(conn.exec_driver_sql("SHOW server_version_num").scalar_one())
+        force = "debug_parallel_query" if version >= 160000 else "force_parallel_mode"
+        # a Gather on top of the whole plan is only possible when all of it is parallel-safe
+        conn.exec_driver_sql(f"SET {force} = on")
+        for statement, params in statements:
+            plan = conn.exec_driver_sql("EXPLAIN " + statement, params).scalars().all()
+            assert plan[0].lstrip().startswith("Gather"), "\n".join(plan)

