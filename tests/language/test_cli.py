@@ -195,3 +195,13 @@ def test_lint_a_stored_document_by_id(app: typer.Typer, runner: CliRunner, sqlit
     missing = runner.invoke(app, ["lint", "--id", "nope", "--db", sqlite_url])
     assert missing.exit_code == 1
     assert "nope" in missing.stderr
+
+
+def test_lint_id_names_a_database_it_cannot_open(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'no such folder' / 'kintsugi.db'}"
+    result = runner.invoke(app, ["lint", "--id", "pm-lint", "--db", url])
+    assert result.exit_code != 0
+    assert "error: database: unable to open database file" in result.stderr
+    assert "Traceback" not in result.output + result.stderr

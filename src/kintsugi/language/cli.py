@@ -236,16 +236,12 @@ def run_lint(
 
 def _lint_stored_safely(doc_id: str, db: str | None, roster: Sequence[str]) -> list[Finding]:
     """The --id path with the database errors the rest of the CLI reports the same way."""
+    from sqlalchemy.exc import OperationalError  # with the database side: only for --id
+
     try:
         return _lint_stored(doc_id, db, roster)
-    except ImportError as exc:  # the postmortems service is not there yet
-        raise ConfigurationError(f"stored documents are not available: {exc}") from None
-    except Exception as exc:
-        from sqlalchemy.exc import OperationalError
-
-        if isinstance(exc, OperationalError):
-            raise ConfigurationError(f"database: {str(exc.orig or exc).splitlines()[0]}") from None
-        raise
+    except OperationalError as exc:
+        raise ConfigurationError(f"database: {str(exc.orig or exc).splitlines()[0]}") from None
 
 
 def _error(message: str) -> None:
