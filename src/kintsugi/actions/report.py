@@ -16,10 +16,11 @@ Definitions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, SerializerFunctionWrapHandler, TypeAdapter, WrapSerializer
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,21 @@ NO_PRIORITY = "none"
 UNASSIGNED = "(unassigned)"
 
 
+def _inline(name: str) -> WrapSerializer:
+    """Write the keys of the field ``name`` in its place: its JSON is one flat object."""
+
+    def splice(value: Any, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for key, item in handler(value).items():
+            if key == name:
+                data.update(item)
+            else:
+                data[key] = item
+        return data
+
+    return WrapSerializer(splice)
+
+
 @dataclass
 class Counts:
     """Counts of one group of items."""
@@ -47,35 +63,31 @@ class Counts:
     completed: int = 0
     wont_do: int = 0
     overdue: int = 0
-    completed_with_due: int = 0
-    completed_on_time: int = 0
+    completed_with_due: Annotated[int, Field(exclude=True)] = 0
+    completed_on_time: Annotated[int, Field(exclude=True)] = 0
+    # fields rather than properties so that the wire shape has them: set from the counts when
+    # made and by ``add``
+    completion_rate: float | None = field(init=False, default=None)
+    on_time_completion_rate: float | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        doable = self.total - self.wont_do
+        self.completion_rate = round(self.completed / doable, 4) if doable else None
+        self.on_time_completion_rate = (
+            round(self.completed_on_time / self.completed_with_due, 4)
+            if self.completed_with_due
+            else None
+        )
 
     def add(self, other: Counts) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    @property
-    def completion_rate(self) -> float | None:
-        doable = self.total - self.wont_do
-        return round(self.completed / doable, 4) if doable else None
-
-    @property
-    def on_time_completion_rate(self) -> float | None:
-        if not self.completed_with_due:
-            return None
-        return round(self.completed_on_time / self.completed_with_due, 4)
+        for f in fields(self):
+            if f.init:
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        self.__post_init__()
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "total": self.total,
-            "open": self.open,
-            "in_progress": self.in_progress,
-            "completed": self.completed,
-            "wont_do": self.wont_do,
-            "overdue": self.overdue,
-            "completion_rate": self.completion_rate,
-            "on_time_completion_rate": self.on_time_completion_rate,
-        }
+        data: dict[str, Any] = _COUNTS_WIRE.dump_python(self, mode="json")
+        return data
 
 
 @dataclass
@@ -85,31 +97,37 @@ class OwnerCounts:
     owner: str
     owner_kind: str
     counts: Counts = field(default_factory=Counts)
-    label: str = ""
+    label: Annotated[str, Field(exclude=True)] = ""
     """The person's display name when the owner is a known person (else empty)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"owner": self.owner, "owner_kind": self.owner_kind, **self.counts.to_json()}
+        data: dict[str, Any] = _OWNER_WIRE.dump_python(self, mode="json")
+        return data
+
+
+_OwnerCountsWire = Annotated[OwnerCounts, _inline("counts")]
+"""An owner's JSON: owner, owner_kind and the counts inline."""
 
 
 @dataclass
 class Report:
     """The action items report as of ``today``."""
 
-    today: date
+    today: Annotated[date, Field(serialization_alias="as_of")]
     totals: Counts
     by_priority: dict[str, Counts]
-    by_owner: list[OwnerCounts]
+    by_owner: list[_OwnerCountsWire]
     oldest_overdue: list[ItemView]
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "as_of": self.today.isoformat(),
-            **self.totals.to_json(),
-            "by_priority": {key: counts.to_json() for key, counts in self.by_priority.items()},
-            "by_owner": [owner.to_json() for owner in self.by_owner],
-            "oldest_overdue": [item.to_json() for item in self.oldest_overdue],
-        }
+        """``as_of``, the totals inline, then the groups and the oldest overdue items."""
+        data: dict[str, Any] = _WIRE.dump_python(self, mode="json", by_alias=True)
+        return data
+
+
+_COUNTS_WIRE = TypeAdapter(Counts)
+_OWNER_WIRE = TypeAdapter(_OwnerCountsWire)
+_WIRE = TypeAdapter(Annotated[Report, _inline("totals")])
 
 
 def grouped_counts_query(today: date, viewer: Principal) -> Any:

@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, TypeAdapter
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -148,19 +149,14 @@ def export_item(
 @dataclass(frozen=True)
 class SyncChange:
     item_id: int
-    ref: str
+    ref: Annotated[str, Field(serialization_alias="issue")]
     url: str
     local: str  # the item's status (before -> after for updates)
     remote: str  # the issue's state in the tracker's words
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "item_id": self.item_id,
-            "issue": self.ref,
-            "url": self.url,
-            "local": self.local,
-            "remote": self.remote,
-        }
+        data: dict[str, Any] = _CHANGE_WIRE.dump_python(self, mode="json", by_alias=True)
+        return data
 
 
 @dataclass
@@ -173,12 +169,12 @@ class SyncReport:
     errors: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "updated": [c.to_json() for c in self.updated],
-            "conflicts": [c.to_json() for c in self.conflicts],
-            "unchanged": self.unchanged,
-            "errors": self.errors,
-        }
+        data: dict[str, Any] = _WIRE.dump_python(self, mode="json", by_alias=True)
+        return data
+
+
+_CHANGE_WIRE = TypeAdapter(SyncChange)
+_WIRE = TypeAdapter(SyncReport)
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,15 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import PlainSerializer, TypeAdapter
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.actions.config import ActionSettings
 from kintsugi.actions.deliveries import SendPolicy, send_once
 from kintsugi.core.types import utcnow
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.jobs.registry import JobRegistry
 from kintsugi.jobs.runner import run_forever, worker_id
 from kintsugi.notify.base import Channel, Message
@@ -30,18 +32,27 @@ from kintsugi.notify.deliver import FAILED, SENT, Outcome
 __all__ = ["RunReport", "Worker", "worker_id"]
 
 
+def _keyed(entry: tuple[str, Outcome]) -> dict[str, Any]:
+    key, outcome = entry
+    return {"key": key, **outcome.to_json()}
+
+
+_KeyedOutcome = Annotated[tuple[str, Outcome], PlainSerializer(_keyed, return_type=dict[str, Any])]
+"""A message's key and its outcome on one channel; written as the outcome with a ``key``."""
+
+
 @dataclass
 class RunReport:
     """What one run did."""
 
     worker: str
-    started_at: datetime
+    started_at: IsoDatetime
     assignments: int = 0
     reminders: int = 0
     digest: str = "not due"
     jobs: dict[str, str] = field(default_factory=dict)  # other slices' jobs: name -> summary
-    sent: list[tuple[str, Outcome]] = field(default_factory=list)
-    failed: list[tuple[str, Outcome]] = field(default_factory=list)
+    sent: list[_KeyedOutcome] = field(default_factory=list)
+    failed: list[_KeyedOutcome] = field(default_factory=list)
 
     def record(self, key: str, outcomes: list[Outcome]) -> None:
         for outcome in outcomes:
@@ -51,19 +62,11 @@ class RunReport:
                 self.failed.append((key, outcome))
 
     def to_json(self) -> dict[str, Any]:
-        def entry(key: str, outcome: Outcome) -> dict[str, Any]:
-            return {"key": key, **outcome.to_json()}
+        data: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return data
 
-        return {
-            "worker": self.worker,
-            "started_at": self.started_at.isoformat(),
-            "assignments": self.assignments,
-            "reminders": self.reminders,
-            "digest": self.digest,
-            "jobs": dict(self.jobs),
-            "sent": [entry(k, o) for k, o in self.sent],
-            "failed": [entry(k, o) for k, o in self.failed],
-        }
+
+_WIRE = TypeAdapter(RunReport)
 
 
 class Worker:

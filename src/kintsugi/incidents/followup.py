@@ -3,12 +3,14 @@ and the owner's notification."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, TypeAdapter
 from sqlalchemy.orm import Session
 
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.incidents.facts import IncidentFacts
 from kintsugi.library.similar import similar
 from kintsugi.meetings import service as meetings
@@ -42,15 +44,20 @@ class Review:
     """The review meeting of a draft's post-mortem."""
 
     meeting_id: int
-    starts_at: datetime
-    proposed_now: bool
+    starts_at: IsoDatetime
+    proposed_now: Annotated[bool, Field(exclude=True)]
+    url_path: str = field(init=False, default="")
+    """The meeting's page (a field, set from ``meeting_id``, so that the wire shape has it)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url_path", meetings.url_path(self.meeting_id))
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "meeting_id": self.meeting_id,
-            "starts_at": self.starts_at.isoformat(),
-            "url_path": meetings.url_path(self.meeting_id),
-        }
+        data: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return data
+
+
+_WIRE = TypeAdapter(Review)
 
 
 def ensure_review(

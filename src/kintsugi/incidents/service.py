@@ -7,13 +7,15 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, TypeAdapter
 from sqlalchemy import ColumnElement, String, and_, cast, or_, select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError, NotFoundError
 from kintsugi.core.types import utcnow
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.incidents.facts import IncidentFacts
 from kintsugi.incidents.models import IncidentRow
 from kintsugi.incidents.severity import SEVERITIES
@@ -37,15 +39,15 @@ class IncidentRecord:
     status: str
     near_miss: bool
     link: str | None
-    started_at: datetime | None
-    detected_at: datetime | None
-    acknowledged_at: datetime | None
-    mitigated_at: datetime | None
-    resolved_at: datetime | None
+    started_at: IsoDatetime | None
+    detected_at: IsoDatetime | None
+    acknowledged_at: IsoDatetime | None
+    mitigated_at: IsoDatetime | None
+    resolved_at: IsoDatetime | None
     services: list[str] = field(default_factory=list)
     lead: str | None = None
     postmortem_id: str | None = None
-    sources: list[str] = field(default_factory=list)
+    sources: Annotated[list[str], Field(exclude=True)] = field(default_factory=list)
 
     @classmethod
     def of(cls, row: IncidentRow) -> IncidentRecord:
@@ -69,26 +71,11 @@ class IncidentRecord:
         )
 
     def to_json(self) -> dict[str, Any]:
-        def iso(value: datetime | None) -> str | None:
-            return value.isoformat() if value else None
+        data: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return data
 
-        return {
-            "reference": self.reference,
-            "vendor": self.vendor,
-            "title": self.title,
-            "severity": self.severity,
-            "status": self.status,
-            "near_miss": self.near_miss,
-            "link": self.link,
-            "started_at": iso(self.started_at),
-            "detected_at": iso(self.detected_at),
-            "acknowledged_at": iso(self.acknowledged_at),
-            "mitigated_at": iso(self.mitigated_at),
-            "resolved_at": iso(self.resolved_at),
-            "services": self.services,
-            "lead": self.lead,
-            "postmortem_id": self.postmortem_id,
-        }
+
+_WIRE = TypeAdapter(IncidentRecord)
 
 
 def find(session: Session, reference: str) -> IncidentRow | None:

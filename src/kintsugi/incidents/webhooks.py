@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -66,17 +67,21 @@ class Handled:
     not_resolved."""
 
     status: str
-    reference: str | None = None
-    draft: DraftResult | None = None
+    reference: Annotated[str | None, Field(serialization_alias="incident")] = None
+    postmortem: str | None = field(init=False, default=None)
+    """The draft's post-mortem id (a field, set from ``draft``, so that the wire shape has it)."""
+    draft: Annotated[DraftResult | None, Field(exclude=True)] = None
     notified: list[dict[str, Any]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.postmortem = self.draft.document.id if self.draft else None
+
     def to_json(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "incident": self.reference,
-            "postmortem": self.draft.document.id if self.draft else None,
-            "notified": self.notified,
-        }
+        data: dict[str, Any] = _WIRE.dump_python(self, mode="json", by_alias=True)
+        return data
+
+
+_WIRE = TypeAdapter(Handled)
 
 
 def incidentio_delivery(
