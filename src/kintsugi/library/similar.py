@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -90,15 +91,9 @@ class SimilarIncident:
     date: date | None
     score: float
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "severity": self.severity,
-            "status": self.status,
-            "date": self.date.isoformat() if self.date else None,
-            "score": self.score,
-        }
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _INCIDENT_WIRE.dump_python(self, mode="json")
+        return wire
 
 
 @dataclass(frozen=True)
@@ -112,14 +107,13 @@ class SimilarResult:
     without_vector: int = 0
     """Documents not yet embedded (left out of an embedding comparison)."""
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "method": self.method,
-            "results": [r.to_json() for r in self.results],
-            "without_vector": self.without_vector,
-        }
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_INCIDENT_WIRE = TypeAdapter(SimilarIncident)
+_WIRE = TypeAdapter(SimilarResult)
 
 
 def load_encoder() -> TextEncoder | None:

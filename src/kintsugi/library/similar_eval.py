@@ -18,9 +18,10 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import PlainSerializer, TypeAdapter
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.db import make_engine, make_sessionmaker
@@ -60,8 +61,17 @@ class MethodScore:
     precision: float
     per_group: dict[str, float]
 
-    def to_json(self) -> dict[str, object]:
-        return {"method": self.method, "precision": self.precision, "per_group": self.per_group}
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _SCORE_WIRE.dump_python(self, mode="json")
+        return wire
+
+
+def _file_and_reason(skipped: tuple[str, str]) -> dict[str, str]:
+    return {"file": skipped[0], "reason": skipped[1]}
+
+
+Skipped = Annotated[tuple[str, str], PlainSerializer(_file_and_reason)]
+"""A pointer that could not be used, (file, reason); on the wire ``{"file", "reason"}``."""
 
 
 @dataclass(frozen=True)
@@ -73,20 +83,18 @@ class Evaluation:
     queries: int
     groups: int
     scores: list[MethodScore]
-    skipped: list[tuple[str, str]]
+    skipped: list[Skipped]
 
     def score(self, method: str) -> float:
         return next(s.precision for s in self.scores if s.method == method)
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "k": self.k,
-            "documents": self.documents,
-            "queries": self.queries,
-            "groups": self.groups,
-            "scores": [s.to_json() for s in self.scores],
-            "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
-        }
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_SCORE_WIRE = TypeAdapter(MethodScore)
+_WIRE = TypeAdapter(Evaluation)
 
 
 def _read_yaml(path: Path) -> list[dict[str, Any]]:

@@ -26,7 +26,9 @@ from datetime import date
 from html import escape
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -72,12 +74,12 @@ class BuildResult:
     documents: int
     left_out: int
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "out_dir": str(self.out_dir),
-            "documents": self.documents,
-            "left_out": self.left_out,
-        }
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_WIRE = TypeAdapter(BuildResult)
 
 
 def build_library(

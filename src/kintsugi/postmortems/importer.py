@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Annotated, Any
 
+from pydantic import ConfigDict, PlainSerializer, TypeAdapter
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,27 +31,40 @@ PARALLEL_FROM = 200
 ANALYZE_FROM = 500  # an import this large changes the tables enough to refresh statistics  # below this, starting worker processes costs more than it saves
 
 
+def _file_and_id(stored: tuple[Path, str]) -> dict[str, str]:
+    return {"file": str(stored[0]), "id": stored[1]}
+
+
+def _located(error: InputError) -> dict[str, Any]:
+    return {"file": error.file, "line": error.line, "field": error.field, "message": error.message}
+
+
+Stored = Annotated[tuple[Path, str], PlainSerializer(_file_and_id)]
+"""A file imported and the id it was stored as; on the wire ``{"file", "id"}``."""
+Failed = Annotated[InputError, PlainSerializer(_located)]
+"""A file that failed; on the wire ``{"file", "line", "field", "message"}``."""
+
+
 @dataclass
 class ImportResult:
     """What an import did, file by file."""
 
-    created: list[tuple[Path, str]] = field(default_factory=list)
-    updated: list[tuple[Path, str]] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
+    __pydantic_config__ = ConfigDict(arbitrary_types_allowed=True)  # InputError, an exception
+
+    created: list[Stored] = field(default_factory=list)
+    updated: list[Stored] = field(default_factory=list)
+    errors: list[Failed] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "created": [{"file": str(p), "id": i} for p, i in self.created],
-            "updated": [{"file": str(p), "id": i} for p, i in self.updated],
-            "errors": [
-                {"file": e.file, "line": e.line, "field": e.field, "message": e.message}
-                for e in self.errors
-            ],
-        }
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_WIRE = TypeAdapter(ImportResult)
 
 
 def find_markdown_files(paths: Iterable[Path]) -> list[Path]:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from pydantic import TypeAdapter
 from sqlalchemy import (
     Integer,
     Select,
@@ -47,6 +48,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from kintsugi.core.errors import InputError
 from kintsugi.core.types import UTCDateTime
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import Shape, visibility_shape, visible_to, visible_with
 from kintsugi.postmortems.models import PostmortemRow, ServiceRow, TagRow
@@ -76,25 +78,18 @@ class Summary:
     kind: str
     status: str
     severity: str | None
-    started_at: datetime | None
-    updated_at: datetime
+    started_at: IsoDatetime | None
+    updated_at: IsoDatetime
     tags: list[str]
     services: list[str]
     visibility: str
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "kind": self.kind,
-            "status": self.status,
-            "severity": self.severity,
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-            "updated_at": self.updated_at.isoformat(),
-            "tags": self.tags,
-            "services": self.services,
-            "visibility": self.visibility,
-        }
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_WIRE = TypeAdapter(Summary)
 
 
 @dataclass(frozen=True)
