@@ -13,9 +13,11 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from kintsugi.actions.items import ItemFilters, list_items
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.handbook.recognition import Recognition, list_recognitions
 from kintsugi.handbook.sharing import Published, published_between
 from kintsugi.meetings.service import upcoming
@@ -35,20 +37,16 @@ class Improvement:
     title: str
     owner: str | None
     priority: str | None
-    completed_at: datetime
+    completed_at: IsoDatetime
     postmortem_id: str
     postmortem_title: str
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "owner": self.owner,
-            "priority": self.priority,
-            "completed_at": self.completed_at.isoformat(),
-            "postmortem_id": self.postmortem_id,
-            "postmortem_title": self.postmortem_title,
-        }
+        wire: dict[str, Any] = _IMPROVEMENT.dump_python(self, mode="json")
+        return wire
+
+
+_IMPROVEMENT = TypeAdapter(Improvement)
 
 
 @dataclass(frozen=True)
@@ -57,28 +55,25 @@ class UpcomingSession:
 
     id: int
     title: str
-    starts_at: datetime
+    starts_at: IsoDatetime
     timezone: str
     duration_minutes: int
     url_path: str
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "starts_at": self.starts_at.isoformat(),
-            "timezone": self.timezone,
-            "duration_minutes": self.duration_minutes,
-            "url_path": self.url_path,
-        }
+        wire: dict[str, Any] = _SESSION.dump_python(self, mode="json")
+        return wire
+
+
+_SESSION = TypeAdapter(UpcomingSession)
 
 
 @dataclass
 class LearningDigest:
     """What the digest says, as data."""
 
-    since: datetime
-    until: datetime
+    since: IsoDatetime
+    until: IsoDatetime
     published: list[Published] = field(default_factory=list)
     improvements: list[Improvement] = field(default_factory=list)
     sessions: list[UpcomingSession] = field(default_factory=list)
@@ -89,14 +84,11 @@ class LearningDigest:
         return not (self.published or self.improvements or self.sessions or self.recognitions)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "since": self.since.isoformat(),
-            "until": self.until.isoformat(),
-            "published": [p.to_json() for p in self.published],
-            "improvements": [i.to_json() for i in self.improvements],
-            "sessions": [s.to_json() for s in self.sessions],
-            "recognitions": [r.to_json() for r in self.recognitions],
-        }
+        wire: dict[str, Any] = _DIGEST.dump_python(self, mode="json")
+        return wire
+
+
+_DIGEST = TypeAdapter(LearningDigest)
 
 
 def _improvements(

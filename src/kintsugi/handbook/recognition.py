@@ -10,12 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError
 from kintsugi.core.types import utcnow
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.handbook.models import RecognitionRow
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal
@@ -54,24 +57,18 @@ class Recognition:
     postmortem_id: str | None
     postmortem_title: str | None
     created_by: str
-    created_at: datetime
+    created_at: IsoDatetime
 
     @property
     def reason_label(self) -> str:
         return REASON_LABELS.get(Reason(self.reason), self.reason)
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "recipient_kind": self.recipient_kind,
-            "recipient": self.recipient,
-            "reason": self.reason,
-            "message": self.message,
-            "postmortem_id": self.postmortem_id,
-            "postmortem_title": self.postmortem_title,
-            "created_by": self.created_by,
-            "created_at": self.created_at.isoformat(),
-        }
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_WIRE = TypeAdapter(Recognition)
 
 
 def _parse(enum: type[StrEnum], value: str, field: str) -> str:

@@ -15,12 +15,14 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError
 from kintsugi.core.types import utcnow
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.handbook.anchors import PAGES, REQUIRED
 from kintsugi.handbook.models import HandbookPageRow, HandbookVersionRow
 from kintsugi.handbook.render import anchors, headings
@@ -40,19 +42,15 @@ class Page:
     markdown: str
     version: int
     updated_by: str
-    updated_at: datetime | None  # None: the shipped default, never edited
+    updated_at: IsoDatetime | None  # None: the shipped default, never edited
     is_default: bool
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "slug": self.slug,
-            "title": self.title,
-            "markdown": self.markdown,
-            "version": self.version,
-            "updated_by": self.updated_by,
-            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
-            "is_default": self.is_default,
-        }
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _PAGE.dump_python(self, mode="json")
+        return wire
+
+
+_PAGE = TypeAdapter(Page)
 
 
 @dataclass(frozen=True)
@@ -62,15 +60,14 @@ class PageVersion:
     version: int
     actor: str
     change: str
-    created_at: datetime | None
+    created_at: IsoDatetime | None
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "version": self.version,
-            "actor": self.actor,
-            "change": self.change,
-            "created_at": self.created_at.isoformat() if self.created_at else None,
-        }
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _VERSION.dump_python(self, mode="json")
+        return wire
+
+
+_VERSION = TypeAdapter(PageVersion)
 
 
 @cache

@@ -15,11 +15,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.notify.base import Message
 from kintsugi.notify.channels import BROADCAST
 from kintsugi.people.principal import Principal, Role
@@ -41,35 +43,31 @@ _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 
 @dataclass(frozen=True)
 class Published:
-    """A published document as announcements and digests describe it."""
+    """A published document as announcements and digests describe it (its team and grants
+    stay off the wire). ``url_path`` is derived from ``id``, a field so that the wire shape
+    (also nested in the digest's) carries it."""
 
     id: str
     title: str
     kind: str
     severity: str | None
     visibility: str
-    team: str | None
-    access: tuple[str, ...]
-    published_at: datetime
+    team: Annotated[str | None, Field(exclude=True)]
+    access: Annotated[tuple[str, ...], Field(exclude=True)]
+    published_at: IsoDatetime
     summary: str
     learnings: tuple[str, ...] = field(default_factory=tuple)
+    url_path: str = field(init=False, default="", repr=False, compare=False)
 
-    @property
-    def url_path(self) -> str:
-        return f"/postmortems/{self.id}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url_path", f"/postmortems/{self.id}")
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "kind": self.kind,
-            "severity": self.severity,
-            "visibility": self.visibility,
-            "published_at": self.published_at.isoformat(),
-            "summary": self.summary,
-            "learnings": list(self.learnings),
-            "url_path": self.url_path,
-        }
+        wire: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_WIRE = TypeAdapter(Published)
 
 
 def _plain(markdown: str) -> str:

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import Field, TypeAdapter
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError, PermissionDeniedError
 from kintsugi.core.types import utcnow
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.handbook.models import TrainingResultRow
 from kintsugi.people.principal import Principal, Role
 from kintsugi.people.service import usernames_by_id
@@ -35,26 +37,25 @@ SOURCE = "kintsugi/handbook/training.yaml"
 
 @dataclass(frozen=True)
 class Question:
-    """One question: its options, the index of the right one, and why."""
+    """One question: its options, the index of the right one, and why (the answer, its
+    explanation and guide stay off the wire)."""
 
     id: str
     kind: str
     topic: str
     prompt: str
     options: tuple[str, ...]
-    correct: int
-    explanation: str
-    guide: str | None
+    correct: Annotated[int, Field(exclude=True)]
+    explanation: Annotated[str, Field(exclude=True)]
+    guide: Annotated[str | None, Field(exclude=True)]
 
     def to_json(self) -> dict[str, Any]:
         """The question as a person taking the check sees it (without the answer)."""
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "topic": self.topic,
-            "prompt": self.prompt,
-            "options": list(self.options),
-        }
+        wire: dict[str, Any] = _QUESTION.dump_python(self, mode="json")
+        return wire
+
+
+_QUESTION = TypeAdapter(Question)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,22 @@ class SelfCheck:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """One graded answer as an attempt's JSON shows it (``Marked.shown``)."""
+
+    id: str
+    answer: int | None
+    correct: bool
+    correct_answer: int | None
+    explanation: str | None
+    guide: str | None
+
+
+_ANSWER = TypeAdapter(Answer)
+_ANSWERS = TypeAdapter(list[Answer])
+
+
+@dataclass(frozen=True)
 class Marked:
     """One graded answer."""
 
@@ -80,16 +97,22 @@ class Marked:
         """Whether the best answer and its explanation are shown (see the module)."""
         return passed or self.correct
 
+    def shown(self, passed: bool) -> Answer:
+        """This answer as an attempt that ``passed`` (or not) shows it."""
+        revealed = self.revealed(passed)
+        question = self.question
+        return Answer(
+            question.id,
+            self.answer,
+            self.correct,
+            question.correct if revealed else None,
+            question.explanation if revealed else None,
+            f"/handbook/{question.guide}" if question.guide else None,
+        )
+
     def to_json(self, *, passed: bool) -> dict[str, Any]:
-        shown = self.revealed(passed)
-        return {
-            "id": self.question.id,
-            "answer": self.answer,
-            "correct": self.correct,
-            "correct_answer": self.question.correct if shown else None,
-            "explanation": self.question.explanation if shown else None,
-            "guide": f"/handbook/{self.question.guide}" if self.question.guide else None,
-        }
+        wire: dict[str, Any] = _ANSWER.dump_python(self.shown(passed), mode="json")
+        return wire
 
 
 @dataclass(frozen=True)
@@ -100,18 +123,20 @@ class Result:
     score: int
     total: int
     passed: bool
-    completed_at: datetime
-    marked: tuple[Marked, ...] = ()
+    completed_at: IsoDatetime
+    marked: Annotated[tuple[Marked, ...], Field(exclude=True)] = ()
 
     def to_json(self) -> dict[str, Any]:
+        """The adapter's dump plus ``answers``, not a field: what each answer shows depends on
+        ``passed`` (the web page reads ``marked`` itself)."""
+        answers = [m.shown(self.passed) for m in self.marked]
         return {
-            "username": self.username,
-            "score": self.score,
-            "total": self.total,
-            "passed": self.passed,
-            "completed_at": self.completed_at.isoformat(),
-            "answers": [m.to_json(passed=self.passed) for m in self.marked],
+            **_RESULT.dump_python(self, mode="json"),
+            "answers": _ANSWERS.dump_python(answers, mode="json"),
         }
+
+
+_RESULT = TypeAdapter(Result)
 
 
 def _fail(message: str, field: str, source: str) -> InputError:

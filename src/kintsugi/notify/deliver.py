@@ -6,7 +6,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field, TypeAdapter
 
 from kintsugi.notify.base import Channel, ChannelError, Message
 
@@ -17,28 +19,26 @@ SKIPPED = "skipped"
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened on one channel."""
+    """What happened on one channel (the provider's id and ``retryable`` stay off the wire)."""
 
     channel: str
     status: str  # sent, failed, skipped (nowhere to send it on this channel)
     attempts: int
     recipient: str = ""
-    provider_id: str = ""
+    provider_id: Annotated[str, Field(exclude=True)] = ""
     error: str | None = None
-    retryable: bool = False
+    retryable: Annotated[bool, Field(exclude=True)] = False
 
     @property
     def ok(self) -> bool:
         return self.status != FAILED
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "channel": self.channel,
-            "status": self.status,
-            "attempts": self.attempts,
-            "recipient": self.recipient,
-            "error": self.error,
-        }
+        wire: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_WIRE = TypeAdapter(Outcome)
 
 
 def send_with_retries(
