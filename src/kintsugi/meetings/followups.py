@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kintsugi.actions.readers import any_open
 from kintsugi.core.errors import InputError
 from kintsugi.core.types import utcnow
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.meetings.models import FollowUpRow, MeetingPostmortemRow, MeetingRow
 from kintsugi.meetings.service import find_meeting, require_planner
 from kintsugi.people.principal import Principal
@@ -31,20 +33,17 @@ DOCUMENT_KINDS = ("published", "actions_check")
 class FollowUp:
     kind: str
     label: str
-    due_at: datetime
+    due_at: IsoDatetime
     done: bool
-    done_at: datetime | None
-    reminded_at: datetime | None
+    done_at: IsoDatetime | None
+    reminded_at: IsoDatetime | None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "label": self.label,
-            "due_at": self.due_at.isoformat(),
-            "done": self.done,
-            "done_at": self.done_at.isoformat() if self.done_at else None,
-            "reminded_at": self.reminded_at.isoformat() if self.reminded_at else None,
-        }
+        wire: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_WIRE = TypeAdapter(FollowUp)
 
 
 def schedule(

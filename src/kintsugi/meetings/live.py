@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import TypeAdapter
+from pydantic import Field, TypeAdapter
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from kintsugi.actions.items import NewItem, add_item
 from kintsugi.core.errors import ConflictError, InputError
 from kintsugi.core.types import utcnow
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.meetings import followups
-from kintsugi.meetings.agenda import PART_JSON, AgendaPart, agenda, part_keys
+from kintsugi.meetings.agenda import AgendaPart, agenda, part_keys
 from kintsugi.meetings.models import MeetingRow, NoteRow, ParticipantRow, PartRunRow
 from kintsugi.meetings.script import REDIRECT_PROMPT
 from kintsugi.meetings.service import (
@@ -70,7 +71,7 @@ class NoteView:
     owner: str | None
     priority: str | None
     due: date | None
-    created_at: datetime
+    created_at: IsoDatetime
     findings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -78,17 +79,11 @@ class NoteView:
         return bool(self.findings)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "part": self.part,
-            "author": self.author,
-            "text": self.text,
-            "owner": self.owner,
-            "priority": self.priority,
-            "due": self.due.isoformat() if self.due else None,
-            "created_at": self.created_at.isoformat(),
-            "findings": self.findings,
-        }
+        wire: dict[str, Any] = _NOTE_WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_NOTE_WIRE = TypeAdapter(NoteView)
 
 
 @dataclass(frozen=True)
@@ -97,9 +92,9 @@ class Clock:
 
     status: str
     part: AgendaPart | None
-    part_started_at: datetime | None
-    now: datetime
-    parts: list[AgendaPart]
+    part_started_at: IsoDatetime | None
+    now: IsoDatetime
+    parts: Annotated[list[AgendaPart], Field(exclude=True)]
 
     @property
     def remaining_seconds(self) -> int | None:
@@ -117,14 +112,16 @@ class Clock:
         return self.parts[i + 1] if i + 1 < len(self.parts) else None
 
     def to_json(self) -> dict[str, Any]:
+        # the time left and the overrun are derived from the fields (properties), added last
+        remaining = self.remaining_seconds
         return {
-            "status": self.status,
-            "part": PART_JSON.dump_python(self.part, mode="json") if self.part else None,
-            "part_started_at": self.part_started_at.isoformat() if self.part_started_at else None,
-            "now": self.now.isoformat(),
-            "remaining_seconds": self.remaining_seconds,
-            "overrun": (self.remaining_seconds or 0) < 0,
+            **_CLOCK_WIRE.dump_python(self, mode="json"),
+            "remaining_seconds": remaining,
+            "overrun": (remaining or 0) < 0,
         }
+
+
+_CLOCK_WIRE = TypeAdapter(Clock)
 
 
 # ----------------------------------------------------------------------------- the clock

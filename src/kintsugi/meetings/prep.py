@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Annotated, Any
 
+from pydantic import PlainSerializer, TypeAdapter
 from sqlalchemy.orm import Session
 
 from kintsugi.core.db import savepoint
@@ -22,25 +24,33 @@ _CHAT = re.compile(r"slack\.com|teams\.microsoft|/archives/|chat", re.I)
 CHAT_SOURCES = ("slack",)
 
 
+Link = Annotated[
+    tuple[str, str],
+    PlainSerializer(lambda link: {"label": link[0], "url": link[1]}, return_type=dict[str, str]),
+]
+"""(label, url or ""): pages unpack the pair, the JSON names its two parts."""
+
+
 @dataclass(frozen=True)
 class ChecklistItem:
     """One thing to prepare; ``found`` lists what the document already links to."""
 
     key: str
     label: str
-    found: list[tuple[str, str]] = field(default_factory=list)  # (label, url or "")
+    found: list[Link] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
         return bool(self.found)
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "key": self.key,
-            "label": self.label,
-            "ready": self.ready,
-            "found": [{"label": label, "url": url} for label, url in self.found],
-        }
+    def to_json(self) -> dict[str, Any]:
+        # ``ready`` is derived (a property, no field), and clients see it before ``found``
+        wire = _WIRE.dump_python(self, mode="json")
+        found = wire.pop("found")
+        return {**wire, "ready": self.ready, "found": found}
+
+
+_WIRE = TypeAdapter(ChecklistItem)
 
 
 def _urls(doc: Document) -> list[str]:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Annotated, Any
 
-from kintsugi.meetings.agenda import PART_JSON, AgendaPart, agenda
+from pydantic import PlainSerializer, SerializerFunctionWrapHandler, TypeAdapter, WrapSerializer
+
+from kintsugi.meetings.agenda import AgendaPart, agenda
 from kintsugi.postmortems.document import Document
 
 BLAMELESS_REMINDER = (
@@ -61,6 +64,10 @@ PROMPTS_BY_KEY = {p.key: p for p in PROMPTS}
 REDIRECT_PROMPT = PROMPTS_BY_KEY["blame"].say
 
 
+PromptKey = Annotated[Prompt, PlainSerializer(lambda prompt: prompt.key, return_type=str)]
+"""A prompt a part refers to: its JSON names the prompt by key (the script lists them all)."""
+
+
 @dataclass(frozen=True)
 class ScriptPart:
     """One agenda part of the script."""
@@ -68,15 +75,20 @@ class ScriptPart:
     part: AgendaPart
     say: list[str]
     ask: list[str]
-    prompts: list[Prompt]
+    prompts: list[PromptKey]
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            **PART_JSON.dump_python(self.part, mode="json"),
-            "say": self.say,
-            "ask": self.ask,
-            "prompts": [p.key for p in self.prompts],
-        }
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _PART_WIRE.dump_python(self, mode="json")
+        return wire
+
+
+def _flatten(part: ScriptPart, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    """A script part's JSON is its agenda part's keys followed by its own."""
+    wire = handler(part)
+    return {**wire.pop("part"), **wire}
+
+
+FlatScriptPart = Annotated[ScriptPart, WrapSerializer(_flatten)]
 
 
 @dataclass(frozen=True)
@@ -84,17 +96,16 @@ class Script:
     title: str
     summary: str
     responders: list[str]
-    parts: list[ScriptPart]
+    parts: list[FlatScriptPart]
     prompts: tuple[Prompt, ...] = PROMPTS
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "title": self.title,
-            "summary": self.summary,
-            "responders": self.responders,
-            "parts": [p.to_json() for p in self.parts],
-            "prompts": [{"key": p.key, "moment": p.moment, "say": p.say} for p in self.prompts],
-        }
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_PART_WIRE = TypeAdapter(FlatScriptPart)
+_WIRE = TypeAdapter(Script)
 
 
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)

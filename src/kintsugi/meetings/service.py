@@ -12,13 +12,15 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import ColumnElement, Select, delete, exists, false, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from kintsugi.core.errors import InputError, NotFoundError, PermissionDeniedError
 from kintsugi.core.types import utcnow
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.meetings.agenda import check_duration, check_kind
 from kintsugi.meetings.models import (
     MeetingPostmortemRow,
@@ -55,25 +57,19 @@ class MeetingSummary:
     id: int
     kind: str
     title: str
-    starts_at: datetime
+    starts_at: IsoDatetime
     timezone: str
     duration_minutes: int
     postmortem_ids: list[str]
     url_path: str
     status: str = SCHEDULED
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "title": self.title,
-            "starts_at": self.starts_at.isoformat(),
-            "timezone": self.timezone,
-            "duration_minutes": self.duration_minutes,
-            "postmortem_ids": self.postmortem_ids,
-            "url_path": self.url_path,
-            "status": self.status,
-        }
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_WIRE = TypeAdapter(MeetingSummary)
 
 
 class LinkedPostmortem(BaseModel):

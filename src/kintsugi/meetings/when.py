@@ -6,9 +6,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import TypeAdapter
+
 from kintsugi.core.errors import InputError
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.core.zones import parse_zone, to_local
 from kintsugi.postmortems.deadlines import describe_hours
 
@@ -51,16 +55,16 @@ def local_time(at: datetime, tz: str) -> datetime:
 class DeadlineCheck:
     """When the review should happen by, and whether the chosen time misses it."""
 
-    deadline: datetime | None
+    deadline: IsoDatetime | None
     missed: bool
     message: str
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "deadline": self.deadline.isoformat() if self.deadline else None,
-            "missed": self.missed,
-            "message": self.message,
-        }
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_WIRE = TypeAdapter(DeadlineCheck)
 
 
 def check_deadline(

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, TypeAdapter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.sqlfuncs import epoch
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.incidents.service import incidents_needing_postmortem
 from kintsugi.metrics.policy import Deadlines
 from kintsugi.metrics.queries import PM, Scope, deadline_seconds, document_conditions
@@ -30,32 +32,29 @@ from kintsugi.postmortems.service import existing_ids
 class OverduePostmortem:
     """A post-mortem past its deadline."""
 
-    pk: int
+    pk: Annotated[int, Field(exclude=True)]
     id: str
     title: str
     severity: str | None
     status: str
-    visibility: str
+    visibility: Annotated[str, Field(exclude=True)]
     team: str | None
-    resolved_at: datetime
-    deadline: datetime
+    resolved_at: IsoDatetime
+    deadline: IsoDatetime
     authors: list[str]
 
     def overdue_by(self, now: datetime) -> timedelta:
         return now - self.deadline
 
     def to_json(self, now: datetime) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "severity": self.severity,
-            "status": self.status,
-            "team": self.team,
-            "resolved_at": self.resolved_at.isoformat(),
-            "deadline": self.deadline.isoformat(),
-            "overdue_hours": round(self.overdue_by(now).total_seconds() / 3600, 1),
-            "authors": self.authors,
-        }
+        # ``overdue_hours`` depends on ``now`` (no field): it goes before the last key, authors
+        wire = _OVERDUE_WIRE.dump_python(self, mode="json")
+        authors = wire.pop("authors")
+        hours = round(self.overdue_by(now).total_seconds() / 3600, 1)
+        return {**wire, "overdue_hours": hours, "authors": authors}
+
+
+_OVERDUE_WIRE = TypeAdapter(OverduePostmortem)
 
 
 def overdue_postmortems(
@@ -145,23 +144,22 @@ def _described(session: Session, deadlines: Deadlines, rows: list[Any]) -> list[
 class OverdueIncident:
     """A resolved incident past its post-mortem deadline that nobody has opened one for."""
 
-    reference: str
+    reference: Annotated[str, Field(serialization_alias="incident")]
     title: str
     severity: str | None
-    resolved_at: datetime
-    deadline: datetime
+    resolved_at: IsoDatetime
+    deadline: IsoDatetime
     lead: str | None
 
     def to_json(self, now: datetime) -> dict[str, Any]:
-        return {
-            "incident": self.reference,
-            "title": self.title,
-            "severity": self.severity,
-            "resolved_at": self.resolved_at.isoformat(),
-            "deadline": self.deadline.isoformat(),
-            "overdue_hours": round((now - self.deadline).total_seconds() / 3600, 1),
-            "lead": self.lead,
-        }
+        # ``overdue_hours`` depends on ``now`` (no field): it goes before the last key, lead
+        wire = _INCIDENT_WIRE.dump_python(self, mode="json", by_alias=True)
+        lead = wire.pop("lead")
+        hours = round((now - self.deadline).total_seconds() / 3600, 1)
+        return {**wire, "overdue_hours": hours, "lead": lead}
+
+
+_INCIDENT_WIRE = TypeAdapter(OverdueIncident)
 
 
 def incidents_without_postmortem(

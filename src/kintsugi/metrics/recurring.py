@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from kintsugi.library.embeddings import MODEL_NAME
@@ -39,13 +40,18 @@ class RecurringPair:
         return round((self.later.at - self.earlier.at).total_seconds() / 86400, 1)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "earlier": {"id": self.earlier.id, "title": self.earlier.title},
-            "later": {"id": self.later.id, "title": self.later.title},
-            "reason": self.reason,
-            "detail": self.detail,
-            "days_apart": self.days_apart,
-        }
+        # each incident is named by id and title only; ``days_apart`` is derived, added last
+        wire = _WIRE.dump_python(self, mode="json", include=_INCLUDE)
+        return {**wire, "days_apart": self.days_apart}
+
+
+_WIRE = TypeAdapter(RecurringPair)
+_INCLUDE: dict[str, set[str] | bool] = {
+    "earlier": {"id", "title"},
+    "later": {"id", "title"},
+    "reason": True,
+    "detail": True,
+}
 
 
 @dataclass

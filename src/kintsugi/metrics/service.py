@@ -11,8 +11,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, SerializerFunctionWrapHandler, TypeAdapter, WrapSerializer
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError
@@ -46,9 +47,9 @@ class Metric:
     key: str
     title: str
     definition: str
-    target: float | None
+    target: int | float | None  # an int (the policy's default 100) stays an int in the JSON
     higher_is_better: bool
-    current: float | None
+    current: int | float | None
     unit: str
     trend: list[tuple[str, float]] = field(default_factory=list)
     breakdown: dict[str, Any] = field(default_factory=dict)
@@ -69,43 +70,50 @@ class Metric:
         return self.current <= self.target
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "title": self.title,
-            "definition": self.definition,
-            "target": self.target,
-            "current": self.current,
-            "unit": self.unit,
-            "trend": [[period, value] for period, value in self.trend],
-            "target_met": self.target_met,
-            "higher_is_better": self.higher_is_better,
-            "breakdown": self.breakdown,
-            "verdict": self.verdict,
-        }
+        wire: dict[str, Any] = _METRIC_WIRE.dump_python(self, mode="json")
+        return wire
+
+
+_AFTER_TARGET_MET = ("higher_is_better", "breakdown", "verdict")
+
+
+def _with_target_met(metric: Metric, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    """The fields, with the derived ``target_met`` after ``trend`` (the documented order)."""
+    wire = handler(metric)
+    after = {key: wire.pop(key) for key in _AFTER_TARGET_MET}
+    return {**wire, "target_met": metric.target_met, **after}
+
+
+MetricWire = Annotated[Metric, WrapSerializer(_with_target_met)]
+_METRIC_WIRE = TypeAdapter(MetricWire)
 
 
 @dataclass
 class MetricsReport:
     """Every metric over one scope."""
 
-    scope: Scope
-    metrics: list[Metric]
+    scope: Annotated[Scope, Field(exclude=True)]
+    metrics: list[MetricWire]
     near_misses: int
-    recurring_pairs: list[Any]
-    charts: dict[str, bytes] = field(default_factory=dict)  # rendered charts, by file name
+    recurring_pairs: Annotated[list[Any], Field(exclude=True)]
+    charts: Annotated[dict[str, bytes], Field(exclude=True)] = field(default_factory=dict)
+    """Rendered charts, by file name."""
 
     def metric(self, key: str) -> Metric:
         return next(m for m in self.metrics if m.key == key)
 
     def to_json(self) -> dict[str, Any]:
+        # the scope's keys come first and flat; Scope (metrics.queries) has no wire shape
         return {
             "since": self.scope.since.isoformat(),
             "until": self.scope.until.isoformat(),
             "team": self.scope.team,
             "service": self.scope.service,
-            "metrics": [m.to_json() for m in self.metrics],
-            "near_misses": self.near_misses,
+            **_WIRE.dump_python(self, mode="json"),
         }
+
+
+_WIRE = TypeAdapter(MetricsReport)
 
 
 # ----------------------------------------------------------------------------- scope
