@@ -11,8 +11,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
+from typing import Annotated
 
-from pydantic import TypeAdapter
+from pydantic import Field, PlainSerializer, TypeAdapter
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy.orm import Session
 
@@ -104,13 +106,17 @@ MILESTONE_LABELS = {
 }
 
 
+EventId = Annotated[StoredEvent, PlainSerializer(attrgetter("id"), return_type=int)]
+"""A stored event written as its id."""
+
+
 @dataclass(frozen=True)
 class MilestoneView:
     """A milestone's time, the event that shows it, and where the time came from."""
 
     name: str
-    at: datetime | None
-    event: StoredEvent | None
+    at: IsoDatetime | None
+    event: Annotated[EventId | None, Field(serialization_alias="event_id")]
     origin: str  # "set by hand", "timeline", "document" or "unknown"
 
     @property
@@ -118,19 +124,22 @@ class MilestoneView:
         return MILESTONE_LABELS[self.name]
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "at": self.at.isoformat() if self.at else None,
-            "event_id": self.event.id if self.event else None,
-            "origin": self.origin,
-        }
+        data: dict[str, object] = _MILESTONE_WIRE.dump_python(self, mode="json", by_alias=True)
+        return data
+
+
+def _in_reading_order(milestones: dict[str, MilestoneView]) -> list[MilestoneView]:
+    return [milestones[name] for name in MILESTONES]
 
 
 @dataclass(frozen=True)
 class TimelineSummary:
     """Start, detection, response, mitigation, resolution and the durations between them."""
 
-    milestones: dict[str, MilestoneView]
+    milestones: Annotated[
+        dict[str, MilestoneView],
+        PlainSerializer(_in_reading_order, return_type=list[MilestoneView]),
+    ]  # written as a list, in the order of MILESTONES
     durations: Durations
 
     def duration_items(self) -> list[tuple[str, timedelta | None]]:
@@ -142,10 +151,12 @@ class TimelineSummary:
         return [*d.items(), ("Detection to resolution", to_resolve)]
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "milestones": [self.milestones[name].to_json() for name in MILESTONES],
-            "durations": self.durations.to_json(),
-        }
+        data: dict[str, object] = _SUMMARY_WIRE.dump_python(self, mode="json", by_alias=True)
+        return data
+
+
+_MILESTONE_WIRE = TypeAdapter(MilestoneView)
+_SUMMARY_WIRE = TypeAdapter(TimelineSummary)
 
 
 _FROM_KINDS: dict[str, tuple[str, ...]] = {

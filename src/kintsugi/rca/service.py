@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, NamedTuple
 
-from pydantic import ValidationError
+from pydantic import Field, PlainSerializer, TypeAdapter, ValidationError
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -19,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError
 from kintsugi.core.types import utcnow
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.language.linter import document_participants
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal
@@ -51,23 +51,35 @@ from kintsugi.rca.taxonomy import Category
 from kintsugi.rca.validation import Advice
 
 
+def _action_item_ref(item: ActionItem) -> dict[str, Any]:
+    ref: dict[str, Any] = item.model_dump(mode="json", include={"id", "title", "status"})
+    return ref
+
+
+ActionItemRef = Annotated[ActionItem, PlainSerializer(_action_item_ref)]
+"""An action item as an analysis shows it: its id, title and status."""
+
+
 @dataclass
 class AnalysisView:
-    """An analysis with everything shown beside it: timeline, links, warnings."""
+    """An analysis with everything shown beside it: timeline, links, warnings.
 
-    postmortem_id: str
+    The fields are in the order of the JSON (``to_json``); ``categories`` is not written.
+    """
+
+    postmortem_id: Annotated[str, Field(serialization_alias="postmortem")]
     title: str
     timezone: str
-    analysis: Analysis
     version: int
-    updated_at: datetime | None
+    updated_at: IsoDatetime | None
     updated_by: str | None
-    events: list[StoredEvent]
-    action_items: list[ActionItem]
+    analysis: Analysis
     timeline: TimelineSummary
     change_candidates: list[StoredEvent]
+    events: list[StoredEvent]
+    action_items: list[ActionItemRef]
     warnings: list[Advice]
-    categories: list[Category] = field(default_factory=list)
+    categories: Annotated[list[Category], Field(exclude=True)] = field(default_factory=list)
 
     @property
     def problem(self) -> str:
@@ -99,29 +111,19 @@ class AnalysisView:
         return [w for w in self.warnings if w.target == target]
 
     def to_json(self) -> dict[str, Any]:
-        """The public JSON shape (``kintsugi rca show --json``, the API)."""
-        return {
-            "postmortem": self.postmortem_id,
-            "title": self.title,
-            "timezone": self.timezone,
-            "version": self.version,
-            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
-            "updated_by": self.updated_by,
-            "analysis": self.analysis.model_dump(mode="json"),
-            "timeline": self.timeline.to_json(),
-            "change_candidates": timeline_view.EVENT_LIST.dump_python(
-                self.change_candidates, mode="json"
-            ),
-            "events": timeline_view.EVENT_LIST.dump_python(self.events, mode="json"),
-            "action_items": [
-                {"id": a.id, "title": a.title, "status": a.status.value} for a in self.action_items
-            ],
-            "warnings": validation.ADVICE_LIST.dump_python(self.warnings, mode="json"),
-            "unaddressed": [
-                {"kind": kind.value, "target": item.id, "text": item_text(item)}
-                for kind, item in self.unaddressed()
-            ],
-        }
+        """The public JSON shape (``kintsugi rca show --json``, the API).
+
+        ``unaddressed`` is derived from the analysis and its links, so it is added here.
+        """
+        data: dict[str, Any] = _VIEW_WIRE.dump_python(self, mode="json", by_alias=True)
+        data["unaddressed"] = [
+            {"kind": kind.value, "target": item.id, "text": item_text(item)}
+            for kind, item in self.unaddressed()
+        ]
+        return data
+
+
+_VIEW_WIRE = TypeAdapter(AnalysisView)
 
 
 # ----------------------------------------------------------------------------- reading
@@ -550,28 +552,36 @@ def snapshot(session: Session, id: str, version: int, viewer: Principal) -> Anal
 # ----------------------------------------------------------------------------- recurring
 
 
+class RecurringPostmortem(NamedTuple):
+    """A post-mortem whose analysis names a recurring category, and the causes' texts."""
+
+    id: str
+    title: str
+    causes: list[str]
+
+
 @dataclass
 class Recurrence:
     """A category of cause and the post-mortems whose analyses name it."""
 
     category: str
     label: str
-    postmortems: list[tuple[str, str, list[str]]]  # (id, title, the causes' texts)
+    postmortems: list[
+        Annotated[RecurringPostmortem, PlainSerializer(RecurringPostmortem._asdict)]
+    ]  # each written as an object (pydantic writes a NamedTuple as a list)
 
     @property
     def count(self) -> int:
         return len(self.postmortems)
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "category": self.category,
-            "label": self.label,
-            "count": self.count,
-            "postmortems": [
-                {"id": pm_id, "title": title, "causes": causes}
-                for pm_id, title, causes in self.postmortems
-            ],
-        }
+        """``count`` is derived (a property), so it is put here, before the post-mortems."""
+        data: dict[str, object] = _RECURRENCE_WIRE.dump_python(self, mode="json")
+        postmortems = data.pop("postmortems")
+        return {**data, "count": self.count, "postmortems": postmortems}
+
+
+_RECURRENCE_WIRE = TypeAdapter(Recurrence)
 
 
 CAUSING_FACTORS = frozenset({FactorClass.PRIMARY, FactorClass.SECONDARY})
@@ -614,11 +624,11 @@ def recurring_causes(
         .where(visible_to(viewer))
         .order_by(POSTMORTEM.started_at.desc().nulls_last(), POSTMORTEM.id)
     )
-    found: dict[str, list[tuple[str, str, list[str]]]] = {}
+    found: dict[str, list[RecurringPostmortem]] = {}
     for pm_id, title, data in rows:
         causes = cause_items(Analysis.model_validate(data))
         for category, texts in causes.items():
-            found.setdefault(category, []).append((pm_id, title, texts))
+            found.setdefault(category, []).append(RecurringPostmortem(pm_id, title, texts))
     labels = taxonomy.labels(session)
     result = [
         Recurrence(category, labels.get(category, category), pms)

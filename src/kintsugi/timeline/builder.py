@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import PlainSerializer, TypeAdapter
 
 from kintsugi.core.errors import ConfigurationError, InputError, KintsugiError
 from kintsugi.core.limits import Deadline
@@ -60,14 +62,23 @@ class SourceFailure:
     message: str
 
     def to_json(self) -> dict[str, str]:
-        return {"source": self.source, "message": self.message}
+        data: dict[str, str] = _FAILURE_WIRE.dump_python(self, mode="json")
+        return data
+
+
+def _window_json(window: Window) -> dict[str, str]:
+    return {"since": window.since.isoformat(), "until": window.until.isoformat()}
+
+
+WindowJson = Annotated[Window, PlainSerializer(_window_json)]
+"""A Window on the wire; its (UTC) times as ``isoformat()`` writes them, like IsoDatetime."""
 
 
 @dataclass
 class BuildResult:
     """The merged timeline and what was computed from it."""
 
-    window: Window
+    window: WindowJson
     events: list[Event]
     failures: list[SourceFailure] = field(default_factory=list)
     durations: Durations = field(default_factory=Durations)
@@ -79,17 +90,12 @@ class BuildResult:
         return not self.failures
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "window": {
-                "since": self.window.since.isoformat(),
-                "until": self.window.until.isoformat(),
-            },
-            "events": [e.to_json() for e in self.events],
-            "failures": [f.to_json() for f in self.failures],
-            "durations": self.durations.to_json(),
-            "changes_before_detection": [e.to_json() for e in self.changes_before_detection],
-            "counts": dict(self.counts),
-        }
+        data: dict[str, Any] = _RESULT_WIRE.dump_python(self, mode="json")
+        return data
+
+
+_FAILURE_WIRE = TypeAdapter(SourceFailure)
+_RESULT_WIRE = TypeAdapter(BuildResult)
 
 
 # ----------------------------------------------------------------------------- specs

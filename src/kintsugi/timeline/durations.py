@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import TypeAdapter
+
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.timeline.events import CHANGE_KINDS, Event, Kind
 
 
@@ -17,14 +20,28 @@ class Durations:
     Time to detect is from impact start to detection (the first alert or report); time to
     acknowledge from detection to the first acknowledgement; time to mitigate and time to
     resolve from impact start. A duration is None when a milestone is unknown or the times
-    disagree (a milestone before the one it is measured from).
+    disagree (a milestone before the one it is measured from). The ``*_seconds`` fields are
+    the durations as the wire writes them, computed from the milestones.
     """
 
-    started_at: datetime | None = None
-    detected_at: datetime | None = None
-    acknowledged_at: datetime | None = None
-    mitigated_at: datetime | None = None
-    resolved_at: datetime | None = None
+    started_at: IsoDatetime | None = None
+    detected_at: IsoDatetime | None = None
+    acknowledged_at: IsoDatetime | None = None
+    mitigated_at: IsoDatetime | None = None
+    resolved_at: IsoDatetime | None = None
+    time_to_detect_seconds: float | None = field(default=None, init=False, compare=False)
+    time_to_acknowledge_seconds: float | None = field(default=None, init=False, compare=False)
+    time_to_mitigate_seconds: float | None = field(default=None, init=False, compare=False)
+    time_to_resolve_seconds: float | None = field(default=None, init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name, value in (
+            ("time_to_detect_seconds", self.time_to_detect),
+            ("time_to_acknowledge_seconds", self.time_to_acknowledge),
+            ("time_to_mitigate_seconds", self.time_to_mitigate),
+            ("time_to_resolve_seconds", self.time_to_resolve),
+        ):
+            object.__setattr__(self, name, value.total_seconds() if value is not None else None)
 
     @property
     def time_to_detect(self) -> timedelta | None:
@@ -52,23 +69,11 @@ class Durations:
         ]
 
     def to_json(self) -> dict[str, Any]:
-        def iso(value: datetime | None) -> str | None:
-            return value.isoformat() if value else None
+        data: dict[str, Any] = _WIRE.dump_python(self, mode="json")
+        return data
 
-        def seconds(value: timedelta | None) -> float | None:
-            return value.total_seconds() if value is not None else None
 
-        return {
-            "started_at": iso(self.started_at),
-            "detected_at": iso(self.detected_at),
-            "acknowledged_at": iso(self.acknowledged_at),
-            "mitigated_at": iso(self.mitigated_at),
-            "resolved_at": iso(self.resolved_at),
-            "time_to_detect_seconds": seconds(self.time_to_detect),
-            "time_to_acknowledge_seconds": seconds(self.time_to_acknowledge),
-            "time_to_mitigate_seconds": seconds(self.time_to_mitigate),
-            "time_to_resolve_seconds": seconds(self.time_to_resolve),
-        }
+_WIRE = TypeAdapter(Durations)
 
 
 def _between(start: datetime | None, end: datetime | None) -> timedelta | None:

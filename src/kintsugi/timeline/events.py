@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
+
+from pydantic import Field, PlainSerializer, TypeAdapter
+
+from kintsugi.core.wire import IsoDatetime
 
 
 class Kind(StrEnum):
@@ -43,7 +47,12 @@ class Ref(NamedTuple):
     link: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "source_id": self.source_id, "link": self.link}
+        data: dict[str, Any] = _REF_WIRE.dump_python(self, mode="json")
+        return data
+
+
+RefJson = Annotated[Ref, PlainSerializer(Ref._asdict, return_type=dict[str, str | None])]
+"""A Ref on the wire: an object of its fields (pydantic writes a NamedTuple as a list)."""
 
 
 @dataclass(slots=True)
@@ -56,7 +65,7 @@ class Event:
     lists the other sources' reports of a folded event.
     """
 
-    at: datetime
+    at: IsoDatetime
     source: str
     source_id: str
     kind: str
@@ -64,8 +73,8 @@ class Event:
     detail: str = ""
     actor: str | None = None
     link: str | None = None
-    alert: AlertKey | None = None
-    refs: list[Ref] = field(default_factory=list)
+    alert: Annotated[AlertKey | None, Field(exclude=True)] = None
+    refs: list[RefJson] = field(default_factory=list)
 
     @property
     def ref(self) -> Ref:
@@ -82,18 +91,11 @@ class Event:
         return names
 
     def to_json(self) -> dict[str, Any]:
-        """The event as JSON-ready data (time in UTC, ISO 8601)."""
-        return {
-            "at": self.at.isoformat(),
-            "source": self.source,
-            "source_id": self.source_id,
-            "kind": str(self.kind),
-            "title": self.title,
-            "detail": self.detail,
-            "actor": self.actor,
-            "link": self.link,
-            "refs": [r.to_json() for r in self.refs],
-        }
+        """The event as JSON-ready data (time in UTC, ISO 8601; ``alert`` is not written)."""
+        # the adapter's serializer without dump_python's keyword forwarding: called per event,
+        # that wrapper alone made this 1.5x the old hand-written dict (1.3x without it)
+        data: dict[str, Any] = _EVENT_WIRE.serializer.to_python(self, mode="json")
+        return data
 
 
 @dataclass(slots=True, frozen=True)
@@ -130,6 +132,9 @@ class AlertKey:
         mine, theirs = self.labels, other.labels
         return mine <= theirs if len(mine) <= len(theirs) else theirs <= mine
 
+
+_REF_WIRE = TypeAdapter(RefJson)
+_EVENT_WIRE = TypeAdapter(Event)
 
 _SHARED_KEYS: dict[AlertKey, AlertKey] = {}
 _SHARED_KEYS_LIMIT = 100_000

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -60,12 +61,11 @@ class SaveResult:
     kept: int = 0  # matched rows left alone because a person edited or wrote them
 
     def to_json(self) -> dict[str, int]:
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "kept": self.kept,
-        }
+        data: dict[str, int] = _SAVE_WIRE.dump_python(self, mode="json")
+        return data
+
+
+_SAVE_WIRE = TypeAdapter(SaveResult)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,11 @@ class BuiltTimeline:
     saved: SaveResult | None
 
     def to_json(self) -> dict[str, Any]:
-        """The API's and ``--json``'s shape: times shown in ``zone``."""
+        """The API's and ``--json``'s shape: times shown in ``zone``.
+
+        Composed by hand: the result's keys are flattened in and each event gains its
+        ``local_time`` in ``zone``, which type hints cannot say; the parts are wire shapes.
+        """
         data = self.result.to_json()
         data["events"] = [event_json(e, self.zone) for e in self.result.events]
         data["changes_before_detection"] = [
