@@ -9,13 +9,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from kintsugi.language.api import router
+from kintsugi.language.api import pages_router, router
 
 
 @pytest.fixture
 def client() -> TestClient:
     app = FastAPI()
     app.include_router(router)
+    app.include_router(pages_router)
     return TestClient(app)
 
 

@@ -48,7 +48,10 @@ from kintsugi.webkit.limits import RateLimiter, WorkSlots, requester
 MAX_TEXT = MAX_DOCUMENT_CHARS
 FINDINGS_ID = "lint-findings"
 
-router = APIRouter(tags=["language"])
+router = APIRouter(prefix="/api/v1/lint", tags=["language"])
+pages_router = APIRouter(tags=["language"])
+"""The editor's fragments (htmx): not part of the API."""
+EXTRA_ROUTERS = (pages_router,)
 
 
 class LintRequest(BaseModel):
@@ -58,32 +61,8 @@ class LintRequest(BaseModel):
     participants: list[str] = Field(default_factory=list, max_length=500)
 
 
-class FixOut(BaseModel):
-    start: int
-    end: int
-    replacement: str
-
-
-class FindingOut(BaseModel):
-    file: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    rule: str
-    severity: str
-    message: str
-    suggestion: str | None
-    guideline: str | None = Field(
-        None, description="The handbook guideline the finding applies (/handbook/policy#...)"
-    )
-    start: int
-    end: int
-    fix: FixOut | None
-
-
 class LintResponse(BaseModel):
-    findings: list[FindingOut]
+    findings: list[Finding]
 
 
 class ExampleOut(BaseModel):
@@ -149,14 +128,14 @@ def _lint(request: Request, text: str, participants: Sequence[str], *, field: st
         return linter.lint(text, file="text", participants=participants, deadline=deadline)
 
 
-@router.post("/api/v1/lint", response_model=LintResponse)
-def lint_api(body: LintRequest, request: Request) -> dict[str, Any]:
+@router.post("", response_model=LintResponse)
+def lint_api(body: LintRequest, request: Request) -> LintResponse:
     """Findings of blameful language in ``text`` with suggested rewrites."""
     findings = _lint(request, body.text, body.participants, field="text")
-    return {"findings": [f.to_api_dict() for f in findings]}
+    return LintResponse(findings=findings)
 
 
-@router.get("/api/v1/lint/rules", response_model=list[RuleOut])
+@router.get("/rules", response_model=list[RuleOut])
 def rules_api() -> list[dict[str, Any]]:
     """The rules the linter applies, with examples."""
     return [
@@ -238,7 +217,7 @@ def findings_fragment(text: str, findings: Sequence[Finding]) -> str:
     )
 
 
-@router.post("/lint/preview", response_class=HTMLResponse)
+@pages_router.post("/lint/preview", response_class=HTMLResponse)
 def lint_preview(
     request: Request,
     markdown: Annotated[str, Form(max_length=MAX_TEXT)] = "",
@@ -258,7 +237,7 @@ def lint_preview(
     return HTMLResponse(findings_fragment(markdown, findings))
 
 
-@router.post("/lint/apply", response_class=HTMLResponse)
+@pages_router.post("/lint/apply", response_class=HTMLResponse)
 def lint_apply(
     markdown: Annotated[str, Form(max_length=MAX_TEXT)],
     start: Annotated[int, Form(ge=0, le=MAX_TEXT)],

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field, TypeAdapter
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,10 @@ class Finding:
     start: int
     end: int
     fix: Fix | None = None
-    guideline: str | None = None  # the handbook guideline it applies: /handbook/policy#...
+    guideline: Annotated[
+        str | None,
+        Field(description="The handbook guideline the finding applies (/handbook/policy#...)"),
+    ] = None
 
     def guideline_url(self, base_url: str | None = None) -> str | None:
         """The guideline's link, absolute on ``base_url`` when given."""
@@ -40,29 +45,18 @@ class Finding:
         return base_url.rstrip("/") + self.guideline
 
     def to_dict(self, base_url: str | None = None) -> dict[str, Any]:
-        """The JSON shape: file, line, column, end_line, end_column, rule, severity, ...,
-        guideline (a link, absolute on ``base_url`` when given)."""
-        return {
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "end_line": self.end_line,
-            "end_column": self.end_column,
-            "rule": self.rule,
-            "severity": self.severity,
-            "message": self.message,
-            "suggestion": self.suggestion,
-            "guideline": self.guideline_url(base_url),
-        }
+        """The file-oriented JSON shape (``kintsugi lint --json``): without the offsets and the
+        fix, the guideline as a link, absolute on ``base_url`` when given."""
+        data: dict[str, Any] = _WIRE.dump_python(self, mode="json", exclude=_EDITOR_ONLY)
+        data["guideline"] = self.guideline_url(base_url)
+        return data
 
     def to_api_dict(self) -> dict[str, Any]:
-        """The JSON shape plus offsets and the sentence-level fix, for the editor."""
-        data = self.to_dict()
-        data["start"] = self.start
-        data["end"] = self.end
-        data["fix"] = (
-            None
-            if self.fix is None
-            else {"start": self.fix.start, "end": self.fix.end, "replacement": self.fix.replacement}
-        )
+        """The whole shape, with the offsets and the sentence-level fix the editor applies (the
+        API's ``findings``)."""
+        data: dict[str, Any] = _WIRE.dump_python(self, mode="json")
         return data
+
+
+_WIRE = TypeAdapter(Finding)
+_EDITOR_ONLY = {"start", "end", "fix"}
