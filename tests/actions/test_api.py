@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
+from kintsugi.actions.report import build_report
 from kintsugi.core.db import make_engine, make_sessionmaker
-from kintsugi.people.principal import Role
+from kintsugi.people.principal import SYSTEM, Role
 from kintsugi.postmortems.document import ActionItem, Visibility
 from tests.actions.helpers import make_postmortem, make_user
 from tests.actions.webapp import client_for
@@ -85,6 +87,23 @@ def test_list_filters_and_report(client: TestClient) -> None:
     report = client.get("/api/v1/actions/report").json()
     assert (report["total"], report["overdue"]) == (3, 1)
     assert report["oldest_overdue"][0]["title"] == "Old thing"
+
+
+def test_report_answer_is_the_json_of_the_report(client: TestClient, db_url: str) -> None:
+    """The route returns the Report itself: its body is what ``actions report --json`` prints,
+    keys in the same order (as_of first, then the totals inline; each owner before its counts)."""
+    client.post(
+        "/api/v1/actions",
+        json={"postmortem_id": "checkout", "title": "Old thing", "due": "2020-01-01"},
+    )
+    answer = client.get("/api/v1/actions/report")
+    sessions = make_sessionmaker(make_engine(db_url))
+    with sessions.begin() as session:
+        expected = build_report(session, SYSTEM).to_json()
+    assert json.dumps(answer.json()) == json.dumps(expected)
+    assert list(expected)[:2] == ["as_of", "total"]
+    assert list(expected["by_owner"][0])[:3] == ["owner", "owner_kind", "total"]
+    assert expected["oldest_overdue"][0]["title"] == "Old thing"
 
 
 def test_errors(client: TestClient) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 from kintsugi.actions.digest import Digest
 from kintsugi.actions.items import ItemView, TrackerLink
@@ -11,7 +12,9 @@ from kintsugi.actions.messages import ItemLine
 from kintsugi.actions.report import Counts, OwnerCounts, Report
 from kintsugi.actions.sync import SyncChange, SyncReport
 from kintsugi.actions.worker import RunReport
+from kintsugi.core.config import Settings
 from kintsugi.notify.deliver import Outcome
+from kintsugi.web.app import create_app
 
 
 def _same(actual: object, expected: object) -> None:
@@ -68,6 +71,14 @@ def test_counts_add_keeps_the_rates() -> None:
     counts.add(Counts(total=1, open=1, completed_with_due=1, completed_on_time=1))
     assert (counts.total, counts.open, counts.completed) == (2, 1, 1)
     assert (counts.completion_rate, counts.on_time_completion_rate) == (0.5, 0.5)
+
+
+def test_counts_rates_follow_a_count_changed_directly() -> None:
+    counts = _counts()
+    counts.completed, counts.completed_on_time = 9, 3
+    # 9 / (10 - 1) and 3 / 3: the rates are derived when read, never stored
+    assert (counts.completion_rate, counts.on_time_completion_rate) == (1.0, 1.0)
+    assert counts.to_json()["completion_rate"] == 1.0
 
 
 def test_owner_counts_json_has_the_counts_inline_and_no_label() -> None:
@@ -128,6 +139,28 @@ def test_report_json() -> None:
             "oldest_overdue": [item.to_json()],
         },
     )
+
+
+def _schema_of(schemas: dict[str, Any], name: str) -> tuple[list[str], list[str]]:
+    schema = schemas[name]
+    return list(schema["properties"]), schema["required"]
+
+
+def test_the_openapi_schemas_name_the_keys_of_the_flat_json() -> None:
+    """The report route's response model is ``Report``: its schema, and those of the counts it
+    holds, have exactly the keys that the JSON has (the counts inline, no hidden fields)."""
+    app = create_app(Settings(database_url="sqlite://"))
+    schemas = app.openapi()["components"]["schemas"]
+    app.state.engine.dispose()
+    counts = list(COUNTS_JSON)
+    assert _schema_of(schemas, "Counts") == (counts, counts)
+    owner = ["owner", "owner_kind", *counts]
+    assert _schema_of(schemas, "OwnerCounts") == (owner, owner)
+    report = ["as_of", *counts, "by_priority", "by_owner", "oldest_overdue"]
+    assert _schema_of(schemas, "Report") == (report, report)
+    assert schemas["Report"]["properties"]["by_owner"]["items"] == {
+        "$ref": "#/components/schemas/OwnerCounts"
+    }
 
 
 def test_sync_report_json() -> None:

@@ -207,6 +207,10 @@ def test_a_pagerduty_incident_resolved_event_drafts_once(
     assert answer.json()["status"] == "drafted"
     docs, incidents, events = stored(db)
     assert docs[0].severity == "SEV1"  # high urgency
+    # the route returns Handled itself: its JSON, keys in order
+    assert list(answer.json()) == ["status", "incident", "postmortem", "notified"]
+    assert answer.json()["incident"] == f"pagerduty:{PD_INCIDENT_ID}"
+    assert answer.json()["postmortem"] == docs[0].id
     assert incidents[0].reference == f"pagerduty:{PD_INCIDENT_ID}"
     replay = post(f"{app_url}/api/v1/webhooks/pagerduty", body, pagerduty_headers(body))
     assert replay.json()["status"] == "duplicate"
@@ -222,6 +226,11 @@ def test_a_pagerduty_incident_resolved_event_drafts_once(
     assert [(i["reference"], i["postmortem_id"], i["severity"]) for i in listed] == [
         (f"pagerduty:{PD_INCIDENT_ID}", docs[0].id, "SEV1")
     ]
+    # the route returns the IncidentRecords: their JSON as ``--json`` writes it (isoformat times)
+    with db() as session:
+        records = service.list_incidents(session, SYSTEM)
+    assert json.dumps(listed) == json.dumps([r.to_json() for r in records])
+    assert listed[0]["resolved_at"].endswith("+00:00")
 
 
 @pytest.mark.parametrize("change", ["wrong secret", "no signature", "old event"])

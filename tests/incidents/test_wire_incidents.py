@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
+from kintsugi.core.config import Settings
 from kintsugi.incidents.draft import DraftResult
 from kintsugi.incidents.followup import Review
 from kintsugi.incidents.service import IncidentRecord
 from kintsugi.incidents.webhooks import Handled
 from kintsugi.postmortems.document import Document
+from kintsugi.web.app import create_app
 
 
 def _same(actual: object, expected: object) -> None:
@@ -90,3 +92,17 @@ def test_handled_json() -> None:
             "notified": [{"channel": "email", "status": "sent", "attempts": 1}],
         },
     )
+
+
+def test_the_openapi_schemas_name_the_keys_of_the_json() -> None:
+    """The routes' response models are Handled and IncidentRecord: their schemas have exactly
+    the keys the JSON has (aliases, no excluded fields), all required."""
+    app = create_app(Settings(database_url="sqlite://"))
+    schemas = app.openapi()["components"]["schemas"]
+    handled = ["status", "incident", "postmortem", "notified"]
+    assert list(schemas["Handled"]["properties"]) == handled
+    assert schemas["Handled"]["required"] == handled
+    record = IncidentRecord("manual:x", "manual", "X", None, "open", True, None, *[None] * 5)
+    assert list(schemas["IncidentRecord"]["properties"]) == list(record.to_json())
+    assert schemas["IncidentRecord"]["required"] == list(record.to_json())
+    app.state.engine.dispose()

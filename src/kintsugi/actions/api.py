@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from kintsugi.actions import items
 from kintsugi.actions.items import HistoryEntry, ItemChanges, ItemFilters, ItemView, NewItem
-from kintsugi.actions.report import build_report
+from kintsugi.actions.report import Report, build_report
 from kintsugi.core.errors import ConflictError, InputError
 from kintsugi.postmortems.document import ActionItemStatus
 from kintsugi.webkit.deps import CurrentPrincipal, Db
@@ -34,29 +34,6 @@ class ItemPatch(ItemChanges):
     """Fields to change (only those present); ``base_version`` or an If-Match header is required."""
 
     base_version: int | None = Field(None, description="The version this change started from")
-
-
-class Counts(BaseModel):
-    total: int
-    open: int
-    in_progress: int
-    completed: int
-    wont_do: int
-    overdue: int
-    completion_rate: float | None
-    on_time_completion_rate: float | None
-
-
-class OwnerCounts(Counts):
-    owner: str
-    owner_kind: str
-
-
-class ReportOut(Counts):
-    as_of: str
-    by_priority: dict[str, Counts]
-    by_owner: list[OwnerCounts]
-    oldest_overdue: list[ItemView]
 
 
 def _with_etag(item: ItemView, status_code: int = 200) -> JSONResponse:
@@ -98,15 +75,15 @@ def list_actions(
     return {"total": total, "items": [item.to_json() for item in found]}
 
 
-@router.get("/report", response_model=ReportOut)
+@router.get("/report", response_model=Report)
 def report(
     db: Db,
     viewer: CurrentPrincipal,
     limit: Annotated[int, Query(ge=0, le=500, description="Oldest overdue items to list")] = 20,
-) -> dict[str, Any]:
+) -> Report:
     """Totals, completion rates, by priority and owner, oldest overdue first."""
     with db.begin() as session:
-        return build_report(session, viewer, overdue_limit=limit).to_json()
+        return build_report(session, viewer, overdue_limit=limit)
 
 
 @router.post("", response_model=ItemView, status_code=status.HTTP_201_CREATED)

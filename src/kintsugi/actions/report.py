@@ -16,11 +16,22 @@ Definitions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from pydantic import Field, SerializerFunctionWrapHandler, TypeAdapter, WrapSerializer
+from pydantic import (
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    computed_field,
+    model_serializer,
+)
+from pydantic.dataclasses import dataclass
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
@@ -38,24 +49,43 @@ NO_PRIORITY = "none"
 UNASSIGNED = "(unassigned)"
 
 
-def _inline(name: str) -> WrapSerializer:
-    """Write the keys of the field ``name`` in its place: its JSON is one flat object."""
-
-    def splice(value: Any, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for key, item in handler(value).items():
-            if key == name:
-                data.update(item)
-            else:
-                data[key] = item
-        return data
-
-    return WrapSerializer(splice)
+_CONFIG = ConfigDict(json_schema_serialization_defaults_required=True)
+"""Every key is always written, so the response schema requires them all."""
 
 
-@dataclass
+def _splice(data: dict[str, Any], name: str) -> dict[str, Any]:
+    """``data`` with the keys of the object at ``name`` written in its place."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == name:
+            flat.update(value)
+        else:
+            flat[key] = value
+    return flat
+
+
+def _splice_schema(
+    schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler, name: str
+) -> JsonSchemaValue:
+    """The JSON schema of a class written by ``_splice``: the nested object's properties in the
+    place of ``name``, as the JSON has them (made from the fields: the serializer's own return
+    type, ``Any``, would say nothing)."""
+    unflattened = {key: value for key, value in schema.items() if key != "serialization"}
+    json_schema = handler(cast(core_schema.CoreSchema, unflattened))
+    target = handler.resolve_ref_schema(json_schema)
+    nested = handler.resolve_ref_schema(target["properties"][name])
+    target["properties"] = _splice({**target["properties"], name: nested["properties"]}, name)
+    target["required"] = [
+        key
+        for given in target.get("required", [])
+        for key in (nested.get("required", []) if given == name else [given])
+    ]
+    return json_schema
+
+
+@dataclass(config=_CONFIG)
 class Counts:
-    """Counts of one group of items."""
+    """Counts of one group of items; the rates are computed fields, derived whenever read."""
 
     total: int = 0
     open: int = 0
@@ -65,34 +95,32 @@ class Counts:
     overdue: int = 0
     completed_with_due: Annotated[int, Field(exclude=True)] = 0
     completed_on_time: Annotated[int, Field(exclude=True)] = 0
-    # fields rather than properties so that the wire shape has them: set from the counts when
-    # made and by ``add``
-    completion_rate: float | None = field(init=False, default=None)
-    on_time_completion_rate: float | None = field(init=False, default=None)
-
-    def __post_init__(self) -> None:
-        doable = self.total - self.wont_do
-        self.completion_rate = round(self.completed / doable, 4) if doable else None
-        self.on_time_completion_rate = (
-            round(self.completed_on_time / self.completed_with_due, 4)
-            if self.completed_with_due
-            else None
-        )
 
     def add(self, other: Counts) -> None:
         for f in fields(self):
-            if f.init:
-                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-        self.__post_init__()
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def completion_rate(self) -> float | None:
+        doable = self.total - self.wont_do
+        return round(self.completed / doable, 4) if doable else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def on_time_completion_rate(self) -> float | None:
+        if not self.completed_with_due:
+            return None
+        return round(self.completed_on_time / self.completed_with_due, 4)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = _COUNTS_WIRE.dump_python(self, mode="json")
         return data
 
 
-@dataclass
+@dataclass(config=_CONFIG)
 class OwnerCounts:
-    """Counts of the items of one owner (person or team)."""
+    """Counts of the items of one owner (person or team); its JSON has the counts inline."""
 
     owner: str
     owner_kind: str
@@ -100,34 +128,50 @@ class OwnerCounts:
     label: Annotated[str, Field(exclude=True)] = ""
     """The person's display name when the owner is a known person (else empty)."""
 
+    @model_serializer(mode="wrap")
+    def _flat(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _splice(handler(self), "counts")
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return _splice_schema(schema, handler, "counts")
+
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = _OWNER_WIRE.dump_python(self, mode="json")
         return data
 
 
-_OwnerCountsWire = Annotated[OwnerCounts, _inline("counts")]
-"""An owner's JSON: owner, owner_kind and the counts inline."""
-
-
-@dataclass
+@dataclass(config=_CONFIG)
 class Report:
-    """The action items report as of ``today``."""
+    """The action items report as of ``today``: ``as_of``, the totals inline, then the groups and
+    the oldest overdue items."""
 
     today: Annotated[date, Field(serialization_alias="as_of")]
     totals: Counts
     by_priority: dict[str, Counts]
-    by_owner: list[_OwnerCountsWire]
+    by_owner: list[OwnerCounts]
     oldest_overdue: list[ItemView]
 
+    @model_serializer(mode="wrap")
+    def _flat(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _splice(handler(self), "totals")
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return _splice_schema(schema, handler, "totals")
+
     def to_json(self) -> dict[str, Any]:
-        """``as_of``, the totals inline, then the groups and the oldest overdue items."""
         data: dict[str, Any] = _WIRE.dump_python(self, mode="json", by_alias=True)
         return data
 
 
 _COUNTS_WIRE = TypeAdapter(Counts)
-_OWNER_WIRE = TypeAdapter(_OwnerCountsWire)
-_WIRE = TypeAdapter(Annotated[Report, _inline("totals")])
+_OWNER_WIRE = TypeAdapter(OwnerCounts)
+_WIRE = TypeAdapter(Report)
 
 
 def grouped_counts_query(today: date, viewer: Principal) -> Any:

@@ -7,11 +7,8 @@ the proof. ``GET /api/v1/incidents`` lists the incidents with their post-mortems
 
 from __future__ import annotations
 
-from typing import Any
-
 import anyio.to_thread
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
 
 from kintsugi.core.errors import ConfigurationError
 from kintsugi.core.types import utcnow
@@ -23,31 +20,6 @@ from kintsugi.webkit.deps import CurrentPrincipal, Db
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
 
-class HandledOut(BaseModel):
-    status: str
-    incident: str | None
-    postmortem: str | None
-    notified: list[dict[str, Any]]
-
-
-class IncidentOut(BaseModel):
-    reference: str
-    vendor: str
-    title: str
-    severity: str | None
-    status: str
-    near_miss: bool
-    link: str | None
-    started_at: str | None
-    detected_at: str | None
-    acknowledged_at: str | None
-    mitigated_at: str | None
-    resolved_at: str | None
-    services: list[str]
-    lead: str | None
-    postmortem_id: str | None
-
-
 def _settings() -> IncidentSettings:
     try:
         return IncidentSettings()
@@ -55,7 +27,7 @@ def _settings() -> IncidentSettings:
         raise ConfigurationError(f"settings: {exc}") from exc
 
 
-def _receive(request: Request, vendor: str, body: bytes) -> dict[str, Any]:
+def _receive(request: Request, vendor: str, body: bytes) -> webhooks.Handled:
     settings = _settings()
     headers = dict(request.headers)
     if vendor == "incidentio":
@@ -72,26 +44,28 @@ def _receive(request: Request, vendor: str, body: bytes) -> dict[str, Any]:
                 handled.draft.document.id or "",
                 request.app.state.settings.base_url,
             )
-    return handled.to_json()
+    return handled
 
 
-@router.post("/webhooks/incidentio", response_model=HandledOut)
-async def incidentio_webhook(request: Request) -> dict[str, Any]:
+@router.post("/webhooks/incidentio", response_model=webhooks.Handled)
+async def incidentio_webhook(request: Request) -> webhooks.Handled:
     """An incident.io event (Standard Webhooks): a resolved incident gets its draft."""
     body = await request.body()
     return await anyio.to_thread.run_sync(_receive, request, "incidentio", body)
 
 
-@router.post("/webhooks/pagerduty", response_model=HandledOut)
-async def pagerduty_webhook(request: Request) -> dict[str, Any]:
+@router.post("/webhooks/pagerduty", response_model=webhooks.Handled)
+async def pagerduty_webhook(request: Request) -> webhooks.Handled:
     """A PagerDuty v3 event: ``incident.resolved`` creates or refreshes the draft."""
     body = await request.body()
     return await anyio.to_thread.run_sync(_receive, request, "pagerduty", body)
 
 
-@router.get("/incidents", response_model=list[IncidentOut])
-def list_incidents(db: Db, viewer: CurrentPrincipal, without_postmortem: bool = False) -> list[Any]:
+@router.get("/incidents", response_model=list[service.IncidentRecord])
+def list_incidents(
+    db: Db, viewer: CurrentPrincipal, without_postmortem: bool = False
+) -> list[service.IncidentRecord]:
     """Incidents, most recent first, each with its post-mortem (when the viewer may see it)."""
     with db() as session:
         records = service.list_incidents(session, viewer, without_postmortem=without_postmortem)
-    return [r.to_json() for r in records]
+    return records

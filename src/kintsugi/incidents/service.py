@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter, with_config
 from sqlalchemy import ColumnElement, String, and_, cast, or_, select
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,8 @@ MANUAL = "manual"
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
+# every key is always written: the response schema requires them all
+@with_config(ConfigDict(json_schema_serialization_defaults_required=True))
 @dataclass(frozen=True)
 class IncidentRecord:
     """One stored incident."""

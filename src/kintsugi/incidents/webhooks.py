@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter, with_config
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -61,6 +61,8 @@ class Delivery:
     reference: str | None
 
 
+# every key is always written: the response schema requires them all
+@with_config(ConfigDict(json_schema_serialization_defaults_required=True))
 @dataclass
 class Handled:
     """What a delivery did: ``status`` is drafted, refreshed, unchanged, duplicate, ignored or
