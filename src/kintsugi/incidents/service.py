@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -259,8 +259,6 @@ def _shown(session: Session, viewer: Principal, record: IncidentRecord) -> Incid
     try:
         postmortems.find_row(session, record.postmortem_id, viewer)
     except NotFoundError:
-        from dataclasses import replace
-
         return replace(record, postmortem_id=None)
     return record
 
