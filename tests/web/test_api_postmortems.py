@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from kintsugi.people.principal import SYSTEM
+from kintsugi.postmortems import service
 
 
 def _create(client: TestClient, **body: Any) -> dict[str, Any]:
@@ -31,6 +36,36 @@ def test_create_get_list(client: TestClient) -> None:
     assert listed["total"] == 1
     assert listed["items"][0]["id"] == "queue-backlog"
     assert client.get("/api/v1/postmortems", params={"severity": "SEV1"}).json()["total"] == 0
+
+
+def test_list_json_is_the_summaries_wire_shape(
+    client: TestClient, app_sessions: sessionmaker[Session]
+) -> None:
+    _create(client, started_at="2025-03-09T10:15:00+01:00", services=["mail", "api"])
+    with app_sessions() as session:
+        (row,) = service.list_documents(session, SYSTEM)
+    assert row.updated_at.isoformat().endswith("+00:00")
+    expected = {
+        "total": 1,
+        "total_exact": True,
+        "items": [
+            {
+                "id": "queue-backlog",
+                "title": "Queue backlog",
+                "kind": "postmortem",
+                "status": "draft",
+                "severity": "SEV3",
+                "started_at": "2025-03-09T09:15:00+00:00",
+                "updated_at": row.updated_at.isoformat(),
+                "tags": ["queues"],
+                "services": ["api", "mail"],
+                "visibility": "organisation",
+            }
+        ],
+        "next_cursor": None,
+    }
+    listed = client.get("/api/v1/postmortems")
+    assert listed.content == json.dumps(expected, separators=(",", ":")).encode()
 
 
 def test_create_from_template(client: TestClient) -> None:

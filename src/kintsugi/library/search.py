@@ -114,11 +114,6 @@ class SearchFilters:
 _FILTERS_WIRE = TypeAdapter(SearchFilters)
 
 
-# Hit, FacetCount and SearchResult keep their hand-written to_json: a search's JSON (20 hits,
-# about 90 facet counts) is on the hot path, and a TypeAdapter's dump of these dataclasses
-# measured about 13 us (40%) slower per result than the dicts built here.
-
-
 @dataclass(frozen=True)
 class Hit:
     """One post-mortem found."""
@@ -135,19 +130,9 @@ class Hit:
     """HTML: the text escaped, matched words in ``<mark>``."""
     score: float | None
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "severity": self.severity,
-            "status": self.status,
-            "kind": self.kind,
-            "date": self.date.isoformat() if self.date else None,
-            "tags": self.tags,
-            "services": self.services,
-            "snippet": self.snippet,
-            "score": self.score,
-        }
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _HIT_WIRE.dump_python(self, mode="json")
+        return wire
 
 
 @dataclass(frozen=True)
@@ -155,32 +140,35 @@ class FacetCount:
     value: str
     count: int
 
-    def to_json(self) -> dict[str, object]:
-        return {"value": self.value, "count": self.count}
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _FACET_WIRE.dump_python(self, mode="json")
+        return wire
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SearchResult:
-    """A page of hits, how many there are in all, and the facets of all of them."""
+    """A page of hits, how many there are in all, and the facets of all of them.
+
+    The fields are in the order of the wire's keys, ``hits`` last as ``results``
+    (keyword-only, so that order cannot bind a positional argument to the wrong field).
+    """
 
     query: str
     filters: SearchFilters
     total: int
-    hits: list[Hit]
-    facets: dict[str, list[FacetCount]] = field(default_factory=dict)
     limit: int = 20
     offset: int = 0
+    facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+    hits: Annotated[list[Hit], Field(serialization_alias="results")]
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "query": self.query,
-            "filters": self.filters.to_json(),
-            "total": self.total,
-            "limit": self.limit,
-            "offset": self.offset,
-            "facets": {k: [c.to_json() for c in v] for k, v in self.facets.items()},
-            "results": [h.to_json() for h in self.hits],
-        }
+        wire: dict[str, Any] = _WIRE.dump_python(self, mode="json", by_alias=True)
+        return wire
+
+
+_HIT_WIRE = TypeAdapter(Hit)
+_FACET_WIRE = TypeAdapter(FacetCount)
+_WIRE = TypeAdapter(SearchResult)
 
 
 def search(

@@ -81,24 +81,11 @@ class StatusOut(DocumentOut):
     warnings: list[str]
 
 
-class SummaryOut(BaseModel):
-    id: str
-    title: str
-    kind: str
-    status: str
-    severity: str | None
-    started_at: str | None
-    updated_at: str
-    tags: list[str]
-    services: list[str]
-    visibility: str
-
-
 class PageOut(BaseModel):
     total: int
     total_exact: bool = True
     """False when ``count=bounded`` stopped counting at ``total`` (there are more)."""
-    items: list[SummaryOut]
+    items: list[service.Summary]
     next_cursor: str | None = None
     """Give as ``cursor`` for the page after this one; null on the last page."""
 
@@ -212,7 +199,7 @@ def list_postmortems(
         Literal["exact", "bounded"],
         Query(description=f"bounded: stop counting at {service.COUNT_CAP:,}"),
     ] = "exact",
-) -> dict[str, Any]:
+) -> PageOut:
     """Post-mortems the caller may see, newest incident first.
 
     Page with ``cursor`` (each page's ``next_cursor``): it costs the same on every page and
@@ -233,12 +220,12 @@ def list_postmortems(
         total = service.count_documents(
             session, viewer, filters, cap=None if cap is None else cap + 1
         )
-    return {
-        "total": min(total, cap) if cap is not None else total,
-        "total_exact": cap is None or total <= cap,
-        "items": [row.to_json() for row in page.rows],
-        "next_cursor": page.next.encode() if page.next else None,
-    }
+    return PageOut(
+        total=min(total, cap) if cap is not None else total,
+        total_exact=cap is None or total <= cap,
+        items=page.rows,
+        next_cursor=page.next.encode() if page.next else None,
+    )
 
 
 @router.get("/{id}", response_model=DocumentOut)
