@@ -73,7 +73,7 @@ def test_results_trained_facilitators_and_completions(sessions: sessionmaker[Ses
         with pytest.raises(PermissionDeniedError):
             training.results(session, cy, username="bo")
         summary = training.status(session)
-    assert (summary["attempts"], summary["people"], summary["trained"]) == (5, 3, 2)
+    assert (summary.attempts, summary.people, summary.trained) == (5, 3, 2)
     with sessions.begin() as session:  # a deactivated person is no longer listed
         people.set_active(session, SYSTEM, "bo", False)
     with sessions.begin() as session:

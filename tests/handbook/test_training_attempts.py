@@ -28,7 +28,7 @@ def test_a_read_scope_token_cannot_record_an_attempt(
         assert "write-scope" in refused.json()["detail"]
         assert "correct_answer" not in refused.text
     with app_sessions() as session:
-        assert training.status(session)["attempts"] == 0
+        assert training.status(session).attempts == 0
 
 
 def test_feedback_gives_the_answers_only_once_passed(

@@ -11,7 +11,7 @@ from kintsugi.handbook.digest import Improvement, LearningDigest, UpcomingSessio
 from kintsugi.handbook.recognition import Recognition
 from kintsugi.handbook.service import Page, PageVersion
 from kintsugi.handbook.sharing import Published
-from kintsugi.handbook.training import Marked, Question, Result
+from kintsugi.handbook.training import Marked, Question, Result, TrainingStatus
 
 AT = datetime(2026, 3, 4, 5, 6, 7, 890, tzinfo=UTC)
 LATER = datetime(2026, 3, 11, 9, 30, tzinfo=timezone(timedelta(hours=2)))
@@ -116,6 +116,20 @@ def test_a_result_lists_its_answers_as_the_attempt_shows_them() -> None:
             "passed": True,
             "completed_at": "2026-03-11T09:30:00+02:00",
             "answers": [],
+        },
+    )
+
+
+def test_the_training_status() -> None:
+    same(
+        TrainingStatus(12, 0.8, 5, 3, 2, ["ana", "bo"]).to_json(),
+        {
+            "questions": 12,
+            "pass_mark": 0.8,
+            "attempts": 5,
+            "people": 3,
+            "trained": 2,
+            "trained_facilitators": ["ana", "bo"],
         },
     )
 

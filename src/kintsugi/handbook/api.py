@@ -4,17 +4,17 @@ digest, recognitions). The pages are in ``views``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from kintsugi.core.errors import ConflictError
 from kintsugi.core.types import utcnow
 from kintsugi.handbook import recognition, service, training
-from kintsugi.handbook.digest import build_learning_digest
+from kintsugi.handbook.digest import LearningDigest, build_learning_digest
 from kintsugi.handbook.render import render
 from kintsugi.handbook.views import router as pages_router
 from kintsugi.webkit.deps import CurrentPrincipal, Db
@@ -25,37 +25,29 @@ learning_router = APIRouter(prefix="/api/v1/learning", tags=["learning"])
 EXTRA_ROUTERS = (training_router, learning_router, pages_router)
 
 
-class PageOut(BaseModel):
-    slug: str
-    title: str
-    markdown: str
-    html: str = Field(description="Rendered and sanitised; headings carry their anchor ids")
-    version: int
-    updated_by: str
-    updated_at: datetime | None
-    is_default: bool = Field(description="True until an admin first edits the page")
+@dataclass(frozen=True)
+class RenderedPage(service.Page):
+    """A page with its rendered HTML."""
+
+    html: Annotated[
+        str, Field(description="Rendered and sanitised; headings carry their anchor ids")
+    ]
 
 
-class PageSummaryOut(BaseModel):
-    slug: str
-    title: str
-    version: int
-    updated_by: str
-    updated_at: datetime | None
-    is_default: bool
+@dataclass(frozen=True)
+class PageSummary(service.Page):
+    """A page in the list: without its text."""
+
+    markdown: Annotated[str, Field(exclude=True)]
+
+
+_RENDERED = TypeAdapter(RenderedPage)
 
 
 class PageIn(BaseModel):
     markdown: str = Field(max_length=service.MAX_MARKDOWN)
     base_version: int = Field(ge=0, description="The version this edit started from")
     change: str = Field("", max_length=200, description="What changed (kept in the history)")
-
-
-class VersionOut(BaseModel):
-    version: int
-    actor: str
-    change: str
-    created_at: datetime | None
 
 
 class VersionTextOut(BaseModel):
@@ -74,8 +66,13 @@ class RestoreIn(BaseModel):
     base_version: int = Field(ge=0)
 
 
-def _page_out(page: service.Page) -> dict[str, Any]:
-    return {**page.to_json(), "html": render(page.markdown)}
+def _page_out(page: service.Page) -> RenderedPage:
+    return RenderedPage(**vars(page), html=render(page.markdown))
+
+
+def _page_json(page: service.Page) -> dict[str, Any]:
+    wire: dict[str, Any] = _RENDERED.dump_python(_page_out(page), mode="json")
+    return wire
 
 
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -83,21 +80,21 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("", response_model=list[PageSummaryOut])
-def list_pages(db: Db, viewer: CurrentPrincipal) -> list[dict[str, Any]]:
+@router.get("", response_model=list[PageSummary])
+def list_pages(db: Db, viewer: CurrentPrincipal) -> list[PageSummary]:
     """The handbook's pages."""
     with db.begin() as session:
-        return [p.to_json() for p in service.list_pages(session)]
+        return [PageSummary(**vars(p)) for p in service.list_pages(session)]
 
 
-@router.get("/{slug}", response_model=PageOut)
-def get_page(slug: str, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/{slug}", response_model=RenderedPage)
+def get_page(slug: str, db: Db, viewer: CurrentPrincipal) -> RenderedPage:
     """One page, as Markdown and as sanitised HTML."""
     with db.begin() as session:
         return _page_out(service.get_page(session, slug))
 
 
-@router.put("/{slug}", response_model=PageOut, responses=CONFLICT)
+@router.put("/{slug}", response_model=RenderedPage, responses=CONFLICT)
 def put_page(slug: str, body: PageIn, db: Db, viewer: CurrentPrincipal) -> Any:
     """Save a new version (admins); a stale ``base_version`` gets 409 with both versions."""
     try:
@@ -115,7 +112,7 @@ def put_page(slug: str, body: PageIn, db: Db, viewer: CurrentPrincipal) -> Any:
         return JSONResponse(
             {
                 "detail": str(exc),
-                "current": _page_out(current) if current else None,
+                "current": _page_json(current) if current else None,
                 "submitted": {"markdown": body.markdown, "base_version": body.base_version},
             },
             status_code=status.HTTP_409_CONFLICT,
@@ -123,11 +120,11 @@ def put_page(slug: str, body: PageIn, db: Db, viewer: CurrentPrincipal) -> Any:
     return _page_out(page)
 
 
-@router.get("/{slug}/versions", response_model=list[VersionOut])
-def list_versions(slug: str, db: Db, viewer: CurrentPrincipal) -> list[dict[str, Any]]:
+@router.get("/{slug}/versions", response_model=list[service.PageVersion])
+def list_versions(slug: str, db: Db, viewer: CurrentPrincipal) -> list[service.PageVersion]:
     """Every version, newest first."""
     with db.begin() as session:
-        return [v.to_json() for v in service.versions(session, slug)]
+        return service.versions(session, slug)
 
 
 @router.get("/{slug}/versions/{version}", response_model=VersionTextOut)
@@ -151,7 +148,7 @@ def diff(
     return {"from_version": from_version, "to_version": to_version, "diff": text}
 
 
-@router.post("/{slug}/restore", response_model=PageOut, responses=CONFLICT)
+@router.post("/{slug}/restore", response_model=RenderedPage, responses=CONFLICT)
 def restore(slug: str, body: RestoreIn, db: Db, viewer: CurrentPrincipal) -> Any:
     """Make an earlier version current again, as a new version (admins)."""
     try:
@@ -162,26 +159,13 @@ def restore(slug: str, body: RestoreIn, db: Db, viewer: CurrentPrincipal) -> Any
     except ConflictError as exc:
         current = exc.current if isinstance(exc.current, service.Page) else None
         return JSONResponse(
-            {"detail": str(exc), "current": _page_out(current) if current else None},
+            {"detail": str(exc), "current": _page_json(current) if current else None},
             status_code=status.HTTP_409_CONFLICT,
         )
     return _page_out(page)
 
 
 # ----------------------------------------------------------------------------- training
-
-
-class QuestionOut(BaseModel):
-    id: str
-    kind: str
-    topic: str
-    prompt: str
-    options: list[str]
-
-
-class SelfCheckOut(BaseModel):
-    pass_mark: float
-    questions: list[QuestionOut]
 
 
 class AttemptIn(BaseModel):
@@ -191,61 +175,31 @@ class AttemptIn(BaseModel):
     )
 
 
-class MarkedOut(BaseModel):
-    id: str
-    answer: int | None
-    correct: bool
-    correct_answer: int | None = Field(
-        description="The best option: after a passed attempt, or for a right answer"
-    )
-    explanation: str | None
-    guide: str | None
-
-
-class ResultOut(BaseModel):
-    username: str
-    score: int
-    total: int
-    passed: bool
-    completed_at: datetime
-    answers: list[MarkedOut]
-
-
-class StatusOut(BaseModel):
-    questions: int
-    pass_mark: float
-    attempts: int
-    people: int
-    trained: int
-    trained_facilitators: list[str]
-
-
-@training_router.get("", response_model=SelfCheckOut)
-def self_check(viewer: CurrentPrincipal) -> dict[str, Any]:
+@training_router.get("", response_model=training.SelfCheck)
+def self_check(viewer: CurrentPrincipal) -> training.SelfCheck:
     """The questions of the self-check (without their answers)."""
-    check = training.self_check()
-    return {"pass_mark": check.pass_mark, "questions": [q.to_json() for q in check.questions]}
+    return training.self_check()
 
 
-@training_router.post("/attempts", response_model=ResultOut, status_code=201)
-def attempt(body: AttemptIn, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+@training_router.post("/attempts", response_model=training.Result, status_code=201)
+def attempt(body: AttemptIn, db: Db, viewer: CurrentPrincipal) -> training.Result:
     """Grade an attempt and record it for the caller (a write-scope token).
 
     A passed attempt explains every answer; one not passed yet explains the right answers
     and points the others to their guide, without giving the best option away."""
     with db.begin() as session:
-        return training.submit(session, viewer, body.answers).to_json()
+        return training.submit(session, viewer, body.answers)
 
 
-@training_router.get("/results", response_model=list[ResultOut])
+@training_router.get("/results", response_model=list[training.Result])
 def results(
     db: Db,
     viewer: CurrentPrincipal,
     username: Annotated[str | None, Query(max_length=80)] = None,
-) -> list[dict[str, Any]]:
+) -> list[training.Result]:
     """Attempts, newest first: your own, or anyone's for facilitators and admins."""
     with db.begin() as session:
-        return [r.to_json() for r in training.results(session, viewer, username=username)]
+        return training.results(session, viewer, username=username)
 
 
 @training_router.get("/facilitators", response_model=list[str])
@@ -255,66 +209,14 @@ def facilitators(db: Db, viewer: CurrentPrincipal) -> list[str]:
         return training.trained_facilitators(session)
 
 
-@training_router.get("/status", response_model=StatusOut)
-def training_status(db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+@training_router.get("/status", response_model=training.TrainingStatus)
+def training_status(db: Db, viewer: CurrentPrincipal) -> training.TrainingStatus:
     """Attempts, people, and the trained facilitators."""
     with db.begin() as session:
         return training.status(session)
 
 
 # ----------------------------------------------------------------------------- learning
-
-
-class PublishedOut(BaseModel):
-    id: str
-    title: str
-    kind: str
-    severity: str | None
-    visibility: str
-    published_at: datetime
-    summary: str
-    learnings: list[str]
-    url_path: str
-
-
-class ImprovementOut(BaseModel):
-    id: int
-    title: str
-    owner: str | None
-    priority: str | None
-    completed_at: datetime
-    postmortem_id: str
-    postmortem_title: str
-
-
-class SessionOut(BaseModel):
-    id: int
-    title: str
-    starts_at: datetime
-    timezone: str
-    duration_minutes: int
-    url_path: str
-
-
-class RecognitionOut(BaseModel):
-    id: int
-    recipient_kind: str
-    recipient: str
-    reason: str
-    message: str
-    postmortem_id: str | None
-    postmortem_title: str | None
-    created_by: str
-    created_at: datetime
-
-
-class DigestOut(BaseModel):
-    since: datetime
-    until: datetime
-    published: list[PublishedOut]
-    improvements: list[ImprovementOut]
-    sessions: list[SessionOut]
-    recognitions: list[RecognitionOut]
 
 
 class RecognitionIn(BaseModel):
@@ -325,26 +227,26 @@ class RecognitionIn(BaseModel):
     postmortem_id: str | None = Field(None, max_length=120)
 
 
-@learning_router.get("/digest", response_model=DigestOut)
-def digest(db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+@learning_router.get("/digest", response_model=LearningDigest)
+def digest(db: Db, viewer: CurrentPrincipal) -> LearningDigest:
     """The past week's learning digest as the caller may see it."""
     with db.begin() as session:
-        return build_learning_digest(session, viewer, utcnow()).to_json()
+        return build_learning_digest(session, viewer, utcnow())
 
 
-@learning_router.get("/recognitions", response_model=list[RecognitionOut])
+@learning_router.get("/recognitions", response_model=list[recognition.Recognition])
 def list_recognitions(
     db: Db,
     viewer: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> list[dict[str, Any]]:
+) -> list[recognition.Recognition]:
     """Recognitions the caller may see, newest first."""
     with db.begin() as session:
-        return [r.to_json() for r in recognition.list_recognitions(session, viewer, limit=limit)]
+        return recognition.list_recognitions(session, viewer, limit=limit)
 
 
-@learning_router.post("/recognitions", response_model=RecognitionOut, status_code=201)
-def recognise(body: RecognitionIn, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+@learning_router.post("/recognitions", response_model=recognition.Recognition, status_code=201)
+def recognise(body: RecognitionIn, db: Db, viewer: CurrentPrincipal) -> recognition.Recognition:
     """Recognise a person or team (editors and above)."""
     with db.begin() as session:
         return recognition.recognise(
@@ -355,4 +257,4 @@ def recognise(body: RecognitionIn, db: Db, viewer: CurrentPrincipal) -> dict[str
             reason=body.reason,
             message=body.message,
             postmortem_id=body.postmortem_id,
-        ).to_json()
+        )

@@ -158,14 +158,14 @@ def training_status(json_out: JsonOption = False, db: DbOption = None) -> None:
         summary = training.status(session)
         recent = training.results(session, SYSTEM)[:20]
     if json_out:
-        print_json({**summary, "recent": [r.to_json() for r in recent]})
+        print_json({**summary.to_json(), "recent": [r.to_json() for r in recent]})
         return
     _say(
-        f"{summary['questions']} questions, pass mark {summary['pass_mark']:.0%}; "
-        f"{summary['attempts']} attempts by {summary['people']} people; "
-        f"{summary['trained']} trained facilitators."
+        f"{summary.questions} questions, pass mark {summary.pass_mark:.0%}; "
+        f"{summary.attempts} attempts by {summary.people} people; "
+        f"{summary.trained} trained facilitators."
     )
-    _say("Trained facilitators: " + (", ".join(summary["trained_facilitators"]) or "none yet"))
+    _say("Trained facilitators: " + (", ".join(summary.trained_facilitators) or "none yet"))
     for r in recent:
         result = "passed" if r.passed else "not passed"
         _say(

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, TypeAdapter
 from sqlalchemy.orm import Session
 
 from kintsugi.actions.items import ItemFilters, list_items
@@ -71,6 +71,9 @@ _SESSION = TypeAdapter(UpcomingSession)
 @dataclass
 class LearningDigest:
     """What the digest says, as data."""
+
+    # its JSON always has the lists: the schema says so
+    __pydantic_config__ = ConfigDict(json_schema_serialization_defaults_required=True)
 
     since: IsoDatetime
     until: IsoDatetime

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import TypeAdapter
+from pydantic import Field, TypeAdapter
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -43,7 +43,7 @@ class Page:
     version: int
     updated_by: str
     updated_at: IsoDatetime | None  # None: the shipped default, never edited
-    is_default: bool
+    is_default: Annotated[bool, Field(description="True until an admin first edits the page")]
 
     def to_json(self) -> dict[str, Any]:
         wire: dict[str, Any] = _PAGE.dump_python(self, mode="json")

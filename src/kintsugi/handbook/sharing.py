@@ -17,7 +17,8 @@ from datetime import datetime
 from html import escape
 from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter, computed_field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,11 +42,13 @@ MAX_CHARS = 300
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(
+    frozen=True, config=ConfigDict(json_schema_serialization_defaults_required=True)
+)
 class Published:
     """A published document as announcements and digests describe it (its team and grants
-    stay off the wire). ``url_path`` is derived from ``id``, a field so that the wire shape
-    (also nested in the digest's) carries it."""
+    stay off the wire). A pydantic dataclass (built once per published document) so that
+    ``url_path`` is a computed field of its wire shape, also nested in the digest's."""
 
     id: str
     title: str
@@ -57,10 +60,11 @@ class Published:
     published_at: IsoDatetime
     summary: str
     learnings: tuple[str, ...] = field(default_factory=tuple)
-    url_path: str = field(init=False, default="", repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "url_path", f"/postmortems/{self.id}")
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def url_path(self) -> str:
+        return f"/postmortems/{self.id}"
 
     def to_json(self) -> dict[str, Any]:
         wire: dict[str, Any] = _WIRE.dump_python(self, mode="json")

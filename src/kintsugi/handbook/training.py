@@ -19,7 +19,8 @@ from importlib import resources
 from typing import Annotated, Any
 
 import yaml
-from pydantic import Field, TypeAdapter
+from pydantic import Field, TypeAdapter, computed_field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -60,10 +61,10 @@ _QUESTION = TypeAdapter(Question)
 
 @dataclass(frozen=True)
 class SelfCheck:
-    """The whole self-check."""
+    """The whole self-check (its wire shape: the API's questions come without answers)."""
 
-    questions: tuple[Question, ...]
     pass_mark: float
+    questions: tuple[Question, ...]
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -76,13 +77,15 @@ class Answer:
     id: str
     answer: int | None
     correct: bool
-    correct_answer: int | None
+    correct_answer: Annotated[
+        int | None,
+        Field(description="The best option: after a passed attempt, or for a right answer"),
+    ]
     explanation: str | None
     guide: str | None
 
 
 _ANSWER = TypeAdapter(Answer)
-_ANSWERS = TypeAdapter(list[Answer])
 
 
 @dataclass(frozen=True)
@@ -115,9 +118,10 @@ class Marked:
         return wire
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True)
 class Result:
-    """A graded attempt."""
+    """A graded attempt. A pydantic dataclass (built once per attempt or listed result) so that
+    ``answers``, derived from ``marked`` and ``passed``, is a computed field of its wire shape."""
 
     username: str
     score: int
@@ -126,14 +130,15 @@ class Result:
     completed_at: IsoDatetime
     marked: Annotated[tuple[Marked, ...], Field(exclude=True)] = ()
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def answers(self) -> list[Answer]:
+        """Each answer as this attempt shows it (the web page reads ``marked`` itself)."""
+        return [m.shown(self.passed) for m in self.marked]
+
     def to_json(self) -> dict[str, Any]:
-        """The adapter's dump plus ``answers``, not a field: what each answer shows depends on
-        ``passed`` (the web page reads ``marked`` itself)."""
-        answers = [m.shown(self.passed) for m in self.marked]
-        return {
-            **_RESULT.dump_python(self, mode="json"),
-            "answers": _ANSWERS.dump_python(answers, mode="json"),
-        }
+        wire: dict[str, Any] = _RESULT.dump_python(self, mode="json")
+        return wire
 
 
 _RESULT = TypeAdapter(Result)
@@ -196,7 +201,7 @@ def parse_self_check(text: str, source: str = SOURCE) -> SelfCheck:
                 guide=guide if isinstance(guide, str) and guide else None,
             )
         )
-    return SelfCheck(tuple(questions), float(mark))
+    return SelfCheck(float(mark), tuple(questions))
 
 
 @cache
@@ -311,16 +316,36 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def status(session: Session) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TrainingStatus:
+    """A summary: people who attempted, passed, and the trained facilitators."""
+
+    questions: int
+    pass_mark: float
+    attempts: int
+    people: int
+    trained: int
+    trained_facilitators: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        wire: dict[str, Any] = _STATUS.dump_python(self, mode="json")
+        return wire
+
+
+_STATUS = TypeAdapter(TrainingStatus)
+
+
+def status(session: Session) -> TrainingStatus:
     """A summary: people who attempted, passed, and the trained facilitators."""
     attempts = int(session.scalar(select(func.count(TrainingResultRow.id))) or 0)
     people = int(session.scalar(select(func.count(func.distinct(TrainingResultRow.user_id)))) or 0)
     trained = trained_facilitators(session)
-    return {
-        "questions": len(self_check().questions),
-        "pass_mark": self_check().pass_mark,
-        "attempts": attempts,
-        "people": people,
-        "trained": len(trained),
-        "trained_facilitators": trained,
-    }
+    check = self_check()
+    return TrainingStatus(
+        questions=len(check.questions),
+        pass_mark=check.pass_mark,
+        attempts=attempts,
+        people=people,
+        trained=len(trained),
+        trained_facilitators=trained,
+    )
