@@ -37,6 +37,9 @@ from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems.columns import POSTMORTEM
 from kintsugi.postmortems.service import find_row, tags_and_services
 
+# ``vectors`` reaches the model's loader (``embeddings``: tokenizers, safetensors, the optional
+# [similar] extra), so the functions that use vectors import it where they run: without the
+# extra, the lexical method still works.
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -120,7 +123,7 @@ def load_encoder() -> TextEncoder | None:
     """The embedding model when the optional parts are installed, else None."""
     try:
         from kintsugi.library.embeddings import load_embedder
-    except ImportError:  # numpy is missing: the [similar] extra is not installed
+    except ImportError:  # tokenizers or safetensors: the [similar] extra is not installed
         return None
     return load_embedder()
 
