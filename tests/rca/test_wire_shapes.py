@@ -9,6 +9,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
 from kintsugi.postmortems.document import ActionItem
 from kintsugi.rca.evidence import MilestoneView, StoredEvent, TimelineSummary
 from kintsugi.rca.model import Analysis
@@ -226,3 +229,32 @@ def test_recurrence_counts_and_writes_each_postmortem_as_an_object() -> None:
             ],
         },
     )
+
+
+def test_the_routes_write_the_same_json_and_schema() -> None:
+    """The routes' response models are AnalysisView and Recurrence: bodies are ``to_json()``'s."""
+    analysis_view = view()
+    recurrences = [
+        Recurrence("capacity", "Capacity", [RecurringPostmortem("pm-2", "Queue outage", ["x"])])
+    ]
+    app = FastAPI()
+
+    @app.get("/view", response_model=AnalysisView)
+    def get_view() -> AnalysisView:
+        return analysis_view
+
+    @app.get("/recurring", response_model=list[Recurrence])
+    def get_recurring() -> list[Recurrence]:
+        return recurrences
+
+    with TestClient(app) as client:
+        body = client.get("/view").json()
+        recurring = client.get("/recurring").json()
+    same(body, analysis_view.to_json())
+    same(recurring, [r.to_json() for r in recurrences])
+    schemas = app.openapi()["components"]["schemas"]
+    assert list(schemas["AnalysisView"]["properties"]) == list(body)
+    assert list(schemas["Recurrence"]["properties"]) == list(recurring[0])
+    assert list(schemas["ActionItemRef"]["properties"]) == list(body["action_items"][0])
+    postmortem = schemas["Recurrence"]["properties"]["postmortems"]["items"]
+    assert list(postmortem["properties"]) == list(recurring[0]["postmortems"][0])

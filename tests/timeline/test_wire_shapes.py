@@ -10,6 +10,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
 from kintsugi.timeline.builder import BuildResult, SourceFailure
 from kintsugi.timeline.durations import Durations
 from kintsugi.timeline.events import AlertKey, Event, Kind, Ref
@@ -194,3 +197,21 @@ def test_built_timeline_shows_times_in_its_zone() -> None:
     )
     unsaved = BuiltTimeline("pm-1", ZoneInfo("UTC"), result(), None).to_json()
     assert unsaved["saved"] is None and unsaved["timezone"] == "UTC"
+
+
+def test_the_build_route_writes_the_same_json_and_schema() -> None:
+    """The route's response model is BuiltTimeline itself: its body is ``to_json()``'s."""
+    built = BuiltTimeline("pm-1", ZoneInfo("Europe/Paris"), result(), SaveResult(created=1))
+    app = FastAPI()
+
+    @app.get("/built", response_model=BuiltTimeline)
+    def get_built() -> BuiltTimeline:
+        return built
+
+    with TestClient(app) as client:
+        body = client.get("/built").json()
+    same(body, built.to_json())
+    schemas = app.openapi()["components"]["schemas"]
+    assert list(schemas["BuiltTimeline"]["properties"]) == list(body)
+    assert list(schemas["LocalEvent"]["properties"]) == list(body["events"][0])
+    assert "alert" not in schemas["LocalEvent"]["properties"]

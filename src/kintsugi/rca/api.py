@@ -37,62 +37,6 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-class EventOut(BaseModel):
-    id: int
-    at: str | None
-    text: str
-    actor: str | None
-    source: str
-    kind: str | None
-
-
-class MilestoneOut(BaseModel):
-    name: str
-    at: str | None
-    event_id: int | None
-    origin: str
-
-
-class TimelineOut(BaseModel):
-    milestones: list[MilestoneOut]
-    durations: dict[str, Any]
-
-
-class WarningOut(BaseModel):
-    rule: str
-    message: str
-    target: str | None
-    suggestion: str | None
-
-
-class UnaddressedOut(BaseModel):
-    kind: str
-    target: str
-    text: str
-
-
-class ActionItemRef(BaseModel):
-    id: int | None
-    title: str
-    status: str
-
-
-class AnalysisOut(BaseModel):
-    postmortem: str
-    title: str
-    timezone: str
-    version: int = Field(..., description="0 while no analysis is stored")
-    updated_at: str | None
-    updated_by: str | None
-    analysis: Analysis
-    timeline: TimelineOut
-    change_candidates: list[EventOut]
-    events: list[EventOut]
-    action_items: list[ActionItemRef]
-    warnings: list[WarningOut]
-    unaddressed: list[UnaddressedOut]
-
-
 class AnalysisIn(BaseModel):
     base_version: int = Field(..., ge=0, description="The version this edit started from")
     analysis: Analysis
@@ -114,19 +58,6 @@ class CategoriesIn(BaseModel):
     categories: list[CategoryIn] = Field(..., max_length=500)
 
 
-class RecurringPostmortem(BaseModel):
-    id: str
-    title: str
-    causes: list[str]
-
-
-class RecurrenceOut(BaseModel):
-    category: str
-    label: str
-    count: int
-    postmortems: list[RecurringPostmortem]
-
-
 def _saved(
     db: sessionmaker[Session],
     id: str,
@@ -134,13 +65,12 @@ def _saved(
     analysis: Analysis,
     base: int | None,
     what: str,
-) -> Response:
+) -> service.AnalysisView | Response:
     try:
         with db.begin() as session:
-            view = service.save_analysis(
+            return service.save_analysis(
                 session, id, analysis, viewer, base_version=base, change=what
             )
-            return JSONResponse(view.to_json())
     except ConflictError as exc:
         return _conflict(exc)
 
@@ -152,47 +82,48 @@ def _conflict(exc: ConflictError) -> Response:
     return JSONResponse(body, status_code=409)
 
 
-@router.get("", response_model=AnalysisOut)
-def get_analysis(id: str, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+@router.get("", response_model=service.AnalysisView)
+def get_analysis(id: str, db: Db, viewer: CurrentPrincipal) -> service.AnalysisView:
     """The analysis with its timeline summary, warnings and unaddressed causes.
 
     A post-mortem without one gives a fresh analysis (version 0) with its changes before
     detection already listed.
     """
     with db.begin() as session:
-        return service.get_analysis(session, id, viewer).to_json()
+        return service.get_analysis(session, id, viewer)
 
 
-@router.put("", response_model=AnalysisOut, responses=CONFLICT)
-def put_analysis(id: str, body: AnalysisIn, db: Db, viewer: CurrentPrincipal) -> Response:
+@router.put("", response_model=service.AnalysisView, responses=CONFLICT)
+def put_analysis(
+    id: str, body: AnalysisIn, db: Db, viewer: CurrentPrincipal
+) -> service.AnalysisView | Response:
     """Replace the whole analysis; refused with 409 when base_version is stale."""
     return _saved(db, id, viewer, body.analysis, body.base_version, "edited")
 
 
-@router.put("/{technique}", response_model=AnalysisOut, responses=CONFLICT)
+@router.put("/{technique}", response_model=service.AnalysisView, responses=CONFLICT)
 def put_technique(
     id: str, technique: Technique, body: TechniqueIn, db: Db, viewer: CurrentPrincipal
-) -> Response:
+) -> service.AnalysisView | Response:
     """Replace one technique (or the problem statement, or the links) and keep the rest;
     links to items that are gone go with them."""
     try:
         with db.begin() as session:
-            view = service.replace_technique(
+            return service.replace_technique(
                 session, id, technique, body.value, viewer, base_version=body.base_version
             )
-            return JSONResponse(view.to_json())
     except ConflictError as exc:
         return _conflict(exc)
 
 
-@router.post("/import", response_model=AnalysisOut, responses=CONFLICT)
+@router.post("/import", response_model=service.AnalysisView, responses=CONFLICT)
 def import_analysis(
     id: str,
     db: Db,
     viewer: CurrentPrincipal,
     data: Annotated[dict[str, Any], Body(description="An analysis as documented in docs/rca.md")],
     base_version: Annotated[int | None, Query(ge=0, le=2_000_000_000)] = None,
-) -> Response:
+) -> service.AnalysisView | Response:
     """Replace the analysis with one written elsewhere (action items may be named by title,
     evidence by the event's time and text)."""
     analysis = service.parse_analysis(data, source="request")
@@ -252,15 +183,15 @@ def put_categories(body: CategoriesIn, db: Db, viewer: CurrentPrincipal) -> list
         return taxonomy.replace_categories(session, categories, viewer)
 
 
-@rca_router.get("/recurring", response_model=list[RecurrenceOut])
+@rca_router.get("/recurring", response_model=list[service.Recurrence])
 def recurring(
     db: Db,
     viewer: CurrentPrincipal,
     min_count: Annotated[int, Query(ge=1, le=1000)] = 2,
-) -> list[dict[str, object]]:
+) -> list[service.Recurrence]:
     """Categories of root causes and factors that recur across post-mortems."""
     with db.begin() as session:
-        return [r.to_json() for r in service.recurring_causes(session, viewer, min_count=min_count)]
+        return service.recurring_causes(session, viewer, min_count=min_count)
 
 
 EXTRA_ROUTERS = (rca_router,)

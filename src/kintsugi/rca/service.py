@@ -7,10 +7,18 @@ post-mortem through ``postmortems.service`` so that its visibility applies.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from typing import Annotated, Any, NamedTuple
 
-from pydantic import Field, PlainSerializer, TypeAdapter, ValidationError
+from pydantic import (
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    TypeAdapter,
+    ValidationError,
+    computed_field,
+)
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -49,28 +57,50 @@ from kintsugi.rca.model import (
 from kintsugi.rca.models import AnalysisRow, AnalysisVersionRow, LinkRow
 from kintsugi.rca.taxonomy import Category
 from kintsugi.rca.validation import Advice
+from kintsugi.timeline.events import object_schema
+
+# ActionItem's fields an analysis writes; a dataclass, so the schema has their types (used
+# in AnalysisView only: see timeline.events.object_schema on sharing such a return type)
+_ACTION_ITEM_REF = make_dataclass(
+    "ActionItemRef",
+    [(name, ActionItem.model_fields[name].annotation) for name in ("id", "title", "status")],
+    slots=True,
+)
+_ACTION_ITEM_REF.__module__ = __name__
 
 
-def _action_item_ref(item: ActionItem) -> dict[str, Any]:
-    ref: dict[str, Any] = item.model_dump(mode="json", include={"id", "title", "status"})
-    return ref
+def _action_item_ref(item: ActionItem) -> Any:
+    return _ACTION_ITEM_REF(item.id, item.title, item.status)
 
 
-ActionItemRef = Annotated[ActionItem, PlainSerializer(_action_item_ref)]
-"""An action item as an analysis shows it: its id, title and status."""
+ActionItemRef = Annotated[
+    ActionItem, PlainSerializer(_action_item_ref, return_type=_ACTION_ITEM_REF)
+]
+"""An action item as an analysis shows it: its id, title and status (their types and the
+schema are ActionItem's)."""
 
 
-@dataclass
+@dataclass(frozen=True)
+class Unaddressed:
+    """A root cause or failed barrier that no action item addresses, as the JSON lists it."""
+
+    kind: TargetKind
+    target: str
+    text: str
+
+
+@pydantic_dataclass
 class AnalysisView:
     """An analysis with everything shown beside it: timeline, links, warnings.
 
-    The fields are in the order of the JSON (``to_json``); ``categories`` is not written.
+    The fields are in the order of the JSON (``to_json``), then ``unaddressed`` (computed);
+    ``categories`` is not written.
     """
 
     postmortem_id: Annotated[str, Field(serialization_alias="postmortem")]
     title: str
     timezone: str
-    version: int
+    version: Annotated[int, Field(description="0 while no analysis is stored")]
     updated_at: IsoDatetime | None
     updated_by: str | None
     analysis: Analysis
@@ -110,16 +140,15 @@ class AnalysisView:
     def warnings_for(self, target: str) -> list[Advice]:
         return [w for w in self.warnings if w.target == target]
 
-    def to_json(self) -> dict[str, Any]:
-        """The public JSON shape (``kintsugi rca show --json``, the API).
+    @computed_field(alias="unaddressed")  # type: ignore[prop-decorator]
+    @property
+    def unaddressed_items(self) -> list[Unaddressed]:
+        """``unaddressed()`` as the JSON writes it."""
+        return [Unaddressed(kind, item.id, item_text(item)) for kind, item in self.unaddressed()]
 
-        ``unaddressed`` is derived from the analysis and its links, so it is added here.
-        """
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON shape (``kintsugi rca show --json``, the API)."""
         data: dict[str, Any] = _VIEW_WIRE.dump_python(self, mode="json", by_alias=True)
-        data["unaddressed"] = [
-            {"kind": kind.value, "target": item.id, "text": item_text(item)}
-            for kind, item in self.unaddressed()
-        ]
         return data
 
 
@@ -560,25 +589,34 @@ class RecurringPostmortem(NamedTuple):
     causes: list[str]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Recurrence:
-    """A category of cause and the post-mortems whose analyses name it."""
+    """A category of cause and the post-mortems whose analyses name it.
+
+    ``count`` (how many post-mortems) is a field set from them, not a computed field: the
+    JSON writes it before the post-mortems, and pydantic writes computed fields last.
+    """
+
+    # fields with defaults are required in the response schema (as in Event)
+    __pydantic_config__ = ConfigDict(json_schema_serialization_defaults_required=True)
 
     category: str
     label: str
+    count: int = field(init=False, default=0)  # pydantic leaves out init=False without one
     postmortems: list[
-        Annotated[RecurringPostmortem, PlainSerializer(RecurringPostmortem._asdict)]
+        Annotated[
+            RecurringPostmortem,
+            PlainSerializer(RecurringPostmortem._asdict, return_type=dict[str, Any]),
+            object_schema(RecurringPostmortem),
+        ]
     ]  # each written as an object (pydantic writes a NamedTuple as a list)
 
-    @property
-    def count(self) -> int:
-        return len(self.postmortems)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "count", len(self.postmortems))
 
     def to_json(self) -> dict[str, object]:
-        """``count`` is derived (a property), so it is put here, before the post-mortems."""
         data: dict[str, object] = _RECURRENCE_WIRE.dump_python(self, mode="json")
-        postmortems = data.pop("postmortems")
-        return {**data, "count": self.count, "postmortems": postmortems}
+        return data
 
 
 _RECURRENCE_WIRE = TypeAdapter(Recurrence)

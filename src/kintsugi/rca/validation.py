@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, TypeAdapter
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from kintsugi.core.errors import InputError
@@ -109,7 +109,9 @@ def _categories(analysis: Analysis) -> list[tuple[str, str | None]]:
 # ----------------------------------------------------------------------------- warnings
 
 
-@pydantic_dataclass(frozen=True)
+@pydantic_dataclass(  # the response schema lists every key as required: the JSON writes them
+    frozen=True, config=ConfigDict(json_schema_serialization_defaults_required=True)
+)
 class Advice:
     """Advice about one item (``target`` is its id; None for the whole analysis)."""
 

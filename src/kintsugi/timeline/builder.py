@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import PlainSerializer, TypeAdapter
+from pydantic import TypeAdapter
 
 from kintsugi.core.errors import ConfigurationError, InputError, KintsugiError
 from kintsugi.core.limits import Deadline
@@ -66,19 +66,11 @@ class SourceFailure:
         return data
 
 
-def _window_json(window: Window) -> dict[str, str]:
-    return {"since": window.since.isoformat(), "until": window.until.isoformat()}
-
-
-WindowJson = Annotated[Window, PlainSerializer(_window_json)]
-"""A Window on the wire; its (UTC) times as ``isoformat()`` writes them, like IsoDatetime."""
-
-
 @dataclass
 class BuildResult:
     """The merged timeline and what was computed from it."""
 
-    window: WindowJson
+    window: Window
     events: list[Event]
     failures: list[SourceFailure] = field(default_factory=list)
     durations: Durations = field(default_factory=Durations)

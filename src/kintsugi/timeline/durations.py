@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, TypeAdapter
 
 from kintsugi.core.wire import IsoDatetime
 from kintsugi.timeline.events import CHANGE_KINDS, Event, Kind
@@ -23,6 +23,9 @@ class Durations:
     disagree (a milestone before the one it is measured from). The ``*_seconds`` fields are
     the durations as the wire writes them, computed from the milestones.
     """
+
+    # fields with defaults are required in the response schema (as in Event)
+    __pydantic_config__ = ConfigDict(json_schema_serialization_defaults_required=True)
 
     started_at: IsoDatetime | None = None
     detected_at: IsoDatetime | None = None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, make_dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, NamedTuple, get_type_hints
 
-from pydantic import Field, PlainSerializer, TypeAdapter
+from pydantic import ConfigDict, Field, PlainSerializer, TypeAdapter, WithJsonSchema
 
 from kintsugi.core.wire import IsoDatetime
 
@@ -51,7 +52,22 @@ class Ref(NamedTuple):
         return data
 
 
-RefJson = Annotated[Ref, PlainSerializer(Ref._asdict, return_type=dict[str, str | None])]
+def object_schema(cls: Callable[..., tuple[Any, ...]]) -> WithJsonSchema:
+    """The (serialization) JSON schema of NamedTuple ``cls`` written as an object of its fields.
+
+    Made from ``cls``'s type hints (fields of JSON types only: the schema is inlined). Not a
+    dataclass as the serializer's return type: pydantic 2.14 loses that definition when two
+    classes in one schema use it (LocalEvent and Event do).
+    """
+    shape = make_dataclass(cls.__name__, list(get_type_hints(cls).items()))
+    return WithJsonSchema(
+        TypeAdapter(shape).json_schema(mode="serialization"), mode="serialization"
+    )
+
+
+RefJson = Annotated[
+    Ref, PlainSerializer(Ref._asdict, return_type=dict[str, str | None]), object_schema(Ref)
+]
 """A Ref on the wire: an object of its fields (pydantic writes a NamedTuple as a list)."""
 
 
@@ -64,6 +80,9 @@ class Event:
     one alert, so that the same alert reported by several sources folds into one event; ``refs``
     lists the other sources' reports of a folded event.
     """
+
+    # the response schema marks fields with defaults required too: the JSON always has them
+    __pydantic_config__ = ConfigDict(json_schema_serialization_defaults_required=True)
 
     at: IsoDatetime
     source: str

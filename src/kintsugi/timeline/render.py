@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import Any, TextIO
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from kintsugi.core.zones import parse_zone
@@ -255,8 +256,24 @@ def format_duration(value: timedelta | None) -> str:
     return f"{seconds}s"
 
 
-def event_json(event: Event, zone: ZoneInfo) -> dict[str, Any]:
-    """One event as JSON, its time in UTC and in the incident's zone."""
-    data = event.to_json()
-    data["local_time"] = event.at.astimezone(zone).isoformat()
-    return data
+@dataclass(slots=True)
+class LocalEvent(Event):
+    """An event with its time also shown in the incident's zone (``local_time``, ISO 8601)."""
+
+    local_time: str = field(kw_only=True)
+
+    @classmethod
+    def of(cls, event: Event, zone: ZoneInfo) -> LocalEvent:
+        return cls(
+            event.at,
+            event.source,
+            event.source_id,
+            event.kind,
+            event.title,
+            event.detail,
+            event.actor,
+            event.link,
+            event.alert,
+            event.refs,
+            local_time=event.at.astimezone(zone).isoformat(),
+        )

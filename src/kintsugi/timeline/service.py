@@ -11,10 +11,11 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter, computed_field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,12 +27,18 @@ from kintsugi.core.limits import Deadline
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems import service as postmortems
-from kintsugi.timeline.builder import BuildResult, build_for_incident, parse_sources
+from kintsugi.timeline.builder import (
+    BuildResult,
+    SourceFailure,
+    build_for_incident,
+    parse_sources,
+)
+from kintsugi.timeline.durations import Durations
 from kintsugi.timeline.events import Event
 from kintsugi.timeline.merge import DEFAULT_FOLD_WINDOW
 from kintsugi.timeline.models import TimelineEventRow
-from kintsugi.timeline.render import event_json, zone_named
-from kintsugi.timeline.sources.base import IncidentTimes, out_of_time
+from kintsugi.timeline.render import LocalEvent, zone_named
+from kintsugi.timeline.sources.base import IncidentTimes, Window, out_of_time
 
 PROTECTED_SOURCES = frozenset({"document", "manual"})
 TEXT_DETAIL_LIMIT = 500
@@ -55,6 +62,9 @@ def _actor(actor: str | None) -> str | None:
 class SaveResult:
     """What a save did."""
 
+    # fields with defaults are required in the response schema (as in Event)
+    __pydantic_config__ = ConfigDict(json_schema_serialization_defaults_required=True)
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -68,28 +78,67 @@ class SaveResult:
 _SAVE_WIRE = TypeAdapter(SaveResult)
 
 
-@dataclass(frozen=True, slots=True)
+@pydantic_dataclass(frozen=True)
 class BuiltTimeline:
-    """A post-mortem's timeline as fetched and merged, and what saving it did (if asked)."""
+    """A post-mortem's timeline as fetched and merged, and what saving it did (if asked).
 
-    postmortem_id: str
-    zone: ZoneInfo
-    result: BuildResult
-    saved: SaveResult | None
+    Its wire shape (the API's and ``--json``'s) is the post-mortem, the zone, the result's
+    keys with each event's time also shown in ``zone``, then ``saved``: computed fields, so
+    that they come in that order after ``postmortem``.
+    """
+
+    postmortem_id: Annotated[str, Field(serialization_alias="postmortem")]
+    zone: Annotated[ZoneInfo, Field(exclude=True)]
+    result: Annotated[BuildResult, Field(exclude=True)]
+    save_result: Annotated[SaveResult | None, Field(exclude=True)]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def timezone(self) -> str:
+        return self.zone.key
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def window(self) -> Window:
+        return self.result.window
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def events(self) -> list[LocalEvent]:
+        return [LocalEvent.of(e, self.zone) for e in self.result.events]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def failures(self) -> list[SourceFailure]:
+        return self.result.failures
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def durations(self) -> Durations:
+        return self.result.durations
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def changes_before_detection(self) -> list[LocalEvent]:
+        return [LocalEvent.of(e, self.zone) for e in self.result.changes_before_detection]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.result.counts
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def saved(self) -> SaveResult | None:
+        """What saving did; None when the build was not saved."""
+        return self.save_result
 
     def to_json(self) -> dict[str, Any]:
-        """The API's and ``--json``'s shape: times shown in ``zone``.
+        data: dict[str, Any] = _BUILT_WIRE.dump_python(self, mode="json", by_alias=True)
+        return data
 
-        Composed by hand: the result's keys are flattened in and each event gains its
-        ``local_time`` in ``zone``, which type hints cannot say; the parts are wire shapes.
-        """
-        data = self.result.to_json()
-        data["events"] = [event_json(e, self.zone) for e in self.result.events]
-        data["changes_before_detection"] = [
-            event_json(e, self.zone) for e in self.result.changes_before_detection
-        ]
-        saved = self.saved.to_json() if self.saved is not None else None
-        return {"postmortem": self.postmortem_id, "timezone": self.zone.key, **data, "saved": saved}
+
+_BUILT_WIRE = TypeAdapter(BuiltTimeline)
 
 
 def require_fetcher(actor: Principal) -> None:

@@ -23,6 +23,7 @@ import httpx
 
 from kintsugi.core.errors import KintsugiError
 from kintsugi.core.limits import Deadline, OutOfTimeError
+from kintsugi.core.wire import IsoDatetime
 from kintsugi.timeline.events import Event
 from kintsugi.timeline.secrets import redact
 
@@ -48,8 +49,8 @@ class SourceError(KintsugiError):
 class Window:
     """The time span a timeline covers, aware UTC datetimes, ``since`` < ``until``."""
 
-    since: datetime
-    until: datetime
+    since: IsoDatetime
+    until: IsoDatetime
 
     def __post_init__(self) -> None:
         if self.since.tzinfo is None or self.until.tzinfo is None:
