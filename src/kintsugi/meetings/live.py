@@ -16,6 +16,7 @@ from kintsugi.actions.items import NewItem, add_item
 from kintsugi.core.errors import ConflictError, InputError
 from kintsugi.core.types import utcnow
 from kintsugi.core.wire import IsoDatetime
+from kintsugi.language.linter import lint_text
 from kintsugi.meetings import followups
 from kintsugi.meetings.agenda import AgendaPart, agenda, part_keys
 from kintsugi.meetings.models import MeetingRow, NoteRow, ParticipantRow, PartRunRow
@@ -209,10 +210,6 @@ def _roster(session: Session) -> list[str]:
 def check_text(text: str, roster: list[str] | None = None) -> list[dict[str, Any]]:
     """Blameless-language findings in a note, each with the facilitator's redirect prompt."""
     if not text.strip():
-        return []
-    try:
-        from kintsugi.language.linter import lint_text
-    except ImportError:  # the language slice is not installed
         return []
     findings = lint_text(text, file="note", roster=roster or (), markdown=False)
     return [{**f.to_dict(), "redirect": REDIRECT_PROMPT} for f in findings]
