@@ -127,6 +127,41 @@ def test_api_refuses_a_time_in_the_past_naming_the_field(client: TestClient) -> 
     assert (kept["sequence"], kept["starts_at"]) == (0, "2026-11-21T13:00:00Z")
 
 
+def test_api_bodies_are_the_domain_shapes_with_isoformat_times(client: TestClient) -> None:
+    _doc(client)
+    planned = {"postmortem_ids": ["checkout-pool"], "when": "2026-11-21 14:00"}
+    mid = client.post("/api/v1/meetings", json=planned).json()["id"]
+    [summary] = client.get("/api/v1/meetings").json()["items"]
+    assert summary == {
+        "id": mid,
+        "kind": "postmortem",
+        "title": "Post-Mortem: Checkout API outage - 2026-11-21",
+        "starts_at": "2026-11-21T13:00:00+00:00",
+        "timezone": "Europe/Copenhagen",
+        "duration_minutes": 60,
+        "postmortem_ids": ["checkout-pool"],
+        "url_path": f"/meetings/{mid}",
+        "status": "scheduled",
+    }
+    clock = client.post(f"/api/v1/meetings/{mid}/start").json()
+    assert list(clock) == [
+        "status", "part", "part_started_at", "now", "remaining_seconds", "overrun"
+    ]  # fmt: skip
+    assert clock["now"].endswith("+00:00") and clock["overrun"] is False
+    assert 0 < clock["remaining_seconds"] <= clock["part"]["minutes"] * 60
+    note = client.post(f"/api/v1/meetings/{mid}/notes", json={"part": "welcome", "text": "hi"})
+    assert list(note.json()) == [
+        "id", "part", "author", "text", "owner", "priority", "due", "created_at", "findings"
+    ]  # fmt: skip
+    assert note.json()["created_at"].endswith("+00:00")
+    assert client.get(f"/api/v1/meetings/{mid}/notes").json() == [note.json()]
+    assert client.post(f"/api/v1/meetings/{mid}/finish", json={}).status_code == 200
+    follow = client.get(f"/api/v1/meetings/{mid}/followups").json()
+    assert list(follow[0]) == ["kind", "label", "due_at", "done", "done_at", "reminded_at"]
+    assert follow[0]["due_at"].endswith("+00:00")
+    assert client.get(f"/api/v1/meetings/{mid}").json()["followups"] == follow
+
+
 def test_viewers_read_but_do_not_plan_or_run(
     app: FastAPI, client: TestClient, make_user: Callable[..., str]
 ) -> None:
