@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,6 +13,17 @@ from tests.notify.conftest import smtp
 from tests.web.conftest import anonymous, app, app_sessions, client, make_user
 
 __all__ = ["anonymous", "app", "app_sessions", "client", "make_user", "smtp"]
+
+SCENARIO_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+"""The tests' story: the incident resolved 2026-11-20 10:00 UTC, its review a day later."""
+
+
+@pytest.fixture(autouse=True)
+def scenario_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """Planning refuses a start before now: the service's clock stands at the story's now,
+    whatever day the tests run (the refusal tests move it on)."""
+    monkeypatch.setattr("kintsugi.meetings.service.utcnow", lambda: SCENARIO_NOW)
+    return SCENARIO_NOW
 
 
 @pytest.fixture

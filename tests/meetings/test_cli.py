@@ -87,6 +87,48 @@ def test_bad_options_are_usage_errors_naming_the_option(
     assert json.loads(stdout) == {"items": []}  # nothing was stored
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["invite", "checkout"],
+        ["learning", "Brown bag"],
+        ["premortem", "Move the queue"],
+    ],
+)
+def test_a_time_in_the_past_is_refused_naming_the_option(
+    app: typer.Typer, sqlite_url: str, cli_sessions: sessionmaker[Session], command: list[str]
+) -> None:
+    make_doc(cli_sessions)  # the clock stands at 2026-11-20 12:00 UTC (conftest)
+    code, stdout, err = _run(
+        app, "meeting", *command, "--when", "2026-11-20 11:59 UTC", "--db", sqlite_url
+    )
+    assert code == 2
+    assert (
+        "error: --when: 2026-11-20 11:59 UTC is in the past: choose a time from now on "
+        "(it is 2026-11-20 12:00 UTC)"
+    ) in err
+    assert "Traceback" not in err
+    code, stdout, _ = _run(app, "meeting", "list", "--json", "--db", sqlite_url)
+    assert json.loads(stdout) == {"items": []}  # nothing was stored
+
+
+def test_invite_refuses_to_move_the_review_into_the_past(
+    app: typer.Typer, sqlite_url: str, cli_sessions: sessionmaker[Session]
+) -> None:
+    make_doc(cli_sessions)
+    code, _, err = _run(
+        app, "meeting", "invite", "checkout", "--when", "2026-11-21 14:00", "--db", sqlite_url
+    )
+    assert code == 0, err
+    code, _, err = _run(
+        app, "meeting", "invite", "checkout", "--when", "2026-11-19 14:00", "--db", sqlite_url
+    )
+    assert code == 2 and "--when: 2026-11-19 14:00 CET is in the past" in err
+    code, stdout, _ = _run(app, "meeting", "list", "--json", "--db", sqlite_url)
+    [kept] = json.loads(stdout)["items"]
+    assert kept["starts_at"] == "2026-11-21T13:00:00+00:00"  # still where it was
+
+
 def test_send_emails_the_invite(
     app: typer.Typer, sqlite_url: str, cli_sessions: sessionmaker[Session], smtp: SmtpServer
 ) -> None:

@@ -102,6 +102,66 @@ def test_api_plans_runs_and_finishes_a_review(client: TestClient) -> None:
     assert [m["id"] for m in listed] == [mid]
 
 
+def test_api_refuses_a_time_in_the_past_naming_the_field(client: TestClient) -> None:
+    _doc(client)  # the clock stands at 2026-11-20 12:00 UTC (conftest)
+    past = {"postmortem_ids": ["checkout-pool"], "when": "2026-11-20 12:59"}  # 11:59 UTC
+    refused = client.post("/api/v1/meetings", json=past)
+    assert refused.status_code == 422
+    assert refused.json() == {
+        "detail": "when: 2026-11-20 12:59 CET is in the past: choose a time from now on "
+        "(it is 2026-11-20 13:00 CET)"
+    }
+    assert client.get("/api/v1/meetings").json() == {"items": []}
+    refused = client.post(
+        "/api/v1/meetings",
+        json={"postmortem_ids": ["checkout-pool"], "starts_at": "2026-11-20T11:59:00Z"},
+    )
+    assert refused.status_code == 422 and refused.json()["detail"].startswith("when: ")
+    mid = client.post(
+        "/api/v1/meetings", json={"postmortem_ids": ["checkout-pool"], "when": "2026-11-21 14:00"}
+    ).json()["id"]
+    moved = client.post(f"/api/v1/meetings/{mid}/reschedule", json={"when": "2026-11-19 14:00"})
+    assert moved.status_code == 422
+    assert moved.json()["detail"].startswith("when: 2026-11-19 14:00 CET is in the past")
+    kept = client.get(f"/api/v1/meetings/{mid}").json()
+    assert (kept["sequence"], kept["starts_at"]) == (0, "2026-11-21T13:00:00Z")
+
+
+def test_api_bodies_are_the_domain_shapes_with_isoformat_times(client: TestClient) -> None:
+    _doc(client)
+    planned = {"postmortem_ids": ["checkout-pool"], "when": "2026-11-21 14:00"}
+    mid = client.post("/api/v1/meetings", json=planned).json()["id"]
+    [summary] = client.get("/api/v1/meetings").json()["items"]
+    assert summary == {
+        "id": mid,
+        "kind": "postmortem",
+        "title": "Post-Mortem: Checkout API outage - 2026-11-21",
+        "starts_at": "2026-11-21T13:00:00+00:00",
+        "timezone": "Europe/Copenhagen",
+        "duration_minutes": 60,
+        "postmortem_ids": ["checkout-pool"],
+        "url_path": f"/meetings/{mid}",
+        "status": "scheduled",
+    }
+    clock = client.post(f"/api/v1/meetings/{mid}/start").json()
+    assert list(clock) == [
+        "status", "part", "part_started_at", "now", "remaining_seconds", "overrun"
+    ]  # fmt: skip
+    assert clock["now"].endswith("+00:00") and clock["overrun"] is False
+    assert 0 < clock["remaining_seconds"] <= clock["part"]["minutes"] * 60
+    note = client.post(f"/api/v1/meetings/{mid}/notes", json={"part": "welcome", "text": "hi"})
+    assert list(note.json()) == [
+        "id", "part", "author", "text", "owner", "priority", "due", "created_at", "findings"
+    ]  # fmt: skip
+    assert note.json()["created_at"].endswith("+00:00")
+    assert client.get(f"/api/v1/meetings/{mid}/notes").json() == [note.json()]
+    assert client.post(f"/api/v1/meetings/{mid}/finish", json={}).status_code == 200
+    follow = client.get(f"/api/v1/meetings/{mid}/followups").json()
+    assert list(follow[0]) == ["kind", "label", "due_at", "done", "done_at", "reminded_at"]
+    assert follow[0]["due_at"].endswith("+00:00")
+    assert client.get(f"/api/v1/meetings/{mid}").json()["followups"] == follow
+
+
 def test_viewers_read_but_do_not_plan_or_run(
     app: FastAPI, client: TestClient, make_user: Callable[..., str]
 ) -> None:

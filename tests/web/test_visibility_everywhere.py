@@ -5,12 +5,14 @@ documents; it must appear for the people allowed and nowhere for anyone else."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from kintsugi.core.types import utcnow
 from kintsugi.people import service as people
 from kintsugi.people.principal import SYSTEM, Role
 
@@ -114,8 +116,10 @@ def _paths(client: TestClient) -> list[str]:
     if "/api/v1/meetings" in schema:
         # a review meeting (with a note) per document, and a learning session about them all
         paths += ["/meetings", "/api/v1/meetings", "/api/v1/meetings/upcoming?days=366"]
-        plans = [{"postmortem_ids": [id], "when": "2026-12-03 14:00 UTC"} for id in ids]
-        plans.append({"kind": "learning", "postmortem_ids": ids, "when": "2026-12-04 14:00 UTC"})
+        # planning refuses a time in the past: a week from now
+        day = [(utcnow() + timedelta(days=n)).strftime("%Y-%m-%d") for n in (7, 8)]
+        plans = [{"postmortem_ids": [id], "when": f"{day[0]} 14:00 UTC"} for id in ids]
+        plans.append({"kind": "learning", "postmortem_ids": ids, "when": f"{day[1]} 14:00 UTC"})
         for plan in plans:
             meeting = client.post("/api/v1/meetings", json=plan).json()
             mid = meeting["id"]

@@ -60,7 +60,9 @@ def _held_review(session: Session, facilitator: Principal) -> None:
     zone = zone_or_utc(doc.timezone)
     day = (resolved.astimezone(zone) + timedelta(days=1)).date()
     starts_at = datetime.combine(day, time(14, 0), tzinfo=zone)
-    meeting, _ = schedule_review(session, facilitator, REVIEWED, starts_at, doc.timezone, 60)
+    meeting, _ = schedule_review(  # history: planned as of its own start
+        session, facilitator, REVIEWED, starts_at, doc.timezone, 60, now=starts_at
+    )
     live.start_session(session, facilitator, meeting.id, now=starts_at)
     for step, (part, text) in enumerate(NOTES, start=1):
         entered = starts_at + step * 10 * _MIN

@@ -99,7 +99,7 @@ def ensure_review(
         participants=participants,
         organizer=organizer,
     )
-    view = meetings.plan_meeting(session, actor, plan)
+    view = meetings.plan_meeting(session, actor, plan, now=now)
     return Review(view.id, view.starts_at, True)
 
 

@@ -12,48 +12,29 @@ from kintsugi.core.errors import InputError
 from kintsugi.core.types import utcnow
 from kintsugi.meetings import followups, live, service
 from kintsugi.meetings.agenda import AgendaPart, agenda
+from kintsugi.meetings.followups import FollowUp
 from kintsugi.meetings.invite import invite_ics, send_invite, send_notes
 from kintsugi.meetings.participants import Participant
 from kintsugi.meetings.prep import checklist
 from kintsugi.meetings.script import build_script
-from kintsugi.meetings.service import MeetingView, PlanRequest
+from kintsugi.meetings.service import MeetingSummary, MeetingView, PlanRequest
 from kintsugi.meetings.views import document_for
 from kintsugi.meetings.when import parse_when, zone
 from kintsugi.notify.config import NotifySettings
+from kintsugi.notify.deliver import Outcome
 from kintsugi.postmortems.service import find_row
 from kintsugi.webkit.deps import CurrentPrincipal, Db
 
 router = APIRouter(prefix="/api/v1/meetings", tags=["meetings"])
 
 
-class MeetingSummaryOut(BaseModel):
-    id: int
-    kind: str
-    title: str
-    status: str
-    starts_at: datetime
-    timezone: str
-    duration_minutes: int
-    postmortem_ids: list[str]
-    url_path: str
-
-
 class MeetingPage(BaseModel):
-    items: list[MeetingSummaryOut]
-
-
-class FollowUpOut(BaseModel):
-    kind: str
-    label: str
-    due_at: datetime
-    done: bool
-    done_at: datetime | None
-    reminded_at: datetime | None
+    items: list[MeetingSummary]
 
 
 class MeetingOut(MeetingView):
     agenda: list[AgendaPart]
-    followups: list[FollowUpOut]
+    followups: list[FollowUp]
 
 
 class When(BaseModel):
@@ -87,18 +68,6 @@ class NoteIn(BaseModel):
     due: date | None = None
 
 
-class NoteOut(BaseModel):
-    id: int
-    part: str
-    author: str
-    text: str
-    owner: str | None
-    priority: str | None
-    due: date | None
-    created_at: datetime
-    findings: list[dict[str, Any]]
-
-
 class AdvanceIn(BaseModel):
     part: str | None = Field(None, max_length=40)
 
@@ -108,25 +77,8 @@ class FinishIn(BaseModel):
     attended: list[str] | None = Field(None, max_length=200)
 
 
-class ClockOut(BaseModel):
-    status: str
-    part: AgendaPart | None
-    part_started_at: datetime | None
-    now: datetime
-    remaining_seconds: int | None
-    overrun: bool
-
-
 class LintIn(BaseModel):
     text: str = Field(max_length=live.MAX_NOTE)
-
-
-class OutcomeOut(BaseModel):
-    channel: str
-    status: str
-    attempts: int
-    recipient: str
-    error: str | None
 
 
 def resolve_when(body: When, default_zone: str = "UTC") -> tuple[datetime, str]:
@@ -146,14 +98,8 @@ def _out(session: Any, meeting: MeetingView) -> MeetingOut:
     return MeetingOut(
         **meeting.model_dump(),
         agenda=agenda(meeting.kind, meeting.duration_minutes),
-        followups=[
-            FollowUpOut(**f.to_json()) for f in followups.list_followups(session, meeting.id)
-        ],  # type: ignore[arg-type]
+        followups=followups.list_followups(session, meeting.id),
     )
-
-
-def _summary(m: service.MeetingSummary) -> MeetingSummaryOut:
-    return MeetingSummaryOut(**m.__dict__)
 
 
 @router.get("", response_model=MeetingPage)
@@ -171,7 +117,7 @@ def list_api(
         found = service.list_meetings(
             session, viewer, postmortem_id=postmortem, kind=kind, status=status_
         )
-    return MeetingPage(items=[_summary(m) for m in found])
+    return MeetingPage(items=found)
 
 
 @router.get("/upcoming", response_model=MeetingPage)
@@ -182,7 +128,7 @@ def upcoming_api(
     now = utcnow()
     with db.begin() as session:
         found = service.upcoming(session, viewer, since=now, until=now + timedelta(days=days))
-    return MeetingPage(items=[_summary(m) for m in found])
+    return MeetingPage(items=found)
 
 
 @router.post("", response_model=MeetingOut, status_code=status.HTTP_201_CREATED)
@@ -273,7 +219,7 @@ class SendIn(BaseModel):
 
 @router.post(
     "/{meeting_id}/invite/send",
-    response_model=list[OutcomeOut],
+    response_model=list[Outcome],
     responses={503: {"description": "A channel is half set up; the message names the variable"}},
 )
 def send_api(
@@ -282,7 +228,7 @@ def send_api(
     db: Db,
     viewer: CurrentPrincipal,
     body: SendIn | None = None,
-) -> list[OutcomeOut]:
+) -> list[Outcome]:
     """Email the invite (with the .ics) to the participants who are users and may see the
     documents, at their stored addresses, and post it on the configured channels."""
     service.require_planner(viewer)
@@ -295,19 +241,19 @@ def send_api(
             request.app.state.settings.base_url,
             guests=body.guests if body else (),
         )
-    return [OutcomeOut(**o.to_json()) for o in outcomes]
+    return outcomes
 
 
-@router.post("/{meeting_id}/notes/send", response_model=list[OutcomeOut])
+@router.post("/{meeting_id}/notes/send", response_model=list[Outcome])
 def send_notes_api(
     meeting_id: int, request: Request, db: Db, viewer: CurrentPrincipal
-) -> list[OutcomeOut]:
+) -> list[Outcome]:
     """Email the notes to the participants; marks the "notes sent" follow-up done."""
     with db.begin() as session:
         outcomes = send_notes(
             session, viewer, meeting_id, NotifySettings(), request.app.state.settings.base_url
         )
-    return [OutcomeOut(**o.to_json()) for o in outcomes]
+    return outcomes
 
 
 @router.get("/{meeting_id}/script")
@@ -332,43 +278,43 @@ def checklist_api(
     return [i.to_json() for i in items]
 
 
-@router.get("/{meeting_id}/clock", response_model=ClockOut)
-def clock_api(meeting_id: int, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/{meeting_id}/clock", response_model=live.Clock)
+def clock_api(meeting_id: int, db: Db, viewer: CurrentPrincipal) -> live.Clock:
     """The live session's current part and remaining time (negative: overrun)."""
     with db.begin() as session:
-        return live.clock(session, viewer, meeting_id).to_json()
+        return live.clock(session, viewer, meeting_id)
 
 
-@router.post("/{meeting_id}/start", response_model=ClockOut)
-def start_api(meeting_id: int, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+@router.post("/{meeting_id}/start", response_model=live.Clock)
+def start_api(meeting_id: int, db: Db, viewer: CurrentPrincipal) -> live.Clock:
     """Start the live session at its first part."""
     with db.begin() as session:
-        return live.start_session(session, viewer, meeting_id).to_json()
+        return live.start_session(session, viewer, meeting_id)
 
 
-@router.post("/{meeting_id}/advance", response_model=ClockOut)
-def advance_api(
-    meeting_id: int, body: AdvanceIn, db: Db, viewer: CurrentPrincipal
-) -> dict[str, Any]:
+@router.post("/{meeting_id}/advance", response_model=live.Clock)
+def advance_api(meeting_id: int, body: AdvanceIn, db: Db, viewer: CurrentPrincipal) -> live.Clock:
     """Move to the next part (or the one named)."""
     with db.begin() as session:
-        return live.go_to_part(session, viewer, meeting_id, body.part).to_json()
+        return live.go_to_part(session, viewer, meeting_id, body.part)
 
 
-@router.get("/{meeting_id}/notes", response_model=list[NoteOut])
+@router.get("/{meeting_id}/notes", response_model=list[live.NoteView])
 def notes_api(
     meeting_id: int,
     db: Db,
     viewer: CurrentPrincipal,
     part: Annotated[str | None, Query(max_length=40)] = None,
-) -> list[dict[str, Any]]:
+) -> list[live.NoteView]:
     """The session's notes, oldest first, each with its blameless-language findings."""
     with db.begin() as session:
-        return [n.__dict__ for n in live.list_notes(session, viewer, meeting_id, part)]
+        return live.list_notes(session, viewer, meeting_id, part)
 
 
-@router.post("/{meeting_id}/notes", response_model=NoteOut, status_code=status.HTTP_201_CREATED)
-def add_note_api(meeting_id: int, body: NoteIn, db: Db, viewer: CurrentPrincipal) -> dict[str, Any]:
+@router.post(
+    "/{meeting_id}/notes", response_model=live.NoteView, status_code=status.HTTP_201_CREATED
+)
+def add_note_api(meeting_id: int, body: NoteIn, db: Db, viewer: CurrentPrincipal) -> live.NoteView:
     """Append a note to a part (action item parts: with owner, priority and due date)."""
     with db.begin() as session:
         note = live.add_note(
@@ -381,7 +327,7 @@ def add_note_api(meeting_id: int, body: NoteIn, db: Db, viewer: CurrentPrincipal
             priority=body.priority,
             due=body.due,
         )
-    return note.__dict__
+    return note
 
 
 @router.post("/{meeting_id}/lint")
@@ -408,18 +354,18 @@ def finish_api(
     return result
 
 
-@router.get("/{meeting_id}/followups", response_model=list[FollowUpOut])
-def followups_api(meeting_id: int, db: Db, viewer: CurrentPrincipal) -> list[dict[str, Any]]:
+@router.get("/{meeting_id}/followups", response_model=list[FollowUp])
+def followups_api(meeting_id: int, db: Db, viewer: CurrentPrincipal) -> list[FollowUp]:
     """Follow-ups after the meeting and whether each is done."""
     with db.begin() as session:
         meeting = service.find_meeting(session, meeting_id, viewer)
-        return [f.to_json() for f in followups.list_followups(session, meeting.id)]
+        return followups.list_followups(session, meeting.id)
 
 
-@router.post("/{meeting_id}/followups/{kind}/done", response_model=list[FollowUpOut])
+@router.post("/{meeting_id}/followups/{kind}/done", response_model=list[FollowUp])
 def followup_done_api(
     meeting_id: int, kind: str, db: Db, viewer: CurrentPrincipal
-) -> list[dict[str, Any]]:
+) -> list[FollowUp]:
     """Record a follow-up as done."""
     with db.begin() as session:
-        return [f.to_json() for f in followups.mark_done(session, viewer, meeting_id, kind)]
+        return followups.mark_done(session, viewer, meeting_id, kind)

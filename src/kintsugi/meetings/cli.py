@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -64,6 +65,18 @@ def _usage(option: str, check: Callable[[], T]) -> T:
 
 def _when(value: str, default_zone: str = "UTC") -> tuple[datetime, str]:
     return _usage("--when", lambda: parse_when(value, default_zone, field="--when"))
+
+
+@contextmanager
+def _when_refused() -> Iterator[None]:
+    """The service's refusal of the start (a time in the past) as a usage error naming
+    ``--when`` (exit 2), like a bad ``--when``; other problems pass on."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.field != "when":
+            raise
+        fail(f"--when: {exc.message}", EXIT_USAGE)
 
 
 def _print_meeting(meeting: MeetingView) -> None:
@@ -146,14 +159,15 @@ def invite(
     with ctx.transaction() as session:
         doc = find_row(session, postmortem, SYSTEM)
         starts_at, zone = _when(when, doc.timezone)
-        meeting, moved = service.schedule_review(
-            session,
-            SYSTEM,
-            doc.id,
-            starts_at,
-            zone,
-            duration,
-        )
+        with _when_refused():
+            meeting, moved = service.schedule_review(
+                session,
+                SYSTEM,
+                doc.id,
+                starts_at,
+                zone,
+                duration,
+            )
         if organizer and not moved:
             row = service.find_meeting(session, meeting.id, SYSTEM)
             row.organizer = organizer
@@ -336,7 +350,7 @@ def learning(
         fail(f"--format: {format!r} is not one of weekly, brown-bag, deep-dive", EXIT_USAGE)
     starts_at, zone = _when(when)
     ctx = context(db)
-    with ctx.transaction() as session:
+    with ctx.transaction() as session, _when_refused():
         meeting = service.plan_meeting(
             session,
             SYSTEM,
@@ -372,7 +386,7 @@ def premortem(
     _usage("--duration", lambda: check_duration(duration, field="--duration"))
     starts_at, zone = _when(when)
     ctx = context(db)
-    with ctx.transaction() as session:
+    with ctx.transaction() as session, _when_refused():
         meeting = start_premortem(
             session,
             SYSTEM,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field, TypeAdapter, computed_field
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from kintsugi.actions.items import NewItem, add_item
 from kintsugi.core.errors import ConflictError, InputError
 from kintsugi.core.types import utcnow
 from kintsugi.core.wire import IsoDatetime
+from kintsugi.language.linter import lint_text
 from kintsugi.meetings import followups
 from kintsugi.meetings.agenda import AgendaPart, agenda, part_keys
 from kintsugi.meetings.models import MeetingRow, NoteRow, ParticipantRow, PartRunRow
@@ -86,9 +87,12 @@ class NoteView:
 _NOTE_WIRE = TypeAdapter(NoteView)
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True)
 class Clock:
-    """The current part and its time: negative ``remaining_seconds`` is the overrun."""
+    """The current part and its time: negative ``remaining_seconds`` is the overrun.
+
+    A pydantic dataclass (one per request), so that the derived keys are computed fields: the
+    API's schema and the JSON both come from this class."""
 
     status: str
     part: AgendaPart | None
@@ -96,12 +100,20 @@ class Clock:
     now: IsoDatetime
     parts: Annotated[list[AgendaPart], Field(exclude=True)]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def remaining_seconds(self) -> int | None:
+        """Seconds left in the current part (negative: over its time)."""
         if self.part is None or self.part_started_at is None:
             return None
         elapsed = (self.now - self.part_started_at).total_seconds()
         return int(self.part.minutes * 60 - elapsed)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def overrun(self) -> bool:
+        """Whether the current part has run over its time."""
+        return (self.remaining_seconds or 0) < 0
 
     @property
     def next_part(self) -> AgendaPart | None:
@@ -112,13 +124,8 @@ class Clock:
         return self.parts[i + 1] if i + 1 < len(self.parts) else None
 
     def to_json(self) -> dict[str, Any]:
-        # the time left and the overrun are derived from the fields (properties), added last
-        remaining = self.remaining_seconds
-        return {
-            **_CLOCK_WIRE.dump_python(self, mode="json"),
-            "remaining_seconds": remaining,
-            "overrun": (remaining or 0) < 0,
-        }
+        wire: dict[str, Any] = _CLOCK_WIRE.dump_python(self, mode="json")
+        return wire
 
 
 _CLOCK_WIRE = TypeAdapter(Clock)
@@ -209,10 +216,6 @@ def _roster(session: Session) -> list[str]:
 def check_text(text: str, roster: list[str] | None = None) -> list[dict[str, Any]]:
     """Blameless-language findings in a note, each with the facilitator's redirect prompt."""
     if not text.strip():
-        return []
-    try:
-        from kintsugi.language.linter import lint_text
-    except ImportError:  # the language slice is not installed
         return []
     findings = lint_text(text, file="note", roster=roster or (), markdown=False)
     return [{**f.to_dict(), "redirect": REDIRECT_PROMPT} for f in findings]

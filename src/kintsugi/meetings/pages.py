@@ -180,7 +180,6 @@ def plan_review(
         with db.begin() as session:
             tz = find_row(session, postmortem_id, viewer).timezone
             starts_at, zone = parse_when(when, tz, field="when")
-            slots.refuse_past(starts_at, utcnow(), zone)
             meeting, _ = service.schedule_review(
                 session, viewer, postmortem_id, starts_at, zone, duration
             )
@@ -255,7 +254,6 @@ def reschedule_page(
         with db.begin() as session:
             current = service.get_meeting(session, meeting_id, viewer)
             starts_at, tz = parse_when(when, current.timezone, field="when")
-            slots.refuse_past(starts_at, utcnow(), tz)
             service.reschedule(session, viewer, meeting_id, starts_at, tz, duration)
     except InputError as exc:
         return _show_with(request, db, viewer, meeting_id, error=str(exc))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from kintsugi.core.db import savepoint
 from kintsugi.core.errors import KintsugiError
+from kintsugi.library.similar import similar
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.document import Document
 
@@ -95,10 +96,6 @@ def _related(
     session: Session, viewer: Principal, doc: Document, base: str
 ) -> list[tuple[str, str]]:
     if not doc.id:
-        return []
-    try:
-        from kintsugi.library.similar import similar
-    except ImportError:  # the library slice is not installed
         return []
     try:
         with savepoint(session):

@@ -33,6 +33,7 @@ from kintsugi.meetings.participants import (
     resolve_person,
     suggest_participants,
 )
+from kintsugi.meetings.slots import refuse_past
 from kintsugi.meetings.when import DeadlineCheck, check_deadline, local_time, zone
 from kintsugi.notify.recipients import is_email
 from kintsugi.people import service as people
@@ -185,12 +186,18 @@ def default_title(kind: str, docs: Sequence[Head], starts_at: datetime, tz: str)
     return f"Learning session - {day}"
 
 
-def plan_meeting(session: Session, actor: Principal, plan: PlanRequest) -> MeetingView:
-    """Create a meeting; participants default to the ones suggested by the document."""
+def plan_meeting(
+    session: Session, actor: Principal, plan: PlanRequest, *, now: datetime | None = None
+) -> MeetingView:
+    """Create a meeting; participants default to the ones suggested by the document.
+
+    A start before ``now`` (default: the current time) is refused, naming ``when``; a caller
+    on its own clock (an incident drafted as of a time, the demo's history) passes it."""
     require_planner(actor)
     kind = check_kind(plan.kind)
     check_duration(plan.duration_minutes, field="duration_minutes")
     zone(plan.timezone)
+    refuse_past(plan.starts_at, now or utcnow(), plan.timezone)
     docs = _documents(session, plan.postmortem_ids, actor)
     if kind in ("postmortem", "premortem"):
         if len(docs) != 1:
@@ -217,7 +224,7 @@ def plan_meeting(session: Session, actor: Principal, plan: PlanRequest) -> Meeti
     team_id = people.team_id(session, plan.team) if plan.team else None
     if team_id is None and docs:
         team_id = docs[0].team_id
-    now = utcnow()
+    stamp = utcnow()
     row = MeetingRow(
         uid=f"{uuid.uuid4()}@kintsugi",
         kind=kind,
@@ -232,8 +239,8 @@ def plan_meeting(session: Session, actor: Principal, plan: PlanRequest) -> Meeti
         location=plan.location.strip()[:500],
         format=plan.format.strip()[:40],
         team_id=team_id,
-        created_at=now,
-        updated_at=now,
+        created_at=stamp,
+        updated_at=stamp,
     )
     session.add(row)
     session.flush()
@@ -280,11 +287,16 @@ def reschedule(
     starts_at: datetime,
     timezone: str,
     duration_minutes: int,
+    *,
+    now: datetime | None = None,
 ) -> MeetingView:
-    """Move a scheduled meeting: same UID, SEQUENCE raised (calendars update the event)."""
+    """Move a scheduled meeting: same UID, SEQUENCE raised (calendars update the event).
+
+    A start before ``now`` (default: the current time) is refused, as when planning."""
     require_planner(actor)
     check_duration(duration_minutes, field="duration_minutes")
     zone(timezone)
+    refuse_past(starts_at, now or utcnow(), timezone)
     row = find_meeting(session, meeting_id, actor)
     if row.status not in (SCHEDULED, CANCELLED):
         raise InputError(f"a {row.status} meeting cannot be rescheduled", field="status")
@@ -321,8 +333,11 @@ def schedule_review(
     starts_at: datetime,
     timezone: str,
     duration_minutes: int,
+    *,
+    now: datetime | None = None,
 ) -> tuple[MeetingView, bool]:
-    """Plan the document's review meeting, or move the one already scheduled.
+    """Plan the document's review meeting, or move the one already scheduled (a start before
+    ``now`` is refused, as when planning).
 
     Returns (the meeting, whether it was rescheduled). Pre-mortem documents get a pre-mortem.
     """
@@ -340,7 +355,10 @@ def schedule_review(
         .limit(1)
     ).first()
     if existing is not None:
-        return reschedule(session, actor, existing.id, starts_at, timezone, duration_minutes), True
+        moved = reschedule(
+            session, actor, existing.id, starts_at, timezone, duration_minutes, now=now
+        )
+        return moved, True
     plan = PlanRequest(
         kind=doc.kind,
         starts_at=starts_at,
@@ -348,7 +366,7 @@ def schedule_review(
         duration_minutes=duration_minutes,
         postmortem_ids=[doc.id],
     )
-    return plan_meeting(session, actor, plan), False
+    return plan_meeting(session, actor, plan, now=now), False
 
 
 # ----------------------------------------------------------------------------- reading

@@ -94,15 +94,6 @@ class PolicyIn(BaseModel):
     overrides: dict[str, Any]
 
 
-class ChecklistItemOut(BaseModel):
-    key: str
-    group: str
-    label: str
-    state: str
-    why: str
-    answered_by: str | None
-
-
 class ChecklistOut(BaseModel):
     id: str
     score: float
@@ -111,7 +102,7 @@ class ChecklistOut(BaseModel):
     passed: int
     failed: int
     needs_review: int
-    items: list[ChecklistItemOut]
+    items: list[checklists.Result]
 
 
 class AnswerIn(BaseModel):
