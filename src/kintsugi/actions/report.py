@@ -21,7 +21,6 @@ from datetime import date
 from typing import Annotated, Any, cast
 
 from pydantic import (
-    ConfigDict,
     Field,
     GetJsonSchemaHandler,
     SerializerFunctionWrapHandler,
@@ -39,6 +38,7 @@ from kintsugi.actions.items import OPEN_STATUSES, ItemView, get_item, today_utc
 from kintsugi.actions.models import ActionItemRow
 from kintsugi.actions.owners import people
 from kintsugi.core.sqlfuncs import utc_date
+from kintsugi.core.wire import EVERY_KEY_WRITTEN
 from kintsugi.people.matching import PeopleIndex
 from kintsugi.people.principal import Principal
 from kintsugi.postmortems.access import visible_to
@@ -47,10 +47,6 @@ from kintsugi.postmortems.document import ActionItemStatus, Priority
 
 NO_PRIORITY = "none"
 UNASSIGNED = "(unassigned)"
-
-
-_CONFIG = ConfigDict(json_schema_serialization_defaults_required=True)
-"""Every key is always written, so the response schema requires them all."""
 
 
 def _splice(data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -83,7 +79,7 @@ def _splice_schema(
     return json_schema
 
 
-@dataclass(config=_CONFIG)
+@dataclass(config=EVERY_KEY_WRITTEN)
 class Counts:
     """Counts of one group of items; the rates are computed fields, derived whenever read."""
 
@@ -118,7 +114,7 @@ class Counts:
         return data
 
 
-@dataclass(config=_CONFIG)
+@dataclass(config=EVERY_KEY_WRITTEN)
 class OwnerCounts:
     """Counts of the items of one owner (person or team); its JSON has the counts inline."""
 
@@ -143,7 +139,7 @@ class OwnerCounts:
         return data
 
 
-@dataclass(config=_CONFIG)
+@dataclass(config=EVERY_KEY_WRITTEN)
 class Report:
     """The action items report as of ``today``: ``as_of``, the totals inline, then the groups and
     the oldest overdue items."""

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
-from pydantic import ConfigDict, TypeAdapter
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from kintsugi.actions.items import ItemFilters, list_items
-from kintsugi.core.wire import IsoDatetime
+from kintsugi.core.wire import EVERY_KEY_WRITTEN, IsoDatetime
 from kintsugi.handbook.recognition import Recognition, list_recognitions
 from kintsugi.handbook.sharing import Published, published_between
 from kintsugi.meetings.service import upcoming
@@ -72,8 +72,7 @@ _SESSION = TypeAdapter(UpcomingSession)
 class LearningDigest:
     """What the digest says, as data."""
 
-    # its JSON always has the lists: the schema says so
-    __pydantic_config__ = ConfigDict(json_schema_serialization_defaults_required=True)
+    __pydantic_config__ = EVERY_KEY_WRITTEN
 
     since: IsoDatetime
     until: IsoDatetime

@@ -17,12 +17,12 @@ from datetime import datetime
 from html import escape
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, TypeAdapter, computed_field
+from pydantic import Field, TypeAdapter, computed_field
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kintsugi.core.wire import IsoDatetime
+from kintsugi.core.wire import EVERY_KEY_WRITTEN, IsoDatetime
 from kintsugi.notify.base import Message
 from kintsugi.notify.channels import BROADCAST
 from kintsugi.people.principal import Principal, Role
@@ -42,9 +42,7 @@ MAX_CHARS = 300
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 
 
-@pydantic_dataclass(
-    frozen=True, config=ConfigDict(json_schema_serialization_defaults_required=True)
-)
+@pydantic_dataclass(frozen=True, config=EVERY_KEY_WRITTEN)
 class Published:
     """A published document as announcements and digests describe it (its team and grants
     stay off the wire). A pydantic dataclass (built once per published document) so that

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, TypeAdapter, with_config
+from pydantic import Field, TypeAdapter, with_config
 from sqlalchemy import ColumnElement, String, and_, cast, or_, select
 from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError, NotFoundError
 from kintsugi.core.types import utcnow
-from kintsugi.core.wire import IsoDatetime
+from kintsugi.core.wire import EVERY_KEY_WRITTEN, IsoDatetime
 from kintsugi.incidents.facts import IncidentFacts
 from kintsugi.incidents.models import IncidentRow
 from kintsugi.incidents.severity import SEVERITIES
@@ -28,8 +28,7 @@ MANUAL = "manual"
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
-# every key is always written: the response schema requires them all
-@with_config(ConfigDict(json_schema_serialization_defaults_required=True))
+@with_config(EVERY_KEY_WRITTEN)
 @dataclass(frozen=True)
 class IncidentRecord:
     """One stored incident."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, TypeAdapter, with_config
+from pydantic import Field, TypeAdapter, with_config
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kintsugi.core.db import transaction
 from kintsugi.core.errors import InputError
 from kintsugi.core.types import utcnow
+from kintsugi.core.wire import EVERY_KEY_WRITTEN
 from kintsugi.incidents import service
 from kintsugi.incidents.config import IncidentSettings
 from kintsugi.incidents.draft import DraftResult, fetch, write_draft
@@ -61,8 +62,7 @@ class Delivery:
     reference: str | None
 
 
-# every key is always written: the response schema requires them all
-@with_config(ConfigDict(json_schema_serialization_defaults_required=True))
+@with_config(EVERY_KEY_WRITTEN)
 @dataclass
 class Handled:
     """What a delivery did: ``status`` is drafted, refreshed, unchanged, duplicate, ignored or

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, make_dataclass
 from typing import Annotated, Any, NamedTuple
 
 from pydantic import (
-    ConfigDict,
     Field,
     PlainSerializer,
     TypeAdapter,
@@ -26,7 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from kintsugi.core.errors import ConflictError, InputError, NotFoundError
 from kintsugi.core.types import utcnow
-from kintsugi.core.wire import IsoDatetime
+from kintsugi.core.wire import EVERY_KEY_WRITTEN, IsoDatetime, object_schema
 from kintsugi.language.linter import document_participants
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import Principal
@@ -57,10 +56,9 @@ from kintsugi.rca.model import (
 from kintsugi.rca.models import AnalysisRow, AnalysisVersionRow, LinkRow
 from kintsugi.rca.taxonomy import Category
 from kintsugi.rca.validation import Advice
-from kintsugi.timeline.events import object_schema
 
 # ActionItem's fields an analysis writes; a dataclass, so the schema has their types (used
-# in AnalysisView only: see timeline.events.object_schema on sharing such a return type)
+# in AnalysisView only: see core.wire.object_schema on sharing such a return type)
 _ACTION_ITEM_REF = make_dataclass(
     "ActionItemRef",
     [(name, ActionItem.model_fields[name].annotation) for name in ("id", "title", "status")],
@@ -597,8 +595,7 @@ class Recurrence:
     JSON writes it before the post-mortems, and pydantic writes computed fields last.
     """
 
-    # fields with defaults are required in the response schema (as in Event)
-    __pydantic_config__ = ConfigDict(json_schema_serialization_defaults_required=True)
+    __pydantic_config__ = EVERY_KEY_WRITTEN
 
     category: str
     label: str

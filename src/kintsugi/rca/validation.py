@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pydantic import ConfigDict, TypeAdapter
+from pydantic import TypeAdapter
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from kintsugi.core.errors import InputError
+from kintsugi.core.wire import EVERY_KEY_WRITTEN
 from kintsugi.language.linter import Linter
 from kintsugi.rca.model import (
     Analysis,
@@ -109,9 +110,7 @@ def _categories(analysis: Analysis) -> list[tuple[str, str | None]]:
 # ----------------------------------------------------------------------------- warnings
 
 
-@pydantic_dataclass(  # the response schema lists every key as required: the JSON writes them
-    frozen=True, config=ConfigDict(json_schema_serialization_defaults_required=True)
-)
+@pydantic_dataclass(frozen=True, config=EVERY_KEY_WRITTEN)
 class Advice:
     """Advice about one item (``target`` is its id; None for the whole analysis)."""
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import ConfigDict, TypeAdapter
+from pydantic import TypeAdapter
 
-from kintsugi.core.wire import IsoDatetime
+from kintsugi.core.wire import EVERY_KEY_WRITTEN, IsoDatetime
 from kintsugi.timeline.events import CHANGE_KINDS, Event, Kind
 
 
@@ -24,8 +24,7 @@ class Durations:
     the durations as the wire writes them, computed from the milestones.
     """
 
-    # fields with defaults are required in the response schema (as in Event)
-    __pydantic_config__ = ConfigDict(json_schema_serialization_defaults_required=True)
+    __pydantic_config__ = EVERY_KEY_WRITTEN
 
     started_at: IsoDatetime | None = None
     detected_at: IsoDatetime | None = None

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, NamedTuple, get_type_hints
+from typing import Annotated, Any, NamedTuple
 
-from pydantic import ConfigDict, Field, PlainSerializer, TypeAdapter, WithJsonSchema
+from pydantic import Field, PlainSerializer, TypeAdapter
 
-from kintsugi.core.wire import IsoDatetime
+from kintsugi.core.wire import EVERY_KEY_WRITTEN, IsoDatetime, object_schema
 
 
 class Kind(StrEnum):
@@ -52,19 +51,6 @@ class Ref(NamedTuple):
         return data
 
 
-def object_schema(cls: Callable[..., tuple[Any, ...]]) -> WithJsonSchema:
-    """The (serialization) JSON schema of NamedTuple ``cls`` written as an object of its fields.
-
-    Made from ``cls``'s type hints (fields of JSON types only: the schema is inlined). Not a
-    dataclass as the serializer's return type: pydantic 2.14 loses that definition when two
-    classes in one schema use it (LocalEvent and Event do).
-    """
-    shape = make_dataclass(cls.__name__, list(get_type_hints(cls).items()))
-    return WithJsonSchema(
-        TypeAdapter(shape).json_schema(mode="serialization"), mode="serialization"
-    )
-
-
 RefJson = Annotated[
     Ref, PlainSerializer(Ref._asdict, return_type=dict[str, str | None]), object_schema(Ref)
 ]
@@ -81,8 +67,7 @@ class Event:
     lists the other sources' reports of a folded event.
     """
 
-    # the response schema marks fields with defaults required too: the JSON always has them
-    __pydantic_config__ = ConfigDict(json_schema_serialization_defaults_required=True)
+    __pydantic_config__ = EVERY_KEY_WRITTEN
 
     at: IsoDatetime
     source: str

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import ConfigDict, Field, TypeAdapter, computed_field
+from pydantic import Field, TypeAdapter, computed_field
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +24,7 @@ from kintsugi.core.config import Settings
 from kintsugi.core.db import transaction
 from kintsugi.core.errors import InputError
 from kintsugi.core.limits import Deadline
+from kintsugi.core.wire import EVERY_KEY_WRITTEN
 from kintsugi.people.permissions import Action, require
 from kintsugi.people.principal import SYSTEM, Principal
 from kintsugi.postmortems import service as postmortems
@@ -62,8 +63,7 @@ def _actor(actor: str | None) -> str | None:
 class SaveResult:
     """What a save did."""
 
-    # fields with defaults are required in the response schema (as in Event)
-    __pydantic_config__ = ConfigDict(json_schema_serialization_defaults_required=True)
+    __pydantic_config__ = EVERY_KEY_WRITTEN
 
     created: int = 0
     updated: int = 0
