@@ -13,17 +13,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from kintsugi.actions import rows
 from kintsugi.actions.items import MAX_OWNER, MAX_TITLE
 from kintsugi.core.errors import InputError
 from kintsugi.people.permissions import Action, can
 from kintsugi.people.principal import Principal
-from kintsugi.postmortems import service as postmortems
 from kintsugi.postmortems.document import ActionItemKind, ActionItemStatus, Priority
+from kintsugi.postmortems.section_rows import refused_context, section_context
 from kintsugi.webkit.deps import CurrentPrincipal, Db
-from kintsugi.webkit.messages import human_message
 from kintsugi.webkit.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -38,46 +37,19 @@ def _context(
     session: Session, postmortem_id: str, viewer: Principal, *, written: bool, **extra: Any
 ) -> dict[str, Any]:
     loaded = rows.load(session, postmortem_id, viewer)
-    context: dict[str, Any] = {
-        "ar": loaded,
-        "editable": can(viewer, Action.CHANGE_ACTION_ITEMS)
-        and can(viewer, Action.EDIT_POSTMORTEMS),
-        "priorities": [p.value for p in Priority],
-        "statuses": [s.value for s in ActionItemStatus],
-        "kinds": [k.value for k in ActionItemKind],
-        "written": written,
-        "error": None,
-        "failed": None,
-        "typed": {},
+    return section_context(
+        session,
+        loaded.postmortem_id,
+        viewer,
+        "action_items",
+        written=written,
+        ar=loaded,
+        editable=can(viewer, Action.CHANGE_ACTION_ITEMS) and can(viewer, Action.EDIT_POSTMORTEMS),
+        priorities=[p.value for p in Priority],
+        statuses=[s.value for s in ActionItemStatus],
+        kinds=[k.value for k in ActionItemKind],
         **extra,
-    }
-    if written:
-        doc = postmortems.get_document(session, loaded.postmortem_id, viewer)
-        context["synced"] = doc.section("action_items")
-        context["version"] = doc.version
-    return context
-
-
-def _refused(
-    db: sessionmaker[Session],
-    postmortem_id: str,
-    viewer: Principal,
-    exc: InputError,
-    failed: int | str,
-    typed: dict[str, str],
-) -> dict[str, Any]:
-    """The section as stored, with the refused row's input and why it was refused."""
-    with db.begin() as session:
-        return _context(
-            session,
-            postmortem_id,
-            viewer,
-            written=False,
-            error=human_message(exc),
-            failed=failed,
-            field=exc.field,
-            typed=typed,
-        )
+    )
 
 
 def _section(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -120,7 +92,7 @@ def add_row(
             rows.add(session, postmortem_id, viewer, rows.new_item(values, reason))
             return _section(request, _context(session, postmortem_id, viewer, written=True))
     except InputError as exc:
-        context = _refused(db, postmortem_id, viewer, exc, "new", typed)
+        context = refused_context(db, _context, postmortem_id, viewer, exc, "new", typed)
         return _section(request, context, 422)
 
 
@@ -154,7 +126,7 @@ def edit_row(
             rows.update(session, postmortem_id, item_id, viewer, changes, base_version=base_version)
             context = _context(session, postmortem_id, viewer, written=True)
     except InputError as exc:
-        context = _refused(db, postmortem_id, viewer, exc, item_id, typed)
+        context = refused_context(db, _context, postmortem_id, viewer, exc, item_id, typed)
         return _row(request, context, item_id, 422)
     return _row(request, context, item_id)
 

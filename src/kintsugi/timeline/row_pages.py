@@ -13,15 +13,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from kintsugi.core.errors import InputError
 from kintsugi.people.permissions import Action, can
 from kintsugi.people.principal import Principal
-from kintsugi.postmortems import service as postmortems
+from kintsugi.postmortems.section_rows import refused_context, section_context
 from kintsugi.timeline import rows
 from kintsugi.webkit.deps import CurrentPrincipal, Db
-from kintsugi.webkit.messages import human_message
 from kintsugi.webkit.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -34,43 +33,16 @@ def _context(
     session: Session, postmortem_id: str, viewer: Principal, *, written: bool, **extra: Any
 ) -> dict[str, Any]:
     timeline = rows.load(session, postmortem_id, viewer)
-    context: dict[str, Any] = {
-        "tl": timeline,
-        "editable": can(viewer, Action.EDIT_POSTMORTEMS),
-        "written": written,
-        "error": None,
-        "failed": None,
-        "typed": {},
+    return section_context(
+        session,
+        timeline.postmortem_id,
+        viewer,
+        "timeline",
+        written=written,
+        tl=timeline,
+        editable=can(viewer, Action.EDIT_POSTMORTEMS),
         **extra,
-    }
-    if written:
-        doc = postmortems.get_document(session, timeline.postmortem_id, viewer)
-        section = doc.section("timeline")
-        context["synced"] = section
-        context["version"] = doc.version
-    return context
-
-
-def _refused(
-    db: sessionmaker[Session],
-    postmortem_id: str,
-    viewer: Principal,
-    exc: InputError,
-    failed: int | str,
-    typed: dict[str, str],
-) -> dict[str, Any]:
-    """The section as stored, with the refused row's input and why it was refused."""
-    with db.begin() as session:
-        return _context(
-            session,
-            postmortem_id,
-            viewer,
-            written=False,
-            error=human_message(exc),
-            failed=failed,
-            field=exc.field,
-            typed=typed,
-        )
+    )
 
 
 def _section(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -107,8 +79,14 @@ def add_row(
             )
             return _section(request, _context(session, postmortem_id, viewer, written=True))
     except InputError as exc:
-        context = _refused(
-            db, postmortem_id, viewer, exc, "new", {"at": at, "text": text, "actor": actor}
+        context = refused_context(
+            db,
+            _context,
+            postmortem_id,
+            viewer,
+            exc,
+            "new",
+            {"at": at, "text": text, "actor": actor},
         )
         return _section(request, context, 422)
 
@@ -133,8 +111,14 @@ def edit_row(
             rows.update_event(session, postmortem_id, event_id, viewer, new)
             context = _context(session, postmortem_id, viewer, written=True)
     except InputError as exc:
-        context = _refused(
-            db, postmortem_id, viewer, exc, event_id, {"at": at, "text": text, "actor": actor}
+        context = refused_context(
+            db,
+            _context,
+            postmortem_id,
+            viewer,
+            exc,
+            event_id,
+            {"at": at, "text": text, "actor": actor},
         )
         return _row(request, context, event_id, 422)
     if [e.id for e in context["tl"].events] != before:
