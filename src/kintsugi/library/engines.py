@@ -231,7 +231,7 @@ class Postgres(_Scored):
         # and the planner keeps it on one core: it prices the hand-over of every match from
         # the parallel workers (parallel_tuple_cost, 0.1 a row) as if it cost more than the
         # scoring. A tenth of that lets the scan, the join and the scores run in the workers
-        # (2.0x faster for a word in most of 1,000,000 documents on 2 cores). JIT compiling
+        # (1.7x faster for a word in most of 1,000,000 documents on 2 cores). JIT compiling
         # the statement costs more than it saves here. Both for this transaction only.
         session.execute(_PARALLEL_SCORING)
         return super().every_match(session, conditions, only)
