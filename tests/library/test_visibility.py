@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from kintsugi.core.db import make_sessionmaker
 from kintsugi.library import matches
 from kintsugi.library.search import SearchFilters, search
 from kintsugi.people import service as people
@@ -203,3 +204,40 @@ def test_the_scoring_statement_may_run_in_parallel_workers_on_postgresql(
         for statement, params in statements:
             plan = conn.exec_driver_sql("EXPLAIN " + statement, params).scalars().all()
             assert plan[0].lstrip().startswith("Gather"), "\n".join(plan)
+
+
+_SETTINGS = (
+    "SELECT current_setting('parallel_tuple_cost'), current_setting('jit'), "
+    "current_setting('plan_cache_mode')"
+)
+
+
+@pytest.mark.parametrize("reads_only", [True, False], ids=["reading session", "transaction"])
+def test_the_scoring_statement_runs_with_its_parallel_settings(
+    engine: Engine, reads_only: bool
+) -> None:
+    """The settings that let PostgreSQL score in parallel workers, and plan for the query at
+    hand, hold for the scoring statement itself, also in the web app's reading sessions
+    (autocommit, where a local setting would end with its own statement), and not after it."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs every statement on one core")
+    add(make_sessionmaker(engine), "Cache stampede", severity=Severity.SEV1, tags=["db"])
+    seen: list[tuple[str, str]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "ts_rank_cd(" in statement:
+            seen.append(cursor.connection.execute(_SETTINGS).fetchone())
+
+    sessions = make_sessionmaker(engine, reads_only=reads_only)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with sessions() as session:
+            before = session.execute(text(_SETTINGS)).one()
+            found = search(session, SYSTEM, "cache")
+            after = session.execute(text(_SETTINGS)).one()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert found.total == 1
+    assert seen == [("0.01", "off", "force_custom_plan")]
+    if reads_only:  # nothing lingers on the connection for the statements after it
+        assert after == before

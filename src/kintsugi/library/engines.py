@@ -16,7 +16,8 @@ FTS5 about each of its rows, one MATCH per row (33 s for a common word on 100,00
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -207,8 +208,9 @@ _HEADLINE_OPTIONS = (
 )
 
 
-_PARALLEL_SCORING = text(
-    "SELECT set_config('parallel_tuple_cost', '0.01', true), set_config('jit', 'off', true)"
+_SCORING_SETTINGS = text(
+    "SELECT set_config('parallel_tuple_cost', '0.01', true), set_config('jit', 'off', true), "
+    "set_config('plan_cache_mode', 'force_custom_plan', true)"
 )
 
 
@@ -227,14 +229,19 @@ class Postgres(_Scored):
         conditions: Sequence[ColumnElement[bool]],
         only: frozenset[int] | None = None,
     ) -> Sequence[tuple[int, float]]:
-        # Scoring is most of the cost (ts_rank_cd reads each match's tsvector from TOAST),
-        # and the planner keeps it on one core: it prices the hand-over of every match from
-        # the parallel workers (parallel_tuple_cost, 0.1 a row) as if it cost more than the
+        # Scoring is most of the cost (ts_rank_cd reads each match's tsvector), and the
+        # planner keeps it on one core: it prices the hand-over of every match from the
+        # parallel workers (parallel_tuple_cost, 0.1 a row) as if it cost more than the
         # scoring. A tenth of that lets the scan, the join and the scores run in the workers
         # (1.7x faster for a word in most of 1,000,000 documents on 2 cores). JIT compiling
-        # the statement costs more than it saves here. Both for this transaction only.
-        session.execute(_PARALLEL_SCORING)
-        return super().every_match(session, conditions, only)
+        # the statement costs more than it saves here. And the plan is made for each query:
+        # the driver prepares a statement run five times, and PostgreSQL would then reuse a
+        # generic plan, one for every tsquery, which cannot tell a word in most documents
+        # (read the table, in parallel) from a rare one (the GIN index): it doubled the p95
+        # of the benchmark's queries at 100,000. All three for this transaction only.
+        with _in_a_transaction(session):
+            session.execute(_SCORING_SETTINGS)
+            return super().every_match(session, conditions, only)
 
     def _scored(self, conditions: Sequence[ColumnElement[bool]]) -> AnySelect:
         tsquery = self._tsquery()
@@ -261,6 +268,18 @@ class Postgres(_Scored):
             ).where(LibraryDocumentRow.postmortem_pk.in_(pks))
         )
         return {int(r[0]): _best_snippet(r[1], r[2], r[3]) for r in rows}
+
+
+@contextmanager
+def _in_a_transaction(session: Session) -> Iterator[None]:
+    """The session's transaction; in a reading session, which runs without one (autocommit:
+    a local setting would end with its own statement), a transaction of its own."""
+    driver: Any = session.connection().connection.driver_connection
+    if getattr(driver, "autocommit", False):
+        with driver.transaction():
+            yield
+    else:
+        yield
 
 
 # ----------------------------------------------------------------------------- snippets
