@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.sqlfuncs import epoch
 from kintsugi.core.types import utcnow
+from kintsugi.library.label_sets import LabelSets
 from kintsugi.postmortems.columns import CAUSES, POSTMORTEM, SERVICES, TAGS
 from kintsugi.postmortems.document import Severity, Status
 
@@ -49,6 +50,7 @@ CHANGE_LOG = 256
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+_NO_PKS: IntArray = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -71,10 +73,10 @@ class FacetColumns:
         self.year = np.zeros(0, dtype=np.int16)
         self.started = np.zeros(0, dtype=np.float64)  # seconds since 1970; NaN: not given
         self.created = np.zeros(0, dtype=np.float64)
-        self.stamp: dict[int, tuple[float, int]] = {}  # (updated_at in seconds, version)
-        self.labels: dict[str, dict[int, tuple[str, ...]]] = {f: {} for f in LABELS}
-        self.members: dict[str, dict[str, set[int]]] = {f: {} for f in LABELS}
-        self._arrays: dict[tuple[str, str], IntArray] = {}
+        # what each pk was read at: updated_at in seconds, and its version (0: never read)
+        self.updated = np.zeros(0, dtype=np.float64)
+        self.version = np.zeros(0, dtype=np.int64)
+        self.labels: dict[str, LabelSets] = {f: LabelSets() for f in LABELS}
         self.floor: datetime | None = None
         self.signature: tuple[Any, ...] = ()
         # what changed at each refresh that found changes, for caches built on this copy
@@ -108,7 +110,7 @@ class FacetColumns:
             changed = [
                 int(pk)
                 for pk, updated_at, version in recent
-                if self.stamp.get(int(pk)) != (float(updated_at), int(version))
+                if not self._read_at(int(pk), float(updated_at), int(version))
             ]
             for start in range(0, len(changed), _CHUNK):
                 self._reload(session, changed[start : start + _CHUNK])
@@ -119,6 +121,10 @@ class FacetColumns:
         # and every committed change from the old floor on has just been read
         self.floor = max(self.floor or now - MARGIN, now - MARGIN)
         self.signature = self._signature(session, self.floor)
+
+    def _read_at(self, pk: int, updated: float, version: int) -> bool:
+        """Whether the copy holds ``pk`` as of that change (versions start at 1)."""
+        return pk < self.size and self.version[pk] == version and self.updated[pk] == updated
 
     def changed_since(self, generation: int) -> frozenset[int] | None:
         """The pks changed after ``generation``; None when the log no longer reaches back."""
@@ -152,7 +158,7 @@ class FacetColumns:
         if size <= self.size:
             return
         size = max(size, int(self.size * 1.5) + 64)
-        for name in ("severity", "status", "year", "started", "created"):
+        for name in ("severity", "status", "year", "started", "created", "updated", "version"):
             old = getattr(self, name)
             new = np.zeros(size, dtype=old.dtype)
             new[: self.size] = old
@@ -167,7 +173,8 @@ class FacetColumns:
         n = len(rows)
         pks: IntArray = np.fromiter((row[0] for row in rows), dtype=np.int64, count=n)
         self._grow(int(pks.max()) + 1)
-        self.stamp.update(zip(pks.tolist(), ((float(r[1]), int(r[2])) for r in rows), strict=True))
+        self.updated[pks] = np.fromiter((r[1] for r in rows), np.float64, n)
+        self.version[pks] = np.fromiter((r[2] for r in rows), np.int64, n)
         severities = {value: i for i, value in enumerate(SEVERITIES)}
         statuses = {value: i for i, value in enumerate(STATUSES)}
         self.severity[pks] = np.fromiter((severities.get(r[3], 0) for r in rows), np.int8, n)
@@ -182,40 +189,24 @@ class FacetColumns:
     def _load_labels(
         self, session: Session, facet: str, key: Any, value: Any, pks: list[int] | None
     ) -> None:
-        found: dict[int, list[str]] = {pk: [] for pk in pks} if pks is not None else {}
         statement = select(key, value)
         if pks is not None:
             statement = statement.where(key.in_(pks))
         rows = _rows(session, statement)
-        for pk, label in rows:
-            found.setdefault(int(pk), []).append(str(label))
+        sets = self.labels[facet]
         if pks is None:  # everything, in one go
-            self.labels[facet] = {pk: tuple(new) for pk, new in found.items()}
-            everyone: dict[str, set[int]] = {}
+            sets.load(rows)
+        else:
+            found: dict[int, list[str]] = {pk: [] for pk in pks}
             for pk, label in rows:
-                everyone.setdefault(str(label), set()).add(int(pk))
-            self.members[facet] = everyone
-            for stale in [k for k in self._arrays if k[0] == facet]:
-                del self._arrays[stale]
-            return
-        labels, members = self.labels[facet], self.members[facet]
-        for pk, new in found.items():
-            old = labels.get(pk, ())
-            for label in set(old) - set(new):
-                members[label].discard(pk)
-                self._arrays.pop((facet, label), None)
-            for label in set(new) - set(old):
-                members.setdefault(label, set()).add(pk)
-                self._arrays.pop((facet, label), None)
-            labels[pk] = tuple(new)
+                found.setdefault(int(pk), []).append(str(label))
+            sets.update(found)
+        # a label read after its post-mortem's row (a statement later) may name a newer pk
+        self._grow(sets.top + 1)
 
     def holders(self, facet: str, label: str) -> IntArray:
         """The pks that carry ``label`` (a tag or a service), as a sorted array."""
-        key = (facet, label)
-        if key not in self._arrays:
-            pks = self.members[facet].get(label, set())
-            self._arrays[key] = np.array(sorted(pks), dtype=np.int64)
-        return self._arrays[key]
+        return self.labels[facet].holders.get(label, _NO_PKS)
 
     # ------------------------------------------------------------------------- counting
 
@@ -241,12 +232,10 @@ class FacetColumns:
         matched[pks] = True
         for facet in LABELS:
             found: dict[str, int] = {}
-            for label in self.members[facet]:
-                holders = self.holders(facet, label)
-                if len(holders):
-                    n = int(np.count_nonzero(matched[holders]))
-                    if n:
-                        found[label] = n
+            for label, holders in self.labels[facet].holders.items():
+                n = int(np.count_nonzero(matched[holders]))
+                if n:
+                    found[label] = n
             counts[facet] = found
         return counts
 
