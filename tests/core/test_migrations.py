@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
 from kintsugi.core.db import make_engine, make_sessionmaker
 from kintsugi.core.migrations import (
-    alembic_config,
     current_revision,
+    downgrade,
     head_revision,
     is_up_to_date,
     upgrade,
@@ -50,10 +49,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_engine: Engine) -> Non
 
 def test_0006_fills_the_cause_categories_of_existing_analyses(db_url: str) -> None:
     engine = make_engine(db_url)
-    config = alembic_config()
-    with engine.begin() as connection:  # back to before 0006 (its downgrade runs too)
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0005")
+    downgrade(engine, "0005")  # back to before 0006 (its downgrade runs too)
     with make_sessionmaker(engine).begin() as session:
         doc = service.create_document(session, Document(title="Old"), SYSTEM)
         pk = service.find_row(session, str(doc.id), SYSTEM).pk

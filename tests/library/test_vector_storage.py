@@ -7,11 +7,10 @@ migration 0012 keeps vectors of up to a page in the row, and rewrites those stor
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from sqlalchemy import Connection, Engine, text
 
 from kintsugi.core.db import make_engine, make_sessionmaker
-from kintsugi.core.migrations import alembic_config, upgrade
+from kintsugi.core.migrations import downgrade, upgrade
 from kintsugi.people.principal import SYSTEM
 from kintsugi.postmortems import service
 from kintsugi.postmortems.document import Document, Section
@@ -60,10 +59,7 @@ def test_a_long_documents_vector_is_stored_in_the_row(postgres_url: str) -> None
 
 def test_the_upgrade_moves_vectors_stored_before_into_their_rows(postgres_url: str) -> None:
     engine = make_engine(postgres_url)
-    config = alembic_config()
-    with engine.begin() as connection:  # back to before 0012 (its downgrade runs too)
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0011_access_by_user")
+    downgrade(engine, "0011_access_by_user")  # back to before 0012 (its downgrade runs too)
     _store_long_document(engine)
     with engine.connect() as conn:
         assert _vectors_out_of_line(conn) == 1
