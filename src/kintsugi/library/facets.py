@@ -50,7 +50,6 @@ CHANGE_LOG = 256
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-_NO_PKS: IntArray = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -203,10 +202,6 @@ class FacetColumns:
             sets.update(found)
         # a label read after its post-mortem's row (a statement later) may name a newer pk
         self._grow(sets.top + 1)
-
-    def holders(self, facet: str, label: str) -> IntArray:
-        """The pks that carry ``label`` (a tag or a service), as a sorted array."""
-        return self.labels[facet].holders.get(label, _NO_PKS)
 
     # ------------------------------------------------------------------------- counting
 

@@ -1,9 +1,9 @@
 """Which post-mortems carry each label of one facet (a tag, a service, a root-cause category).
 
 Held as one sorted array of pks per label, the form the facet counts read. A whole library is
-loaded in one vectorised pass (a million post-mortems' labels in well under a second, where a
-set and a tuple per label and per post-mortem took seconds); later changes come in batches,
-one array operation per label they touch. What a post-mortem carried is read from the load
+loaded in one vectorised pass (the 2.1 million tags and services of a million post-mortems in
+about a second, where a set per label and a tuple per post-mortem took several); later changes
+come in batches, one array operation per label they touch. What a post-mortem carried is read from the load
 (compressed rows by pk) or, once it has changed, from the changes.
 """
 
