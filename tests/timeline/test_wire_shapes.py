@@ -157,22 +157,23 @@ def result() -> BuildResult:
     )
 
 
-def test_build_result_writes_the_whole_tree() -> None:
-    event = DEPLOY_JSON
-    same(
-        result().to_json(),
-        {
-            "window": {
-                "since": "2024-05-01T08:03:00.250000+00:00",
-                "until": "2024-05-01T16:03:00.250000+00:00",
-            },
-            "events": [event],
-            "failures": [{"source": "slack:C0123ABCD", "message": "down"}],
-            "durations": DURATIONS_JSON,
-            "changes_before_detection": [event],
-            "counts": {"github:acme/api": 1},
+def result_json(event: dict[str, Any]) -> dict[str, Any]:
+    """The JSON of ``result()``, its one event written as ``event``."""
+    return {
+        "window": {
+            "since": "2024-05-01T08:03:00.250000+00:00",
+            "until": "2024-05-01T16:03:00.250000+00:00",
         },
-    )
+        "events": [event],
+        "failures": [{"source": "slack:C0123ABCD", "message": "down"}],
+        "durations": DURATIONS_JSON,
+        "changes_before_detection": [event],
+        "counts": {"github:acme/api": 1},
+    }
+
+
+def test_build_result_writes_the_whole_tree() -> None:
+    same(result().to_json(), result_json(DEPLOY_JSON))
 
 
 def test_built_timeline_shows_times_in_its_zone() -> None:
@@ -183,15 +184,7 @@ def test_built_timeline_shows_times_in_its_zone() -> None:
         {
             "postmortem": "pm-1",
             "timezone": "Europe/Paris",
-            "window": {
-                "since": "2024-05-01T08:03:00.250000+00:00",
-                "until": "2024-05-01T16:03:00.250000+00:00",
-            },
-            "events": [event],
-            "failures": [{"source": "slack:C0123ABCD", "message": "down"}],
-            "durations": DURATIONS_JSON,
-            "changes_before_detection": [event],
-            "counts": {"github:acme/api": 1},
+            **result_json(event),
             "saved": {"created": 1, "updated": 0, "unchanged": 0, "kept": 0},
         },
     )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from psycopg.pq import TransactionStatus
@@ -210,6 +210,11 @@ def make_sessionmaker(
     return sessionmaker(bind, expire_on_commit=False)
 
 
+def _autocommit(session: Session) -> bool:
+    """Whether each statement of ``session`` stands alone (a reading session on PostgreSQL)."""
+    return session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
 @contextmanager
 def savepoint(session: Session) -> Iterator[None]:
     """A part of the caller's transaction that an error undoes alone (SAVEPOINT).
@@ -217,11 +222,28 @@ def savepoint(session: Session) -> Iterator[None]:
     In a reading session on PostgreSQL each statement stands alone (autocommit): a failed one
     leaves nothing to undo, and there is no transaction to set a savepoint in.
     """
-    options = session.connection().get_execution_options()
-    if options.get("isolation_level") == "AUTOCOMMIT":
+    if _autocommit(session):
         yield
         return
     with session.begin_nested():
+        yield
+
+
+@contextmanager
+def local_settings(session: Session, settings: Mapping[str, str]) -> Iterator[None]:
+    """PostgreSQL ``settings`` for the statements of the block, and not after its transaction.
+
+    In a reading session, which runs without a transaction (autocommit), a local setting would
+    end with the statement that made it: there the block runs in a transaction of its own.
+    """
+    calls: list[str] = []
+    values: dict[str, str] = {}
+    for i, (name, value) in enumerate(settings.items()):
+        calls.append(f"set_config(:name{i}, :value{i}, true)")
+        values |= {f"name{i}": name, f"value{i}": value}
+    driver: Any = session.connection().connection.driver_connection
+    with driver.transaction() if _autocommit(session) else nullcontext():
+        session.execute(text("SELECT " + ", ".join(calls)), values)
         yield
 
 

@@ -16,8 +16,7 @@ FTS5 about each of its rows, one MATCH per row (33 s for a common word on 100,00
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -30,13 +29,13 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
-    text,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import FromClause, Join
 
+from kintsugi.core.db import local_settings
 from kintsugi.library.ddl import FTS_TABLE, TEXT_CONFIG
 from kintsugi.library.fts5_terms import has_long_prefix, snippet_expression
 from kintsugi.library.models import LibraryDocumentRow
@@ -208,10 +207,11 @@ _HEADLINE_OPTIONS = (
 )
 
 
-_SCORING_SETTINGS = text(
-    "SELECT set_config('parallel_tuple_cost', '0.01', true), set_config('jit', 'off', true), "
-    "set_config('plan_cache_mode', 'force_custom_plan', true)"
-)
+_SCORING_SETTINGS = {
+    "parallel_tuple_cost": "0.01",
+    "jit": "off",
+    "plan_cache_mode": "force_custom_plan",
+}
 
 
 class Postgres(_Scored):
@@ -239,8 +239,7 @@ class Postgres(_Scored):
         # generic plan, one for every tsquery, which cannot tell a word in most documents
         # (read the table, in parallel) from a rare one (the GIN index): it doubled the p95
         # of the benchmark's queries at 100,000. All three for this transaction only.
-        with _in_a_transaction(session):
-            session.execute(_SCORING_SETTINGS)
+        with local_settings(session, _SCORING_SETTINGS):
             return super().every_match(session, conditions, only)
 
     def _scored(self, conditions: Sequence[ColumnElement[bool]]) -> AnySelect:
@@ -268,18 +267,6 @@ class Postgres(_Scored):
             ).where(LibraryDocumentRow.postmortem_pk.in_(pks))
         )
         return {int(r[0]): _best_snippet(r[1], r[2], r[3]) for r in rows}
-
-
-@contextmanager
-def _in_a_transaction(session: Session) -> Iterator[None]:
-    """The session's transaction; in a reading session, which runs without one (autocommit:
-    a local setting would end with its own statement), a transaction of its own."""
-    driver: Any = session.connection().connection.driver_connection
-    if getattr(driver, "autocommit", False):
-        with driver.transaction():
-            yield
-    else:
-        yield
 
 
 # ----------------------------------------------------------------------------- snippets
