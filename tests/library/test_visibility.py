@@ -207,8 +207,8 @@ def test_the_scoring_statement_may_run_in_parallel_workers_on_postgresql(
 
 
 _SETTINGS = (
-    "SELECT current_setting('parallel_tuple_cost'), current_setting('jit'), "
-    "current_setting('plan_cache_mode')"
+    "SELECT current_setting('parallel_tuple_cost'), current_setting('parallel_setup_cost'), "
+    "current_setting('jit'), current_setting('plan_cache_mode')"
 )
 
 
@@ -238,6 +238,6 @@ def test_the_scoring_statement_runs_with_its_parallel_settings(
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert found.total == 1
-    assert seen == [("0.01", "off", "force_custom_plan")]
+    assert seen == [("0.01", "100", "off", "force_custom_plan")]
     if reads_only:  # nothing lingers on the connection for the statements after it
         assert after == before

@@ -209,6 +209,7 @@ _HEADLINE_OPTIONS = (
 
 _SCORING_SETTINGS = {
     "parallel_tuple_cost": "0.01",
+    "parallel_setup_cost": "100",
     "jit": "off",
     "plan_cache_mode": "force_custom_plan",
 }
@@ -233,7 +234,10 @@ class Postgres(_Scored):
         # planner keeps it on one core: it prices the hand-over of every match from the
         # parallel workers (parallel_tuple_cost, 0.1 a row) as if it cost more than the
         # scoring. A tenth of that lets the scan, the join and the scores run in the workers
-        # (1.7x faster for a word in most of 1,000,000 documents on 2 cores). JIT compiling
+        # (1.7x faster for a word in most of 1,000,000 documents on 2 cores). It counts
+        # the scoring at one operator's cost, so starting the workers (parallel_setup_cost,
+        # 1000) looked dearer than the CPU they save on 100,000 documents: a tenth of that
+        # too (a third off a word in most of them). JIT compiling
         # the statement costs more than it saves here. And the plan is made for each query:
         # the driver prepares a statement run five times, and PostgreSQL would then reuse a
         # generic plan, one for every tsquery, which cannot tell a word in most documents
