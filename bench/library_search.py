@@ -1,5 +1,6 @@
 """The library benchmark's HTTP measurements: search (first asks, repeats, the first after a
-start), ripgrep over the same files, the post-mortem list and a long document's page."""
+start), ripgrep over the same files, the post-mortem list and a long document's page, alone
+and while a crowd searches."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ REPEATS = 40
 """Queries of the set asked a second time (answered by the match cache)."""
 RIPGREP_QUERIES = 32
 PAGE_RUNS = 40
+CROWD = 8
+"""People searching at once while the document page is timed."""
+CROWD_SAMPLES = 15
 LONG_DOCUMENT_ID = "bench-long-document"
 
 
@@ -194,6 +198,7 @@ def search_rows(
         for i in range(PAGE_RUNS):
             page = f"/postmortems/{document}" if i % 2 else f"/api/v1/postmortems/{document}"
             document_ms.append(_timed_get(client, page))
+        crowd_ms = _page_in_a_crowd(client, f"/postmortems/{document}", queries)
 
     docs = f"{count:,} docs, {engine}"
     anchor = "raw full-text statement"
@@ -249,10 +254,52 @@ def search_rows(
             "< 100 ms",
             ratio=None,
         ),
+        row(
+            f"document page p95 while {CROWD} people search at once ({docs})",
+            percentile(crowd_ms, 0.95),
+            "ms",
+            "the same page alone p95",
+            percentile(document_ms, 0.95),
+            "< 200 ms",
+        ),
     ]
     if folder is not None:
         rows.append(_ripgrep_row(folder, queries, api_ms, docs))
     return rows
+
+
+def _page_in_a_crowd(
+    client: Any, page: str, queries: list[tuple[str, dict[str, Any]]]
+) -> list[float]:
+    """Times of ``page`` while ``CROWD`` people search, each query of theirs a new one (one of
+    the set's, with a word added that excludes nothing)."""
+    import httpx
+
+    stop = threading.Event()
+
+    def search(person: int) -> None:
+        with httpx.Client(base_url=client.base_url, headers=client.headers, timeout=600) as own:
+            asked = person
+            while not stop.is_set():
+                query, filters = queries[asked % len(queries)]
+                params = {"q": f"{query} -zz{asked}", **filters}  # not one the cache holds
+                own.get("/api/v1/search", params=params)
+                asked += CROWD
+
+    crowd = [threading.Thread(target=search, args=(person,)) for person in range(CROWD)]
+    for person in crowd:
+        person.start()
+    try:
+        time.sleep(2)  # every one of them searching
+        timed = []
+        for _ in range(CROWD_SAMPLES):
+            timed.append(_timed_get(client, page))
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        for person in crowd:
+            person.join()
+    return timed
 
 
 def _list_requests(count: int) -> list[tuple[str, dict[str, Any]]]:

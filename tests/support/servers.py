@@ -26,10 +26,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: ASGIApp, port: int | None = None, *, proxy_headers: bool = True) -> Iterator[str]:
+def serve(
+    app: ASGIApp, port: int | None = None, *, proxy_headers: bool = True, lifespan: bool = False
+) -> Iterator[str]:
     """Serve ``app`` until the block ends; yields its base URL.
 
     ``proxy_headers=False``: as ``kintsugi serve`` runs uvicorn (the app reads them itself).
+    ``lifespan``: run the app's start-up (its thread pool's size, the library's preload).
     """
     port = port or free_port()
     config = uvicorn.Config(
@@ -37,7 +40,7 @@ def serve(app: ASGIApp, port: int | None = None, *, proxy_headers: bool = True) 
         host="127.0.0.1",
         port=port,
         log_level="error",
-        lifespan="off",
+        lifespan="on" if lifespan else "off",
         proxy_headers=proxy_headers,
     )
     server = uvicorn.Server(config)

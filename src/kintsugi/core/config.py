@@ -59,6 +59,15 @@ class Settings(BaseSettings):
         ge=1,
         description="Lint requests one server process works on at once; more get 429",
     )
+    search_at_once: int = Field(
+        limits.SEARCH_AT_ONCE,
+        ge=1,
+        le=1000,
+        description=(
+            "Searches one server process works on at once, on threads of their own (not the"
+            f" web_threads); up to {limits.SEARCH_WAITING} more wait their turn, then 429"
+        ),
+    )
     timeline_seconds: float = Field(
         limits.TIMELINE_SECONDS,
         gt=0,

@@ -25,6 +25,10 @@ LINT_MAX_CHARS = 100_000
 LINT_SECONDS = 10.0
 LINT_PER_MINUTE = 60
 LINT_AT_ONCE = 2
+SEARCH_AT_ONCE = 2
+"""Searches one server process works on at once, on threads of their own."""
+SEARCH_WAITING = 50
+"""Searches that may wait their turn beyond those; one more gets 429."""
 TIMELINE_SECONDS = 120.0
 """Time one timeline build or preview may take: every source's fetch, the merge, the save."""
 INDEX_SECONDS = 5.0

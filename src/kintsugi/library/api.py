@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
 from kintsugi.library import search as library_search
+from kintsugi.library.lane import in_search_lane
 from kintsugi.library.similar import METHODS, similar
 from kintsugi.webkit.deps import CurrentPrincipal, Db, WritingDb
 
 router = APIRouter(prefix="/api/v1", tags=["library"])
 
 
-@router.get("/search")
-def search(
+@router.get("/search", response_model=dict[str, Any])
+async def search(
+    request: Request,
     db: Db,
     viewer: CurrentPrincipal,
     q: Annotated[
@@ -30,7 +33,7 @@ def search(
     team: Annotated[str | None, Query(description="The name of the owning team")] = None,
     limit: Annotated[int, Query(ge=1, le=library_search.MAX_LIMIT)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Full-text search with facets over the post-mortems you may see (blank ``q`` lists them)."""
     filters = library_search.SearchFilters(
         tag=tag,
@@ -42,20 +45,29 @@ def search(
         kind=kind,
         team=team,
     )
-    with db() as session:
-        result = library_search.search(session, viewer, q, filters, limit=limit, offset=offset)
-    return result.to_json()
+
+    def work() -> JSONResponse:  # the answer is rendered on the lane's thread too
+        with db() as session:
+            result = library_search.search(session, viewer, q, filters, limit=limit, offset=offset)
+        return JSONResponse(result.to_json())
+
+    return await in_search_lane(request, work)
 
 
-@router.get("/postmortems/{id}/similar")
-def similar_incidents(
+@router.get("/postmortems/{id}/similar", response_model=dict[str, Any])
+async def similar_incidents(
+    request: Request,
     id: str,
     db: WritingDb,
     viewer: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
     method: Annotated[str, Query(pattern="^(" + "|".join(METHODS) + ")$")] = "auto",
-) -> dict[str, Any]:
+) -> JSONResponse:
     """The past post-mortems most like this one: by words, meaning, services and tags together
     when the embedding model is installed, else by words (docs/similar-incidents.md)."""
-    with db.begin() as session:
-        return similar(session, viewer, id, limit=limit, method=method).to_json()
+
+    def work() -> JSONResponse:
+        with db.begin() as session:
+            return JSONResponse(similar(session, viewer, id, limit=limit, method=method).to_json())
+
+    return await in_search_lane(request, work)

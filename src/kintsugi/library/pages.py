@@ -9,11 +9,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.errors import InputError
 from kintsugi.library import search as library_search
-from kintsugi.library.search import FACETS, SearchFilters, SearchResult
+from kintsugi.library.lane import in_search_lane
+from kintsugi.library.search import FILTERS, SearchFilters, SearchResult
 from kintsugi.library.similar import similar
+from kintsugi.people.principal import Principal
 from kintsugi.webkit.deps import CurrentPrincipal, Db, WritingDb
 from kintsugi.webkit.templating import templates
 
@@ -27,7 +30,6 @@ FACET_TITLES = {
     "status": "Status",
     "cause": "Root-cause category",
 }
-FILTER_PARAMS = (*FACETS, "kind", "team")
 
 
 class _Links:
@@ -48,7 +50,7 @@ class _Links:
 
 
 @router.get("/library", response_class=HTMLResponse)
-def library_page(
+async def library_page(
     request: Request,
     db: Db,
     viewer: CurrentPrincipal,
@@ -63,36 +65,37 @@ def library_page(
     team: str = "",
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
+    """Search and browse, on the search lane (``library.lane``)."""
     params = {"q": q, "tag": tag, "service": service, "severity": severity, "year": year}
-    params["status"] = status
-    params["cause"] = cause
-    params["kind"] = kind
-    params["team"] = team
+    params |= {"status": status, "cause": cause, "kind": kind, "team": team}
+    return await in_search_lane(request, lambda: _library_page(request, db, viewer, params, offset))
+
+
+def _library_page(
+    request: Request,
+    db: sessionmaker[Session],
+    viewer: Principal,
+    params: dict[str, str],
+    offset: int,
+) -> Response:
+    q = params["q"]
     error: str | None = None
     result: SearchResult | None = None
     with db() as session:
         try:
-            filters = SearchFilters(
-                tag=tag or None,
-                service=service or None,
-                severity=severity or None,
-                year=_year(year),
-                status=status or None,
-                cause=cause or None,
-                kind=kind or None,
-                team=team or None,
-            )
+            given = {k: params[k] or None for k in FILTERS if k != "year"}
+            filters = SearchFilters(**given, year=_year(params["year"]))
             result = library_search.search(
                 session, viewer, q, filters, limit=PAGE_SIZE, offset=offset
             )
         except InputError as exc:
             error = str(exc)
-        browsing = not q.strip() and not any(params[k] for k in FILTER_PARAMS)
+        browsing = not q.strip() and not any(params[k] for k in FILTERS)
         recent = library_search.recently_added(session, viewer) if browsing else []
     context: dict[str, Any] = {
         "q": q,
         "params": params,
-        "filters": {k: params[k] for k in FILTER_PARAMS if params[k]},
+        "filters": {k: params[k] for k in FILTERS if params[k]},
         "result": result,
         "error": error,
         "recent": recent,
@@ -129,7 +132,7 @@ def page_css() -> Response:
 
 
 @router.get("/library/similar/{id}", response_class=HTMLResponse)
-def similar_fragment(
+async def similar_fragment(
     request: Request,
     id: str,
     db: WritingDb,
@@ -137,6 +140,10 @@ def similar_fragment(
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> Response:
     """Similar incidents as an HTML fragment, for the document page (``hx-get`` on load)."""
-    with db.begin() as session:
-        found = similar(session, viewer, id, limit=limit)
-    return templates.TemplateResponse(request, "library/_similar.html", {"similar": found})
+
+    def work() -> Response:
+        with db.begin() as session:
+            found = similar(session, viewer, id, limit=limit)
+        return templates.TemplateResponse(request, "library/_similar.html", {"similar": found})
+
+    return await in_search_lane(request, work)

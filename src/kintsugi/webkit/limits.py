@@ -6,6 +6,9 @@
   CPU-heavy endpoints: more than the rate gets 429 with ``Retry-After``.
 - ``WorkSlots``: at most so many CPU-heavy requests at once, so that they never take every
   thread of the pool and pages keep answering; one more gets 429.
+- ``WorkLane``: slow requests that people must not be refused (searches) run on threads of
+  their own, so many at once: so many work, the next ones wait their turn without holding
+  a thread, and only past a long queue does one get 429.
 
 The buckets and slots live in the server process: with several workers, each process counts
 on its own (a person may make up to workers x the rate).
@@ -19,9 +22,12 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -224,6 +230,42 @@ class WorkSlots:
             yield
         finally:
             self._slots.release()
+
+
+T = TypeVar("T")
+
+
+class WorkLane:
+    """Slow work of one kind on a lane of its own: at most ``size`` pieces at once, each on a
+    worker thread outside the server's pool (``web_threads``), so that however many arrive,
+    the other pages keep their threads; up to ``waiting`` more wait their turn on the event
+    loop, holding no thread; one more than that is refused at once (429).
+
+    Call ``run`` from the event loop (an ``async def`` route): the count is kept there."""
+
+    def __init__(self, size: int, waiting: int) -> None:
+        self.size = size
+        self.waiting = waiting
+        self.admitted = 0
+        """Working or waiting now."""
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def run(self, what: str, work: Callable[[], T]) -> T:
+        """``work()`` on the lane's threads, once one is free; TooManyRequestsError (429)
+        when ``size + waiting`` are already working or waiting."""
+        if self.admitted >= self.size + self.waiting:
+            raise TooManyRequestsError(
+                f"the server is busy with other {what} requests ({self.size} at once,"
+                f" {self.waiting} waiting); try again in a few seconds",
+                retry_after=2,
+            )
+        if self._limiter is None:  # made on the event loop that first needs it
+            self._limiter = anyio.CapacityLimiter(self.size)
+        self.admitted += 1
+        try:
+            return await anyio.to_thread.run_sync(work, limiter=self._limiter)
+        finally:
+            self.admitted -= 1
 
 
 def send_retry_after(app: FastAPI) -> None:
