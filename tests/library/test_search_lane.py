@@ -23,7 +23,9 @@ from kintsugi.webkit.limits import WorkLane
 from tests.support.servers import serve
 
 
-def test_a_lane_runs_so_many_at_once_queues_the_next_and_refuses_past_its_queue() -> None:
+def test_a_lane_runs_so_many_at_once_queues_the_next_and_refuses_past_its_queue(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     lane = WorkLane(size=1, waiting=1)
     release = threading.Event()
     started: list[str] = []
@@ -58,6 +60,7 @@ def test_a_lane_runs_so_many_at_once_queues_the_next_and_refuses_past_its_queue(
     assert len(refused) == 1
     assert "busy with other search requests (1 at once, 1 waiting)" in str(refused[0])
     assert refused[0].retry_after == 2
+    assert "refused a search request: 1 at once and 1 waiting already" in caplog.text
     assert lane.admitted == 0
 
 

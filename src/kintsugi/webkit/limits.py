@@ -17,6 +17,7 @@ on its own (a person may make up to workers x the rate).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import threading
@@ -233,6 +234,7 @@ class WorkSlots:
 
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class WorkLane:
@@ -254,6 +256,13 @@ class WorkLane:
         """``work()`` on the lane's threads, once one is free; TooManyRequestsError (429)
         when ``size + waiting`` are already working or waiting."""
         if self.admitted >= self.size + self.waiting:
+            # for the operator: a lane that refuses work is too narrow for this server's load
+            logger.warning(
+                "refused a %s request: %d at once and %d waiting already (the lane's limits)",
+                what,
+                self.size,
+                self.waiting,
+            )
             raise TooManyRequestsError(
                 f"the server is busy with other {what} requests ({self.size} at once,"
                 f" {self.waiting} waiting); try again in a few seconds",
