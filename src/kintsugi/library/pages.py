@@ -66,8 +66,17 @@ async def library_page(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """Search and browse, on the search lane (``library.lane``)."""
-    params = {"q": q, "tag": tag, "service": service, "severity": severity, "year": year}
-    params |= {"status": status, "cause": cause, "kind": kind, "team": team}
+    params = {
+        "q": q,
+        "tag": tag,
+        "service": service,
+        "severity": severity,
+        "year": year,
+        "status": status,
+        "cause": cause,
+        "kind": kind,
+        "team": team,
+    }
     return await in_search_lane(request, lambda: _library_page(request, db, viewer, params, offset))
 
 
