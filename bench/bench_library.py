@@ -14,6 +14,8 @@ PostgreSQL. Rows, each against an anchor measured in the same run:
 - similar-incident lookup p95 over as many stored 384-d vectors, each lookup asking a document
   not asked before, anchor: the bare numpy matrix product and top-k: by embedding alone
   (target < 50 ms), by words alone and combined, the default (target < 100 ms each);
+- on PostgreSQL, the snippets of pages of 20 long post-mortems against every text given whole
+  to ``ts_headline`` (bench/library_snippets.py);
 - import with indexing against import alone (target <= 1.5x).
 Needs ripgrep (`apt-get install -y ripgrep`) and numpy (the [similar] extra).
 
@@ -38,6 +40,7 @@ from bench.generate import documents
 from bench.library_queries import TEAMS, raw_postgres, raw_sqlite
 from bench.library_search import row as _row
 from bench.library_search import search_rows
+from bench.library_snippets import long_snippets_row
 
 AT_REST = timedelta(days=1)
 VISIBILITY = ("restricted", *["organisation"] * 8, "team")
@@ -433,7 +436,8 @@ def _postgres_rows(admin_url: str, count: int) -> list[dict[str, Any]]:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             load_library(url, Path(tmp) / "markdown", count)
-        return search_rows(url, raw_postgres(url), None, count, "PostgreSQL")
+        rows = search_rows(url, raw_postgres(url), None, count, "PostgreSQL")
+        return [*rows, long_snippets_row(url)]
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

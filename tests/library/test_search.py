@@ -183,6 +183,19 @@ def test_a_snippet_reads_a_section_heading_as_a_heading(sessions: sessionmaker[S
     assert "Root cause: The <mark>liveness</mark> probe" in hit.snippet
 
 
+def test_a_snippet_finds_a_match_deep_in_a_long_document(sessions: sessionmaker[Session]) -> None:
+    """PostgreSQL looks at the start of a long body first, then at the rest of it."""
+    steps = [f"Step {n}: the operators checked queue worker {n}" for n in range(400)]
+    add(sessions, "Long night", summary="Workers stalled.", timeline=[*steps, "Zeppelin fired"])
+    add(sessions, "Short night", summary="Workers stalled.", timeline=["Zeppelin fired early"])
+    with sessions() as session:
+        hits = {hit.title: hit.snippet for hit in search(session, SYSTEM, "zeppelin").hits}
+        first = search(session, SYSTEM, "operators").hits[0].snippet
+    assert "<mark>Zeppelin</mark> fired early" in hits["Short night"]
+    assert "<mark>Zeppelin</mark> fired" in hits["Long night"]
+    assert "the <mark>operators</mark> checked queue worker 0 " in first
+
+
 def test_control_characters_in_documents_cannot_forge_highlights(
     sessions: sessionmaker[Session],
 ) -> None:
