@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from kintsugi.people import matching
 from kintsugi.people import service as people
 from kintsugi.people.matching import PeopleIndex, Person, fold, people_index
 from kintsugi.people.models import User
@@ -49,3 +50,28 @@ def test_find_active_user_uses_the_matcher(sessions: sessionmaker[Session]) -> N
         assert people.find_active_user(session, "TOMAS@example.com") == found
         assert people.find_active_user(session, "Gone Person") is None  # inactive
         assert [p.username for p in people_index(session).people] == ["tomas"]
+
+
+def test_a_username_is_found_without_folding_everyone(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages ask for the signed-in person by username: that reads one person, not the roster."""
+    with sessions.begin() as session:
+        session.add_all(
+            [
+                User(username="Tomas", display_name="Tomás Ferreira"),
+                User(username="gone", display_name="Gone Person", is_active=False),
+                User(username="twin", display_name="Tomas"),  # a display name that is a username
+            ]
+        )
+
+    def everyone(session: Session) -> PeopleIndex:
+        raise AssertionError("the index of every person was built")
+
+    with sessions() as session:
+        with monkeypatch.context() as patched:
+            patched.setattr(matching, "people_index", everyone)
+            found = people.find_active_user(session, "TOMAS")
+            assert found is not None and found.display_name == "Tomás Ferreira"
+        assert people.find_active_user(session, "gone") is None  # inactive: nobody
+        assert people.find_active_user(session, "Tomás Ferreira") == found  # other names

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from kintsugi.people.models import User
@@ -63,21 +63,33 @@ class PeopleIndex:
         return next(iter(found.values())) if len(found) == 1 else None
 
 
+_PEOPLE = select(User.id, User.username, User.display_name, User.email)
+
+
+def _person(row: Row[int, str, str, str | None]) -> Person:
+    return Person(
+        id=row.id, username=row.username, display_name=row.display_name or "", email=row.email
+    )
+
+
 def people_index(session: Session) -> PeopleIndex:
     """Every active person, in one query."""
-    rows = session.execute(
-        select(User.id, User.username, User.display_name, User.email).where(
-            User.is_active.is_(True)
-        )
-    )
-    return PeopleIndex(
-        Person(
-            id=row.id, username=row.username, display_name=row.display_name or "", email=row.email
-        )
-        for row in rows
-    )
+    rows = session.execute(_PEOPLE.where(User.is_active.is_(True)))
+    return PeopleIndex(_person(row) for row in rows)
 
 
 def match_person(session: Session, name: str | None) -> Person | None:
-    """The one active person ``name`` names (see the module), or None."""
-    return people_index(session).match(name) if fold(name or "") else None
+    """The one active person ``name`` names (see the module), or None.
+
+    A username (the commonest name, and the one a signed-in person goes by) is looked up by
+    itself first; only other names need every active person folded."""
+    key = fold(name or "")
+    if not key:
+        return None
+    # a valid username is ASCII without a leading "@", so its folded form is its lower case
+    found = session.execute(
+        _PEOPLE.where(func.lower(User.username) == key, User.is_active.is_(True))
+    ).all()
+    if len(found) == 1:
+        return _person(found[0])
+    return people_index(session).match(name)
