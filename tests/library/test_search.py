@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.core.errors import InputError
@@ -194,6 +194,20 @@ def test_a_snippet_finds_a_match_deep_in_a_long_document(sessions: sessionmaker[
     assert "<mark>Zeppelin</mark> fired early" in hits["Short night"]
     assert "<mark>Zeppelin</mark> fired" in hits["Long night"]
     assert "the <mark>operators</mark> checked queue worker 0 " in first
+
+
+def test_postgresql_prefers_the_summary_to_a_match_deep_in_the_body(
+    sessions: sessionmaker[Session], engine: Engine
+) -> None:
+    """The rest of a long body is read only when its start, the summary and the title have no
+    match (SQLite's snippet reads the index's positions, and keeps the body first)."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite reads the whole body for its snippet: it costs little there")
+    steps = [f"Step {n}: the operators checked queue worker {n}" for n in range(400)]
+    add(sessions, "Long night", summary="A zeppelin alarm.", timeline=[*steps, "Zeppelin fired"])
+    with sessions() as session:
+        snippet = search(session, SYSTEM, "zeppelin").hits[0].snippet
+    assert "<mark>zeppelin</mark> alarm" in snippet and "fired" not in snippet
 
 
 def test_control_characters_in_documents_cannot_forge_highlights(
