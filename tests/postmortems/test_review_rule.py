@@ -3,8 +3,10 @@ judgement items nor approve and publish it, whatever their role; someone else do
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kintsugi.audit.models import AuditEvent
@@ -117,6 +119,30 @@ def test_the_rule_leaves_sev3_alone_by_default(sessions: sessionmaker[Session]) 
     published = _publish(sessions, id, author)
     assert published.status == Status.PUBLISHED
     assert review.APPROVAL not in published.extra
+
+
+def test_pages_read_the_authors_only_where_the_rule_applies(
+    sessions: sessionmaker[Session], engine: Engine
+) -> None:
+    """Every post-mortem page asks the rule; a SEV3 page need not read who wrote it."""
+    author = _person(sessions, "ann", Role.EDITOR)
+    sev3 = _draft(sessions, author, severity=Severity.SEV3)
+    sev1 = _draft(sessions, author, severity=Severity.SEV1)
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert _may(sessions, author, sev3, Action.EDIT_POSTMORTEMS)
+        on_sev3 = [s for s in statements if "postmortem_authors" in s]
+        statements.clear()
+        assert not _may(sessions, author, sev1, Action.EDIT_POSTMORTEMS)
+        on_sev1 = [s for s in statements if "postmortem_authors" in s]
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert on_sev3 == [] and len(on_sev1) == 1
 
 
 def test_the_setting_chooses_the_severities(

@@ -56,12 +56,11 @@ class ReviewSettings(BaseSettings):
 
 @dataclass(frozen=True)
 class Subject:
-    """What the rule reads of one post-mortem."""
+    """What the rule reads of one post-mortem (its authors only when the rule applies)."""
 
     pk: int
     id: str
     severity: str | None
-    authors: frozenset[str]  # lower-cased names, usernames and addresses
 
 
 def subject(session: Session, pk: int) -> Subject:
@@ -69,6 +68,13 @@ def subject(session: Session, pk: int) -> Subject:
     row = session.get(PostmortemRow, pk)
     if row is None:
         raise ValueError(f"no post-mortem with pk {pk}")
+    return Subject(pk=pk, id=row.id, severity=row.severity)
+
+
+def authors(session: Session, about: Subject) -> frozenset[str]:
+    """The post-mortem's authors: the names it gives and its creator (lower-cased names,
+    usernames and addresses)."""
+    pk = about.pk
     names = set(session.scalars(select(AuthorRow.name).where(AuthorRow.postmortem_pk == pk)))
     creator = session.scalar(
         select(VersionRow.actor)
@@ -78,12 +84,7 @@ def subject(session: Session, pk: int) -> Subject:
     )
     if creator:
         names.add(creator)
-    return Subject(
-        pk=pk,
-        id=row.id,
-        severity=row.severity,
-        authors=frozenset(n.strip().lower() for n in names if n.strip()),
-    )
+    return frozenset(n.strip().lower() for n in names if n.strip())
 
 
 def _identities(session: Session, actor: Principal) -> set[str]:
@@ -97,7 +98,7 @@ def _identities(session: Session, actor: Principal) -> set[str]:
 
 def is_author(session: Session, actor: Principal, about: Subject) -> bool:
     """Whether ``actor`` is one of the post-mortem's authors (by any name they go by)."""
-    return bool(_identities(session, actor) & about.authors)
+    return bool(_identities(session, actor) & authors(session, about))
 
 
 def applies(about: Subject, settings: ReviewSettings | None = None) -> bool:
@@ -153,6 +154,6 @@ def approve(session: Session, actor: Principal, pk: int, extra: dict[str, Any]) 
         "review_approved",
         about.id,
         severity=about.severity,
-        authors=sorted(about.authors),
+        authors=sorted(authors(session, about)),
     )
     return {**extra, APPROVAL: {"by": actor.username, "at": at}}
