@@ -13,6 +13,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -113,11 +114,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings, *, preload_library: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings, *, preload_library: bool = False, build_routes: bool = False
+) -> FastAPI:
     """Build the app on the database that ``settings`` names (migrated by the caller).
 
     ``preload_library``: as it starts, load the library's in-memory columns in the background
     (server processes), so that the first search after a start does not wait for them.
+    ``build_routes``: build every route now, before the server takes requests (server
+    processes; tests and tools build the routes their requests reach, on the way).
     """
     wire()
 
@@ -165,8 +170,20 @@ def create_app(settings: Settings, *, preload_library: bool = False) -> FastAPI:
         for extra in getattr(module, "EXTRA_ROUTERS", ()):
             _include(app, extra)
     _install_error_handlers(app)
-
+    if build_routes:
+        _build_routes(app)
     return app
+
+
+def _build_routes(app: FastAPI) -> None:
+    """Build every route's dependencies and schemas now, before the server takes requests.
+
+    FastAPI builds an included router's routes on the first request that reaches it, on the
+    event loop: about a second in which the process answered nobody, not even ``/healthz``.
+    Building them all takes about as long, once, before the process listens.
+    """
+    for _ in iter_route_contexts(app.routes):
+        pass
 
 
 def _preload_library(sessions: sessionmaker[Session]) -> None:

@@ -10,5 +10,6 @@ from kintsugi.web.app import create_app
 
 def app_factory() -> FastAPI:
     """The app for the settings in the environment (``uvicorn --factory``): a server process,
-    which loads the library's columns as it starts."""
-    return create_app(load_settings(), preload_library=True)
+    which builds every route before it takes requests and loads the library's columns as it
+    starts."""
+    return create_app(load_settings(), preload_library=True, build_routes=True)
