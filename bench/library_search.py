@@ -63,7 +63,7 @@ class Server:
         from kintsugi.library import api, pages
         from kintsugi.web.app import create_app
 
-        app = create_app(Settings(database_url=url), preload_library=True, build_routes=True)
+        app = create_app(Settings(database_url=url), server=True)
         paths = {getattr(r, "path", "") for r in app.routes}
         for router in (api.router, pages.router):
             if not {getattr(r, "path", "") for r in router.routes} <= paths:

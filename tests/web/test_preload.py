@@ -26,7 +26,7 @@ def _columns(sessions: sessionmaker[Session]) -> FacetColumns:
 
 
 def test_a_server_process_loads_the_library_as_it_starts(db_url: str) -> None:
-    app = create_app(Settings(database_url=db_url), preload_library=True)
+    app = create_app(Settings(database_url=db_url), server=True)
     sessions = app.state.reading_sessions
     with app.state.writing_sessions.begin() as session:
         service.create_document(session, Document(title="Disk full"), SYSTEM)
@@ -51,7 +51,7 @@ def test_a_database_that_cannot_be_read_does_not_stop_the_start(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
-    app = create_app(Settings(database_url=url), preload_library=True)
+    app = create_app(Settings(database_url=url), server=True)
     with caplog.at_level(logging.WARNING, logger="kintsugi.web.app"), TestClient(app) as client:
         assert client.get("/healthz").status_code == 200
         wait_until(lambda: "could not preload" in caplog.text, "the preload's warning")

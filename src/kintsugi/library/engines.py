@@ -261,16 +261,12 @@ class Postgres(_Scored):
         # of each body is asked first; the summary and title only for the hits whose start
         # has no match, and the rest of the body only for those that have none at all
         doc = LibraryDocumentRow
-        start = func.left(doc.body, SNIPPET_BODY_START)
-        found = self._headlines(session, pks, start)
-        wanted = [pk for pk in pks if not _marked(found.get(pk, ()))]
-        for pk, texts in self._headlines(session, wanted, doc.summary, doc.title).items():
-            found[pk] = found.get(pk, ()) + texts
-        deep = [pk for pk in wanted if not _marked(found.get(pk, ()))]
+        found = self._headlines(session, pks, func.left(doc.body, SNIPPET_BODY_START))
         rest = func.substr(doc.body, SNIPPET_BODY_START - 100)  # the word cut above, whole
-        long_body = func.length(doc.body) > SNIPPET_BODY_START
-        for pk, texts in self._headlines(session, deep, rest, where=long_body).items():
-            found[pk] = found.get(pk, ()) + texts
+        for texts in ((doc.summary, doc.title), (rest,)):
+            wanted = [pk for pk in found if not _marked(found[pk])]
+            for pk, more in self._headlines(session, wanted, *texts).items():
+                found[pk] += more
         return {pk: _best_snippet(*texts) for pk, texts in found.items()}
 
     def _headlines(
@@ -278,9 +274,8 @@ class Postgres(_Scored):
         session: Session,
         pks: list[int],
         *texts: ColumnElement[str] | InstrumentedAttribute[str],
-        where: ColumnElement[bool] | None = None,
     ) -> dict[int, tuple[str | None, ...]]:
-        """The highlighted passages of ``texts`` for each of ``pks`` (and ``where``)."""
+        """The highlighted passages of ``texts`` for each of ``pks``."""
         if not pks:
             return {}
         config: ColumnElement[Any] = literal_column(f"'{TEXT_CONFIG}'::regconfig")
@@ -289,8 +284,6 @@ class Postgres(_Scored):
         query = select(LibraryDocumentRow.postmortem_pk, *headlines).where(
             LibraryDocumentRow.postmortem_pk.in_(pks)
         )
-        if where is not None:
-            query = query.where(where)
         return {int(row[0]): tuple(row[1:]) for row in session.execute(query)}
 
 

@@ -114,15 +114,13 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(
-    settings: Settings, *, preload_library: bool = False, build_routes: bool = False
-) -> FastAPI:
+def create_app(settings: Settings, *, server: bool = False) -> FastAPI:
     """Build the app on the database that ``settings`` names (migrated by the caller).
 
-    ``preload_library``: as it starts, load the library's in-memory columns in the background
-    (server processes), so that the first search after a start does not wait for them.
-    ``build_routes``: build every route now, before the server takes requests (server
-    processes; tests and tools build the routes their requests reach, on the way).
+    ``server``: the app of a server process. It builds every route now, before it takes
+    requests, and loads the library's in-memory columns in the background as it starts, so
+    that the first search does not wait for them. Apps for tests and tools do neither: they
+    build the routes their requests reach, on the way.
     """
     wire()
 
@@ -130,7 +128,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # request handlers run in a thread pool; its size bounds the requests worked on at once
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
-        if preload_library:
+        if server:
             threading.Thread(
                 target=_preload_library, args=(app.state.reading_sessions,), daemon=True
             ).start()
@@ -170,7 +168,7 @@ def create_app(
         for extra in getattr(module, "EXTRA_ROUTERS", ()):
             _include(app, extra)
     _install_error_handlers(app)
-    if build_routes:
+    if server:
         _build_routes(app)
     return app
 

@@ -12,4 +12,4 @@ def app_factory() -> FastAPI:
     """The app for the settings in the environment (``uvicorn --factory``): a server process,
     which builds every route before it takes requests and loads the library's columns as it
     starts."""
-    return create_app(load_settings(), preload_library=True, build_routes=True)
+    return create_app(load_settings(), server=True)
